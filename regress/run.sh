@@ -1,0 +1,53 @@
+#!/bin/sh
+# Run every test group, collect "ok NAME" / "FAIL NAME: why" lines and end
+# with one line "N passed, N failed".  Exit non-zero on any failure.
+#
+# Groups: unit runners (ASan+UBSan), fuzz corpus replay, shell tests under
+# regress/e2e/ and regress/interop/ (each a script printing ok/FAIL lines).
+# A group that exits non-zero without printing a FAIL line is counted as a
+# failure of its own, so a crash never goes unnoticed.
+# ONLY=pattern runs only the groups whose name matches.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+out=$top/regress/out
+rm -rf "$out"
+mkdir -p "$out"
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+log=$out/all.log
+: > "$log"
+
+rungroup() {
+	name=$1; shift
+	case "$name" in *${ONLY:-}*) ;; *) return 0 ;; esac
+	glog=$out/$(echo "$name" | tr '/ ' '__').log
+	start=$(date +%s)
+	"$@" > "$glog" 2>&1
+	rc=$?
+	grep -E '^(ok|FAIL) ' "$glog" | tee -a "$log"
+	if [ "$rc" != 0 ] && ! grep -q '^FAIL ' "$glog"; then
+		echo "FAIL $name: exited $rc without a FAIL line (see $glog)" |
+		    tee -a "$log"
+		tail -n 20 "$glog"
+	fi
+	echo "# $name: $(( $(date +%s) - start ))s" >&2
+}
+
+for t in obj/asan/test_*; do
+	[ -x "$t" ] || continue
+	rungroup "unit/$(basename "$t")" "$t"
+done
+for f in obj/fuzz/fuzz_*; do
+	[ -x "$f" ] || continue
+	rungroup "fuzz-replay/$(basename "$f")" sh regress/fuzz/replay.sh "$f"
+done
+for t in regress/transcript/run.sh regress/e2e/*.sh regress/interop/*.sh; do
+	[ -f "$t" ] || continue
+	rungroup "$t" sh "$t"
+done
+
+pass=$(grep -c '^ok ' "$log")
+fail=$(grep -c '^FAIL ' "$log")
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ] && [ "$pass" -gt 0 ]
