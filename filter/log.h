@@ -1,0 +1,16 @@
+/* Diagnostics on stderr; smtpd copies a filter's stderr into its log. */
+#ifndef LOG_H
+#define LOG_H
+
+#include <stddef.h>
+
+void	 log_init(int verbose);
+int	 log_verbose(void);
+void	 log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	 log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	 log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	 fatalx(const char *, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+char	*log_quote(char *, size_t, const char *, size_t);
+
+#endif

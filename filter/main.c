@@ -1,0 +1,190 @@
+/*
+ * filter-smime: S/MIME for the mail gateway, as an OpenSMTPD filter
+ * (filter proc-exec) speaking the filter protocol on stdin and stdout.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <yaml.h>
+
+#include "log.h"
+#include "loop.h"
+#include "proto.h"
+
+#define EX_OK		0
+#define EX_USAGE	64
+#define EX_SOFTWARE	70
+#define EX_CONFIG	78
+
+#define MEM_LIMIT	(64 * 1024 * 1024)	/* all messages in memory */
+#define MSG_MEM_LIMIT	(1024 * 1024)		/* one message in memory */
+
+struct options {
+	int		 debug;
+	int		 verbose;
+	int		 check_only;
+	const char	*rules;
+	const char	*keystore;
+};
+
+static volatile sig_atomic_t got_hup;
+
+static void
+on_hup(int sig)
+{
+	(void)sig;
+	got_hup = 1;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: filter-smime [-dnv] [-f rules.yaml] "
+	    "[-k keystore]\n");
+	exit(EX_USAGE);
+}
+
+/* The rules file must at least be readable, well-formed YAML. */
+static int
+check_rules(const char *path)
+{
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	FILE *fp;
+	int done = 0, ok = 1;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		log_warnx("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!yaml_parser_initialize(&parser)) {
+		fclose(fp);
+		log_warnx("%s: cannot initialise the YAML parser", path);
+		return -1;
+	}
+	yaml_parser_set_input_file(&parser, fp);
+	while (!done) {
+		if (!yaml_parser_parse(&parser, &ev)) {
+			log_warnx("%s:%zu:%zu: %s", path,
+			    parser.problem_mark.line + 1,
+			    parser.problem_mark.column + 1,
+			    parser.problem ? parser.problem : "YAML error");
+			ok = 0;
+			break;
+		}
+		done = ev.type == YAML_STREAM_END_EVENT;
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&parser);
+	fclose(fp);
+	return ok ? 0 : -1;
+}
+
+/* The keystore is a directory nobody but its owner may read. */
+static int
+check_keystore(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) == -1) {
+		log_warnx("keystore %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		log_warnx("keystore %s: not a directory", path);
+		return -1;
+	}
+	if (st.st_mode & (S_IRWXG | S_IRWXO) & ~S_IXGRP & ~S_IRGRP) {
+		log_warnx("keystore %s: readable or writable by others "
+		    "(mode %o)", path, (unsigned)(st.st_mode & 07777));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_config(const struct options *o)
+{
+	int rc = 0;
+
+	if (o->rules && check_rules(o->rules) == -1)
+		rc = -1;
+	if (o->keystore && check_keystore(o->keystore) == -1)
+		rc = -1;
+	return rc;
+}
+
+static void
+setup_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = SIG_IGN;
+	/* a vanished smtpd is seen as EPIPE on write, not as a signal */
+	if (sigaction(SIGPIPE, &sa, NULL) == -1)
+		fatalx("sigaction: %s", strerror(errno));
+	sa.sa_handler = on_hup;
+	if (sigaction(SIGHUP, &sa, NULL) == -1)
+		fatalx("sigaction: %s", strerror(errno));
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct options o;
+	struct filter f;
+	const char *tmpdir;
+	int ch, rc;
+
+	memset(&o, 0, sizeof(o));
+	while ((ch = getopt(argc, argv, "df:k:nv")) != -1) {
+		switch (ch) {
+		case 'd':
+			o.debug = 1;
+			o.verbose++;
+			break;
+		case 'f':
+			o.rules = optarg;
+			break;
+		case 'k':
+			o.keystore = optarg;
+			break;
+		case 'n':
+			o.check_only = 1;
+			break;
+		case 'v':
+			o.verbose++;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	log_init(o.verbose);
+
+	if (check_config(&o) == -1)
+		return EX_CONFIG;
+	if (o.check_only) {
+		fprintf(stderr, "filter-smime: configuration OK\n");
+		return EX_OK;
+	}
+
+	setup_signals();
+	if ((tmpdir = getenv("TMPDIR")) == NULL || *tmpdir == '\0')
+		tmpdir = "/tmp";
+	if (filter_init(&f, MEM_LIMIT, MSG_MEM_LIMIT, tmpdir) == -1)
+		fatalx("out of memory");
+	rc = loop_run(&f, STDIN_FILENO, STDOUT_FILENO, &got_hup);
+	log_debug("exiting: %llu messages, %llu bad lines",
+	    (unsigned long long)f.nmessages, (unsigned long long)f.nbadlines);
+	filter_free(&f);
+	return rc ? EX_CONFIG : EX_OK;
+}

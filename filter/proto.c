@@ -1,0 +1,621 @@
+/*
+ * Protocol engine.  Every input line is handled here and answered (if it
+ * is a request) through f->out.  Nothing in a line is trusted: a malformed
+ * or unknown line is logged and dropped, never fatal, because smtpd stops
+ * when its filter exits.  Conversely we must never write a line smtpd
+ * cannot parse, since that is fatal for smtpd: ids are validated before
+ * they are echoed.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "proto.h"
+
+#define MAX_FIELDS	8
+#define EMIT_CHUNK	(64 * 1024)
+
+#define REPLY_TEMPFAIL	"451 4.3.0 Temporary failure in the S/MIME filter, " \
+			"try again later"
+#define REPLY_LONGLINE	"554 5.6.0 Message has a line too long to pass " \
+			"through the S/MIME filter"
+
+struct field {
+	char	*p;
+	size_t	 len;
+};
+
+static const char *registrations[] = {
+	"register|report|smtp-in|link-disconnect",
+	"register|report|smtp-in|tx-begin",
+	"register|report|smtp-in|tx-mail",
+	"register|report|smtp-in|tx-rcpt",
+	"register|report|smtp-in|tx-reset",
+	"register|report|smtp-in|tx-rollback",
+	"register|filter|smtp-in|data-line",
+	"register|filter|smtp-in|commit",
+	"register|ready",
+};
+
+int
+filter_init(struct filter *f, size_t mem_limit, size_t msg_limit,
+    const char *tmpdir)
+{
+	memset(f, 0, sizeof(*f));
+	f->phase = PHASE_CONFIG;
+	spool_pool_init(&f->pool, mem_limit, msg_limit, tmpdir);
+	return session_table_init(&f->sessions);
+}
+
+void
+filter_free(struct filter *f)
+{
+	session_table_free(&f->sessions);
+	buf_clear(&f->out);
+}
+
+/*
+ * Split at '|' into at most max fields; the last one keeps any further
+ * '|' (only the last field of a protocol line may contain them).
+ */
+static size_t
+split(char *line, size_t len, struct field *fld, size_t max)
+{
+	char *p = line, *end = line + len, *bar;
+	size_t n = 0;
+
+	while (n + 1 < max && (bar = memchr(p, '|', (size_t)(end - p)))) {
+		*bar = '\0';
+		fld[n].p = p;
+		fld[n].len = (size_t)(bar - p);
+		n++;
+		p = bar + 1;
+	}
+	fld[n].p = p;
+	fld[n].len = (size_t)(end - p);
+	return n + 1;
+}
+
+static int
+parse_id(const struct field *fl, size_t want, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i;
+	char c;
+
+	if (fl->len != want)
+		return -1;
+	for (i = 0; i < fl->len; i++) {
+		c = fl->p[i];
+		if (c >= '0' && c <= '9')
+			v = v << 4 | (uint64_t)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v = v << 4 | (uint64_t)(c - 'a' + 10);
+		else
+			return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static void
+bad_line(struct filter *f, const char *why, const char *line, size_t len)
+{
+	char q[100];
+
+	f->nbadlines++;
+	log_warnx("ignoring %s line: %s", why, log_quote(q, sizeof(q), line,
+	    len));
+}
+
+static void
+out_line(struct filter *f, const char *s)
+{
+	if (buf_addstr(&f->out, s) == -1 || buf_add(&f->out, "\n", 1) == -1)
+		log_warnx("out of memory writing a response");
+}
+
+static void
+out_result(struct filter *f, uint64_t sid, const char *token,
+    const char *decision, const char *param)
+{
+	char line[512];
+
+	if (param)
+		(void)snprintf(line, sizeof(line), "filter-result|%016" PRIx64
+		    "|%s|%s|%s", sid, token, decision, param);
+	else
+		(void)snprintf(line, sizeof(line), "filter-result|%016" PRIx64
+		    "|%s|%s", sid, token, decision);
+	out_line(f, line);
+}
+
+/* One data line back to smtpd, dot-stuffed; -1 if it cannot be sent. */
+static int
+out_dataline(struct filter *f, const struct session *s, const char *line,
+    size_t len)
+{
+	char prefix[64];
+	int plen, stuff = len > 0 && line[0] == '.';
+
+	plen = snprintf(prefix, sizeof(prefix), "filter-dataline|%016" PRIx64
+	    "|%s|", s->id, s->token);
+	if (plen < 0 || (size_t)plen >= sizeof(prefix))
+		return -1;
+	if (f->proto_minor == 6 &&
+	    (size_t)plen + (size_t)stuff + len > PROTO_06_RESPONSE_MAX)
+		return -1;
+	if (buf_reserve(&f->out, (size_t)plen + 2 + len) == -1)
+		return -1;
+	(void)buf_add(&f->out, prefix, (size_t)plen);
+	if (stuff)
+		(void)buf_add(&f->out, ".", 1);
+	(void)buf_add(&f->out, line, len);
+	(void)buf_add(&f->out, "\n", 1);
+	return 0;
+}
+
+/* The stream's terminating ".", which is never stuffed. */
+static void
+out_end(struct filter *f, const struct session *s)
+{
+	char line[64];
+
+	(void)snprintf(line, sizeof(line), "filter-dataline|%016" PRIx64
+	    "|%s|.", s->id, s->token);
+	out_line(f, line);
+}
+
+/* ---- handshake ---------------------------------------------------- */
+
+/*
+ * The protocol version: config|protocol when smtpd sends it (7.6+), else
+ * from smtpd-version: 6.7-7.3 speak 0.6, 7.4 and later 0.7.  Returns the
+ * minor number, or -1 for anything we do not speak.
+ */
+int
+proto_version_from(const char *protocol, const char *smtpd_version)
+{
+	unsigned long major, minor;
+	char *end;
+
+	if (protocol && protocol[0]) {
+		if (strcmp(protocol, "0.6") == 0)
+			return 6;
+		if (strcmp(protocol, "0.7") == 0)
+			return 7;
+		return -1;
+	}
+	if (smtpd_version == NULL || !isdigit((unsigned char)smtpd_version[0]))
+		return -1;
+	major = strtoul(smtpd_version, &end, 10);
+	if (*end != '.' || !isdigit((unsigned char)end[1]))
+		return -1;
+	minor = strtoul(end + 1, &end, 10);
+	if (major == 6 && minor >= 7)
+		return 6;
+	if (major == 7 && minor <= 3)
+		return 6;
+	if (major == 7)
+		return 7;
+	return -1;
+}
+
+static void
+config_line(struct filter *f, char *line, size_t len)
+{
+	struct field fl[3];
+	size_t i, n;
+	int v;
+
+	n = split(line, len, fl, 3);
+	if (n == 2 && strcmp(fl[1].p, "ready") == 0) {
+		v = proto_version_from(f->protocol, f->smtpd_version);
+		if (v == -1) {
+			log_warnx("smtpd %s (filter protocol %s) is not "
+			    "supported: filter-smime speaks protocol 0.6 "
+			    "(smtpd 6.7-7.3) and 0.7 (smtpd 7.4 and later)",
+			    f->smtpd_version[0] ? f->smtpd_version : "unknown",
+			    f->protocol[0] ? f->protocol : "unknown");
+			f->phase = PHASE_REFUSED;
+			return;
+		}
+		f->proto_minor = v;
+		for (i = 0; i < sizeof(registrations) /
+		    sizeof(registrations[0]); i++)
+			out_line(f, registrations[i]);
+		f->phase = PHASE_RUNNING;
+		log_debug("smtpd %s, filter protocol 0.%d", f->smtpd_version,
+		    v);
+		return;
+	}
+	if (n != 3)
+		return;		/* unknown config keys are ignored */
+	if (strcmp(fl[1].p, "smtpd-version") == 0)
+		(void)strlcpy(f->smtpd_version, fl[2].p,
+		    sizeof(f->smtpd_version));
+	else if (strcmp(fl[1].p, "protocol") == 0)
+		(void)strlcpy(f->protocol, fl[2].p, sizeof(f->protocol));
+}
+
+/* ---- reports ------------------------------------------------------ */
+
+static enum rcpt_result
+parse_result(const char *r)
+{
+	if (strcmp(r, "ok") == 0)
+		return RCPT_OK;
+	if (strcmp(r, "permfail") == 0)
+		return RCPT_PERMFAIL;
+	return RCPT_TEMPFAIL;
+}
+
+static void
+emit_dequeue(struct filter *f, struct session *s)
+{
+	struct session **pp, *prev = NULL;
+
+	if (!s->queued)
+		return;
+	for (pp = &f->emit_head; *pp; prev = *pp, pp = &(*pp)->emit_next)
+		if (*pp == s) {
+			*pp = s->emit_next;
+			if (f->emit_tail == s)
+				f->emit_tail = prev;
+			break;
+		}
+	s->emit_next = NULL;
+	s->queued = 0;
+}
+
+/*
+ * tx-mail and tx-rcpt carry msgid|result|address in 0.6 and 0.7 (0.4 and
+ * 0.5 had msgid|address|result; we do not run on those).
+ */
+static void
+report_tx_addr(struct filter *f, struct session *s, const char *event,
+    char *rest, size_t len)
+{
+	struct field fl[3];
+
+	if (split(rest, len, fl, 3) != 3) {
+		bad_line(f, "short tx report", event, strlen(event));
+		return;
+	}
+	if (strcmp(event, "tx-mail") == 0) {
+		if (parse_result(fl[1].p) != RCPT_OK)
+			return;
+		(void)strlcpy(s->msgid, fl[0].p, sizeof(s->msgid));
+		if (session_set_sender(s, fl[2].p) == -1)
+			log_warnx("%016" PRIx64 " out of memory", s->id);
+	} else if (session_add_rcpt(s, fl[2].p, parse_result(fl[1].p)) == -1)
+		log_warnx("%016" PRIx64 " out of memory", s->id);
+}
+
+static void
+report_line(struct filter *f, char *line, size_t len)
+{
+	struct field fl[7];
+	struct session *s;
+	uint64_t sid;
+	size_t n;
+
+	n = split(line, len, fl, 7);
+	if (n < 6 || parse_id(&fl[5], 16, &sid) == -1) {
+		bad_line(f, "malformed report", line, len);
+		return;
+	}
+	if (strcmp(fl[1].p, "0.6") != 0 && strcmp(fl[1].p, "0.7") != 0) {
+		bad_line(f, "unknown version report", fl[1].p, fl[1].len);
+		return;
+	}
+	if (strcmp(fl[4].p, "link-disconnect") == 0) {
+		if ((s = session_find(&f->sessions, sid)) != NULL) {
+			emit_dequeue(f, s);
+			session_remove(&f->sessions, sid);
+		}
+		return;
+	}
+	if ((s = session_get(&f->sessions, sid, &f->pool)) == NULL) {
+		log_warnx("%016" PRIx64 " out of memory", sid);
+		return;
+	}
+	if (strcmp(fl[4].p, "tx-begin") == 0) {
+		session_tx_clear(s);
+		if (n == 7)
+			(void)strlcpy(s->msgid, fl[6].p, sizeof(s->msgid));
+	} else if (strcmp(fl[4].p, "tx-mail") == 0 ||
+	    strcmp(fl[4].p, "tx-rcpt") == 0) {
+		if (n == 7)
+			report_tx_addr(f, s, fl[4].p, fl[6].p, fl[6].len);
+		else
+			bad_line(f, "short tx report", fl[4].p, fl[4].len);
+	} else if (strcmp(fl[4].p, "tx-reset") == 0 ||
+	    strcmp(fl[4].p, "tx-rollback") == 0) {
+		/* a late reset of an older transaction must not clear this one */
+		if (n < 7 || s->msgid[0] == '\0' || strcmp(fl[6].p, s->msgid) == 0)
+			session_tx_clear(s);
+	}
+}
+
+/* ---- data-line and commit ----------------------------------------- */
+
+static void
+emit_enqueue(struct filter *f, struct session *s)
+{
+	s->emit_next = NULL;
+	s->queued = 1;
+	if (f->emit_tail)
+		f->emit_tail->emit_next = s;
+	else
+		f->emit_head = s;
+	f->emit_tail = s;
+}
+
+static void
+message_start(struct session *s, const char *token)
+{
+	session_msg_clear(s);
+	s->state = MSG_DATA;
+	(void)strlcpy(s->token, token, sizeof(s->token));
+	(void)clock_gettime(CLOCK_MONOTONIC, &s->started);
+}
+
+/* The final "." from the client: pass the message on, or just end it. */
+static void
+message_end(struct filter *f, struct session *s)
+{
+	if (!s->failed && spool_rewind(&s->spool) == -1)
+		session_fail(s, REPLY_TEMPFAIL, "spool rewind: %s",
+		    strerror(errno));
+	if (s->failed) {
+		out_end(f, s);
+		s->state = MSG_COMMIT;
+		return;
+	}
+	s->state = MSG_EMIT;
+	emit_enqueue(f, s);
+}
+
+static void
+dataline(struct filter *f, struct session *s, const char *token,
+    char *data, size_t len, int truncated)
+{
+	if (s->state == MSG_EMIT || s->state == MSG_COMMIT) {
+		/* smtpd sends commit before any new data: cannot happen */
+		log_warnx("%016" PRIx64 " data-line while the previous "
+		    "message is pending", s->id);
+		return;
+	}
+	if (s->state == MSG_NONE)
+		message_start(s, token);
+	if (!truncated && len == 1 && data[0] == '.') {
+		message_end(f, s);
+		return;
+	}
+	if (truncated)
+		session_fail(s, REPLY_LONGLINE, "protocol line over the limit");
+	if (s->failed)
+		return;
+	/* smtpd keeps the client's dot-stuffing: undo it for the spool */
+	if (len > 0 && data[0] == '.') {
+		data++;
+		len--;
+	}
+	data[len] = '\n';
+	if (spool_write(&s->spool, data, len + 1) == -1)
+		session_fail(s, REPLY_TEMPFAIL, "spool write: %s",
+		    strerror(errno));
+	s->lines++;
+	if (len > s->longest)
+		s->longest = len;
+}
+
+static double
+elapsed(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) +
+	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void
+log_message(const struct session *s, const char *verdict)
+{
+	char from[128];
+	size_t i, nok = 0;
+
+	for (i = 0; i < s->nrcpts; i++)
+		if (s->rcpts[i].result == RCPT_OK)
+			nok++;
+	log_info("%016" PRIx64 " %s msgid=%s from=<%s> rcpts=%zu size=%"
+	    PRIu64 " lines=%" PRIu64 " time=%.3fs%s%s", s->id, verdict,
+	    s->msgid[0] ? s->msgid : "-",
+	    s->sender ? log_quote(from, sizeof(from), s->sender,
+	    strlen(s->sender)) : "", nok, s->spool.size, s->lines,
+	    elapsed(&s->started), s->failed ? " reason=" : "",
+	    s->failed ? s->fail_why : "");
+}
+
+static void
+commit_answer(struct filter *f, struct session *s, const char *token)
+{
+	f->nmessages++;
+	if (s->failed) {
+		log_message(s, "tempfail");
+		out_result(f, s->id, token, "reject", s->fail_reply);
+	} else {
+		log_message(s, "pass");
+		out_result(f, s->id, token, "proceed", NULL);
+	}
+	session_msg_clear(s);
+}
+
+static void
+commit(struct filter *f, struct session *s, const char *token)
+{
+	switch (s->state) {
+	case MSG_EMIT:
+		/* answered once the last line is out (see proto_pump) */
+		s->commit_pending = 1;
+		(void)strlcpy(s->commit_token, token, sizeof(s->commit_token));
+		return;
+	case MSG_DATA:
+		session_fail(s, REPLY_TEMPFAIL, "commit before end of data");
+		break;
+	case MSG_NONE:
+	case MSG_COMMIT:
+		break;
+	}
+	commit_answer(f, s, token);
+}
+
+static void
+request_line(struct filter *f, char *line, size_t len, int truncated)
+{
+	struct field fl[MAX_FIELDS];
+	struct session *s;
+	uint64_t sid, tok;
+	size_t n;
+
+	n = split(line, len, fl, MAX_FIELDS);
+	if (n < 7 || parse_id(&fl[5], 16, &sid) == -1 ||
+	    parse_id(&fl[6], TOKEN_LEN, &tok) == -1) {
+		bad_line(f, "malformed request", line, len);
+		return;
+	}
+	if (strcmp(fl[1].p, "0.6") != 0 && strcmp(fl[1].p, "0.7") != 0 &&
+	    !f->warned_version) {
+		/* the request layout has not changed since 0.5: serve it */
+		f->warned_version = 1;
+		log_warnx("request with protocol version %.8s", fl[1].p);
+	}
+	if ((s = session_get(&f->sessions, sid, &f->pool)) == NULL) {
+		log_warnx("%016" PRIx64 " out of memory, request dropped", sid);
+		return;
+	}
+	if (strcmp(fl[4].p, "data-line") == 0) {
+		if (n < 8) {
+			fl[7].p = fl[6].p + fl[6].len;
+			fl[7].len = 0;
+		}
+		dataline(f, s, fl[6].p, fl[7].p, fl[7].len, truncated);
+	} else if (strcmp(fl[4].p, "commit") == 0)
+		commit(f, s, fl[6].p);
+	else
+		out_result(f, sid, fl[6].p, "proceed", NULL);
+}
+
+/*
+ * One input line, without its newline; line[len] must be writable.
+ * truncated: the line was longer than the loop accepts and was cut.
+ */
+void
+proto_line(struct filter *f, char *line, size_t len, int truncated)
+{
+	line[len] = '\0';
+	if (f->phase == PHASE_REFUSED)
+		return;
+	if (len >= 7 && strncmp(line, "config|", 7) == 0) {
+		if (f->phase == PHASE_CONFIG)
+			config_line(f, line, len);
+		return;
+	}
+	if (f->phase != PHASE_RUNNING) {
+		bad_line(f, "pre-handshake", line, len);
+		return;
+	}
+	if (len >= 7 && strncmp(line, "filter|", 7) == 0)
+		request_line(f, line, len, truncated);
+	else if (len >= 7 && strncmp(line, "report|", 7) == 0)
+		report_line(f, line, len);
+	else
+		bad_line(f, "unknown", line, len);
+}
+
+/* ---- emission ----------------------------------------------------- */
+
+/* Send the complete lines in s->rbuf; -1 when one cannot be sent. */
+static int
+emit_lines(struct filter *f, struct session *s, int eof)
+{
+	char *p = s->rbuf, *end = s->rbuf + s->rlen, *nl;
+	size_t left;
+
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL && !eof)
+			break;
+		if (nl == NULL)
+			nl = end;
+		if (out_dataline(f, s, p, (size_t)(nl - p)) == -1) {
+			session_fail(s, REPLY_LONGLINE, "line of %zu octets "
+			    "exceeds the protocol limit", (size_t)(nl - p));
+			return -1;
+		}
+		p = nl < end ? nl + 1 : end;
+	}
+	left = (size_t)(end - p);
+	memmove(s->rbuf, p, left);
+	s->rlen = left;
+	return 0;
+}
+
+/* Move one chunk of the spool to the output; 1 when the message is done. */
+static int
+emit_chunk(struct filter *f, struct session *s)
+{
+	size_t ncap;
+	ssize_t r;
+	char *p;
+
+	if (s->rcap - s->rlen < EMIT_CHUNK) {
+		ncap = s->rlen + EMIT_CHUNK;
+		if ((p = realloc(s->rbuf, ncap)) == NULL) {
+			session_fail(s, REPLY_TEMPFAIL, "out of memory");
+			return 1;
+		}
+		s->rbuf = p;
+		s->rcap = ncap;
+	}
+	r = spool_read(&s->spool, s->rbuf + s->rlen, EMIT_CHUNK);
+	if (r == -1) {
+		session_fail(s, REPLY_TEMPFAIL, "spool read: %s",
+		    strerror(errno));
+		return 1;
+	}
+	s->rlen += (size_t)r;
+	if (emit_lines(f, s, r == 0) == -1)
+		return 1;
+	return r == 0;
+}
+
+/*
+ * Write queued messages while the output buffer holds less than room
+ * bytes, so a large message never sits whole in memory.  Returns 1 while
+ * work remains.
+ */
+int
+proto_pump(struct filter *f, size_t room)
+{
+	struct session *s;
+
+	while ((s = f->emit_head) != NULL && buf_used(&f->out) < room) {
+		if (!emit_chunk(f, s))
+			continue;
+		emit_dequeue(f, s);
+		s->rlen = 0;
+		out_end(f, s);
+		s->state = MSG_COMMIT;
+		if (s->commit_pending)
+			commit_answer(f, s, s->commit_token);
+	}
+	return f->emit_head != NULL;
+}

@@ -1,0 +1,46 @@
+/*
+ * The OpenSMTPD filter protocol (0.6 and 0.7): handshake, reports that keep
+ * the session table, data-line and commit requests, and the responses.
+ * Works on whole lines and an output buffer; loop.c does the I/O.
+ */
+#ifndef PROTO_H
+#define PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "session.h"
+#include "spool.h"
+
+enum filter_phase {
+	PHASE_CONFIG,		/* reading config|... lines */
+	PHASE_RUNNING,		/* registered, serving requests */
+	PHASE_REFUSED		/* smtpd speaks a version we do not */
+};
+
+/* 0.6 and earlier copy a response into char[LINE_MAX] (glibc: 2048). */
+#define PROTO_06_RESPONSE_MAX	2047
+
+struct filter {
+	enum filter_phase phase;
+	int		 proto_minor;	/* 6 or 7 */
+	char		 smtpd_version[32];
+	char		 protocol[16];	/* config|protocol, when sent */
+	struct session_table sessions;
+	struct spool_pool pool;
+	struct buf	 out;
+	struct session	*emit_head;
+	struct session	*emit_tail;
+	uint64_t	 nmessages;
+	uint64_t	 nbadlines;
+	int		 warned_version;
+};
+
+int	 filter_init(struct filter *, size_t, size_t, const char *);
+void	 filter_free(struct filter *);
+void	 proto_line(struct filter *, char *, size_t, int);
+int	 proto_pump(struct filter *, size_t);
+int	 proto_version_from(const char *, const char *);
+
+#endif

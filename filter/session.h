@@ -1,0 +1,84 @@
+/*
+ * The session table: one entry per SMTP session smtpd multiplexes over our
+ * stdin, keyed by its 64-bit session id.  A session holds the transaction
+ * (sender, recipients with their results) and the message being received.
+ */
+#ifndef SESSION_H
+#define SESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "spool.h"
+
+#define TOKEN_LEN	16
+#define MSGID_LEN	8
+
+enum rcpt_result { RCPT_OK, RCPT_TEMPFAIL, RCPT_PERMFAIL };
+
+struct rcpt {
+	char		*addr;
+	enum rcpt_result result;
+};
+
+enum msg_state {
+	MSG_NONE,	/* no message data yet */
+	MSG_DATA,	/* receiving data-lines */
+	MSG_EMIT,	/* writing the result back */
+	MSG_COMMIT	/* final "." written, waiting for commit */
+};
+
+struct session {
+	uint64_t	 id;
+	struct session	*next;		/* hash chain */
+
+	/* transaction, from tx-* reports */
+	char		 msgid[MSGID_LEN + 1];
+	char		*sender;
+	struct rcpt	*rcpts;
+	size_t		 nrcpts;
+	size_t		 rcptcap;
+
+	/* message, from data-line requests */
+	enum msg_state	 state;
+	char		 token[TOKEN_LEN + 1];
+	struct spool	 spool;
+	uint64_t	 lines;
+	uint64_t	 longest;
+	struct timespec	 started;
+	int		 failed;
+	char		 fail_reply[128];	/* SMTP reply at commit */
+	char		 fail_why[160];		/* for the log only */
+	int		 commit_pending;
+	char		 commit_token[TOKEN_LEN + 1];
+
+	/* emission queue */
+	struct session	*emit_next;
+	int		 queued;
+	char		*rbuf;
+	size_t		 rlen;
+	size_t		 rcap;
+};
+
+struct session_table {
+	struct session	**buckets;
+	size_t		 nbuckets;
+	size_t		 count;
+};
+
+int		 session_table_init(struct session_table *);
+void		 session_table_free(struct session_table *);
+struct session	*session_find(struct session_table *, uint64_t);
+struct session	*session_get(struct session_table *, uint64_t,
+		    struct spool_pool *);
+void		 session_remove(struct session_table *, uint64_t);
+void		 session_tx_clear(struct session *);
+int		 session_set_sender(struct session *, const char *);
+int		 session_add_rcpt(struct session *, const char *,
+		    enum rcpt_result);
+void		 session_msg_clear(struct session *);
+void		 session_fail(struct session *, const char *, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,42 @@
+/*
+ * Message spool: a message is kept in memory up to a bound, then moved to
+ * an unlinked temporary file, so memory stays bounded whatever its size.
+ */
+#ifndef SPOOL_H
+#define SPOOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Shared by all spools of one process: the global memory budget. */
+struct spool_pool {
+	size_t		 mem_used;
+	size_t		 mem_limit;	/* all messages together */
+	size_t		 msg_limit;	/* one message in memory */
+	const char	*tmpdir;
+};
+
+struct spool {
+	struct spool_pool *pool;
+	char		*mem;		/* whole message, or write-behind buffer */
+	size_t		 memlen;
+	size_t		 memcap;
+	size_t		 charged;	/* bytes counted in pool->mem_used */
+	size_t		 rpos;		/* read position in mem */
+	int		 fd;		/* -1 while in memory */
+	uint64_t	 size;		/* bytes written in all */
+	int		 reading;
+};
+
+#define SPOOL_FILEBUF	(64 * 1024)
+
+void	 spool_pool_init(struct spool_pool *, size_t, size_t, const char *);
+void	 spool_init(struct spool *, struct spool_pool *);
+int	 spool_write(struct spool *, const void *, size_t);
+int	 spool_rewind(struct spool *);
+ssize_t	 spool_read(struct spool *, void *, size_t);
+int	 spool_in_file(const struct spool *);
+void	 spool_clear(struct spool *);
+
+#endif
