@@ -18,7 +18,6 @@
 #define LINE_LIMIT	(128 * 1024)	/* smtpd's own limit is 64 KB */
 #define TRUNC_KEEP	1024		/* what we keep of an over-long line */
 #define OUT_HIGH	(1024 * 1024)	/* stop reading above this */
-#define EMIT_ROOM	(256 * 1024)	/* refill the output below this */
 
 struct lines {
 	struct buf	 in;
@@ -147,7 +146,7 @@ loop_run(struct filter *f, int infd, int outfd, volatile sig_atomic_t *hup)
 			rc = 1;
 			break;
 		}
-		(void)proto_pump(f, EMIT_ROOM);
+		(void)proto_pump(f, PROTO_EMIT_ROOM);
 		if (in_eof && buf_used(&f->out) == 0 && f->emit_head == NULL)
 			break;
 		pfd[0].fd = infd;

@@ -106,11 +106,15 @@ parse_id(const struct field *fl, size_t want, uint64_t *out)
 static void
 bad_line(struct filter *f, const char *why, const char *line, size_t len)
 {
-	char q[100];
+	char copy[80], q[4 * sizeof(copy) + 4];
+	size_t i, n = len < sizeof(copy) ? len : sizeof(copy);
 
+	/* split() cut the line at its bars: put them back for the log */
+	for (i = 0; i < n; i++)
+		copy[i] = line[i] == '\0' ? '|' : line[i];
 	f->nbadlines++;
-	log_warnx("ignoring %s line: %s", why, log_quote(q, sizeof(q), line,
-	    len));
+	log_warnx("ignoring %s line: %s%s", why, log_quote(q, sizeof(q), copy,
+	    n), n < len ? "..." : "");
 }
 
 static void
@@ -380,6 +384,8 @@ message_end(struct filter *f, struct session *s)
 	}
 	s->state = MSG_EMIT;
 	emit_enqueue(f, s);
+	/* start at once: a small message is out before the next line */
+	(void)proto_pump(f, PROTO_EMIT_ROOM);
 }
 
 static void
@@ -447,9 +453,15 @@ log_message(const struct session *s, const char *verdict)
 static void
 commit_answer(struct filter *f, struct session *s, const char *token)
 {
+	if (s->state == MSG_NONE && !s->failed) {
+		/* no data seen (state lost to a disconnect): nothing to do */
+		log_debug("%016" PRIx64 " commit without data", s->id);
+		out_result(f, s->id, token, "proceed", NULL);
+		return;
+	}
 	f->nmessages++;
 	if (s->failed) {
-		log_message(s, "tempfail");
+		log_message(s, s->fail_reply[0] == '5' ? "reject" : "tempfail");
 		out_result(f, s->id, token, "reject", s->fail_reply);
 	} else {
 		log_message(s, "pass");

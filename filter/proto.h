@@ -21,6 +21,8 @@ enum filter_phase {
 
 /* 0.6 and earlier copy a response into char[LINE_MAX] (glibc: 2048). */
 #define PROTO_06_RESPONSE_MAX	2047
+/* queued messages are written while less than this is waiting */
+#define PROTO_EMIT_ROOM		(256 * 1024)
 
 struct filter {
 	enum filter_phase phase;
