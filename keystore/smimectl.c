@@ -109,6 +109,8 @@ main(int argc, char *argv[])
 	const char *store = KEYSTORE_DEFAULT;
 	int ch;
 
+	if (argc > 1 && strcmp(argv[1], "--help") == 0)
+		usage(EX_OK);
 	while ((ch = getopt(argc, argv, "+hk:")) != -1) {
 		switch (ch) {
 		case 'k':

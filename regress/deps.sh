@@ -5,7 +5,8 @@ set -eu
 
 PKGS="make gcc clang libclang-rt-14-dev pkg-config
 libmbedtls-dev libyaml-dev libbsd-dev
-opensmtpd swaks openssl gpgsm libnss3-tools python3 iproute2 util-linux procps"
+opensmtpd swaks openssl gpgsm libnss3-tools python3 iproute2 util-linux procps
+mandoc"
 
 missing=""
 for p in $PKGS; do

@@ -1,0 +1,93 @@
+#!/bin/sh
+# Command lines: options, exit codes, -n checks, smimectl init, man pages,
+# make install.
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top" || exit 1
+W=$(mktemp -d /tmp/fsmime-cli.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+F=./filter-smime
+C=./smimectl
+
+t() {	# t NAME WANT_RC CMD...: the command's exit status must be WANT_RC
+	name=$1; want=$2; shift 2
+	"$@" > "$W/out" 2> "$W/err" < /dev/null
+	rc=$?
+	if [ "$rc" = "$want" ]; then
+		echo "ok $name"
+	else
+		echo "FAIL $name: exit $rc, want $want: $(head -c 300 "$W/err")"
+	fi
+}
+
+# t_err NAME PATTERN: the last command's stderr contains PATTERN
+t_err() {
+	if grep -q -- "$2" "$W/err"; then echo "ok $1"; else
+		echo "FAIL $1: stderr lacks '$2': $(head -c 300 "$W/err")"; fi
+}
+
+t cli-unknown-option 64 $F -x
+t_err cli-unknown-option-usage 'usage: filter-smime'
+t cli-extra-argument 64 $F stray
+t cli-missing-optarg 64 $F -f
+t cli-check-example-rules 0 $F -n -f rules.yaml.example
+t_err cli-check-ok-message 'configuration OK'
+
+printf 'version: 1\nrules:\n  - sign: [yes\n' > "$W/bad.yaml"
+t cli-check-bad-yaml 78 $F -n -f "$W/bad.yaml"
+t_err cli-check-bad-yaml-position "$W/bad.yaml:4:1: "
+t cli-check-missing-rules 78 $F -n -f "$W/none.yaml"
+t_err cli-check-missing-rules-message "$W/none.yaml: No such file"
+
+t smimectl-no-verb 64 $C
+t smimectl-help 0 $C --help
+t smimectl-unknown-verb 64 $C frobnicate
+t smimectl-init 0 $C -k "$W/store" init
+if [ "$(stat -c %a "$W/store")" = 700 ] &&
+    [ "$(stat -c %a "$W/store/master.key")" = 600 ] &&
+    [ "$(stat -c %s "$W/store/master.key")" = 32 ]; then
+	echo "ok smimectl-init-modes"
+else
+	echo "FAIL smimectl-init-modes: $(ls -la "$W/store")"
+fi
+cp "$W/store/master.key" "$W/key.before"
+t smimectl-init-twice-refused 73 $C -k "$W/store" init
+t_err smimectl-init-twice-message 'already initialised'
+if cmp -s "$W/store/master.key" "$W/key.before"; then
+	echo "ok smimectl-init-keeps-key"
+else
+	echo "FAIL smimectl-init-keeps-key: master key changed"
+fi
+t smimectl-init-second-store 0 $C -k "$W/store2" init
+if cmp -s "$W/store/master.key" "$W/store2/master.key"; then
+	echo "FAIL smimectl-init-random: two stores got the same key"
+else
+	echo "ok smimectl-init-random"
+fi
+
+t cli-check-keystore 0 $F -n -k "$W/store"
+chmod 0755 "$W/store"
+t cli-check-keystore-open-refused 78 $F -n -k "$W/store"
+t_err cli-check-keystore-open-message 'readable or writable by others'
+t cli-check-keystore-missing 78 $F -n -k "$W/nostore"
+
+for m in man/*.[58]; do
+	if mandoc -Tlint -W warning "$m" > "$W/lint" 2>&1; then
+		echo "ok man-lint-$(basename "$m")"
+	else
+		echo "FAIL man-lint-$(basename "$m"): $(head -n 3 "$W/lint")"
+	fi
+done
+
+if make -s install DESTDIR="$W/root" PREFIX=/opt/fs > "$W/inst" 2>&1 &&
+    [ -x "$W/root/opt/fs/libexec/smtpd/filter-smime" ] &&
+    [ -x "$W/root/opt/fs/sbin/smimectl" ] &&
+    [ -f "$W/root/opt/fs/share/man/man8/filter-smime.8" ] &&
+    [ -f "$W/root/opt/fs/share/man/man8/smimectl.8" ] &&
+    [ -f "$W/root/opt/fs/share/man/man5/filter-smime.yaml.5" ] &&
+    [ -f "$W/root/opt/fs/share/examples/filter-smime/rules.yaml.example" ]; then
+	echo "ok make-install-destdir-prefix"
+else
+	echo "FAIL make-install-destdir-prefix: $(tail -n 3 "$W/inst"; find "$W/root" -type f)"
+fi
+exit 0
