@@ -1,0 +1,715 @@
+/*
+ * SignedData verification (RFC 5652 §5.6), DER or BER, detached or
+ * opaque, any number of signers (up to CMS_MAX_SIGNERS reported), with
+ * or without signed attributes; chain, time, keyUsage and extKeyUsage
+ * checks (RFC 8550 §4.4); the result says which check failed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mbedtls/oid.h>
+#include <mbedtls/rsa.h>
+
+#include "ber.h"
+#include "cms.h"
+#include "oid.h"
+
+#define MAX_CERTS	32
+
+/* The parts of a SignedData we use, as spans of the input. */
+struct signed_data {
+	struct ber_elem	 econtent_type;
+	struct ber_elem	 econtent;	/* the OCTET STRING, if embedded */
+	int		 has_econtent;
+	struct ber_elem	 certs;		/* [0] IMPLICIT SET OF */
+	int		 has_certs;
+	struct ber_elem	 signer_infos;
+};
+
+struct signer_info {
+	const uint8_t	*issuer;	/* Name, whole encoding */
+	size_t		 issuerlen;
+	const uint8_t	*serial;	/* INTEGER content */
+	size_t		 seriallen;
+	const uint8_t	*ski;
+	size_t		 skilen;
+	enum oid_id	 digest;
+	struct ber_elem	 attrs;		/* [0] signedAttrs */
+	int		 has_attrs;
+	struct ber_elem	 sigalg;	/* AlgorithmIdentifier content */
+	uint8_t		 sig[1024];
+	size_t		 siglen;
+};
+
+struct cert_set {
+	mbedtls_x509_crt crt[MAX_CERTS];
+	size_t		 n;
+};
+
+const char *
+cms_vstatus_str(enum cms_vstatus s)
+{
+	static const char *names[] = {
+		"ok", "malformed signer info", "signer certificate missing",
+		"unsupported algorithm", "content type mismatch",
+		"content digest mismatch", "bad signature",
+		"untrusted certificate chain", "certificate expired",
+		"certificate not yet valid", "certificate revoked",
+		"key usage does not allow signing",
+		"extended key usage does not allow email protection"
+	};
+
+	if ((size_t)s < sizeof(names) / sizeof(names[0]))
+		return names[s];
+	return "unknown";
+}
+
+static int
+parse_signed_data(const uint8_t *buf, size_t len, struct signed_data *sd,
+    struct cms_error *e)
+{
+	struct ber_reader r;
+	struct ber_elem el;
+	enum ber_err be;
+
+	memset(sd, 0, sizeof(*sd));
+	ber_init(&r, buf, len, 0);
+	if ((be = ber_expect(&r, BER_SEQUENCE, &el)) || (be = ber_enter(&r)) ||
+	    (be = ber_expect(&r, BER_OID, &el)))
+		goto bad;
+	if (!oid_is(OID_SIGNED_DATA, el.content, el.len)) {
+		cms_error_set(e, CMS_ERR_UNSUPPORTED, "not a SignedData");
+		return -1;
+	}
+	if ((be = ber_expect(&r, BER_CONTEXT_CONS(0), &el)) ||
+	    (be = ber_enter(&r)) || (be = ber_expect(&r, BER_SEQUENCE, &el)) ||
+	    (be = ber_enter(&r)) || (be = ber_expect(&r, BER_INTEGER, &el)) ||
+	    (be = ber_expect(&r, BER_SET, &el)) ||
+	    (be = ber_expect(&r, BER_SEQUENCE, &el)) || (be = ber_enter(&r)) ||
+	    (be = ber_expect(&r, BER_OID, &sd->econtent_type)))
+		goto bad;
+	if (ber_next(&r, &el) == BER_OK) {
+		if (el.tag != BER_CONTEXT_CONS(0)) {
+			be = BER_ERR_UNEXPECTED_TAG;
+			goto bad;
+		}
+		if ((be = ber_enter(&r)) ||
+		    (be = ber_expect_octets(&r, &sd->econtent)) ||
+		    (be = ber_leave(&r)))
+			goto bad;
+		sd->has_econtent = 1;
+	}
+	if ((be = ber_leave(&r)) || (be = ber_next(&r, &el)))
+		goto bad;
+	if (el.tag == BER_CONTEXT_CONS(0)) {
+		sd->certs = el;
+		sd->has_certs = 1;
+		if ((be = ber_next(&r, &el)))
+			goto bad;
+	}
+	if (el.tag == BER_CONTEXT_CONS(1) && (be = ber_next(&r, &el)))
+		goto bad;	/* crls: we use the store's */
+	if (el.tag != BER_SET) {
+		be = BER_ERR_UNEXPECTED_TAG;
+		goto bad;
+	}
+	sd->signer_infos = el;
+	return 0;
+bad:
+	if (be == BER_OK)
+		be = ber_error(&r);
+	cms_error_set(e, CMS_ERR_ENCODING, "malformed SignedData: %s",
+	    ber_strerror(be));
+	return -1;
+}
+
+static int
+parse_sid(struct ber_reader *r, struct signer_info *si)
+{
+	struct ber_reader s;
+	struct ber_elem el, name, serial;
+
+	if (ber_next(r, &el) != BER_OK)
+		return -1;
+	if (el.tag == BER_CONTEXT(0)) {		/* subjectKeyIdentifier */
+		si->ski = el.content;
+		si->skilen = el.len;
+		return 0;
+	}
+	if (el.tag != BER_SEQUENCE)
+		return -1;
+	ber_init(&s, el.content, el.len, 0);
+	if (ber_expect(&s, BER_SEQUENCE, &name) != BER_OK ||
+	    ber_expect(&s, BER_INTEGER, &serial) != BER_OK)
+		return -1;
+	si->issuer = name.raw;
+	si->issuerlen = name.rawlen;
+	si->serial = serial.content;
+	si->seriallen = serial.len;
+	return 0;
+}
+
+static int
+parse_signer_info(const struct ber_elem *sie, struct signer_info *si)
+{
+	struct ber_reader r, a;
+	struct ber_elem el;
+	const uint8_t *oid;
+	size_t oidlen;
+
+	memset(si, 0, sizeof(*si));
+	ber_init(&r, sie->content, sie->len, 0);
+	if (ber_expect(&r, BER_INTEGER, &el) != BER_OK || parse_sid(&r, si))
+		return -1;
+	if (ber_expect(&r, BER_SEQUENCE, &el) != BER_OK)
+		return -1;
+	ber_init(&a, el.content, el.len, 0);
+	if (ber_expect(&a, BER_OID, &el) != BER_OK ||
+	    ber_get_oid(&el, &oid, &oidlen) != BER_OK)
+		return -1;
+	si->digest = oid_lookup(oid, oidlen);
+	if (ber_next(&r, &el) != BER_OK)
+		return -1;
+	if (el.tag == BER_CONTEXT_CONS(0)) {
+		si->attrs = el;
+		si->has_attrs = 1;
+		if (ber_next(&r, &el) != BER_OK)
+			return -1;
+	}
+	if (el.tag != BER_SEQUENCE)
+		return -1;
+	si->sigalg = el;
+	if (ber_expect_octets(&r, &el) != BER_OK ||
+	    ber_octets_copy(&el, si->sig, sizeof(si->sig), &si->siglen) !=
+	    BER_OK)
+		return -1;
+	return 0;
+}
+
+static mbedtls_md_type_t
+md_of(enum oid_id id)
+{
+	switch (id) {
+	case OID_SHA1:
+		return MBEDTLS_MD_SHA1;
+	case OID_SHA224:
+		return MBEDTLS_MD_SHA224;
+	case OID_SHA256:
+		return MBEDTLS_MD_SHA256;
+	case OID_SHA384:
+		return MBEDTLS_MD_SHA384;
+	case OID_SHA512:
+		return MBEDTLS_MD_SHA512;
+	default:
+		return MBEDTLS_MD_NONE;
+	}
+}
+
+static int
+md_update_cb(void *arg, const uint8_t *p, size_t n)
+{
+	return mbedtls_md_update(arg, p, n) != 0;
+}
+
+/* Digest of the content: detached buffer or embedded eContent. */
+static int
+content_digest(mbedtls_md_type_t md, const uint8_t *content, size_t clen,
+    const struct signed_data *sd, uint8_t *out)
+{
+	mbedtls_md_context_t ctx;
+	int rc = -1;
+
+	mbedtls_md_init(&ctx);
+	if (mbedtls_md_setup(&ctx, mbedtls_md_info_from_type(md), 0) != 0 ||
+	    mbedtls_md_starts(&ctx) != 0)
+		goto done;
+	if (content != NULL) {
+		if (mbedtls_md_update(&ctx, content, clen) != 0)
+			goto done;
+	} else if (!sd->has_econtent || ber_octets_foreach(&sd->econtent,
+	    md_update_cb, &ctx) != BER_OK)
+		goto done;
+	if (mbedtls_md_finish(&ctx, out) != 0)
+		goto done;
+	rc = 0;
+done:
+	mbedtls_md_free(&ctx);
+	return rc;
+}
+
+static void
+load_certs(const struct signed_data *sd, struct cert_set *cs)
+{
+	struct ber_reader r;
+	struct ber_elem el;
+
+	cs->n = 0;
+	if (!sd->has_certs)
+		return;
+	ber_init(&r, sd->certs.content, sd->certs.len, 0);
+	while (cs->n < MAX_CERTS && ber_next(&r, &el) == BER_OK) {
+		if (el.tag != BER_SEQUENCE)
+			continue;	/* attribute or other certificates */
+		mbedtls_x509_crt_init(&cs->crt[cs->n]);
+		if (mbedtls_x509_crt_parse_der(&cs->crt[cs->n], el.raw,
+		    el.rawlen) == 0)
+			cs->n++;
+		else
+			mbedtls_x509_crt_free(&cs->crt[cs->n]);
+	}
+}
+
+static void
+free_certs(struct cert_set *cs)
+{
+	size_t i;
+
+	for (i = 0; i < cs->n; i++)
+		mbedtls_x509_crt_free(&cs->crt[i]);
+	cs->n = 0;
+}
+
+static mbedtls_x509_crt *
+find_cert(struct cert_set *cs, const struct signer_info *si)
+{
+	const uint8_t *ski;
+	size_t i, skilen;
+	mbedtls_x509_crt *c;
+
+	for (i = 0; i < cs->n; i++) {
+		c = &cs->crt[i];
+		if (si->ski) {
+			if (cms_cert_ski(c, &ski, &skilen) == 0 &&
+			    skilen == si->skilen &&
+			    memcmp(ski, si->ski, skilen) == 0)
+				return c;
+		} else if (c->issuer_raw.len == si->issuerlen &&
+		    memcmp(c->issuer_raw.p, si->issuer, si->issuerlen) == 0 &&
+		    c->serial.len == si->seriallen &&
+		    memcmp(c->serial.p, si->serial, si->seriallen) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+struct attrs_found {
+	struct ber_elem	 content_type;
+	int		 has_content_type;
+	struct ber_elem	 digest;
+	int		 has_digest;
+};
+
+/* Walk signedAttrs: the ones we check, and the ones we report. */
+static int
+read_attrs(const struct signer_info *si, struct attrs_found *af,
+    struct cms_signer_result *res)
+{
+	struct ber_reader r, a, v;
+	struct ber_elem attr, type, set, val;
+	const uint8_t *oid;
+	size_t oidlen;
+	enum oid_id id;
+
+	memset(af, 0, sizeof(*af));
+	ber_init(&r, si->attrs.content, si->attrs.len, 0);
+	while (ber_next(&r, &attr) == BER_OK) {
+		ber_init(&a, attr.content, attr.len, 0);
+		if (ber_expect(&a, BER_OID, &type) != BER_OK ||
+		    ber_get_oid(&type, &oid, &oidlen) != BER_OK ||
+		    ber_expect(&a, BER_SET, &set) != BER_OK)
+			return -1;
+		ber_init(&v, set.content, set.len, 0);
+		if (ber_next(&v, &val) != BER_OK)
+			return -1;
+		id = oid_lookup(oid, oidlen);
+		if (id == OID_CONTENT_TYPE) {
+			af->content_type = val;
+			af->has_content_type = 1;
+		} else if (id == OID_MESSAGE_DIGEST) {
+			af->digest = val;
+			af->has_digest = 1;
+		} else if (id == OID_SIGNING_TIME) {
+			if (ber_get_time(&val, NULL, &res->signing_time) ==
+			    BER_OK)
+				res->has_signing_time = 1;
+		} else if (id == OID_SMIME_CAPABILITIES) {
+			res->caps = val.raw;
+			res->capslen = val.rawlen;
+		} else if (id == OID_SMIME_ENC_KEY_PREF) {
+			res->enc_pref = val.raw;
+			res->enc_preflen = val.rawlen;
+		}
+	}
+	return ber_error(&r) == BER_OK || ber_error(&r) == BER_END ? 0 : -1;
+}
+
+/* The DER SET OF that was signed: signedAttrs with the universal tag. */
+static uint8_t *
+attrs_as_set(const struct signer_info *si, size_t *outlen)
+{
+	size_t n = si->attrs.len, hl, i;
+	uint8_t *p;
+
+	hl = n < 0x80 ? 2 : n <= 0xff ? 3 : n <= 0xffff ? 4 :
+	    n <= 0xffffff ? 5 : 6;
+	if ((p = malloc(hl + n)) == NULL)
+		return NULL;
+	p[0] = BER_SET;
+	if (hl == 2)
+		p[1] = (uint8_t)n;
+	else {
+		p[1] = (uint8_t)(0x80 | (hl - 2));
+		for (i = 0; i < hl - 2; i++)
+			p[2 + i] = (uint8_t)(n >> (8 * (hl - 3 - i)));
+	}
+	memcpy(p + hl, si->attrs.content, n);
+	*outlen = hl + n;
+	return p;
+}
+
+/* RSASSA-PSS-params: hash, MGF1 hash, salt length (RFC 4055 §3.1). */
+static int
+pss_params(const struct ber_elem *params, mbedtls_md_type_t *md,
+    mbedtls_md_type_t *mgf, int *salt)
+{
+	struct ber_reader r, s;
+	struct ber_elem el, alg, oid, inner;
+	const uint8_t *o;
+	size_t ol;
+	long v;
+
+	*md = *mgf = MBEDTLS_MD_SHA1;	/* the ASN.1 defaults */
+	*salt = 20;
+	ber_init(&r, params->content, params->len, 0);
+	while (ber_next(&r, &el) == BER_OK) {
+		ber_init(&s, el.content, el.len, 0);
+		if (el.tag == BER_CONTEXT_CONS(0) || el.tag ==
+		    BER_CONTEXT_CONS(1)) {
+			if (ber_expect(&s, BER_SEQUENCE, &alg) != BER_OK)
+				return -1;
+			ber_init(&s, alg.content, alg.len, 0);
+			if (ber_expect(&s, BER_OID, &oid) != BER_OK ||
+			    ber_get_oid(&oid, &o, &ol) != BER_OK)
+				return -1;
+			if (el.tag == BER_CONTEXT_CONS(0)) {
+				*md = md_of(oid_lookup(o, ol));
+				continue;
+			}
+			if (!oid_is(OID_MGF1, o, ol) ||
+			    ber_expect(&s, BER_SEQUENCE, &inner) != BER_OK)
+				return -1;
+			ber_init(&s, inner.content, inner.len, 0);
+			if (ber_expect(&s, BER_OID, &oid) != BER_OK ||
+			    ber_get_oid(&oid, &o, &ol) != BER_OK)
+				return -1;
+			*mgf = md_of(oid_lookup(o, ol));
+		} else if (el.tag == BER_CONTEXT_CONS(2)) {
+			if (ber_expect(&s, BER_INTEGER, &inner) != BER_OK ||
+			    ber_get_int(&inner, &v) != BER_OK || v < 0 ||
+			    v > 1024)
+				return -1;
+			*salt = (int)v;
+		}
+	}
+	return *md == MBEDTLS_MD_NONE || *mgf == MBEDTLS_MD_NONE ? -1 : 0;
+}
+
+/* Check the signature over hash (made with md) by the certificate's key. */
+static enum cms_vstatus
+check_signature(const struct signer_info *si, mbedtls_x509_crt *crt,
+    mbedtls_md_type_t md, const unsigned char *hash, char *why, size_t whysz)
+{
+	mbedtls_pk_rsassa_pss_options opts;
+	struct ber_reader r;
+	struct ber_elem oid, params;
+	const uint8_t *o;
+	size_t ol;
+	enum oid_id alg;
+	mbedtls_md_type_t pmd;
+	mbedtls_pk_type_t kt = mbedtls_pk_get_type(&crt->pk);
+	int rc;
+
+	ber_init(&r, si->sigalg.content, si->sigalg.len, 0);
+	if (ber_expect(&r, BER_OID, &oid) != BER_OK ||
+	    ber_get_oid(&oid, &o, &ol) != BER_OK)
+		return CMS_V_MALFORMED;
+	alg = oid_lookup(o, ol);
+	if (alg == OID_RSASSA_PSS) {
+		if (kt != MBEDTLS_PK_RSA || ber_expect(&r, BER_SEQUENCE,
+		    &params) != BER_OK || pss_params(&params, &pmd,
+		    &opts.mgf1_hash_id, &opts.expected_salt_len) == -1) {
+			snprintf(why, whysz, "bad RSASSA-PSS parameters");
+			return CMS_V_UNSUPPORTED;
+		}
+		if (pmd != md) {
+			snprintf(why, whysz, "PSS hash differs from digest");
+			return CMS_V_SIGNATURE;
+		}
+		rc = mbedtls_pk_verify_ext(MBEDTLS_PK_RSASSA_PSS, &opts,
+		    &crt->pk, md, hash, mbedtls_md_get_size(
+		    mbedtls_md_info_from_type(md)), si->sig, si->siglen);
+	} else if (alg == OID_RSA_ENCRYPTION || alg == OID_SHA1_WITH_RSA ||
+	    alg == OID_SHA224_WITH_RSA || alg == OID_SHA256_WITH_RSA ||
+	    alg == OID_SHA384_WITH_RSA || alg == OID_SHA512_WITH_RSA) {
+		if (kt != MBEDTLS_PK_RSA)
+			return CMS_V_SIGNATURE;
+		mbedtls_rsa_set_padding(mbedtls_pk_rsa(crt->pk),
+		    MBEDTLS_RSA_PKCS_V15, MBEDTLS_MD_NONE);
+		rc = mbedtls_pk_verify(&crt->pk, md, hash, mbedtls_md_get_size(
+		    mbedtls_md_info_from_type(md)), si->sig, si->siglen);
+	} else if (alg == OID_ECDSA_SHA256 || alg == OID_ECDSA_SHA384 ||
+	    alg == OID_ECDSA_SHA512 || alg == OID_EC_PUBLIC_KEY) {
+		if (kt != MBEDTLS_PK_ECKEY && kt != MBEDTLS_PK_ECDSA)
+			return CMS_V_SIGNATURE;
+		rc = mbedtls_pk_verify(&crt->pk, md, hash, mbedtls_md_get_size(
+		    mbedtls_md_info_from_type(md)), si->sig, si->siglen);
+	} else {
+		snprintf(why, whysz, "signature algorithm %s", oid_name(alg));
+		return CMS_V_UNSUPPORTED;
+	}
+	if (rc != 0) {
+		snprintf(why, whysz, "mbedTLS -0x%04x", (unsigned)-rc);
+		return CMS_V_SIGNATURE;
+	}
+	return CMS_V_OK;
+}
+
+/* x509 time against a time_t, in UTC. */
+static int
+x509_time_cmp(const mbedtls_x509_time *t, time_t at)
+{
+	struct tm tm;
+	long a[6], b[6];
+	int i;
+
+	if (gmtime_r(&at, &tm) == NULL)
+		return 0;
+	a[0] = t->year; a[1] = t->mon; a[2] = t->day;
+	a[3] = t->hour; a[4] = t->min; a[5] = t->sec;
+	b[0] = tm.tm_year + 1900L; b[1] = tm.tm_mon + 1L; b[2] = tm.tm_mday;
+	b[3] = tm.tm_hour; b[4] = tm.tm_min; b[5] = tm.tm_sec;
+	for (i = 0; i < 6; i++)
+		if (a[i] != b[i])
+			return a[i] < b[i] ? -1 : 1;
+	return 0;
+}
+
+struct vrfy_ctx {
+	time_t	 at;
+	int	 expired;
+	int	 future;
+};
+
+/* mbedTLS checks validity against now only: we check against at. */
+static int
+vrfy_cb(void *arg, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
+{
+	struct vrfy_ctx *v = arg;
+
+	(void)depth;
+	*flags &= ~(uint32_t)(MBEDTLS_X509_BADCERT_EXPIRED |
+	    MBEDTLS_X509_BADCERT_FUTURE);
+	if (x509_time_cmp(&crt->valid_to, v->at) < 0)
+		v->expired = 1;
+	if (x509_time_cmp(&crt->valid_from, v->at) > 0)
+		v->future = 1;
+	return 0;
+}
+
+static enum cms_vstatus
+check_chain(mbedtls_x509_crt *signer, struct cert_set *cs,
+    const struct cms_trust *t, char *why, size_t whysz)
+{
+	mbedtls_x509_crt chain;
+	struct vrfy_ctx v;
+	uint32_t flags = 0;
+	size_t i;
+	int rc;
+
+	mbedtls_x509_crt_init(&chain);
+	if (mbedtls_x509_crt_parse_der(&chain, signer->raw.p,
+	    signer->raw.len) != 0)
+		return CMS_V_MALFORMED;
+	for (i = 0; i < cs->n; i++)
+		if (&cs->crt[i] != signer)
+			(void)mbedtls_x509_crt_parse_der(&chain, cs->crt[i].raw.p,
+			    cs->crt[i].raw.len);
+	memset(&v, 0, sizeof(v));
+	v.at = t->at;
+	rc = mbedtls_x509_crt_verify(&chain,
+	    (mbedtls_x509_crt *)t->anchors, (mbedtls_x509_crl *)t->crls,
+	    NULL, &flags, vrfy_cb, &v);
+	mbedtls_x509_crt_free(&chain);
+	if (flags & MBEDTLS_X509_BADCERT_REVOKED)
+		return CMS_V_REVOKED;
+	if (rc != 0 || flags != 0) {
+		(void)mbedtls_x509_crt_verify_info(why, whysz, "", flags);
+		why[strcspn(why, "\n")] = '\0';
+		return CMS_V_UNTRUSTED;
+	}
+	if (v.expired)
+		return CMS_V_EXPIRED;
+	if (v.future)
+		return CMS_V_NOT_YET_VALID;
+	return CMS_V_OK;
+}
+
+static void
+describe_cert(const mbedtls_x509_crt *c, struct cms_signer_result *res)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i, o = 0;
+
+	(void)cms_cert_email(c, res->email, sizeof(res->email));
+	for (i = 0; i < c->serial.len && o + 3 < sizeof(res->serial); i++) {
+		res->serial[o++] = hex[c->serial.p[i] >> 4];
+		res->serial[o++] = hex[c->serial.p[i] & 0xf];
+	}
+	res->serial[o] = '\0';
+	if (mbedtls_x509_dn_gets(res->issuer, sizeof(res->issuer),
+	    &c->issuer) < 0)
+		res->issuer[0] = '\0';
+	res->cert = c->raw.p;
+	res->certlen = c->raw.len;
+	res->self_signed = c->issuer_raw.len == c->subject_raw.len &&
+	    memcmp(c->issuer_raw.p, c->subject_raw.p, c->issuer_raw.len) == 0;
+}
+
+/* Everything about one signer; the first failing check is reported. */
+static enum cms_vstatus
+verify_signer(const struct signer_info *si, const struct signed_data *sd,
+    const uint8_t *content, size_t clen, struct cert_set *cs,
+    const struct cms_trust *t, struct cms_signer_result *res)
+{
+	unsigned char digest[MBEDTLS_MD_MAX_SIZE], hash[MBEDTLS_MD_MAX_SIZE];
+	struct attrs_found af;
+	int rc;
+	mbedtls_x509_crt *crt;
+	enum cms_vstatus st;
+	uint8_t *set;
+	size_t setlen, dlen;
+
+	res->md = md_of(si->digest);
+	if ((crt = find_cert(cs, si)) == NULL)
+		return CMS_V_NO_CERT;
+	describe_cert(crt, res);
+	if (res->md == MBEDTLS_MD_NONE) {
+		snprintf(res->detail, sizeof(res->detail), "digest %s",
+		    oid_name(si->digest));
+		return CMS_V_UNSUPPORTED;
+	}
+	dlen = mbedtls_md_get_size(mbedtls_md_info_from_type(res->md));
+	if (content_digest(res->md, content, clen, sd, digest) == -1)
+		return CMS_V_MALFORMED;
+	if (!si->has_attrs) {
+		/* no attributes: the signature is over the content digest */
+		st = check_signature(si, crt, res->md, digest, res->detail,
+		    sizeof(res->detail));
+		if (st != CMS_V_OK)
+			return st;
+	} else {
+		if (read_attrs(si, &af, res) == -1 || !af.has_digest ||
+		    !af.has_content_type)
+			return CMS_V_MALFORMED;
+		if (af.content_type.len != sd->econtent_type.len ||
+		    memcmp(af.content_type.content, sd->econtent_type.content,
+		    af.content_type.len) != 0)
+			return CMS_V_CONTENT_TYPE;
+		if (af.digest.len != dlen ||
+		    memcmp(af.digest.content, digest, dlen) != 0)
+			return CMS_V_DIGEST;
+		if ((set = attrs_as_set(si, &setlen)) == NULL)
+			return CMS_V_MALFORMED;
+		rc = mbedtls_md(mbedtls_md_info_from_type(res->md), set, setlen,
+		    hash);
+		free(set);
+		if (rc != 0)
+			return CMS_V_UNSUPPORTED;
+		st = check_signature(si, crt, res->md, hash, res->detail,
+		    sizeof(res->detail));
+		if (st != CMS_V_OK)
+			return st;
+	}
+	if (mbedtls_x509_crt_check_key_usage(crt,
+	    MBEDTLS_X509_KU_DIGITAL_SIGNATURE) != 0 &&
+	    mbedtls_x509_crt_check_key_usage(crt,
+	    MBEDTLS_X509_KU_NON_REPUDIATION) != 0)
+		return CMS_V_KEY_USAGE;
+	if (mbedtls_x509_crt_check_extended_key_usage(crt,
+	    MBEDTLS_OID_EMAIL_PROTECTION,
+	    MBEDTLS_OID_SIZE(MBEDTLS_OID_EMAIL_PROTECTION)) != 0)
+		return CMS_V_EKU;
+	if (t == NULL)
+		return CMS_V_OK;
+	return check_chain(crt, cs, t, res->detail, sizeof(res->detail));
+}
+
+int
+cms_verify(const uint8_t *buf, size_t len, const uint8_t *content,
+    size_t clen, const struct cms_trust *t, struct cms_verify *out,
+    struct cms_error *e)
+{
+	struct signed_data sd;
+	struct signer_info si;
+	struct cert_set *cs;
+	struct ber_reader r;
+	struct ber_elem el;
+	struct cms_signer_result *res;
+
+	memset(out, 0, sizeof(*out));
+	if (parse_signed_data(buf, len, &sd, e) == -1)
+		return -1;
+	if (content == NULL && !sd.has_econtent) {
+		cms_error_set(e, CMS_ERR_ARG, "detached signature without "
+		    "content");
+		return -1;
+	}
+	out->opaque = content == NULL;
+	if ((cs = calloc(1, sizeof(*cs))) == NULL) {
+		cms_error_set(e, CMS_ERR_NOMEM, "out of memory");
+		return -1;
+	}
+	load_certs(&sd, cs);
+	ber_init(&r, sd.signer_infos.content, sd.signer_infos.len, 0);
+	while (ber_next(&r, &el) == BER_OK) {
+		if (out->nsigners >= CMS_MAX_SIGNERS) {
+			out->nsigners++;
+			continue;
+		}
+		res = &out->signers[out->nsigners++];
+		if (el.tag != BER_SEQUENCE || parse_signer_info(&el, &si)) {
+			res->status = CMS_V_MALFORMED;
+			continue;
+		}
+		res->status = verify_signer(&si, &sd, content, clen, cs, t,
+		    res);
+	}
+	free_certs(cs);
+	free(cs);
+	if (out->nsigners == 0) {
+		cms_error_set(e, CMS_ERR_ENCODING, "no SignerInfo");
+		return -1;
+	}
+	return 0;
+}
+
+int
+cms_signed_content(const uint8_t *buf, size_t len,
+    int (*cb)(void *, const uint8_t *, size_t), void *arg,
+    struct cms_error *e)
+{
+	struct signed_data sd;
+
+	if (parse_signed_data(buf, len, &sd, e) == -1)
+		return -1;
+	if (!sd.has_econtent) {
+		cms_error_set(e, CMS_ERR_ARG, "no embedded content");
+		return -1;
+	}
+	if (ber_octets_foreach(&sd.econtent, cb, arg) != BER_OK) {
+		cms_error_set(e, CMS_ERR_ENCODING, "embedded content");
+		return -1;
+	}
+	return 0;
+}
