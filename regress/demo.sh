@@ -1,0 +1,41 @@
+#!/bin/sh
+# The README's demo: a private smtpd on loopback with filter-smime in its
+# filter line, one message sent through it, and what arrived.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+. regress/lib/harness.sh
+
+say() { printf '\n=== %s\n' "$*"; }
+
+h_new
+say "smtpd.conf of a private smtpd on 127.0.0.1:$H_PORT"
+h_start ./filter-smime -v || { echo "demo: smtpd did not start: $H_WHY"; exit 1; }
+sed 's/^/    /' "$W/smtpd.conf"
+
+cat > "$W/demo.eml" <<MSG
+From: Alice <alice@example.org>
+To: Bob <bob@example.net>
+Subject: filter-smime demo
+Date: $(date -R)
+Message-ID: <demo.$$@example.org>
+MIME-Version: 1.0
+Content-Type: text/plain; charset=utf-8
+
+Hello Bob,
+
+this message went through filter-smime inside a real OpenSMTPD.
+.A line that starts with a dot, and 8-bit text: grüße.
+MSG
+
+say "sending with swaks"
+swaks --server "127.0.0.1:$H_PORT" --from alice@example.org \
+    --to bob@example.net --data "@$W/demo.eml" 2>&1 |
+    grep -E '^ *(<-|->) +([0-9]{3} |EHLO|MAIL|RCPT|DATA|QUIT)' | sed 's/^/    /'
+h_wait_delivered 1 20 || { echo "demo: nothing delivered"; exit 1; }
+
+say "delivered to the sink ($(h_delivered))"
+sed 's/^/    /' "$(h_delivered | head -n 1)"
+
+say "filter-smime's log lines (in smtpd's log)"
+grep 'filter-smime:' "$W/smtpd.log" | sed 's/^/    /'
+h_stop
