@@ -155,3 +155,110 @@ int	 cms_signed_content(const uint8_t *, size_t,
 /* Certificate helpers shared with the keystore. */
 int	 cms_cert_email(const mbedtls_x509_crt *, char *, size_t);
 int	 cms_cert_ski(const mbedtls_x509_crt *, const uint8_t **, size_t *);
+
+/* ---- EnvelopedData and AuthEnvelopedData (RFC 5652 §6, RFC 5083) ---- */
+#ifndef CMS_ENV_H
+#define CMS_ENV_H
+
+#include <mbedtls/cipher.h>
+#include <mbedtls/gcm.h>
+
+/* Where encrypted or decrypted bytes go: return 0 to go on. */
+typedef int (*cms_write_fn)(void *, const uint8_t *, size_t);
+
+enum cms_cipher {
+	CMS_AES128_CBC = 0,
+	CMS_AES256_CBC,
+	CMS_AES128_GCM,		/* AuthEnvelopedData */
+	CMS_AES256_GCM
+};
+
+struct cms_recipient {
+	const mbedtls_x509_crt	*cert;	/* RSA: key transport; EC: ECDH */
+	int			 oaep;	/* RSA: RSAES-OAEP SHA-256, else v1.5 */
+	int			 use_ski; /* subjectKeyIdentifier, else
+					   * issuerAndSerialNumber */
+};
+
+#define CMS_MAX_RECIPIENTS	64
+
+/* Encryption in progress; the CEK lives here until finish or free. */
+struct cms_env {
+	enum cms_cipher		 cipher;
+	int			 gcm;
+	mbedtls_cipher_context_t cbc;
+	mbedtls_gcm_context	 gcmctx;
+	uint8_t			 pend[16];	/* GCM re-blocking */
+	size_t			 npend;
+	uint64_t		 want;		/* content_len */
+	uint64_t		 seen;
+	int			 failed;
+};
+
+/*
+ * Start an EnvelopedData (CBC) or AuthEnvelopedData (GCM) ContentInfo
+ * for content_len bytes of id-data content, encrypted to n recipients.
+ * head receives the DER up to the encrypted content; the ciphertext
+ * comes from cms_env_update() and cms_env_finish(), then the bytes in
+ * tail (GCM: the mac).  All lengths are definite, computed up front.
+ */
+int	 cms_env_begin(struct cms_env *, const struct cms_recipient *,
+	    size_t, enum cms_cipher, uint64_t, struct cms_rng *,
+	    struct cms_frame *, struct cms_error *);
+int	 cms_env_update(struct cms_env *, const uint8_t *, size_t,
+	    cms_write_fn, void *, struct cms_error *);
+int	 cms_env_finish(struct cms_env *, cms_write_fn, void *,
+	    struct cms_frame *, struct cms_error *);
+/* Wipe and release; safe after finish, after a failure, or twice. */
+void	 cms_env_free(struct cms_env *);
+
+/* Ciphertext length for content_len under a cipher (CBC pads). */
+uint64_t cms_env_ciphertext_len(enum cms_cipher, uint64_t);
+
+/*
+ * Decryption.  find_key is asked, per recipient identifier in the
+ * message, for the private key: issuer (Name, whole DER) and serial
+ * (INTEGER content) for issuerAndSerialNumber, or ski for a subject key
+ * identifier; the unused pair is NULL, 0.  It returns 0 and sets *key
+ * (the key stays the caller's and must outlive cms_decrypt), or -1.
+ */
+typedef int (*cms_find_key_fn)(void *, const uint8_t *, size_t,
+	    const uint8_t *, size_t, const uint8_t *, size_t,
+	    mbedtls_pk_context **);
+
+enum cms_dstatus {
+	CMS_D_OK = 0,
+	CMS_D_MALFORMED,	/* not a readable (Auth)EnvelopedData */
+	CMS_D_UNSUPPORTED,	/* content or key management algorithm */
+	CMS_D_NO_RECIPIENT,	/* no RecipientInfo for a key we hold */
+	CMS_D_WRONG_KEY,	/* key agreement: key unwrap check failed */
+	CMS_D_DECRYPT,		/* "decryption failed" (CBC, RSA unwrap) */
+	CMS_D_TAG,		/* GCM authentication tag mismatch */
+	CMS_D_OUTPUT,		/* the output callback refused */
+	CMS_D_INTERNAL		/* memory or DRBG */
+};
+
+struct cms_dec {
+	cms_find_key_fn		 find_key;
+	void			*find_arg;
+	cms_write_fn		 out;
+	void			*out_arg;
+	struct cms_rng		*rng;
+	/* filled in */
+	int			 auth;		/* AuthEnvelopedData */
+	const char		*alg;		/* content cipher name */
+};
+
+/*
+ * Decrypt an EnvelopedData or AuthEnvelopedData ContentInfo (DER or
+ * BER) held in memory.  The plaintext goes to d->out; with GCM nothing
+ * is written before the tag has verified (the ciphertext is read twice:
+ * once to check the tag, once to decrypt).  With CBC, plaintext is
+ * written as it is decrypted: on any status but CMS_D_OK the caller
+ * must discard what it received.  e->msg gets a one-line reason.
+ */
+enum cms_dstatus cms_decrypt(const uint8_t *, size_t, struct cms_dec *,
+	    struct cms_error *);
+const char *cms_dstatus_str(enum cms_dstatus);
+
+#endif /* CMS_ENV_H */
