@@ -10,10 +10,11 @@ buf_used(const struct buf *b)
 	return b->len - b->off;
 }
 
+/* NULL while nothing was ever added (NULL + 0 is undefined in C). */
 char *
 buf_head(const struct buf *b)
 {
-	return b->data + b->off;
+	return b->data ? b->data + b->off : NULL;
 }
 
 /* Make room for n more bytes after len, compacting before growing. */

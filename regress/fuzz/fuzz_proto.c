@@ -16,8 +16,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 static void
 check_output(struct filter *f)
 {
-	char *p = buf_head(&f->out), *end = p + buf_used(&f->out), *nl;
+	char *p, *end, *nl;
 	size_t len;
+
+	if (buf_used(&f->out) == 0)
+		return;
+	p = buf_head(&f->out);
+	end = p + buf_used(&f->out);
 
 	for (; p < end; p = nl + 1) {
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
