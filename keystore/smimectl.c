@@ -761,6 +761,38 @@ cmd_check(const char *dir, int argc, char *argv[])
 	return bad ? EX_DATAERR : EX_OK;
 }
 
+/* ---- lookup --------------------------------------------------------------- */
+
+/*
+ * What the filter would choose: the signing identity of a sender, or the
+ * encryption certificate of a recipient.  Exit 0 found, 1 none, 2
+ * expired, 3 not yet valid.
+ */
+static int
+cmd_lookup(const char *dir, int argc, char *argv[])
+{
+	static const char *names[] = { "found", "none", "expired",
+	    "not-yet-valid" };
+	const struct ks_entry *en = NULL;
+	enum ks_answer a;
+	struct ks_store s;
+	int rc;
+
+	if (argc != 3 || (strcmp(argv[1], "sign") != 0 &&
+	    strcmp(argv[1], "encrypt") != 0))
+		return verb_usage("lookup", EX_USAGE);
+	if ((rc = open_store(dir, &s)) != 0)
+		return rc;
+	if (strcmp(argv[1], "sign") == 0)
+		a = ks_sign_identity(&s, argv[2], time(NULL), &en);
+	else
+		a = ks_encrypt_cert(&s, argv[2], time(NULL), 1, &en);
+	printf("%s%s%s%s%s\n", names[a], en ? " " : "", en ? en->account : "",
+	    en ? " " : "", en ? en->fpr : "");
+	ks_close(&s);
+	return (int)a;
+}
+
 /* ---- dispatch ------------------------------------------------------------ */
 
 static const struct verb verbs[] = {
@@ -777,6 +809,7 @@ static const struct verb verbs[] = {
 	{ "selfsign", cmd_selfsign, "[--rsa BITS | --ec P-256|P-384|P-521] "
 	    "[--usage sign|encrypt|both] [--days N] [--primary] ADDR|@DOMAIN" },
 	{ "check", cmd_check, "" },
+	{ "lookup", cmd_lookup, "sign|encrypt ADDRESS" },
 };
 
 static const struct verb *

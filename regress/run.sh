@@ -42,7 +42,7 @@ for f in obj/fuzz/fuzz_*; do
 	[ -x "$f" ] || continue
 	rungroup "fuzz-replay/$(basename "$f")" sh regress/fuzz/replay.sh "$f"
 done
-for t in regress/cli/run.sh regress/transcript/run.sh regress/e2e/*.sh regress/interop/*.sh; do
+for t in regress/cli/run.sh regress/transcript/run.sh regress/keystore/*.sh regress/e2e/*.sh regress/interop/*.sh; do
 	[ -f "$t" ] || continue
 	case "$t" in */lib.sh|*/pki.sh) continue ;; esac	# sourced helpers
 	rungroup "$t" sh "$t"
