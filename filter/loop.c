@@ -141,7 +141,10 @@ loop_run(struct filter *f, int infd, int outfd, volatile sig_atomic_t *hup)
 		if (*hup) {
 			*hup = 0;
 			log_info("SIGHUP received");
-		}
+			if (f->hooks.tick)
+				f->hooks.tick(f->hooks.arg, 1);
+		} else if (f->hooks.tick)
+			f->hooks.tick(f->hooks.arg, 0);
 		if (f->phase == PHASE_REFUSED) {
 			rc = 1;
 			break;
@@ -157,7 +160,7 @@ loop_run(struct filter *f, int infd, int outfd, volatile sig_atomic_t *hup)
 		pfd[0].revents = pfd[1].revents = 0;
 		if (pfd[0].events == 0 && pfd[1].events == 0)
 			break;		/* nothing left that can progress */
-		n = poll(pfd, 2, -1);
+		n = poll(pfd, 2, f->hooks.tick ? 1000 : -1);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;

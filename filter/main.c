@@ -12,6 +12,8 @@
 
 #include <yaml.h>
 
+#include "engine.h"
+#include "hooks.h"
 #include "log.h"
 #include "loop.h"
 #include "proto.h"
@@ -28,8 +30,13 @@ struct options {
 	int		 debug;
 	int		 verbose;
 	int		 check_only;
+	int		 pipe;
+	enum engine_action action;
 	const char	*rules;
 	const char	*keystore;
+	const char	*sender;
+	char		**rcpts;
+	int		 nrcpts;
 };
 
 static volatile sig_atomic_t got_hup;
@@ -44,8 +51,11 @@ on_hup(int sig)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: filter-smime [-dnv] [-f rules.yaml] "
-	    "[-k keystore]\n");
+	fprintf(stderr, "usage: filter-smime [-dnv] [-a action] [-f rules.yaml] "
+	    "[-k keystore]\n"
+	    "       filter-smime -p [-v] [-a action] [-f rules.yaml] "
+	    "[-k keystore] -s sender\n"
+	    "                   [-r recipient ...]\n");
 	exit(EX_USAGE);
 }
 
@@ -135,17 +145,71 @@ setup_signals(void)
 		fatalx("sigaction: %s", strerror(errno));
 }
 
+/* -a: auto (sign when the sender has an identity), sign, none. */
+static int
+parse_action(const char *s, enum engine_action *a)
+{
+	if (strcmp(s, "auto") == 0)
+		*a = ACTION_AUTO;
+	else if (strcmp(s, "sign") == 0)
+		*a = ACTION_SIGN;
+	else if (strcmp(s, "none") == 0)
+		*a = ACTION_NONE;
+	else if (strcmp(s, "encrypt") == 0 || strcmp(s, "sign-encrypt") == 0) {
+		log_warnx("-a %s: encryption is not available in this release",
+		    s);
+		exit(EX_CONFIG);
+	} else
+		return -1;
+	return 0;
+}
+
+static int
+run_filter(struct engine *g)
+{
+	struct filter f;
+	const char *tmpdir;
+	int rc;
+
+	setup_signals();
+	if ((tmpdir = getenv("TMPDIR")) == NULL || *tmpdir == '\0')
+		tmpdir = "/tmp";
+	if (filter_init(&f, MEM_LIMIT, MSG_MEM_LIMIT, tmpdir) == -1)
+		fatalx("out of memory");
+	hooks_install(&f, g);
+	rc = loop_run(&f, STDIN_FILENO, STDOUT_FILENO, &got_hup);
+	log_debug("exiting: %llu messages, %llu bad lines",
+	    (unsigned long long)f.nmessages, (unsigned long long)f.nbadlines);
+	filter_free(&f);
+	return rc ? EX_CONFIG : EX_OK;
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct options o;
-	struct filter f;
-	const char *tmpdir;
+	struct engine g;
+	char err[256];
 	int ch, rc;
 
 	memset(&o, 0, sizeof(o));
-	while ((ch = getopt(argc, argv, "df:k:nv")) != -1) {
+	if ((o.rcpts = calloc((size_t)argc + 1, sizeof(*o.rcpts))) == NULL)
+		fatalx("out of memory");
+	while ((ch = getopt(argc, argv, "a:df:k:npr:s:v")) != -1) {
 		switch (ch) {
+		case 'a':
+			if (parse_action(optarg, &o.action) == -1)
+				usage();
+			break;
+		case 'p':
+			o.pipe = 1;
+			break;
+		case 's':
+			o.sender = optarg;
+			break;
+		case 'r':
+			o.rcpts[o.nrcpts++] = optarg;
+			break;
 		case 'd':
 			o.debug = 1;
 			o.verbose++;
@@ -166,25 +230,30 @@ main(int argc, char *argv[])
 			usage();
 		}
 	}
-	if (optind != argc)
+	/* recipients: each -r, and the operands after one ("-r a b c" is
+	 * how Exim's $pipe_addresses expands) */
+	if ((o.nrcpts > 0 || optind < argc) && !o.pipe)
+		usage();
+	while (optind < argc)
+		o.rcpts[o.nrcpts++] = argv[optind++];
+	if (o.pipe && o.sender == NULL)
 		usage();
 	log_init(o.verbose);
 
 	if (check_config(&o) == -1)
 		return EX_CONFIG;
+	if (engine_init(&g, o.keystore, o.action, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		return EX_CONFIG;
+	}
 	if (o.check_only) {
+		engine_free(&g);
 		fprintf(stderr, "filter-smime: configuration OK\n");
 		return EX_OK;
 	}
-
-	setup_signals();
-	if ((tmpdir = getenv("TMPDIR")) == NULL || *tmpdir == '\0')
-		tmpdir = "/tmp";
-	if (filter_init(&f, MEM_LIMIT, MSG_MEM_LIMIT, tmpdir) == -1)
-		fatalx("out of memory");
-	rc = loop_run(&f, STDIN_FILENO, STDOUT_FILENO, &got_hup);
-	log_debug("exiting: %llu messages, %llu bad lines",
-	    (unsigned long long)f.nmessages, (unsigned long long)f.nbadlines);
-	filter_free(&f);
-	return rc ? EX_CONFIG : EX_OK;
+	rc = o.pipe ? pipe_run(&g, o.sender, o.rcpts, o.nrcpts) :
+	    run_filter(&g);
+	engine_free(&g);
+	free(o.rcpts);
+	return rc;
 }

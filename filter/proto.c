@@ -39,7 +39,6 @@ static const char *registrations[] = {
 	"register|report|smtp-in|tx-rollback",
 	"register|filter|smtp-in|data-line",
 	"register|filter|smtp-in|commit",
-	"register|ready",
 };
 
 int
@@ -233,6 +232,10 @@ config_line(struct filter *f, char *line, size_t len)
 		for (i = 0; i < sizeof(registrations) /
 		    sizeof(registrations[0]); i++)
 			out_line(f, registrations[i]);
+		/* only with a keystore: it blocks every MAIL FROM on us */
+		if (f->hooks.mail_from)
+			out_line(f, "register|filter|smtp-in|mail-from");
+		out_line(f, "register|ready");
 		f->phase = PHASE_RUNNING;
 		log_debug("smtpd %s, filter protocol 0.%d", f->smtpd_version,
 		    v);
@@ -370,10 +373,45 @@ message_start(struct session *s, const char *token)
 	(void)clock_gettime(CLOCK_MONOTONIC, &s->started);
 }
 
+/*
+ * Give the whole message to the hook; its result replaces the spool.
+ * The hook runs in the loop: signing one message takes milliseconds.
+ */
+static void
+message_hook(struct filter *f, struct session *s)
+{
+	struct spool out;
+	const char *msg;
+	size_t len;
+	char reply[128], why[200];
+	int rc;
+
+	if (spool_map(&s->spool, &msg, &len) == -1) {
+		session_fail(s, REPLY_TEMPFAIL, "spool map: %s",
+		    strerror(errno));
+		return;
+	}
+	spool_init(&out, &f->pool);
+	reply[0] = why[0] = '\0';
+	rc = f->hooks.message(f->hooks.arg, s, msg, len, &out, reply,
+	    sizeof(reply), why, sizeof(why));
+	spool_unmap(&s->spool);
+	if (rc == 1) {
+		spool_clear(&s->spool);
+		s->spool = out;
+		return;
+	}
+	spool_clear(&out);
+	if (rc == -1)
+		session_fail(s, reply[0] ? reply : REPLY_TEMPFAIL, "%s", why);
+}
+
 /* The final "." from the client: pass the message on, or just end it. */
 static void
 message_end(struct filter *f, struct session *s)
 {
+	if (!s->failed && f->hooks.message)
+		message_hook(f, s);
 	if (!s->failed && spool_rewind(&s->spool) == -1)
 		session_fail(s, REPLY_TEMPFAIL, "spool rewind: %s",
 		    strerror(errno));
@@ -464,7 +502,7 @@ commit_answer(struct filter *f, struct session *s, const char *token)
 		log_message(s, s->fail_reply[0] == '5' ? "reject" : "tempfail");
 		out_result(f, s->id, token, "reject", s->fail_reply);
 	} else {
-		log_message(s, "pass");
+		log_message(s, s->verdict);
 		out_result(f, s->id, token, "proceed", NULL);
 	}
 	session_msg_clear(s);
@@ -487,6 +525,24 @@ commit(struct filter *f, struct session *s, const char *token)
 		break;
 	}
 	commit_answer(f, s, token);
+}
+
+/* MAIL FROM: what would be refused after DATA is refused here. */
+static void
+mail_from(struct filter *f, struct session *s, const char *token,
+    const char *sender)
+{
+	char reply[128], q[128];
+
+	reply[0] = '\0';
+	if (f->hooks.mail_from(f->hooks.arg, s, sender, reply, sizeof(reply))
+	    == -1) {
+		log_info("%016" PRIx64 " reject from=<%s> at MAIL FROM: %s",
+		    s->id, log_quote(q, sizeof(q), sender, strlen(sender)),
+		    reply);
+		out_result(f, s->id, token, "reject", reply);
+	} else
+		out_result(f, s->id, token, "proceed", NULL);
 }
 
 static void
@@ -521,6 +577,8 @@ request_line(struct filter *f, char *line, size_t len, int truncated)
 		dataline(f, s, fl[6].p, fl[7].p, fl[7].len, truncated);
 	} else if (strcmp(fl[4].p, "commit") == 0)
 		commit(f, s, fl[6].p);
+	else if (strcmp(fl[4].p, "mail-from") == 0 && f->hooks.mail_from)
+		mail_from(f, s, fl[6].p, n < 8 ? "" : fl[7].p);
 	else
 		out_result(f, sid, fl[6].p, "proceed", NULL);
 }

@@ -24,7 +24,23 @@ enum filter_phase {
 /* queued messages are written while less than this is waiting */
 #define PROTO_EMIT_ROOM		(256 * 1024)
 
+/*
+ * What the filter does beyond passing mail through.  message: 0 pass the
+ * original, 1 the result is in out (an empty spool given to fill), -1
+ * refuse at commit with reply.  mail_from: 0 proceed, -1 reject with
+ * reply.  verdict names the outcome for the log.
+ */
+struct proto_hooks {
+	void	*arg;
+	int	(*message)(void *, struct session *, const char *, size_t,
+		    struct spool *, char *, size_t, char *, size_t);
+	int	(*mail_from)(void *, struct session *, const char *, char *,
+		    size_t);
+	void	(*tick)(void *, int);	/* about once a second; 1: SIGHUP */
+};
+
 struct filter {
+	struct proto_hooks hooks;
 	enum filter_phase phase;
 	int		 proto_minor;	/* 6 or 7 */
 	char		 smtpd_version[32];

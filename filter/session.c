@@ -182,6 +182,7 @@ session_msg_clear(struct session *s)
 	s->lines = s->longest = 0;
 	s->failed = 0;
 	s->fail_reply[0] = s->fail_why[0] = '\0';
+	(void)strlcpy(s->verdict, "pass", sizeof(s->verdict));
 	s->commit_pending = 0;
 	s->rlen = 0;
 }

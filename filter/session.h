@@ -50,6 +50,7 @@ struct session {
 	int		 failed;
 	char		 fail_reply[128];	/* SMTP reply at commit */
 	char		 fail_why[160];		/* for the log only */
+	char		 verdict[16];		/* for the log */
 	int		 commit_pending;
 	char		 commit_token[TOKEN_LEN + 1];
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 
 #include "spool.h"
 
@@ -202,6 +203,48 @@ spool_read(struct spool *sp, void *p, size_t n)
 	return r;
 }
 
+/*
+ * The whole message as one byte range, for the S/MIME engine: the memory
+ * copy, or the file mapped read-only (pages the kernel can drop, so a
+ * large message does not count against our memory).
+ */
+int
+spool_map(struct spool *sp, const char **p, size_t *len)
+{
+	void *m;
+
+	if (spool_rewind(sp) == -1)
+		return -1;
+	if (sp->fd == -1) {
+		*p = sp->mem ? sp->mem : "";
+		*len = sp->memlen;
+		return 0;
+	}
+	if (sp->size == 0 || sp->size > SIZE_MAX) {
+		*p = "";
+		*len = 0;
+		return sp->size == 0 ? 0 : -1;
+	}
+	spool_unmap(sp);
+	m = mmap(NULL, (size_t)sp->size, PROT_READ, MAP_PRIVATE, sp->fd, 0);
+	if (m == MAP_FAILED)
+		return -1;
+	sp->map = m;
+	sp->maplen = (size_t)sp->size;
+	*p = m;
+	*len = sp->maplen;
+	return 0;
+}
+
+void
+spool_unmap(struct spool *sp)
+{
+	if (sp->map != NULL)
+		(void)munmap(sp->map, sp->maplen);
+	sp->map = NULL;
+	sp->maplen = 0;
+}
+
 void
 spool_clear(struct spool *sp)
 {
@@ -209,8 +252,16 @@ spool_clear(struct spool *sp)
 
 	if (pool == NULL)
 		return;
+	spool_unmap(sp);
 	release_mem(sp);
 	if (sp->fd != -1)
 		(void)close(sp->fd);
 	spool_init(sp, pool);
+}
+
+/* spool_write as a write callback (mime_write_fn): 0 ok, -1 error. */
+int
+spool_write_cb(void *arg, const void *p, size_t n)
+{
+	return spool_write(arg, p, n);
 }

@@ -27,6 +27,8 @@ struct spool {
 	int		 fd;		/* -1 while in memory */
 	uint64_t	 size;		/* bytes written in all */
 	int		 reading;
+	void		*map;		/* spool_map of a file */
+	size_t		 maplen;
 };
 
 #define SPOOL_FILEBUF	(64 * 1024)
@@ -37,6 +39,9 @@ int	 spool_write(struct spool *, const void *, size_t);
 int	 spool_rewind(struct spool *);
 ssize_t	 spool_read(struct spool *, void *, size_t);
 int	 spool_in_file(const struct spool *);
+int	 spool_map(struct spool *, const char **, size_t *);
+void	 spool_unmap(struct spool *);
+int	 spool_write_cb(void *, const void *, size_t);
 void	 spool_clear(struct spool *);
 
 #endif

@@ -179,3 +179,5 @@ struct ks_selfsign_opts {
 
 int	 ks_selfsign(const struct ks_selfsign_opts *, mbedtls_pk_context *,
 	    mbedtls_x509_crt *, struct ks_error *);
+int		 ks_load_chain(const struct ks_store *, const struct ks_entry *,
+		    mbedtls_x509_crt *);

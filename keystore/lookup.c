@@ -9,6 +9,7 @@
 
 #include <mbedtls/platform_util.h>
 
+#include "ber.h"
 #include "ks.h"
 
 #define EX_DATAERR	65
@@ -225,4 +226,31 @@ ks_load_key(const struct ks_store *s, const uint8_t *master,
 		return -1;
 	}
 	return 0;
+}
+
+/* The intermediates stored with a certificate (none is not an error). */
+int
+ks_load_chain(const struct ks_store *s, const struct ks_entry *en,
+    mbedtls_x509_crt *chain)
+{
+	struct ber_reader r;
+	struct ber_elem el;
+	uint8_t *buf;
+	size_t len;
+	char *path;
+	int rc = 0;
+
+	if ((path = ks_path(s, "certs", en->fpr, "chain")) == NULL)
+		return -1;
+	if (ks_read_file(path, &buf, &len, 1 << 20) == -1) {
+		free(path);
+		return errno == ENOENT ? 0 : -1;
+	}
+	free(path);
+	ber_init(&r, buf, len, 0);
+	while (ber_next(&r, &el) == BER_OK)
+		if (mbedtls_x509_crt_parse_der(chain, el.raw, el.rawlen) != 0)
+			rc = -1;
+	free(buf);
+	return rc;
 }

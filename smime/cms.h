@@ -84,8 +84,6 @@ int	 cms_sign(const struct cms_signer *, const uint8_t *, size_t,
 /* "sha-256" and friends, for the micalg parameter (RFC 8551 §3.5.3.2). */
 const char *cms_micalg(mbedtls_md_type_t);
 
-#endif /* CMS_H */
-
 /* ---- verification ---- */
 
 #define CMS_MAX_SIGNERS	8
@@ -173,6 +171,11 @@ enum cms_cipher {
 	CMS_AES256_GCM
 };
 
+/*
+ * An RSA certificate's padding is set for the one operation and put back
+ * to PKCS#1 v1.5 after it (context state, pitfall 6): do not share a
+ * certificate between threads while encrypting.
+ */
 struct cms_recipient {
 	const mbedtls_x509_crt	*cert;	/* RSA: key transport; EC: ECDH */
 	int			 oaep;	/* RSA: RSAES-OAEP SHA-256, else v1.5 */
@@ -262,3 +265,5 @@ enum cms_dstatus cms_decrypt(const uint8_t *, size_t, struct cms_dec *,
 const char *cms_dstatus_str(enum cms_dstatus);
 
 #endif /* CMS_ENV_H */
+
+#endif /* CMS_H */

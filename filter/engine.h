@@ -1,0 +1,72 @@
+/*
+ * What happens to one message, shared by filter mode and pipe mode:
+ * the sender's signing identity from the keystore, the S/MIME engine,
+ * and the verdict with its SMTP reply.
+ */
+#ifndef ENGINE_H
+#define ENGINE_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "cms.h"
+#include "ks.h"
+#include "mime.h"
+
+#define ENGINE_CACHE	32
+
+enum engine_action { ACTION_AUTO, ACTION_SIGN, ACTION_NONE };
+
+enum engine_verdict {
+	VERDICT_PASS,		/* passed unchanged */
+	VERDICT_SIGNED,
+	VERDICT_TEMPFAIL,	/* 4xx / EX_TEMPFAIL */
+	VERDICT_REJECT,		/* 5xx / EX_NOPERM */
+	VERDICT_BADINPUT	/* 5xx / EX_DATAERR */
+};
+
+struct engine_ident {
+	char			 fpr[KS_FPR_LEN + 1];
+	mbedtls_x509_crt	 crt;
+	mbedtls_x509_crt	 chain;
+	mbedtls_pk_context	 key;
+	unsigned long		 used;
+};
+
+struct engine {
+	char			*store_dir;
+	struct ks_store		 store;
+	int			 have_store;
+	enum engine_action	 action;
+	int			 opaque;
+	mbedtls_md_type_t	 md;
+	int			 rsa_pss;
+	struct cms_rng		 rng;
+	struct engine_ident	 cache[ENGINE_CACHE];
+	unsigned long		 tick;
+	time_t			 checked;	/* last look for a new index */
+};
+
+struct engine_result {
+	enum engine_verdict	 verdict;
+	char			 reply[128];	/* SMTP reply for 4xx/5xx */
+	char			 why[200];	/* for the log */
+};
+
+int	 engine_init(struct engine *, const char *, enum engine_action,
+	    char *, size_t);
+void	 engine_free(struct engine *);
+void	 engine_refresh(struct engine *, int);
+int	 engine_sender_check(struct engine *, const char *,
+	    struct engine_result *);
+void	 engine_process(struct engine *, const char *, const char *,
+	    size_t, mime_write_fn, void *, struct engine_result *);
+const char *engine_verdict_str(enum engine_verdict);
+
+#define REPLY_EXPIRED	"451 4.7.0 S/MIME certificate is expired"
+#define REPLY_NOT_VALID	"451 4.7.0 S/MIME certificate is not yet valid"
+#define REPLY_NO_KEY	"451 4.7.0 No S/MIME signing certificate for the sender"
+#define REPLY_INTERNAL	"451 4.3.0 Temporary failure in the S/MIME filter, " \
+			"try again later"
+
+#endif /* ENGINE_H */

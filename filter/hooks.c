@@ -1,0 +1,61 @@
+/* Filter mode: the protocol engine's hooks, served by the engine. */
+#include <stdio.h>
+#include <string.h>
+
+#include "engine.h"
+#include "hooks.h"
+#include "log.h"
+
+static int
+hook_message(void *arg, struct session *s, const char *msg, size_t len,
+    struct spool *out, char *reply, size_t replysz, char *why, size_t whysz)
+{
+	struct engine_result r;
+
+	engine_process(arg, s->sender ? s->sender : "", msg, len, spool_write_cb,
+	    out, &r);
+	(void)strlcpy(s->verdict, engine_verdict_str(r.verdict),
+	    sizeof(s->verdict));
+	(void)strlcpy(why, r.why, whysz);
+	switch (r.verdict) {
+	case VERDICT_SIGNED:
+		log_info("%016llx signed %s", (unsigned long long)s->id, r.why);
+		return 1;
+	case VERDICT_PASS:
+		log_debug("%016llx unchanged: %s", (unsigned long long)s->id,
+		    r.why);
+		return 0;
+	default:
+		(void)strlcpy(reply, r.reply, replysz);
+		return -1;
+	}
+}
+
+static int
+hook_mail_from(void *arg, struct session *s, const char *sender, char *reply,
+    size_t replysz)
+{
+	struct engine_result r;
+
+	(void)s;
+	if (engine_sender_check(arg, sender, &r) == 0)
+		return 0;
+	(void)strlcpy(reply, r.reply, replysz);
+	return -1;
+}
+
+static void
+hook_tick(void *arg, int forced)
+{
+	engine_refresh(arg, forced);
+}
+
+void
+hooks_install(struct filter *f, struct engine *g)
+{
+	f->hooks.arg = g;
+	f->hooks.message = hook_message;
+	f->hooks.tick = hook_tick;
+	if (g->have_store)
+		f->hooks.mail_from = hook_mail_from;
+}

@@ -1,0 +1,10 @@
+#ifndef HOOKS_H
+#define HOOKS_H
+
+#include "engine.h"
+#include "proto.h"
+
+void	 hooks_install(struct filter *, struct engine *);
+int	 pipe_run(struct engine *, const char *, char **, int);
+
+#endif

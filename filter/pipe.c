@@ -1,0 +1,123 @@
+/*
+ * Pipe mode: one message on standard input, the result on standard
+ * output, a sysexits status (for Exim's transport_filter and scripts).
+ * The message is spooled like in filter mode: in memory up to a bound,
+ * then in an unlinked temporary file.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "hooks.h"
+#include "log.h"
+#include "spool.h"
+
+#define EX_OK		0
+#define EX_DATAERR	65
+#define EX_IOERR	74
+#define EX_TEMPFAIL	75
+#define EX_NOPERM	77
+
+#define PIPE_MEM	(4 * 1024 * 1024)
+
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		if ((w = write(fd, p, n)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int
+stdout_write(void *arg, const void *p, size_t n)
+{
+	(void)arg;
+	return write_all(STDOUT_FILENO, p, n);
+}
+
+static int
+read_stdin(struct spool *sp)
+{
+	char buf[65536];
+	ssize_t r;
+
+	for (;;) {
+		r = read(STDIN_FILENO, buf, sizeof(buf));
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1)
+			return -1;
+		if (r == 0)
+			return 0;
+		if (spool_write(sp, buf, (size_t)r) == -1)
+			return -1;
+	}
+}
+
+/*
+ * The result is written only after processing succeeded, so a refused
+ * message leaves nothing on standard output.  Signed output goes to a
+ * second spool first for the same reason.
+ */
+int
+pipe_run(struct engine *g, const char *sender, char **rcpts, int nrcpts)
+{
+	struct spool_pool pool;
+	struct spool in, out;
+	struct engine_result r;
+	const char *tmp = getenv("TMPDIR"), *msg, *res;
+	size_t len, rlen;
+	int rc;
+
+	(void)rcpts;
+	(void)nrcpts;
+	spool_pool_init(&pool, 2 * PIPE_MEM, PIPE_MEM, tmp && *tmp ? tmp :
+	    "/tmp");
+	spool_init(&in, &pool);
+	spool_init(&out, &pool);
+	if (read_stdin(&in) == -1 || spool_map(&in, &msg, &len) == -1) {
+		log_warnx("reading the message: %s", strerror(errno));
+		spool_clear(&in);
+		return EX_TEMPFAIL;
+	}
+	engine_process(g, sender, msg, len, spool_write_cb,
+	    &out, &r);
+	switch (r.verdict) {
+	case VERDICT_PASS:
+		rc = write_all(STDOUT_FILENO, msg, len) == 0 ? EX_OK : EX_IOERR;
+		break;
+	case VERDICT_SIGNED:
+		rc = spool_map(&out, &res, &rlen) == 0 &&
+		    stdout_write(NULL, res, rlen) == 0 ? EX_OK : EX_IOERR;
+		break;
+	case VERDICT_BADINPUT:
+		rc = EX_DATAERR;
+		break;
+	case VERDICT_REJECT:
+		rc = EX_NOPERM;
+		break;
+	default:
+		rc = EX_TEMPFAIL;
+		break;
+	}
+	if (rc != EX_OK)
+		log_warnx("%s: %s%s%s", engine_verdict_str(r.verdict), r.why,
+		    r.reply[0] ? " -- " : "", r.reply);
+	else
+		log_debug("%s: %s", engine_verdict_str(r.verdict), r.why);
+	spool_clear(&in);
+	spool_clear(&out);
+	return rc;
+}

@@ -1,0 +1,245 @@
+/*
+ * Signing a message: multipart/signed (detached, RFC 8551 §3.5.3) or
+ * application/pkcs7-mime; smime-type=signed-data (opaque, §3.5.2).
+ */
+#define _GNU_SOURCE	/* memmem(3) in glibc */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "mime.h"
+#include "smime.h"
+
+#define BOUNDARY_LEN	40
+
+/* Writes through, dropping the CR of each CRLF: our output is LF. */
+struct lf_out {
+	mime_write_fn	 fn;
+	void		*arg;
+	int		 cr;		/* a CR is held back */
+	int		 err;
+};
+
+static int
+lf_write(void *a, const void *p, size_t n)
+{
+	struct lf_out *o = a;
+	const char *s = p, *end = s + n, *start = s;
+
+	if (o->err)
+		return -1;
+	for (; s < end; s++) {
+		if (o->cr) {
+			o->cr = 0;
+			if (*s != '\n' && o->fn(o->arg, "\r", 1) != 0)
+				goto fail;
+		}
+		if (*s == '\r') {
+			if (s > start && o->fn(o->arg, start, (size_t)(s - start)))
+				goto fail;
+			o->cr = 1;
+			start = s + 1;
+		}
+	}
+	if (s > start && o->fn(o->arg, start, (size_t)(s - start)) != 0)
+		goto fail;
+	return 0;
+fail:
+	o->err = 1;
+	return -1;
+}
+
+static int
+put(struct lf_out *o, const char *s)
+{
+	return lf_write(o, s, strlen(s));
+}
+
+/* Content-* (and MIME-Version) belong to the entity, not the message. */
+int
+smime_header_is_content(const char *name, size_t len)
+{
+	return (len > 8 && strncasecmp(name, "content-", 8) == 0) ||
+	    (len == 12 && strncasecmp(name, "mime-version", 12) == 0);
+}
+
+/* The entity that is signed: the Content-* fields and the body. */
+static int
+inner_entity(const char *msg, size_t len, struct mime_buf *inner,
+    struct mime_entity *e)
+{
+	struct mime_hdr_iter it;
+	struct mime_field f;
+	int ctype = 0;
+
+	if (mime_entity_parse(msg, len, e) != MIME_OK)
+		return -1;
+	mime_hdr_iter_init(&it, e);
+	while (mime_hdr_next(&it, &f))
+		if (smime_header_is_content(f.name, f.namelen) &&
+		    !mime_hdr_is(&f, "mime-version")) {
+			if (mime_hdr_is(&f, "content-type"))
+				ctype = 1;
+			if (mime_buf_write(inner, f.raw, f.rawlen) != 0)
+				return -1;
+			if (f.rawlen == 0 || f.raw[f.rawlen - 1] != '\n')
+				(void)mime_buf_write(inner, "\n", 1);
+		}
+	/* make the default explicit, as clients show it more reliably */
+	if (!ctype && mime_buf_write(inner,
+	    "Content-Type: text/plain; charset=us-ascii\n", 43) != 0)
+		return -1;
+	if (mime_buf_write(inner, "\n", 1) != 0 ||
+	    mime_buf_write(inner, e->body, e->bodylen) != 0)
+		return -1;
+	return 0;
+}
+
+/* The routing headers, as they came (line ends made LF). */
+static int
+outer_headers(const struct mime_entity *e, struct lf_out *o)
+{
+	struct mime_hdr_iter it;
+	struct mime_field f;
+
+	mime_hdr_iter_init(&it, e);
+	while (mime_hdr_next(&it, &f)) {
+		if (smime_header_is_content(f.name, f.namelen))
+			continue;
+		if (lf_write(o, f.raw, f.rawlen) != 0)
+			return -1;
+		if (f.rawlen == 0 || f.raw[f.rawlen - 1] != '\n')
+			(void)put(o, "\n");
+	}
+	return put(o, "MIME-Version: 1.0\n");
+}
+
+/* A boundary that does not occur in the content (RFC 2046 §5.1.1). */
+static int
+make_boundary(struct cms_rng *rng, const char *content, size_t len,
+    char out[BOUNDARY_LEN + 1])
+{
+	static const char set[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz";
+	unsigned char r[BOUNDARY_LEN];
+	int tries, i;
+
+	for (tries = 0; tries < 8; tries++) {
+		if (cms_rng_func(rng, r, sizeof(r)) != 0)
+			return -1;
+		memcpy(out, "----smime-", 10);
+		for (i = 10; i < BOUNDARY_LEN; i++)
+			out[i] = set[r[i] % (sizeof(set) - 1)];
+		out[BOUNDARY_LEN] = '\0';
+		if (memmem(content, len, out, BOUNDARY_LEN) == NULL)
+			return 0;
+	}
+	return -1;
+}
+
+static int
+base64_out(struct lf_out *o, const uint8_t *a, size_t alen, const char *b,
+    size_t blen, const uint8_t *c, size_t clen)
+{
+	struct mime_b64enc enc;
+
+	mime_b64enc_init(&enc, 0);
+	if ((alen && mime_b64enc_update(&enc, a, alen, lf_write, o)) ||
+	    (blen && mime_b64enc_update(&enc, b, blen, lf_write, o)) ||
+	    (clen && mime_b64enc_update(&enc, c, clen, lf_write, o)) ||
+	    mime_b64enc_final(&enc, lf_write, o))
+		return -1;
+	return 0;
+}
+
+static int
+write_detached(struct lf_out *o, const struct cms_signer *s,
+    const struct mime_buf *canon, const struct cms_frame *f,
+    struct cms_rng *rng)
+{
+	char b[BOUNDARY_LEN + 1], line[256];
+
+	if (make_boundary(rng, canon->data, canon->len, b) == -1)
+		return -1;
+	snprintf(line, sizeof(line), "Content-Type: multipart/signed; "
+	    "protocol=\"application/pkcs7-signature\";\n\tmicalg=%s; "
+	    "boundary=\"%s\"\n\nThis is an S/MIME signed message.\n\n--%s\n",
+	    cms_micalg(s->md), b, b);
+	if (put(o, line) || lf_write(o, canon->data, canon->len))
+		return -1;
+	snprintf(line, sizeof(line), "\n--%s\nContent-Type: application/"
+	    "pkcs7-signature; name=\"smime.p7s\"\nContent-Transfer-Encoding: "
+	    "base64\nContent-Disposition: attachment; filename=\"smime.p7s\"\n"
+	    "\n", b);
+	if (put(o, line) || base64_out(o, f->head, f->headlen, NULL, 0, NULL,
+	    0))
+		return -1;
+	snprintf(line, sizeof(line), "\n--%s--\n", b);
+	return put(o, line);
+}
+
+static int
+write_opaque(struct lf_out *o, const struct mime_buf *canon,
+    const struct cms_frame *f)
+{
+	if (put(o, "Content-Type: application/pkcs7-mime; "
+	    "smime-type=signed-data;\n\tname=\"smime.p7m\"\n"
+	    "Content-Transfer-Encoding: base64\nContent-Disposition: "
+	    "attachment; filename=\"smime.p7m\"\n\n"))
+		return -1;
+	return base64_out(o, f->head, f->headlen, canon->data, canon->len,
+	    f->tail, f->taillen);
+}
+
+/*
+ * Sign msg (a whole message, LF or CRLF) as detached (opaque == 0) or
+ * opaque, writing the new message through out.
+ */
+int
+smime_sign(const char *msg, size_t len, const struct cms_signer *s,
+    int opaque, time_t now, struct cms_rng *rng, mime_write_fn out,
+    void *arg, struct cms_error *e)
+{
+	unsigned char digest[MBEDTLS_MD_MAX_SIZE];
+	struct mime_buf inner, canon;
+	struct mime_entity ent;
+	struct cms_frame f;
+	struct lf_out o;
+	const mbedtls_md_info_t *mi = mbedtls_md_info_from_type(s->md);
+	int rc = -1;
+
+	memset(&f, 0, sizeof(f));
+	memset(&o, 0, sizeof(o));
+	o.fn = out;
+	o.arg = arg;
+	mime_buf_init(&inner, 0);
+	mime_buf_init(&canon, 0);
+	if (mi == NULL || inner_entity(msg, len, &inner, &ent) == -1 ||
+	    mime_canon(inner.data, inner.len, mime_buf_write, &canon) !=
+	    MIME_OK) {
+		cms_error_set(e, CMS_ERR_ENCODING, "the message cannot be "
+		    "parsed as MIME");
+		goto done;
+	}
+	if (mbedtls_md(mi, (const unsigned char *)canon.data, canon.len,
+	    digest) != 0) {
+		cms_error_set(e, CMS_ERR_CRYPTO, "digest");
+		goto done;
+	}
+	if (cms_sign(s, digest, mbedtls_md_get_size(mi), opaque ?
+	    (int64_t)canon.len : -1, now, rng, &f, e) == -1)
+		goto done;
+	if (outer_headers(&ent, &o) == -1 || (opaque ? write_opaque(&o,
+	    &canon, &f) : write_detached(&o, s, &canon, &f, rng)) == -1) {
+		cms_error_set(e, CMS_ERR_ENCODING, "writing the signed message");
+		goto done;
+	}
+	rc = 0;
+done:
+	cms_frame_free(&f);
+	mime_buf_clear(&inner);
+	mime_buf_clear(&canon);
+	return rc;
+}

@@ -1,0 +1,22 @@
+/*
+ * S/MIME message entry points (RFC 8551): a whole RFC 5322 message in,
+ * the signed message out.  Routing headers stay outside, Content-*
+ * headers move into the signed entity, which is signed in canonical
+ * form (CRLF, 8-bit and unsafe lines re-encoded).  Output has LF line
+ * ends, as the filter protocol and Exim's transport filters want.
+ */
+#ifndef SMIME_H
+#define SMIME_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "cms.h"
+#include "mime.h"
+
+int	 smime_sign(const char *, size_t, const struct cms_signer *, int,
+	    time_t, struct cms_rng *, mime_write_fn, void *,
+	    struct cms_error *);
+int	 smime_header_is_content(const char *, size_t);
+
+#endif /* SMIME_H */
