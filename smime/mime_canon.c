@@ -1,0 +1,383 @@
+/*
+ * Canonical form of an entity for signing (RFC 8551 §3.1).
+ *
+ * The signature covers octets that relays must not change, so the
+ * canonical form is also one that survives transport: CRLF line ends,
+ * and any leaf body that a relay might alter (8-bit octets, NUL, bare
+ * CR, lines over 998 octets, trailing white space, "From " lines) is
+ * re-encoded before signing.  Nested multiparts are handled with an
+ * explicit stack of MIME_MAX_DEPTH frames, never by recursion.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mime.h"
+
+struct canon {
+	mime_write_fn	 fn;
+	void		*arg;
+	int		 err;
+};
+
+struct canon_frame {
+	struct mime_ctype	ct;
+	struct mime_span	bnd;
+	struct mime_mp		mp;
+	int			msg;	/* rfc822: 1 before, 2 after */
+	struct mime_span	msgbody;
+};
+
+static void
+cw(struct canon *c, const void *p, size_t n)
+{
+	if (c->err == MIME_OK && n > 0 && c->fn(c->arg, p, n) != 0)
+		c->err = MIME_E_WRITE;
+}
+
+static void
+cws(struct canon *c, const char *s)
+{
+	cw(c, s, strlen(s));
+}
+
+/* Copy with every bare LF turned into CRLF. */
+static int
+crlf_write(mime_write_fn fn, void *arg, const char *p, size_t n, int *lastcr)
+{
+	size_t	i, start = 0;
+
+	if (n == 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (p[i] != '\n')
+			continue;
+		if ((i > 0 && p[i - 1] == '\r') || (i == 0 && *lastcr))
+			continue;
+		if (fn(arg, p + start, i - start) != 0 ||
+		    fn(arg, "\r\n", 2) != 0)
+			return -1;
+		start = i + 1;
+	}
+	if (n > 0)
+		*lastcr = p[n - 1] == '\r';
+	return fn(arg, p + start, n - start);
+}
+
+static void
+cw_crlf(struct canon *c, const char *p, size_t n)
+{
+	int	lastcr = 0;
+
+	if (c->err == MIME_OK && n > 0 &&
+	    crlf_write(c->fn, c->arg, p, n, &lastcr) != 0)
+		c->err = MIME_E_WRITE;
+}
+
+/* Does a body have anything that transport may change? */
+int
+mime_body_needs_encoding(const char *p, size_t n)
+{
+	const char	*nl;
+	size_t		 off = 0, ll, len, j;
+
+	while (off < n) {
+		nl = memchr(p + off, '\n', n - off);
+		ll = nl == NULL ? n - off : (size_t)(nl - (p + off)) + 1;
+		len = ll;
+		if (nl != NULL) {
+			len--;
+			if (len > 0 && p[off + len - 1] == '\r')
+				len--;
+		}
+		if (len > MIME_LINE_MAX)
+			return 1;
+		if (len >= 5 && memcmp(p + off, "From ", 5) == 0)
+			return 1;
+		/* The last line too: a delimiter's CRLF follows it. */
+		if (len > 0 && (p[off + len - 1] == ' ' ||
+		    p[off + len - 1] == '\t'))
+			return 1;
+		for (j = 0; j < len; j++) {
+			unsigned char ch = p[off + j];
+			if (ch == 0 || ch >= 0x80 || ch == '\r')
+				return 1;
+		}
+		off += ll;
+	}
+	return 0;
+}
+
+/*
+ * Decoding a body into a sink, the first step of both passes.  cte is
+ * what the body says it is; anything but base64 and QP is identity.
+ */
+static int
+canon_decode(enum mime_cte cte, const char *p, size_t n, mime_write_fn fn,
+    void *arg)
+{
+	struct mime_b64dec	bd;
+	struct mime_qpdec	qd;
+	int			error;
+
+	switch (cte) {
+	case MIME_CTE_BASE64:
+		mime_b64dec_init(&bd);
+		if ((error = mime_b64dec_update(&bd, p, n, fn, arg)) != 0)
+			return error;
+		return mime_b64dec_final(&bd, fn, arg);
+	case MIME_CTE_QP:
+		mime_qpdec_init(&qd);
+		if ((error = mime_qpdec_update(&qd, p, n, fn, arg)) != 0)
+			return error;
+		return mime_qpdec_final(&qd, fn, arg);
+	default:
+		return fn(arg, p, n) != 0 ? MIME_E_WRITE : MIME_OK;
+	}
+}
+
+struct canon_stats {
+	uint64_t	total;
+	uint64_t	binary;		/* controls but HT LF CR FF */
+	int		nul;
+};
+
+static int
+stats_write(void *arg, const void *vp, size_t n)
+{
+	struct canon_stats	*s = arg;
+	const unsigned char	*p = vp;
+	size_t			 i;
+
+	s->total += n;
+	for (i = 0; i < n; i++) {
+		if (p[i] == 0)
+			s->nul = 1;
+		else if ((p[i] < 0x20 && p[i] != '\t' && p[i] != '\n' &&
+		    p[i] != '\r' && p[i] != '\f') || p[i] == 0x7f)
+			s->binary++;
+	}
+	return 0;
+}
+
+/* The second pass: decoded octets through an encoder to the output. */
+struct canon_enc {
+	struct canon		*c;
+	int			 base64;
+	int			 text;	/* LF -> CRLF before base64 */
+	int			 lastcr;
+	struct mime_b64enc	 be;
+	struct mime_qpenc	 qe;
+};
+
+static int
+enc_sink(void *arg, const void *p, size_t n)
+{
+	struct canon_enc	*ce = arg;
+
+	if (ce->base64)
+		return mime_b64enc_update(&ce->be, p, n, ce->c->fn, ce->c->arg);
+	return mime_qpenc_update(&ce->qe, p, n, ce->c->fn, ce->c->arg);
+}
+
+static int
+enc_text_sink(void *arg, const void *p, size_t n)
+{
+	struct canon_enc	*ce = arg;
+
+	return crlf_write(enc_sink, ce, p, n, &ce->lastcr);
+}
+
+/* Header fields with line ends made CRLF, Content-Transfer-Encoding
+ * left out when it is being replaced. */
+static void
+canon_header(struct canon *c, const struct mime_entity *e, int dropcte)
+{
+	struct mime_hdr_iter	it;
+	struct mime_field	f;
+
+	mime_hdr_iter_init(&it, e);
+	while (mime_hdr_next(&it, &f)) {
+		if (dropcte && mime_hdr_is(&f, "content-transfer-encoding"))
+			continue;
+		cw_crlf(c, f.raw, f.rawlen);
+		/* A last field without a line end still needs one. */
+		if (f.rawlen > 0 && f.raw[f.rawlen - 1] != '\n')
+			cws(c, "\r\n");
+	}
+}
+
+/*
+ * Base64 when the content is binary: a NUL, a type that is not text
+ * (QP would turn its LF octets into line breaks), or more than 30%
+ * control octets.  The existing base64 stays base64.
+ */
+static int
+canon_want_base64(const struct mime_ctype *ct, enum mime_cte cte,
+    const struct canon_stats *s)
+{
+	if (cte == MIME_CTE_BASE64 || s->nul)
+		return 1;
+	if (!mime_ctype_is(ct, "text", NULL))
+		return 1;
+	return s->binary * 10 > s->total * 3;
+}
+
+static void
+canon_leaf(struct canon *c, const struct mime_entity *e,
+    const struct mime_ctype *ct)
+{
+	struct canon_stats	 st;
+	struct canon_enc	 ce;
+	enum mime_cte		 cte;
+	int			 error;
+
+	cte = mime_entity_cte(e);
+	if (cte == MIME_CTE_UNKNOWN ||
+	    !mime_body_needs_encoding(e->body, e->bodylen)) {
+		canon_header(c, e, 0);
+		if (e->has_sep)
+			cws(c, "\r\n");
+		cw_crlf(c, e->body, e->bodylen);
+		return;
+	}
+	memset(&st, 0, sizeof(st));
+	if ((error = canon_decode(cte, e->body, e->bodylen, stats_write,
+	    &st)) != MIME_OK) {
+		c->err = error;
+		return;
+	}
+	memset(&ce, 0, sizeof(ce));
+	ce.c = c;
+	ce.base64 = canon_want_base64(ct, cte, &st);
+	ce.text = ce.base64 && cte != MIME_CTE_BASE64 &&
+	    mime_ctype_is(ct, "text", NULL);
+	mime_b64enc_init(&ce.be, MIME_ENC_CRLF);
+	mime_qpenc_init(&ce.qe, MIME_ENC_CRLF);
+	canon_header(c, e, 1);
+	cws(c, ce.base64 ? "Content-Transfer-Encoding: base64\r\n\r\n" :
+	    "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
+	if (c->err != MIME_OK)
+		return;
+	error = canon_decode(cte, e->body, e->bodylen,
+	    ce.text ? enc_text_sink : enc_sink, &ce);
+	if (error == MIME_OK)
+		error = ce.base64 ? mime_b64enc_final(&ce.be, c->fn, c->arg) :
+		    mime_qpenc_final(&ce.qe, c->fn, c->arg);
+	if (error != MIME_OK)
+		c->err = error;
+}
+
+/*
+ * One entity: a leaf is written out whole; a multipart gets its header
+ * and preamble written and a frame pushed for its parts.
+ */
+static void
+canon_entity(struct canon *c, struct canon_frame *stack, unsigned int *depth,
+    const char *p, size_t n)
+{
+	struct canon_frame	*fr;
+	struct mime_entity	 e;
+	int			 error;
+
+	if (*depth >= MIME_MAX_DEPTH) {
+		c->err = MIME_E_DEPTH;
+		return;
+	}
+	fr = &stack[*depth];
+	if ((error = mime_entity_parse(p, n, &e)) != MIME_OK ||
+	    (error = mime_entity_ctype(&e, &fr->ct)) != MIME_OK) {
+		c->err = error;
+		return;
+	}
+	fr->msg = 0;
+	if (mime_entity_is_message(&e, &fr->ct)) {
+		canon_header(c, &e, 0);
+		if (e.has_sep)
+			cws(c, "\r\n");
+		fr->msg = 1;
+		fr->msgbody.p = e.body;
+		fr->msgbody.len = e.bodylen;
+		(*depth)++;
+		return;
+	}
+	if (!mime_ctype_is(&fr->ct, "multipart", NULL) ||
+	    mime_ctype_boundary(&fr->ct, &fr->bnd) == -1) {
+		canon_leaf(c, &e, &fr->ct);
+		return;
+	}
+	mime_mp_init(&fr->mp, e.body, e.bodylen, fr->bnd.p, fr->bnd.len);
+	if (mime_mp_start(&fr->mp) != MIME_OK) {
+		canon_leaf(c, &e, &fr->ct);
+		return;
+	}
+	canon_header(c, &e, 0);
+	if (e.has_sep)
+		cws(c, "\r\n");
+	if (!fr->mp.delim_at_start) {
+		cw_crlf(c, fr->mp.preamble.p, fr->mp.preamble.len);
+		cws(c, "\r\n");
+	}
+	(*depth)++;
+}
+
+/* After the last part: close delimiter and epilogue. */
+static void
+canon_close(struct canon *c, const struct canon_frame *fr)
+{
+	if (fr->mp.nparts > 0)
+		cws(c, "\r\n");
+	cws(c, "--");
+	cw(c, fr->bnd.p, fr->bnd.len);
+	cws(c, "--");
+	if (!fr->mp.closed || fr->mp.close_eol)
+		cws(c, "\r\n");
+	if (fr->mp.closed)
+		cw_crlf(c, fr->mp.epilogue.p, fr->mp.epilogue.len);
+}
+
+int
+mime_canon(const char *p, size_t n, mime_write_fn fn, void *arg)
+{
+	struct canon_frame	*stack, *fr;
+	struct canon		 c;
+	struct mime_span	 part;
+	unsigned int		 depth = 0, i;
+
+	c.fn = fn;
+	c.arg = arg;
+	c.err = MIME_OK;
+	if ((stack = calloc(MIME_MAX_DEPTH, sizeof(*stack))) == NULL)
+		return MIME_E_NOMEM;
+	for (i = 0; i < MIME_MAX_DEPTH; i++)
+		mime_ctype_init(&stack[i].ct);
+	canon_entity(&c, stack, &depth, p, n);
+	while (c.err == MIME_OK && depth > 0) {
+		fr = &stack[depth - 1];
+		if (fr->msg == 1) {
+			fr->msg = 2;
+			canon_entity(&c, stack, &depth, fr->msgbody.p,
+			    fr->msgbody.len);
+			continue;
+		}
+		if (fr->msg == 2) {
+			depth--;
+			continue;
+		}
+		if (mime_mp_next(&fr->mp, &part)) {
+			if (fr->mp.nparts > 1)
+				cws(&c, "\r\n");
+			cws(&c, "--");
+			cw(&c, fr->bnd.p, fr->bnd.len);
+			cws(&c, "\r\n");
+			canon_entity(&c, stack, &depth, part.p, part.len);
+			continue;
+		}
+		canon_close(&c, fr);
+		depth--;
+	}
+	for (i = 0; i < MIME_MAX_DEPTH; i++)
+		mime_ctype_clear(&stack[i].ct);
+	free(stack);
+	return c.err;
+}
