@@ -1,0 +1,185 @@
+#!/bin/sh
+# End-to-end outbound signing through a real smtpd: the filter runs with
+# a keystore (-k) and signs for senders that have an identity.  What
+# arrives is verified with openssl and gpgsm; an expired identity gets
+# the exact 451 at MAIL FROM; already-signed mail and senders without an
+# identity pass unchanged.  Pipe mode is checked on the same messages.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+. regress/lib/harness.sh
+
+FILTER=${FILTER:-obj/asan/filter-smime}
+[ -x "$FILTER" ] || FILTER=./filter-smime
+C=$(pwd)/smimectl
+
+ok() { echo "ok sign-$1"; }
+fail() { echo "FAIL sign-$1: $2"; }
+
+h_new
+S=$W/store
+"$C" -k "$S" init > /dev/null
+"$C" -k "$S" selfsign --rsa 2048 alice@example.org > /dev/null
+"$C" -k "$S" selfsign --ec P-256 ec@example.org > /dev/null
+"$C" -k "$S" selfsign --days 1 --rsa 2048 old@example.org > "$W/oldfp"
+"$C" -k "$S" export alice@example.org > "$W/alice.pem"
+"$C" -k "$S" export ec@example.org > "$W/ec.pem"
+cat "$W/alice.pem" "$W/ec.pem" > "$W/anchors.pem"
+# make old@example.org's only identity expired: rewrite its validity in
+# the index (what the filter decides on) to the past
+awk -F'\t' -v OFS='\t' -v fp="$(cat "$W/oldfp")" \
+    'NR > 1 && $2 == fp { $7 = 1577836800; $8 = 1580515200 } { print }' \
+    "$S/index" > "$S/index.new" && mv "$S/index.new" "$S/index"
+chmod 600 "$S/index"
+# the filter runs as smtpd's user
+chown -R opensmtpd "$S"
+
+if ! h_start "$FILTER" -v -k "$S"; then
+	fail start "$H_WHY"
+	exit 0
+fi
+
+msg() {	# msg FROM SUBJECT [content-type]
+	printf 'From: %s\nTo: bob@example.net\nSubject: %s\nDate: Wed, 25 Nov 2026 14:00:00 +0000\nMessage-ID: <%s.%s@example.org>\nMIME-Version: 1.0\nContent-Type: %s\nContent-Transfer-Encoding: 8bit\n\nHello Bob,\n\nsigned at the gateway: grüße.\n.line with a dot\nFrom the start of a line, trailing space \n' \
+	    "$1" "$2" "$2" "$$" "${3:-text/plain; charset=utf-8}"
+}
+
+msg alice@example.org rsa > "$W/m-rsa.eml"
+msg ec@example.org ec > "$W/m-ec.eml"
+msg carol@example.org nokey > "$W/m-nokey.eml"
+cp "$W/m-rsa.eml" "$W/m-rsa-pipe.eml"
+
+send() {	# send FROM FILE -> $W/reply
+	h_send --from "$1" --to bob@example.net --file "$2" > "$W/reply" 2>&1
+}
+
+send alice@example.org "$W/m-rsa.eml" || fail send-rsa "$(cat "$W/reply")"
+send ec@example.org "$W/m-ec.eml" || fail send-ec "$(cat "$W/reply")"
+send carol@example.org "$W/m-nokey.eml" || fail send-nokey "$(cat "$W/reply")"
+send old@example.org "$W/m-rsa.eml"
+# smtpsend.py prints "CODE STEP: TEXT"
+if grep -q '^0 451 MAIL: 4.7.0 S/MIME certificate is expired$' "$W/reply"; then
+	ok expired-451-at-mail-from
+else
+	fail expired-451-at-mail-from "$(cat "$W/reply")"
+fi
+h_wait_delivered 3 30 || fail delivered "$(h_delivered | wc -l) of 3"
+if grep -l '^From: old@example.org' $(h_delivered) > /dev/null 2>&1; then
+	fail expired-nothing-delivered "a copy from old@example.org arrived"
+else
+	ok expired-nothing-delivered
+fi
+
+# find a delivered copy by its subject, without smtpd's delivery headers
+got() {
+	for f in $(h_delivered); do
+		if grep -q "^Subject: $1\$" "$f"; then
+			h_strip_delivery "$f"
+			return 0
+		fi
+	done
+	return 1
+}
+
+for k in rsa ec; do
+	got "$k" > "$W/got-$k" || { fail "$k-delivered" "no copy"; continue; }
+	if grep -q '^Content-Type: multipart/signed; protocol="application/pkcs7-signature";' "$W/got-$k"; then
+		ok "$k-multipart-signed"
+	else
+		fail "$k-multipart-signed" "$(head -n 12 "$W/got-$k")"
+	fi
+	if openssl smime -verify -in "$W/got-$k" -CAfile "$W/anchors.pem" \
+	    -purpose smimesign -out "$W/inner-$k" 2>"$W/v.err"; then
+		ok "$k-openssl-verifies"
+	else
+		fail "$k-openssl-verifies" "$(cat "$W/v.err")"
+	fi
+	if grep -q 'gr=C3=BC=C3=9Fe' "$W/inner-$k" && grep -q '^=2Eline with a dot' "$W/inner-$k" &&
+	    grep -q '^=46rom the start' "$W/inner-$k"; then
+		ok "$k-canonical-encoding"
+	else
+		fail "$k-canonical-encoding" "$(cat "$W/inner-$k")"
+	fi
+	# routing headers stay outside, content headers went inside
+	if grep -q '^Subject: '"$k"'$' "$W/got-$k" &&
+	    grep -q '^Content-Type: text/plain; charset=utf-8' "$W/inner-$k"; then
+		ok "$k-headers-placed"
+	else
+		fail "$k-headers-placed" "$(head -n 8 "$W/got-$k")"
+	fi
+done
+
+# gpgsm verifies the RSA one (detached: split with openssl's help)
+G=$W/gnupg
+mkdir -m 700 "$G"
+printf '%s\n' disable-crl-checks disable-policy-checks > "$G/gpgsm.conf"
+GNUPGHOME=$G gpgsm --batch --import "$W/alice.pem" > /dev/null 2>&1
+fpr=$(GNUPGHOME=$G gpgsm --with-colons --list-keys 2>/dev/null | awk -F: '/^fpr/ { print $10; exit }')
+echo "$fpr S relax" > "$G/trustlist.txt"
+boundary=$(sed -n 's/.*boundary="\([^"]*\)".*/\1/p' "$W/got-rsa" | head -n 1)
+awk -v b="--$boundary" '
+	$0 == b { part++; first = 1; next }
+	$0 == b "--" { exit }
+	part == 1 { if (!first) printf "\r\n"; printf "%s", $0; first = 0 }
+' "$W/got-rsa" > "$W/signed-part"
+openssl smime -pk7out -in "$W/got-rsa" -outform DER -out "$W/sig.der" 2>/dev/null
+if GNUPGHOME=$G gpgsm --batch --status-fd 1 --verify "$W/sig.der" \
+    "$W/signed-part" 2>/dev/null | grep -q GOODSIG; then
+	ok rsa-gpgsm-verifies
+else
+	fail rsa-gpgsm-verifies "gpgsm did not report a good signature"
+fi
+GNUPGHOME=$G gpgconf --kill all 2>/dev/null
+
+# no identity: unchanged
+if got nokey > "$W/got-nokey" && cmp -s "$W/got-nokey" "$W/m-nokey.eml"; then
+	ok no-identity-unchanged
+else
+	fail no-identity-unchanged "$(diff "$W/m-nokey.eml" "$W/got-nokey" | head -n 5)"
+fi
+# already signed: passed untouched, never wrapped again
+sed 's/^Subject: rsa$/Subject: again/' "$W/got-rsa" > "$W/m-again.eml"
+send alice@example.org "$W/m-again.eml"
+h_wait_delivered 4 30
+if got again > "$W/got-again" && cmp -s "$W/got-again" "$W/m-again.eml"; then
+	ok already-signed-untouched
+else
+	fail already-signed-untouched "$(diff "$W/m-again.eml" "$W/got-again" | head -n 5)"
+fi
+if grep -q 'signed detached sha-256 with' "$W/smtpd.log"; then ok log-line; else
+	fail log-line "$(grep filter-smime "$W/smtpd.log" | head -n 5)"; fi
+if h_health; then ok filter-alive; else fail filter-alive "$H_WHY"; fi
+
+# ---- pipe mode, same store --------------------------------------------------
+P="$FILTER -p -k $S"
+if $P -s alice@example.org -r bob@example.net < "$W/m-rsa-pipe.eml" > "$W/pipe.out" 2>"$W/pipe.err" &&
+    openssl smime -verify -in "$W/pipe.out" -CAfile "$W/anchors.pem" -purpose smimesign -out /dev/null 2>/dev/null; then
+	ok pipe-signs
+else
+	fail pipe-signs "$(cat "$W/pipe.err")"
+fi
+$P -s old@example.org -r bob@example.net < "$W/m-rsa-pipe.eml" > "$W/pipe.out" 2>"$W/pipe.err"
+rc=$?
+if [ $rc = 75 ] && [ ! -s "$W/pipe.out" ] && grep -q 'S/MIME certificate is expired' "$W/pipe.err"; then
+	ok pipe-expired-75
+else
+	fail pipe-expired-75 "rc=$rc $(cat "$W/pipe.err")"
+fi
+if $P -s carol@example.org < "$W/m-nokey.eml" > "$W/pipe.out" 2>/dev/null && cmp -s "$W/pipe.out" "$W/m-nokey.eml"; then
+	ok pipe-no-identity-unchanged
+else
+	fail pipe-no-identity-unchanged "output differs"
+fi
+$P -a sign -s carol@example.org < "$W/m-nokey.eml" > "$W/pipe.out" 2>"$W/pipe.err"
+rc=$?
+[ $rc = 75 ] && [ ! -s "$W/pipe.out" ] && ok pipe-action-sign-no-key-75 ||
+    fail pipe-action-sign-no-key-75 "rc=$rc"
+if $P -a sign -s alice@example.org -r a@x.example -r b@y.example c@z.example \
+    < "$W/m-rsa-pipe.eml" > /dev/null 2>&1; then
+	ok pipe-recipient-forms
+else
+	fail pipe-recipient-forms "rc=$?"
+fi
+$P -x > /dev/null 2>&1
+[ $? = 64 ] && ok pipe-bad-option-64 || fail pipe-bad-option-64 "rc=$?"
+h_stop
+exit 0
