@@ -181,3 +181,11 @@ int	 ks_selfsign(const struct ks_selfsign_opts *, mbedtls_pk_context *,
 	    mbedtls_x509_crt *, struct ks_error *);
 int		 ks_load_chain(const struct ks_store *, const struct ks_entry *,
 		    mbedtls_x509_crt *);
+
+/* harvest.c: certificates seen in valid signatures */
+int	 ks_harvest(const char *, const mbedtls_x509_crt *, const char *,
+	    const char *, int, struct ks_error *);
+int	 ks_set_state(const char *, const char *, enum ks_state,
+	    struct ks_error *);
+int	 ks_trust_anchors(const struct ks_store *, mbedtls_x509_crt *);
+int	 ks_crls(const struct ks_store *, mbedtls_x509_crl *);

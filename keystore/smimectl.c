@@ -18,6 +18,7 @@
 
 #include <mbedtls/pem.h>
 #include <mbedtls/platform_util.h>
+#include <mbedtls/sha256.h>
 
 #include "cms.h"
 #include "ks.h"
@@ -761,6 +762,174 @@ cmd_check(const char *dir, int argc, char *argv[])
 	return bad ? EX_DATAERR : EX_OK;
 }
 
+/* ---- harvested, crl, anchor, verify ---------------------------------------- */
+
+static int
+cmd_harvested(const char *dir, int argc, char *argv[])
+{
+	struct ks_store s;
+	struct ks_error e;
+	time_t now = time(NULL);
+	size_t i;
+	int rc, first = 1;
+
+	if (argc == 1 || (argc == 2 && strcmp(argv[1], "list") == 0)) {
+		if ((rc = open_store(dir, &s)) != 0)
+			return rc;
+		for (i = 0; i < s.nentries; i++)
+			if (s.entries[i]->kind == KS_HARVESTED) {
+				print_entry(s.entries[i], now, 0, first);
+				first = 0;
+			}
+		ks_close(&s);
+		return EX_OK;
+	}
+	if (argc == 3 && (strcmp(argv[1], "approve") == 0 ||
+	    strcmp(argv[1], "reject") == 0)) {
+		if (ks_set_state(dir, argv[2], strcmp(argv[1], "approve") == 0 ?
+		    KS_CURRENT : KS_REJECTED, &e) == -1)
+			return fail(&e);
+		return EX_OK;
+	}
+	return verb_usage("harvested", EX_USAGE);
+}
+
+/* Parse, then keep under a name of its own content's hash. */
+static int
+import_into(const char *dir, const char *sub, const char *file, int crl)
+{
+	mbedtls_x509_crl c;
+	mbedtls_x509_crt t;
+	struct ks_store s;
+	struct ks_error e;
+	unsigned char h[32];
+	uint8_t *buf;
+	size_t len, i;
+	char name[80], *path;
+	int rc, bad;
+
+	if (read_input(file, &buf, &len) == -1) {
+		fprintf(stderr, "smimectl: %s: %s\n", file, strerror(errno));
+		return EX_NOINPUT;
+	}
+	mbedtls_x509_crl_init(&c);
+	mbedtls_x509_crt_init(&t);
+	buf = realloc(buf, len + 1);
+	if (buf == NULL)
+		return EX_SOFTWARE;
+	buf[len] = '\0';
+	if (crl)
+		bad = mbedtls_x509_crl_parse(&c, buf, len + (buf[0] != 0x30)) != 0;
+	else
+		bad = mbedtls_x509_crt_parse(&t, buf, len + (buf[0] != 0x30)) != 0 ||
+		    !t.ca_istrue;
+	mbedtls_x509_crl_free(&c);
+	mbedtls_x509_crt_free(&t);
+	if (bad) {
+		fprintf(stderr, "smimectl: %s: not a %s\n", file, crl ? "CRL" :
+		    "CA certificate");
+		free(buf);
+		return EX_DATAERR;
+	}
+	if (mbedtls_sha256_ret(buf, len, h, 0) != 0 ||
+	    (rc = open_store(dir, &s)) != 0) {
+		free(buf);
+		return EX_SOFTWARE;
+	}
+	for (i = 0; i < 16; i++)
+		snprintf(name + 2 * i, 3, "%02x", h[i]);
+	rc = EX_OK;
+	if ((path = ks_path(&s, sub, name, buf[0] == 0x30 ? "der" : "pem")) ==
+	    NULL || ks_write_file(path, sub, buf, len, &e) == -1)
+		rc = path ? fail(&e) : EX_SOFTWARE;
+	else
+		printf("%s\n", path);
+	free(path);
+	free(buf);
+	ks_close(&s);
+	return rc;
+}
+
+static int
+cmd_crl(const char *dir, int argc, char *argv[])
+{
+	if (argc != 3 || strcmp(argv[1], "import") != 0)
+		return verb_usage("crl", EX_USAGE);
+	return import_into(dir, "crls", argv[2], 1);
+}
+
+static int
+cmd_anchor(const char *dir, int argc, char *argv[])
+{
+	if (argc != 3 || strcmp(argv[1], "import") != 0)
+		return verb_usage("anchor", EX_USAGE);
+	return import_into(dir, "anchors", argv[2], 0);
+}
+
+#ifndef SYSTEM_CA_BUNDLE
+#define SYSTEM_CA_BUNDLE	"/etc/ssl/certs/ca-certificates.crt"
+#endif
+
+/* Chain and revocation of an account's current certificates. */
+static int
+cmd_verify(const char *dir, int argc, char *argv[])
+{
+	const struct ks_entry *en;
+	mbedtls_x509_crt anchors, crt;
+	mbedtls_x509_crl crls;
+	struct ks_store s;
+	struct ks_error e;
+	char info[512];
+	uint32_t flags;
+	int rc, bad = 0, n = 0;
+
+	if (argc != 2)
+		return verb_usage("verify", EX_USAGE);
+	if ((rc = open_store(dir, &s)) != 0)
+		return rc;
+	if ((en = ks_account_entries(&s, argv[1])) == NULL) {
+		fprintf(stderr, "smimectl: %s: not in the store\n", argv[1]);
+		ks_close(&s);
+		return EX_NOINPUT;
+	}
+	mbedtls_x509_crt_init(&anchors);
+	mbedtls_x509_crl_init(&crls);
+	(void)mbedtls_x509_crt_parse_file(&anchors, SYSTEM_CA_BUNDLE);
+	(void)ks_trust_anchors(&s, &anchors);
+	(void)ks_crls(&s, &crls);
+	for (; en; en = en->next_in_account) {
+		if (en->state != KS_CURRENT)
+			continue;
+		mbedtls_x509_crt_init(&crt);
+		if (ks_load_cert(&s, en, &crt, &e) == -1) {
+			printf("%s: %s\n", en->fpr, e.msg);
+			bad++;
+		} else {
+			(void)ks_load_chain(&s, en, &crt);
+			flags = 0;
+			if (mbedtls_x509_crt_verify(&crt, &anchors,
+			    crls.version ? &crls : NULL, NULL, &flags, NULL,
+			    NULL) == 0)
+				printf("%s: ok\n", en->fpr);
+			else {
+				mbedtls_x509_crt_verify_info(info, sizeof(info),
+				    "", flags);
+				info[strcspn(info, "\n")] = '\0';
+				printf("%s: %s%s\n", en->fpr, info,
+				    flags & MBEDTLS_X509_BADCERT_REVOKED ?
+				    " (revoked)" : "");
+				bad++;
+			}
+		}
+		mbedtls_x509_crt_free(&crt);
+		n++;
+	}
+	mbedtls_x509_crt_free(&anchors);
+	mbedtls_x509_crl_free(&crls);
+	ks_close(&s);
+	return bad || n == 0 ? EX_DATAERR : EX_OK;
+}
+
 /* ---- lookup --------------------------------------------------------------- */
 
 /*
@@ -810,6 +979,11 @@ static const struct verb verbs[] = {
 	    "[--usage sign|encrypt|both] [--days N] [--primary] ADDR|@DOMAIN" },
 	{ "check", cmd_check, "" },
 	{ "lookup", cmd_lookup, "sign|encrypt ADDRESS" },
+	{ "harvested", cmd_harvested, "[list | approve FINGERPRINT | "
+	    "reject FINGERPRINT]" },
+	{ "crl", cmd_crl, "import FILE|-" },
+	{ "anchor", cmd_anchor, "import FILE|-" },
+	{ "verify", cmd_verify, "ACCOUNT" },
 };
 
 static const struct verb *

@@ -1,6 +1,7 @@
 #!/bin/sh
-# The README's demo: a private smtpd on loopback with filter-smime in its
-# filter line, one message sent through it, and what arrived.
+# The README's demo: a throwaway keystore with a self-signed identity, a
+# private smtpd on loopback with filter-smime in its filter line, one
+# message sent through it, what arrived, and openssl verifying it.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 . regress/lib/harness.sh
@@ -8,8 +9,18 @@ cd "$(dirname "$0")/.." || exit 1
 say() { printf '\n=== %s\n' "$*"; }
 
 h_new
+S=$W/store
+say "a throwaway keystore with a self-signed identity for alice@example.org"
+./smimectl -k "$S" init | sed 's/^/    /'
+printf '    fingerprint: '
+./smimectl -k "$S" selfsign --rsa 2048 alice@example.org
+./smimectl -k "$S" list | sed 's/^/    /'
+./smimectl -k "$S" export alice@example.org > "$W/alice.pem"
+chown -R opensmtpd "$S"		# the filter runs as smtpd's user
+
 say "smtpd.conf of a private smtpd on 127.0.0.1:$H_PORT"
-h_start ./filter-smime -v || { echo "demo: smtpd did not start: $H_WHY"; exit 1; }
+h_start ./filter-smime -v -k "$S" ||
+    { echo "demo: smtpd did not start: $H_WHY"; exit 1; }
 sed 's/^/    /' "$W/smtpd.conf"
 
 cat > "$W/demo.eml" <<MSG
@@ -38,4 +49,9 @@ sed 's/^/    /' "$(h_delivered | head -n 1)"
 
 say "filter-smime's log lines (in smtpd's log)"
 grep 'filter-smime:' "$W/smtpd.log" | sed 's/^/    /'
+
+say "openssl smime -verify (trusting alice's self-signed certificate)"
+h_strip_delivery "$(h_delivered | head -n 1)" > "$W/signed.eml"
+openssl smime -verify -in "$W/signed.eml" -CAfile "$W/alice.pem" \
+    -purpose smimesign 2>&1 | sed 's/^/    /'
 h_stop

@@ -210,6 +210,34 @@ else
 	fail concurrent-reader-no-torn-view "rc=$wrc gens=$gens $(grep torn "$W/watch" | head -n 2)"
 fi
 
+# ---- harvested certificates, CRLs, anchors, verify ------------------------
+H=$W/hstore
+"$C" -k "$H" init > /dev/null
+"$KT" harvest "$H" "$P/bob.pem" bob@example.net 300b3009060760864801650304012e
+run harvest-current 0 "found bob@example.net" "$C" -k "$H" lookup encrypt bob@example.net
+fpbob=$(awk -F'\t' '$1 == "bob@example.net" { print $2 }' "$H/index")
+"$KT" harvest "$H" "$P/ecbob.pem" bob@example.net "" pending
+run harvest-pending-not-used 0 "found bob@example.net $fpbob" \
+    "$C" -k "$H" lookup encrypt bob@example.net
+run harvested-list 0 "harvested pending" "$C" -k "$H" harvested list
+fpnew=$("$C" -k "$H" harvested | awk '/pending/ { print $2 }')
+run harvested-approve 0 "" "$C" -k "$H" harvested approve "$fpnew"
+run harvest-approved-used 0 "found bob@example.net $fpnew" \
+    "$C" -k "$H" lookup encrypt bob@example.net
+run harvest-history-kept 0 "$fpbob harvested retired" "$C" -k "$H" harvested
+run harvested-reject 0 "" "$C" -k "$H" harvested reject "$fpnew"
+run harvest-rejected-not-used 1 "none" "$C" -k "$H" lookup encrypt bob@example.net
+run harvested-approve-unknown 66 "no harvested certificate" "$C" -k "$H" harvested approve 00
+cat "$P/revoked.pem" "$P/chain.pem" > "$W/revoked-bundle.pem"
+"$C" -k "$H" import --key "$P/revoked.key" "$W/revoked-bundle.pem" > /dev/null
+run verify-untrusted 65 "not correctly signed by the trusted CA" "$C" -k "$H" verify revoked@example.org
+run anchor-import 0 "anchors/" "$C" -k "$H" anchor import "$P/root.pem"
+run anchor-import-leaf-refused 65 "not a CA certificate" "$C" -k "$H" anchor import "$P/rsa.pem"
+run verify-chain-ok 0 ": ok" "$C" -k "$H" verify revoked@example.org
+run crl-import 0 "crls/" "$C" -k "$H" crl import "$P/crl.pem"
+run verify-revoked 65 "revoked" "$C" -k "$H" verify revoked@example.org
+run crl-import-garbage 65 "not a CRL" "$C" -k "$H" crl import "$P/rsa.pem"
+
 # ---- 100 000 accounts: correct answers from a big index ---------------------
 big=$W/big
 mkdir -m 700 "$big" "$big/certs" "$big/keys"

@@ -6,6 +6,8 @@
  *   kstool load STORE ADDR...           open the store once, look every
  *                                       ADDR up (sign), print the answers,
  *                                       the load and lookup times and RSS
+ *   kstool harvest STORE CERT ADDR [CAPS-HEX [pending]]
+ *                                       store CERT as harvested for ADDR
  *   kstool watch STORE SECONDS          reload whenever the index changes;
  *                                       print "gen N entries M" each time,
  *                                       "torn" if a load ever fails
@@ -160,9 +162,31 @@ cmd_watch(int argc, char *argv[])
 	return torn;
 }
 
+static int
+cmd_harvest(int argc, char *argv[])
+{
+	mbedtls_x509_crt crt;
+	struct ks_error e;
+	int rc;
+
+	if (argc < 4 || argc > 6)
+		errx(64, "usage: kstool harvest STORE CERT ADDR [CAPS [pending]]");
+	mbedtls_x509_crt_init(&crt);
+	if (mbedtls_x509_crt_parse_file(&crt, argv[2]) != 0)
+		errx(65, "%s: not a certificate", argv[2]);
+	rc = ks_harvest(argv[1], &crt, argv[3], argc > 4 ? argv[4] : NULL,
+	    argc > 5, &e);
+	mbedtls_x509_crt_free(&crt);
+	if (rc == -1)
+		errx(e.code, "%s", e.msg);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
+	if (argc >= 2 && strcmp(argv[1], "harvest") == 0)
+		return cmd_harvest(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "sign") == 0)
 		return cmd_sign(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "load") == 0)
