@@ -19,7 +19,7 @@ hook_message(void *arg, struct session *s, const char *msg, size_t len,
 	(void)strlcpy(why, r.why, whysz);
 	switch (r.verdict) {
 	case VERDICT_SIGNED:
-		log_info("%016llx signed %s", (unsigned long long)s->id, r.why);
+		(void)strlcpy(s->detail, r.why, sizeof(s->detail));
 		return 1;
 	case VERDICT_PASS:
 		log_debug("%016llx unchanged: %s", (unsigned long long)s->id,

@@ -480,12 +480,12 @@ log_message(const struct session *s, const char *verdict)
 		if (s->rcpts[i].result == RCPT_OK)
 			nok++;
 	log_info("%016" PRIx64 " %s msgid=%s from=<%s> rcpts=%zu size=%"
-	    PRIu64 " lines=%" PRIu64 " time=%.3fs%s%s", s->id, verdict,
+	    PRIu64 " lines=%" PRIu64 " time=%.3fs%s%s%s%s", s->id, verdict,
 	    s->msgid[0] ? s->msgid : "-",
 	    s->sender ? log_quote(from, sizeof(from), s->sender,
 	    strlen(s->sender)) : "", nok, s->spool.size, s->lines,
 	    elapsed(&s->started), s->failed ? " reason=" : "",
-	    s->failed ? s->fail_why : "");
+	    s->failed ? s->fail_why : "", s->detail[0] ? " " : "", s->detail);
 }
 
 static void

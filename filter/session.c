@@ -183,6 +183,7 @@ session_msg_clear(struct session *s)
 	s->failed = 0;
 	s->fail_reply[0] = s->fail_why[0] = '\0';
 	(void)strlcpy(s->verdict, "pass", sizeof(s->verdict));
+	s->detail[0] = '\0';
 	s->commit_pending = 0;
 	s->rlen = 0;
 }

@@ -44,6 +44,7 @@
 #define PFX_MAX_BLOCK	128	/* largest digest block (SHA-384/512) */
 #define PFX_MAX_KEY	32
 #define PFX_MAX_IV	16
+#define PFX_BUDGET	4	/* whole file: this many times max_iter */
 
 struct pfx_ctx {
 	const char	*pw;		/* UTF-8, for PBES2 */
@@ -52,6 +53,7 @@ struct pfx_ctx {
 	size_t		 bmpcap;	/* allocated length of bmp */
 	size_t		 bmplen;	/* form in use: bmpcap, or 0 */
 	unsigned long	 max_iter;
+	unsigned long	 budget;	/* iterations left for the whole file */
 	struct pfx_contents *out;
 	char		*errbuf;
 	size_t		 errlen;
@@ -377,6 +379,12 @@ pfx_check_iter(struct pfx_ctx *x, const struct ber_elem *e, const char *what,
 		return pfx_fail(x, PFX_ERR_ITERATIONS,
 		    "%s: %ld iterations, more than the limit of %lu", what, v,
 		    x->max_iter);
+	/* Many bags at the limit each would still be a denial of service. */
+	if ((unsigned long)v > x->budget)
+		return pfx_fail(x, PFX_ERR_ITERATIONS,
+		    "%s: iterations of the whole file over %d times the limit",
+		    what, PFX_BUDGET);
+	x->budget -= (unsigned long)v;
 	*iter = (unsigned long)v;
 	return PFX_OK;
 }
@@ -1192,6 +1200,8 @@ pfx_ctx_init(struct pfx_ctx *x, const char *pw, unsigned long max_iter,
 	x->pw = pw == NULL ? "" : pw;
 	x->pwlen = strlen(x->pw);
 	x->max_iter = max_iter;
+	x->budget = max_iter > ULONG_MAX / PFX_BUDGET ? ULONG_MAX :
+	    max_iter * PFX_BUDGET;
 	if (pfx_bmp_password(x->pw, &x->bmp, &x->bmpcap) != 0)
 		return pfx_fail(x, PFX_ERR_ARG,
 		    "password is not valid UTF-8 (or out of memory)");

@@ -29,8 +29,10 @@
  * modes (envelopedData, signedData) are refused as unsupported.
  *
  * Every iteration count is checked against a limit (PFX_MAX_ITERATIONS
- * for pfx_parse) before any work is done.  Plaintext buffers are wiped
- * on every path; errors never carry key bytes.
+ * for pfx_parse) before any work is done, and the counts of the whole
+ * file together may not exceed four times that limit (NSS writes three
+ * derivations of 600000).  Plaintext buffers are wiped on every path;
+ * errors never carry key bytes.
  */
 #ifndef PFX_H
 #define PFX_H

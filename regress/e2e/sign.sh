@@ -145,7 +145,7 @@ if got again > "$W/got-again" && cmp -s "$W/got-again" "$W/m-again.eml"; then
 else
 	fail already-signed-untouched "$(diff "$W/m-again.eml" "$W/got-again" | head -n 5)"
 fi
-if grep -q 'signed detached sha-256 with' "$W/smtpd.log"; then ok log-line; else
+if grep -q 'filter-smime: [0-9a-f]* signed msgid=.* from=<alice@example.org> rcpts=1 .* detached sha-256 with' "$W/smtpd.log"; then ok log-line; else
 	fail log-line "$(grep filter-smime "$W/smtpd.log" | head -n 5)"; fi
 if h_health; then ok filter-alive; else fail filter-alive "$H_WHY"; fi
 
