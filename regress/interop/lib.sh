@@ -66,5 +66,5 @@ p12_of() {	# p12_of NAME -> $P/NAME.p12, password "test"
 gpgsm_import_p12() {	# gpgsm_import_p12 NAME
 	p12_of "$1"
 	echo test | gpgsm --batch --pinentry-mode loopback --passphrase-fd 0 \
-	    --import "$P/$1.p12" > /dev/null 2>&1
+	    --import "$P/$1.p12" > "$W/gpgsm-import.log" 2>&1
 }
