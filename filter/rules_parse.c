@@ -1,0 +1,1284 @@
+/*
+ * rules: load the policy file.  libyaml's event stream is turned into a
+ * small tree (bounded depth and size, no aliases, one document), which is
+ * then checked key by key against the schema of filter-smime.yaml(5) and
+ * compiled into struct rules.  The first error wins and is reported as
+ * "NAME:LINE:COLUMN: what", 1-based.
+ */
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <yaml.h>
+
+#define RULES_PRIVATE
+#include "rules.h"
+
+#define RULES_MAX_FILE		(4 * 1024 * 1024)
+#define RULES_MAX_DEPTH		32
+#define RULES_MAX_NODES		100000
+#define RULES_MAX_REGEX		1024
+#define RULES_MAX_EXPANDED	4096	/* regex atoms, repetitions expanded */
+#define RULES_MAX_GROUPS	32
+
+enum ynode_type { YN_SCALAR, YN_SEQ, YN_MAP };
+
+struct ynode {
+	enum ynode_type	  type;
+	size_t		  line, col;		/* 1-based */
+	char		 *str;			/* scalar value, NUL-terminated */
+	size_t		  len;
+	int		  plain;		/* unquoted scalar */
+	struct ynode	**kid;			/* maps: key, value, key, ... */
+	size_t		  nkid, capkid;
+	struct ynode	 *up;
+};
+
+struct ctx {
+	const char	*name;
+	char		*err;
+	size_t		 errlen;
+	int		 failed;
+};
+
+static void
+ctx_error(struct ctx *c, size_t line, size_t col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+ctx_error(struct ctx *c, size_t line, size_t col, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (c->failed)
+		return;		/* the first error wins */
+	c->failed = 1;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (c->errlen > 0)
+		snprintf(c->err, c->errlen, "%s:%zu:%zu: %s", c->name, line,
+		    col, msg);
+}
+
+static int
+fail(struct ctx *c, const struct ynode *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+fail(struct ctx *c, const struct ynode *n, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ctx_error(c, n->line, n->col, "%s", msg);
+	return -1;
+}
+
+/* A scalar from the file, shortened and made printable for a message. */
+static const char *
+shown(const struct ynode *n, char *buf, size_t bufsz)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < n->len && o + 4 < bufsz; i++) {
+		unsigned char ch = (unsigned char)n->str[i];
+
+		buf[o++] = ch >= 0x20 && ch < 0x7f && ch != '"' ? (char)ch :
+		    '?';
+	}
+	if (i < n->len && o + 3 < bufsz) {
+		buf[o++] = '.';
+		buf[o++] = '.';
+		buf[o++] = '.';
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+/* ---- the YAML tree ---- */
+
+static void
+ynode_free(struct ynode *n)
+{
+	size_t i;
+
+	if (n == NULL)
+		return;
+	/* recursion is bounded by RULES_MAX_DEPTH */
+	for (i = 0; i < n->nkid; i++)
+		ynode_free(n->kid[i]);
+	free(n->kid);
+	free(n->str);
+	free(n);
+}
+
+static struct ynode *
+ynode_new(enum ynode_type type, const yaml_mark_t *m)
+{
+	struct ynode *n;
+
+	if ((n = calloc(1, sizeof(*n))) == NULL)
+		return NULL;
+	n->type = type;
+	n->line = m->line + 1;
+	n->col = m->column + 1;
+	return n;
+}
+
+static int
+ynode_add(struct ynode *parent, struct ynode *kid)
+{
+	struct ynode **k;
+	size_t cap;
+
+	if (parent->nkid == parent->capkid) {
+		cap = parent->capkid ? parent->capkid * 2 : 8;
+		k = reallocarray(parent->kid, cap, sizeof(*k));
+		if (k == NULL)
+			return -1;
+		parent->kid = k;
+		parent->capkid = cap;
+	}
+	parent->kid[parent->nkid++] = kid;
+	kid->up = parent;
+	return 0;
+}
+
+/* Line and column of a byte offset, for reader errors that carry no mark. */
+static void
+offset_mark(const char *buf, size_t len, size_t off, size_t *line,
+    size_t *col)
+{
+	size_t i;
+
+	*line = 1;
+	*col = 1;
+	for (i = 0; i < off && i < len; i++) {
+		if (buf[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else
+			(*col)++;
+	}
+}
+
+static void
+yaml_failure(struct ctx *c, yaml_parser_t *p, const char *buf, size_t len)
+{
+	size_t line, col;
+
+	if (p->error == YAML_MEMORY_ERROR) {
+		ctx_error(c, 1, 1, "out of memory");
+		return;
+	}
+	if (p->error == YAML_READER_ERROR) {
+		offset_mark(buf, len, p->problem_offset, &line, &col);
+	} else {
+		line = p->problem_mark.line + 1;
+		col = p->problem_mark.column + 1;
+	}
+	ctx_error(c, line, col, "%s", p->problem ? p->problem : "YAML error");
+}
+
+/* Build the tree of the one document in buf; NULL for an empty stream. */
+static int
+tree_build(struct ctx *c, const char *buf, size_t len, struct ynode **rootp)
+{
+	yaml_parser_t p;
+	yaml_event_t ev;
+	struct ynode *root = NULL, *cur = NULL, *n;
+	size_t depth = 0, nodes = 0, docs = 0;
+	int done = 0, rc = -1;
+
+	*rootp = NULL;
+	if (!yaml_parser_initialize(&p)) {
+		ctx_error(c, 1, 1, "out of memory");
+		return -1;
+	}
+	yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
+	while (!done) {
+		if (!yaml_parser_parse(&p, &ev)) {
+			yaml_failure(c, &p, buf, len);
+			goto out;
+		}
+		n = NULL;
+		switch (ev.type) {
+		case YAML_DOCUMENT_START_EVENT:
+			if (++docs > 1) {
+				ctx_error(c, ev.start_mark.line + 1,
+				    ev.start_mark.column + 1,
+				    "only one YAML document is allowed");
+				goto bad;
+			}
+			break;
+		case YAML_STREAM_END_EVENT:
+			done = 1;
+			break;
+		case YAML_ALIAS_EVENT:
+			ctx_error(c, ev.start_mark.line + 1,
+			    ev.start_mark.column + 1,
+			    "aliases are not supported");
+			goto bad;
+		case YAML_SCALAR_EVENT:
+			if ((n = ynode_new(YN_SCALAR, &ev.start_mark)) == NULL)
+				goto nomem;
+			if ((n->str = malloc(ev.data.scalar.length + 1)) ==
+			    NULL) {
+				free(n);
+				goto nomem;
+			}
+			memcpy(n->str, ev.data.scalar.value,
+			    ev.data.scalar.length);
+			n->str[ev.data.scalar.length] = '\0';
+			n->len = ev.data.scalar.length;
+			n->plain = ev.data.scalar.style ==
+			    YAML_PLAIN_SCALAR_STYLE;
+			break;
+		case YAML_SEQUENCE_START_EVENT:
+		case YAML_MAPPING_START_EVENT:
+			if (++depth > RULES_MAX_DEPTH) {
+				ctx_error(c, ev.start_mark.line + 1,
+				    ev.start_mark.column + 1,
+				    "nesting deeper than %d levels",
+				    RULES_MAX_DEPTH);
+				goto bad;
+			}
+			n = ynode_new(ev.type == YAML_MAPPING_START_EVENT ?
+			    YN_MAP : YN_SEQ, &ev.start_mark);
+			if (n == NULL)
+				goto nomem;
+			break;
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT:
+			depth--;
+			if (cur != NULL)
+				cur = cur->up;
+			break;
+		default:
+			break;
+		}
+		if (n != NULL) {
+			if (++nodes > RULES_MAX_NODES) {
+				ctx_error(c, n->line, n->col,
+				    "more than %d YAML nodes", RULES_MAX_NODES);
+				free(n->str);
+				free(n);
+				goto bad;
+			}
+			if (cur == NULL)
+				root = n;
+			else if (ynode_add(cur, n) == -1) {
+				free(n->str);
+				free(n);
+				goto nomem;
+			}
+			if (n->type != YN_SCALAR)
+				cur = n;
+		}
+		yaml_event_delete(&ev);
+	}
+	*rootp = root;
+	root = NULL;
+	rc = 0;
+	goto out;
+ nomem:
+	ctx_error(c, ev.start_mark.line + 1, ev.start_mark.column + 1,
+	    "out of memory");
+ bad:
+	yaml_event_delete(&ev);
+ out:
+	ynode_free(root);
+	yaml_parser_delete(&p);
+	return rc;
+}
+
+/* ---- scalars ---- */
+
+static int
+is_null(const struct ynode *n)
+{
+	return n->type == YN_SCALAR && n->plain && (n->len == 0 ||
+	    strcmp(n->str, "~") == 0 || strcmp(n->str, "null") == 0 ||
+	    strcmp(n->str, "Null") == 0 || strcmp(n->str, "NULL") == 0);
+}
+
+static int
+want_scalar(struct ctx *c, const char *key, const struct ynode *n)
+{
+	if (n->type != YN_SCALAR)
+		return fail(c, n, "%s: expected a single value", key);
+	if (strlen(n->str) != n->len)
+		return fail(c, n, "%s: NUL character in value", key);
+	return 0;
+}
+
+/* An empty (null) section counts as an empty map or list. */
+static int
+want_type(struct ctx *c, const char *key, const struct ynode *n,
+    enum ynode_type t)
+{
+	if (n->type == t || is_null(n))
+		return 0;
+	return fail(c, n, "%s: expected %s", key,
+	    t == YN_MAP ? "a mapping" : "a list");
+}
+
+/* One of names (NULL-terminated), case-insensitive; the index to *out. */
+static int
+want_word(struct ctx *c, const char *key, const struct ynode *n,
+    const char *const *names, int *out)
+{
+	char list[256], b[64];
+	size_t i;
+
+	if (want_scalar(c, key, n) == -1)
+		return -1;
+	for (i = 0; names[i] != NULL; i++)
+		if (strcasecmp(n->str, names[i]) == 0) {
+			*out = (int)i;
+			return 0;
+		}
+	list[0] = '\0';
+	for (i = 0; names[i] != NULL; i++) {
+		if (i > 0)
+			strlcat(list, names[i + 1] ? ", " : " or ",
+			    sizeof(list));
+		strlcat(list, names[i], sizeof(list));
+	}
+	return fail(c, n, "%s: \"%s\" is not %s", key,
+	    shown(n, b, sizeof(b)), list);
+}
+
+static int
+want_bool(struct ctx *c, const char *key, const struct ynode *n, int *out)
+{
+	static const char *const names[] = {
+		"yes", "no", "true", "false", NULL
+	};
+	int v;
+
+	if (want_word(c, key, n, names, &v) == -1)
+		return -1;
+	*out = (v & 1) == 0;
+	return 0;
+}
+
+static int
+want_string(struct ctx *c, const char *key, const struct ynode *n)
+{
+	if (want_scalar(c, key, n) == -1)
+		return -1;
+	if (n->len == 0)
+		return fail(c, n, "%s: empty value", key);
+	return 0;
+}
+
+static char *
+lowercase(char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		s[i] = (char)tolower((unsigned char)s[i]);
+	return s;
+}
+
+static char *
+lowercase_dup(const char *s)
+{
+	char *d;
+
+	if ((d = strdup(s)) == NULL)
+		return NULL;
+	return lowercase(d);
+}
+
+/* ---- patterns ---- */
+
+/*
+ * glibc compiles "x+" as "xx*" and "x{m,n}" as n copies of x, so nested
+ * or chained repetitions cost memory in their product.  Estimate the
+ * size of the expanded expression (saturating at the limit) and refuse
+ * it past RULES_MAX_EXPANDED; refuse back-references too, whose matching
+ * is exponential.
+ */
+static size_t
+sat_mul(size_t a, size_t b)
+{
+	if (a != 0 && b > RULES_MAX_EXPANDED / a)
+		return RULES_MAX_EXPANDED + 1;
+	return a * b;
+}
+
+static size_t
+sat_add(size_t a, size_t b)
+{
+	return a + b > RULES_MAX_EXPANDED ? RULES_MAX_EXPANDED + 1 : a + b;
+}
+
+/* The copies a repetition operator at *pp makes, 0 if none; advances *pp. */
+static size_t
+repeat_factor(const char **pp)
+{
+	const char *p = *pp;
+	size_t a = 0, b;
+
+	switch (*p) {
+	case '*':
+	case '?':
+		*pp = p + 1;
+		return 1;
+	case '+':
+		*pp = p + 1;
+		return 2;
+	case '{':
+		break;
+	default:
+		return 0;
+	}
+	if (!isdigit((unsigned char)p[1]))
+		return 0;		/* a literal brace */
+	for (p++; isdigit((unsigned char)*p); p++)
+		a = sat_add(sat_mul(a, 10), (size_t)(*p - '0'));
+	b = a + 1;			/* {m,} */
+	if (*p == ',') {
+		if (isdigit((unsigned char)p[1]))
+			for (b = 0, p++; isdigit((unsigned char)*p); p++)
+				b = sat_add(sat_mul(b, 10),
+				    (size_t)(*p - '0'));
+		else
+			p++;
+	} else
+		b = a;
+	if (*p == '}')
+		p++;
+	*pp = p;
+	b = b > a ? b : a;
+	return b > 0 ? b : 1;
+}
+
+static const char *
+regex_too_costly(const char *re)
+{
+	size_t stack[RULES_MAX_GROUPS], depth = 0, cur = 0, last = 0, f;
+	const char *p = re;
+
+	if (strlen(re) > RULES_MAX_REGEX)
+		return "longer than 1024 characters";
+	while (*p != '\0') {
+		if ((f = repeat_factor(&p)) != 0) {
+			cur = sat_add(cur, sat_mul(last, f - 1));
+			last = sat_mul(last, f);
+		} else if (*p == '(') {
+			if (depth == RULES_MAX_GROUPS)
+				return "nested too deeply";
+			stack[depth++] = cur;
+			cur = 0;
+			p++;
+		} else if (*p == ')' && depth > 0) {
+			last = cur;
+			cur = sat_add(stack[--depth], cur);
+			p++;
+		} else if (*p == '|') {
+			last = 0;
+			p++;
+		} else {
+			if (*p == '\\' && p[1] != '\0') {
+				if (isdigit((unsigned char)p[1]))
+					return "back-references are not "
+					    "supported";
+				p++;
+			} else if (*p == '[') {
+				/* a bracket expression is one atom */
+				p++;
+				if (*p == '^')
+					p++;
+				if (*p == ']')
+					p++;
+				while (*p != '\0' && *p != ']') {
+					if (*p == '[' && (p[1] == ':' ||
+					    p[1] == '.' || p[1] == '=') &&
+					    (p = strchr(p + 2, ']')) == NULL)
+						return NULL;	/* regcomp says */
+					p++;
+				}
+				if (*p == '\0')
+					return NULL;
+			}
+			p++;
+			last = 1;
+			cur = sat_add(cur, 1);
+		}
+		if (cur > RULES_MAX_EXPANDED)
+			return "too large when its repetitions are expanded";
+	}
+	return NULL;
+}
+
+static void
+pattern_clear(struct rules_pattern *pat)
+{
+	if (pat->text == NULL)
+		return;
+	if (pat->kind == RULES_PAT_REGEX)
+		regfree(&pat->re);
+	free(pat->text);
+	pat->text = NULL;
+}
+
+static void
+pattern_free(struct rules_pattern *pat)
+{
+	if (pat == NULL)
+		return;
+	pattern_clear(pat);
+	free(pat);
+}
+
+static int
+pattern_compile(struct ctx *c, const char *key, const struct ynode *n,
+    struct rules_pattern *pat)
+{
+	char ebuf[128];
+	const char *why;
+	int e;
+
+	memset(pat, 0, sizeof(*pat));
+	if (want_string(c, key, n) == -1)
+		return -1;
+	if (strncmp(n->str, "re:", 3) == 0) {
+		if (n->str[3] == '\0')
+			return fail(c, n, "%s: empty regular expression", key);
+		if ((why = regex_too_costly(n->str + 3)) != NULL)
+			return fail(c, n, "%s: regular expression %s", key,
+			    why);
+		e = regcomp(&pat->re, n->str + 3,
+		    REG_EXTENDED | REG_ICASE | REG_NOSUB);
+		if (e != 0) {
+			regerror(e, &pat->re, ebuf, sizeof(ebuf));
+			return fail(c, n, "%s: bad regular expression: %s",
+			    key, ebuf);
+		}
+		pat->kind = RULES_PAT_REGEX;
+		if ((pat->text = strdup(n->str + 3)) == NULL) {
+			regfree(&pat->re);
+			return fail(c, n, "out of memory");
+		}
+		return 0;
+	}
+	pat->kind = RULES_PAT_GLOB;
+	if (n->str[0] == '@') {
+		/* "@example.org" is "*@example.org" */
+		if (n->str[1] == '\0')
+			return fail(c, n, "%s: empty domain", key);
+		if ((pat->text = malloc(n->len + 2)) == NULL)
+			return fail(c, n, "out of memory");
+		pat->text[0] = '*';
+		memcpy(pat->text + 1, n->str, n->len + 1);
+		lowercase(pat->text);
+	} else if ((pat->text = lowercase_dup(n->str)) == NULL)
+		return fail(c, n, "out of memory");
+	return 0;
+}
+
+static int
+pattern_new(struct ctx *c, const char *key, const struct ynode *n,
+    struct rules_pattern **out)
+{
+	struct rules_pattern *pat;
+
+	if ((pat = calloc(1, sizeof(*pat))) == NULL)
+		return fail(c, n, "out of memory");
+	if (pattern_compile(c, key, n, pat) == -1) {
+		free(pat);
+		return -1;
+	}
+	*out = pat;
+	return 0;
+}
+
+/* ---- policy keys ---- */
+
+struct pkey {
+	const char		*name;
+	unsigned		 bit;
+	const char *const	*words;		/* NULL: boolean */
+};
+
+static const char *const w_encrypt[] = { "no", "opportunistic",
+    "required", NULL };
+static const char *const w_signature[] = { "detached", "opaque", NULL };
+static const char *const w_digest[] = { "sha256", "sha384", "sha512",
+    NULL };
+static const char *const w_pkcs1_pss[] = { "pkcs1", "pss", NULL };
+static const char *const w_pkcs1_oaep[] = { "pkcs1", "oaep", NULL };
+static const char *const w_key_missing[] = { "bounce", "tempfail", "plain",
+    "split", NULL };
+static const char *const w_nsk[] = { "pass", "tempfail", NULL };
+static const char *const w_transaction[] = { "shared", "per-class",
+    "per-recipient", NULL };
+static const char *const w_bcc[] = { "sign", "skip-sign", NULL };
+static const char *const w_cipher[] = { "aes256-gcm", "aes128-gcm",
+    "aes256-cbc", "aes128-cbc", NULL };
+
+static const struct pkey pkeys[] = {
+	{ "sign", RULES_K_SIGN, NULL },
+	{ "encrypt", RULES_K_ENCRYPT, w_encrypt },
+	{ "signature", RULES_K_SIGNATURE, w_signature },
+	{ "digest", RULES_K_DIGEST, w_digest },
+	{ "rsa-padding", RULES_K_RSA_PADDING, w_pkcs1_pss },
+	{ "key-transport", RULES_K_KEY_TRANSPORT, w_pkcs1_oaep },
+	{ "ciphers", RULES_K_CIPHERS, w_cipher },
+	{ "key-missing", RULES_K_KEY_MISSING, w_key_missing },
+	{ "no-signing-key", RULES_K_NO_SIGNING_KEY, w_nsk },
+	{ "transaction", RULES_K_TRANSACTION, w_transaction },
+	{ "bcc", RULES_K_BCC, w_bcc },
+	{ "harvested", RULES_K_HARVESTED, NULL },
+	{ "header-protection", RULES_K_HEADER_PROT, NULL },
+};
+#define NPKEYS	(sizeof(pkeys) / sizeof(pkeys[0]))
+
+static const struct rules_policy policy_defaults = {
+	.sign = 1,
+	.encrypt = RULES_ENCRYPT_NO,
+	.signature = RULES_SIG_DETACHED,
+	.digest = RULES_SHA256,
+	.rsa_padding = RULES_PAD_PKCS1,
+	.key_transport = RULES_KT_PKCS1,
+	.ciphers = { RULES_AES256_GCM, RULES_AES128_GCM, RULES_AES256_CBC,
+	    RULES_AES128_CBC },
+	.nciphers = RULES_NCIPHERS,
+	.key_missing = RULES_KM_BOUNCE,
+	.no_signing_key = RULES_NSK_PASS,
+	.transaction = RULES_TX_SHARED,
+	.bcc = RULES_BCC_SIGN,
+	.harvested = 1,
+	.header_protection = 0,
+};
+
+static int
+parse_ciphers(struct ctx *c, const struct ynode *n, struct rules_policy *p)
+{
+	char b[64];
+	size_t i, j;
+	int v;
+
+	if (n->type != YN_SEQ)
+		return fail(c, n, "ciphers: expected a list");
+	if (n->nkid == 0)
+		return fail(c, n, "ciphers: empty list");
+	p->nciphers = 0;
+	for (i = 0; i < n->nkid; i++) {
+		if (want_word(c, "ciphers", n->kid[i], w_cipher, &v) == -1)
+			return -1;
+		for (j = 0; j < p->nciphers; j++)
+			if (p->ciphers[j] == (enum rules_cipher)v)
+				return fail(c, n->kid[i],
+				    "ciphers: \"%s\" given twice",
+				    shown(n->kid[i], b, sizeof(b)));
+		/* distinct values, so at most RULES_NCIPHERS of them */
+		p->ciphers[p->nciphers++] = (enum rules_cipher)v;
+	}
+	return 0;
+}
+
+/* 1: a policy key, parsed; 0: not a policy key; -1: error. */
+static int
+policy_key(struct ctx *c, const struct ynode *k, const struct ynode *v,
+    struct rules_policy *p, unsigned *set)
+{
+	const struct pkey *pk = NULL;
+	size_t i;
+	int val;
+
+	for (i = 0; i < NPKEYS; i++)
+		if (strcmp(k->str, pkeys[i].name) == 0)
+			pk = &pkeys[i];
+	if (pk == NULL)
+		return 0;
+	if (*set & pk->bit)
+		return fail(c, k, "duplicate key \"%s\"", pk->name);
+	*set |= pk->bit;
+	if (pk->bit == RULES_K_CIPHERS)
+		return parse_ciphers(c, v, p) == -1 ? -1 : 1;
+	if (pk->words == NULL) {
+		if (want_bool(c, pk->name, v, &val) == -1)
+			return -1;
+	} else if (want_word(c, pk->name, v, pk->words, &val) == -1)
+		return -1;
+	switch (pk->bit) {
+	case RULES_K_SIGN:
+		p->sign = val;
+		break;
+	case RULES_K_HARVESTED:
+		p->harvested = val;
+		break;
+	case RULES_K_HEADER_PROT:
+		p->header_protection = val;
+		break;
+	case RULES_K_ENCRYPT:
+		p->encrypt = (enum rules_encrypt)val;
+		break;
+	case RULES_K_SIGNATURE:
+		p->signature = (enum rules_sigform)val;
+		break;
+	case RULES_K_DIGEST:
+		p->digest = (enum rules_digest)val;
+		break;
+	case RULES_K_RSA_PADDING:
+		p->rsa_padding = (enum rules_rsa_padding)val;
+		break;
+	case RULES_K_KEY_TRANSPORT:
+		p->key_transport = (enum rules_key_transport)val;
+		break;
+	case RULES_K_KEY_MISSING:
+		p->key_missing = (enum rules_key_missing)val;
+		break;
+	case RULES_K_NO_SIGNING_KEY:
+		p->no_signing_key = (enum rules_no_signing_key)val;
+		break;
+	case RULES_K_TRANSACTION:
+		p->transaction = (enum rules_transaction)val;
+		break;
+	case RULES_K_BCC:
+		p->bcc = (enum rules_bcc)val;
+		break;
+	}
+	return 1;
+}
+
+void
+rules_policy_apply(struct rules_policy *d, const struct rules_rule *r)
+{
+	const struct rules_policy *s = &r->p;
+
+	if (r->set & RULES_K_SIGN)
+		d->sign = s->sign;
+	if (r->set & RULES_K_ENCRYPT)
+		d->encrypt = s->encrypt;
+	if (r->set & RULES_K_SIGNATURE)
+		d->signature = s->signature;
+	if (r->set & RULES_K_DIGEST)
+		d->digest = s->digest;
+	if (r->set & RULES_K_RSA_PADDING)
+		d->rsa_padding = s->rsa_padding;
+	if (r->set & RULES_K_KEY_TRANSPORT)
+		d->key_transport = s->key_transport;
+	if (r->set & RULES_K_CIPHERS) {
+		memcpy(d->ciphers, s->ciphers, sizeof(d->ciphers));
+		d->nciphers = s->nciphers;
+	}
+	if (r->set & RULES_K_KEY_MISSING)
+		d->key_missing = s->key_missing;
+	if (r->set & RULES_K_NO_SIGNING_KEY)
+		d->no_signing_key = s->no_signing_key;
+	if (r->set & RULES_K_TRANSACTION)
+		d->transaction = s->transaction;
+	if (r->set & RULES_K_BCC)
+		d->bcc = s->bcc;
+	if (r->set & RULES_K_HARVESTED)
+		d->harvested = s->harvested;
+	if (r->set & RULES_K_HEADER_PROT)
+		d->header_protection = s->header_protection;
+}
+
+/* ---- sections ---- */
+
+/*
+ * Walk a mapping's keys: scalar keys only, each at most once among the
+ * section's own keys (names, NULL-terminated); *idx is the key's index in
+ * names, or -1 for a key the caller checks itself (policy keys).
+ */
+static int
+map_key(struct ctx *c, const struct ynode *k, const char *const *names,
+    unsigned *seen, int *idx)
+{
+	char b[64];
+	int i;
+
+	if (k->type != YN_SCALAR)
+		return fail(c, k, "a key must be a single value");
+	if (strlen(k->str) != k->len)
+		return fail(c, k, "NUL character in key");
+	*idx = -1;
+	for (i = 0; names[i] != NULL; i++)
+		if (strcmp(k->str, names[i]) == 0) {
+			if (*seen & (1u << i))
+				return fail(c, k, "duplicate key \"%s\"",
+				    shown(k, b, sizeof(b)));
+			*seen |= 1u << i;
+			*idx = i;
+			break;
+		}
+	return 0;
+}
+
+static int
+unknown_key(struct ctx *c, const struct ynode *k, const char *where)
+{
+	char b[64];
+
+	return fail(c, k, "unknown key \"%s\" in %s", shown(k, b, sizeof(b)),
+	    where);
+}
+
+static int
+parse_defaults(struct ctx *c, const struct ynode *n, struct rules *r)
+{
+	static const char *const none[] = { NULL };
+	unsigned seen = 0, set = 0;
+	size_t i;
+	int idx, rc;
+
+	if (want_type(c, "defaults", n, YN_MAP) == -1)
+		return -1;
+	for (i = 0; i + 1 < n->nkid; i += 2) {
+		if (map_key(c, n->kid[i], none, &seen, &idx) == -1)
+			return -1;
+		rc = policy_key(c, n->kid[i], n->kid[i + 1], &r->defaults,
+		    &set);
+		if (rc == -1)
+			return -1;
+		if (rc == 0)
+			return unknown_key(c, n->kid[i], "defaults");
+	}
+	return 0;
+}
+
+static int
+parse_rule(struct ctx *c, const struct ynode *n, struct rules_rule *rule)
+{
+	static const char *const names[] = { "sender", "recipient", NULL };
+	unsigned seen = 0;
+	size_t i;
+	int idx, rc;
+
+	rule->line = n->line;
+	if (n->type != YN_MAP)
+		return fail(c, n, "a rule must be a mapping");
+	for (i = 0; i + 1 < n->nkid; i += 2) {
+		const struct ynode *k = n->kid[i], *v = n->kid[i + 1];
+
+		if (map_key(c, k, names, &seen, &idx) == -1)
+			return -1;
+		if (idx == 0)
+			rc = pattern_new(c, "sender", v, &rule->sender);
+		else if (idx == 1)
+			rc = pattern_new(c, "recipient", v, &rule->rcpt);
+		else if ((rc = policy_key(c, k, v, &rule->p, &rule->set)) == 0)
+			return unknown_key(c, k, "a rule");
+		if (rc == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+parse_rules(struct ctx *c, const struct ynode *n, struct rules *r)
+{
+	size_t i;
+
+	if (want_type(c, "rules", n, YN_SEQ) == -1)
+		return -1;
+	if (n->nkid == 0)
+		return 0;
+	if ((r->rules = calloc(n->nkid, sizeof(*r->rules))) == NULL)
+		return fail(c, n, "out of memory");
+	for (i = 0; i < n->nkid; i++) {
+		r->nrules++;
+		if (parse_rule(c, n->kid[i], &r->rules[i]) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+parse_destinations(struct ctx *c, const struct ynode *n, struct rules *r)
+{
+	size_t i;
+
+	if (want_type(c, "destinations", n, YN_SEQ) == -1)
+		return -1;
+	if (n->nkid == 0)
+		return 0;
+	if ((r->dests = calloc(n->nkid, sizeof(*r->dests))) == NULL)
+		return fail(c, n, "out of memory");
+	for (i = 0; i < n->nkid; i++) {
+		if (pattern_compile(c, "destinations", n->kid[i],
+		    &r->dests[i]) == -1)
+			return -1;
+		r->ndests++;
+	}
+	return 0;
+}
+
+static int
+valid_field_name(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s != '\0'; s++)
+		if (*s <= ' ' || *s >= 0x7f || *s == ':')
+			return 0;
+	return 1;
+}
+
+static int
+parse_header(struct ctx *c, const struct ynode *n, struct rules_hdr *h)
+{
+	static const char *const names[] = { "header", "contains", "match",
+	    "action", "strip", NULL };
+	static const char *const actions[] = { "skip", "sign", "encrypt",
+	    "sign-encrypt", NULL };
+	const struct ynode *k, *v, *strip_node = NULL;
+	unsigned seen = 0;
+	size_t i;
+	int idx, val;
+
+	h->line = n->line;
+	if (n->type != YN_MAP)
+		return fail(c, n, "a header exception must be a mapping");
+	for (i = 0; i + 1 < n->nkid; i += 2) {
+		k = n->kid[i];
+		v = n->kid[i + 1];
+		if (map_key(c, k, names, &seen, &idx) == -1)
+			return -1;
+		switch (idx) {
+		case 0:
+			if (want_string(c, "header", v) == -1)
+				return -1;
+			if (!valid_field_name(v->str))
+				return fail(c, v, "header: not a header field "
+				    "name");
+			if ((h->name = lowercase_dup(v->str)) == NULL)
+				return fail(c, v, "out of memory");
+			break;
+		case 1:
+			if (seen & (1u << 2))
+				return fail(c, k, "contains and match "
+				    "exclude each other");
+			if (want_string(c, "contains", v) == -1)
+				return -1;
+			if ((h->contains = lowercase_dup(v->str)) == NULL)
+				return fail(c, v, "out of memory");
+			h->clen = v->len;
+			break;
+		case 2:
+			if (seen & (1u << 1))
+				return fail(c, k, "contains and match "
+				    "exclude each other");
+			if (pattern_new(c, "match", v, &h->match) == -1)
+				return -1;
+			break;
+		case 3:
+			if (want_word(c, "action", v, actions, &val) == -1)
+				return -1;
+			h->action = (enum rules_action)val;
+			break;
+		case 4:
+			if (want_bool(c, "strip", v, &h->strip) == -1)
+				return -1;
+			strip_node = k;
+			break;
+		default:
+			return unknown_key(c, k, "a header exception");
+		}
+	}
+	if (h->name == NULL)
+		return fail(c, n, "header exception without header");
+	if (h->contains == NULL && h->match == NULL)
+		return fail(c, n, "header exception without contains or "
+		    "match");
+	if (!(seen & (1u << 3)))
+		return fail(c, n, "header exception without action");
+	if (h->strip && h->contains == NULL)
+		return fail(c, strip_node, "strip: needs contains");
+	return 0;
+}
+
+static int
+parse_headers(struct ctx *c, const struct ynode *n, struct rules *r)
+{
+	size_t i;
+
+	if (want_type(c, "headers", n, YN_SEQ) == -1)
+		return -1;
+	if (n->nkid == 0)
+		return 0;
+	if ((r->hdrs = calloc(n->nkid, sizeof(*r->hdrs))) == NULL)
+		return fail(c, n, "out of memory");
+	for (i = 0; i < n->nkid; i++) {
+		r->nhdrs++;
+		if (parse_header(c, n->kid[i], &r->hdrs[i]) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+parse_exceptions(struct ctx *c, const struct ynode *n, struct rules *r)
+{
+	static const char *const names[] = { "destinations",
+	    "mobile-carriers", "already-smime", "headers", NULL };
+	const struct ynode *k, *v;
+	unsigned seen = 0;
+	size_t i;
+	int idx, rc = 0;
+
+	if (want_type(c, "exceptions", n, YN_MAP) == -1)
+		return -1;
+	for (i = 0; i + 1 < n->nkid; i += 2) {
+		k = n->kid[i];
+		v = n->kid[i + 1];
+		if (map_key(c, k, names, &seen, &idx) == -1)
+			return -1;
+		switch (idx) {
+		case 0:
+			rc = parse_destinations(c, v, r);
+			break;
+		case 1:
+			rc = want_bool(c, "mobile-carriers", v,
+			    &r->mobile_carriers);
+			break;
+		case 2:
+			rc = want_bool(c, "already-smime", v,
+			    &r->already_smime);
+			break;
+		case 3:
+			rc = parse_headers(c, v, r);
+			break;
+		default:
+			return unknown_key(c, k, "exceptions");
+		}
+		if (rc == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* An authserv-id is a value token or a domain name (RFC 8601). */
+static int
+valid_authserv_id(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++, n++)
+		if (*s <= ' ' || *s >= 0x7f ||
+		    strchr("()<>@,;:\\\"/[]?=", *s) != NULL)
+			return 0;
+	return n > 0 && n <= 255;
+}
+
+static int
+parse_top(struct ctx *c, const struct ynode *root, struct rules *r)
+{
+	static const char *const names[] = { "version", "authserv-id",
+	    "defaults", "rules", "exceptions", NULL };
+	const struct ynode *k, *v;
+	unsigned seen = 0;
+	size_t i;
+	int idx, rc = 0;
+
+	if (root == NULL) {
+		ctx_error(c, 1, 1, "missing version");
+		return -1;
+	}
+	if (root->type != YN_MAP)
+		return fail(c, root, "the policy must be a mapping");
+	for (i = 0; i + 1 < root->nkid; i += 2) {
+		k = root->kid[i];
+		v = root->kid[i + 1];
+		if (map_key(c, k, names, &seen, &idx) == -1)
+			return -1;
+		switch (idx) {
+		case 0:
+			if (want_scalar(c, "version", v) == -1)
+				return -1;
+			if (strcmp(v->str, "1") != 0)
+				return fail(c, v, "version: must be 1");
+			break;
+		case 1:
+			if (want_string(c, "authserv-id", v) == -1)
+				return -1;
+			if (!valid_authserv_id(v->str))
+				return fail(c, v, "authserv-id: not a host "
+				    "name or token");
+			free(r->authserv_id);
+			if ((r->authserv_id = strdup(v->str)) == NULL)
+				return fail(c, v, "out of memory");
+			break;
+		case 2:
+			rc = parse_defaults(c, v, r);
+			break;
+		case 3:
+			rc = parse_rules(c, v, r);
+			break;
+		case 4:
+			rc = parse_exceptions(c, v, r);
+			break;
+		default:
+			return unknown_key(c, k, "the top level");
+		}
+		if (rc == -1)
+			return -1;
+	}
+	if (!(seen & 1u))
+		return fail(c, root, "missing version");
+	return 0;
+}
+
+/* ---- entry points ---- */
+
+struct rules *
+rules_default(void)
+{
+	struct rules *r;
+	char host[256];
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return NULL;
+	r->defaults = policy_defaults;
+	r->mobile_carriers = 1;
+	r->already_smime = 1;
+	if (gethostname(host, sizeof(host)) == -1 || host[0] == '\0')
+		strlcpy(host, "localhost", sizeof(host));
+	host[sizeof(host) - 1] = '\0';
+	if ((r->authserv_id = strdup(host)) == NULL) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+void
+rules_free(struct rules *r)
+{
+	size_t i;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < r->nrules; i++) {
+		pattern_free(r->rules[i].sender);
+		pattern_free(r->rules[i].rcpt);
+	}
+	free(r->rules);
+	for (i = 0; i < r->ndests; i++)
+		pattern_clear(&r->dests[i]);
+	free(r->dests);
+	for (i = 0; i < r->nhdrs; i++) {
+		free(r->hdrs[i].name);
+		free(r->hdrs[i].contains);
+		pattern_free(r->hdrs[i].match);
+	}
+	free(r->hdrs);
+	free(r->authserv_id);
+	free(r);
+}
+
+struct rules *
+rules_load_mem(const char *name, const char *buf, size_t len, char *err,
+    size_t errlen)
+{
+	struct ctx c;
+	struct ynode *root;
+	struct rules *r;
+
+	memset(&c, 0, sizeof(c));
+	c.name = name;
+	c.err = err;
+	c.errlen = errlen;
+	if (errlen > 0)
+		err[0] = '\0';
+	if (len > RULES_MAX_FILE) {
+		ctx_error(&c, 1, 1, "larger than %d bytes", RULES_MAX_FILE);
+		return NULL;
+	}
+	if (tree_build(&c, buf, len, &root) == -1)
+		return NULL;
+	if ((r = rules_default()) == NULL) {
+		ctx_error(&c, 1, 1, "out of memory");
+		ynode_free(root);
+		return NULL;
+	}
+	if (parse_top(&c, root, r) == -1) {
+		rules_free(r);
+		r = NULL;
+	}
+	ynode_free(root);
+	return r;
+}
+
+struct rules *
+rules_load(const char *path, char *err, size_t errlen)
+{
+	struct rules *r;
+	struct stat st;
+	char *buf;
+	size_t off = 0, size;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		close(fd);
+		return NULL;
+	}
+	if (st.st_size > RULES_MAX_FILE) {
+		snprintf(err, errlen, "%s: larger than %d bytes", path,
+		    RULES_MAX_FILE);
+		close(fd);
+		return NULL;
+	}
+	/* one byte more than the size tells a file that grew meanwhile */
+	size = (size_t)st.st_size + 1;
+	if ((buf = malloc(size)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		close(fd);
+		return NULL;
+	}
+	while (off < size) {
+		n = read(fd, buf + off, size - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			close(fd);
+			free(buf);
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		off += (size_t)n;
+	}
+	close(fd);
+	if (off == size) {
+		snprintf(err, errlen, "%s: changed while being read", path);
+		free(buf);
+		return NULL;
+	}
+	r = rules_load_mem(path, buf, off, err, errlen);
+	free(buf);
+	return r;
+}

@@ -1,0 +1,150 @@
+/*
+ * cmsbench: figures for make bench (never a pass/fail test).
+ *
+ *   cmsbench STORE ADDR CERT-RSA CERT-EC
+ *	signatures/s with the identity of ADDR (its key from STORE),
+ *	SHA-256 and S/MIME signing MB/s over 64 MB, and encryption MB/s
+ *	(AES-256-CBC, AES-256-GCM) to CERT-RSA and CERT-EC.
+ */
+#include <err.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <mbedtls/platform_util.h>
+
+#include "cms.h"
+#include "ks.h"
+#include "smime.h"
+
+#define BIG	(64 * 1024 * 1024)
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int
+discard(void *arg, const uint8_t *p, size_t n)
+{
+	(void)arg;
+	(void)p;
+	(void)n;
+	return 0;
+}
+
+static int
+discard_v(void *arg, const void *p, size_t n)
+{
+	(void)arg;
+	(void)p;
+	(void)n;
+	return 0;
+}
+
+static void
+bench_encrypt(const char *certfile, enum cms_cipher c, const char *name,
+    const uint8_t *buf, struct cms_rng *rng)
+{
+	mbedtls_x509_crt crt;
+	struct cms_recipient r;
+	struct cms_env env;
+	struct cms_frame f;
+	struct cms_error e;
+	double t0, t1;
+	size_t off;
+
+	mbedtls_x509_crt_init(&crt);
+	if (mbedtls_x509_crt_parse_file(&crt, certfile) != 0)
+		errx(65, "%s", certfile);
+	memset(&r, 0, sizeof(r));
+	r.cert = &crt;
+	t0 = now_s();
+	if (cms_env_begin(&env, &r, 1, c, BIG, rng, &f, &e) == -1)
+		errx(70, "%s", e.msg);
+	for (off = 0; off < BIG; off += 65536)
+		if (cms_env_update(&env, buf + off, 65536, discard, NULL, &e))
+			errx(70, "%s", e.msg);
+	cms_frame_free(&f);
+	if (cms_env_finish(&env, discard, NULL, &f, &e) == -1)
+		errx(70, "%s", e.msg);
+	t1 = now_s();
+	cms_frame_free(&f);
+	cms_env_free(&env);
+	printf("encrypt %-12s %7.1f MB/s\n", name, BIG / 1e6 / (t1 - t0));
+	mbedtls_x509_crt_free(&crt);
+}
+
+int
+main(int argc, char *argv[])
+{
+	uint8_t master[KS_MASTER_LEN], digest[32], *buf;
+	const struct ks_entry *en;
+	struct ks_store s;
+	struct ks_error ke;
+	mbedtls_x509_crt crt;
+	mbedtls_pk_context pk;
+	struct cms_signer sg;
+	struct cms_rng rng;
+	struct cms_frame f;
+	struct cms_error e;
+	double t0, t1;
+	int i, n = 0;
+
+	if (argc != 5)
+		errx(64, "usage: cmsbench STORE ADDR CERT-RSA CERT-EC");
+	if (ks_open(&s, argv[1], &ke) == -1 ||
+	    ks_sign_identity(&s, argv[2], time(NULL), &en) != KS_FOUND)
+		errx(65, "%s: no identity", argv[2]);
+	mbedtls_x509_crt_init(&crt);
+	mbedtls_pk_init(&pk);
+	if (ks_master_key(argv[1], master, &ke) == -1 ||
+	    ks_load_cert(&s, en, &crt, &ke) == -1 ||
+	    ks_load_key(&s, master, en, &pk, &ke) == -1)
+		errx(65, "%s", ke.msg);
+	mbedtls_platform_zeroize(master, sizeof(master));
+	if (cms_rng_init(&rng) == -1 || (buf = malloc(BIG)) == NULL)
+		errx(70, "init");
+	for (i = 0; i < BIG; i++)
+		buf[i] = (uint8_t)(i % 61 == 60 ? '\n' : 'a' + i % 26);
+	memset(&sg, 0, sizeof(sg));
+	sg.cert = &crt;
+	sg.key = &pk;
+	sg.md = MBEDTLS_MD_SHA256;
+	memset(digest, 7, sizeof(digest));
+	t0 = now_s();
+	while ((t1 = now_s()) - t0 < 2.0) {
+		if (cms_sign(&sg, digest, 32, -1, time(NULL), &rng, &f, &e))
+			errx(70, "%s", e.msg);
+		cms_frame_free(&f);
+		n++;
+	}
+	printf("SignedData %-12s %7.0f signatures/s\n",
+	    mbedtls_pk_get_name(&pk), n / (t1 - t0));
+	t0 = now_s();
+	mbedtls_md(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), buf, BIG,
+	    digest);
+	t1 = now_s();
+	printf("SHA-256                 %7.1f MB/s\n", BIG / 1e6 / (t1 - t0));
+	memcpy(buf, "Content-Type: text/plain\n\n", 26);
+	t0 = now_s();
+	if (smime_sign((const char *)buf, BIG, &sg, 0, time(NULL), &rng,
+	    discard_v, NULL, &e) == -1)
+		errx(70, "%s", e.msg);
+	t1 = now_s();
+	printf("S/MIME sign 64 MB msg   %7.1f MB/s\n", BIG / 1e6 / (t1 - t0));
+	bench_encrypt(argv[3], CMS_AES256_CBC, "RSA AES-CBC", buf, &rng);
+	bench_encrypt(argv[3], CMS_AES256_GCM, "RSA AES-GCM", buf, &rng);
+	bench_encrypt(argv[4], CMS_AES256_GCM, "EC AES-GCM", buf, &rng);
+	free(buf);
+	cms_rng_free(&rng);
+	mbedtls_pk_free(&pk);
+	mbedtls_x509_crt_free(&crt);
+	ks_close(&s);
+	return 0;
+}
