@@ -44,17 +44,67 @@ cache_clear(struct engine *g)
 		ident_clear(&g->cache[i]);
 }
 
+/*
+ * Refuse a policy that asks for what this release does not carry out,
+ * rather than ignore part of it.
+ */
 int
-engine_init(struct engine *g, const char *store, enum engine_action action,
-    char *err, size_t errlen)
+engine_rules_check(const struct rules *r, char *err, size_t errlen)
+{
+	if (rules_uses_encryption(r))
+		snprintf(err, errlen, "encryption (encrypt, header action "
+		    "encrypt) is not carried out by this release of "
+		    "filter-smime; only signing is");
+	else if (rules_uses_split_transactions(r))
+		snprintf(err, errlen, "transaction modes other than shared and "
+		    "bcc: skip-sign are not carried out by this release");
+	else if (rules_uses_strip(r))
+		snprintf(err, errlen, "header rules with strip are not carried "
+		    "out by this release");
+	else
+		return 0;
+	return -1;
+}
+
+static struct rules *
+load_rules(const char *path, char *err, size_t errlen)
+{
+	struct rules *r;
+	char why[256];
+
+	r = path ? rules_load(path, err, errlen) : rules_default();
+	if (r == NULL) {
+		if (path == NULL)
+			snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (engine_rules_check(r, why, sizeof(why)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		rules_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+int
+engine_init(struct engine *g, const char *rules, const char *store,
+    enum engine_action action, char *err, size_t errlen)
 {
 	struct ks_error e;
 
 	memset(g, 0, sizeof(*g));
 	g->action = action;
-	g->md = MBEDTLS_MD_SHA256;
+	if ((g->rules = load_rules(rules, err, errlen)) == NULL)
+		return -1;
+	if (rules && (g->rules_path = strdup(rules)) == NULL) {
+		rules_free(g->rules);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	if (cms_rng_init(&g->rng) == -1) {
 		snprintf(err, errlen, "cannot seed the random generator");
+		rules_free(g->rules);
+		free(g->rules_path);
 		return -1;
 	}
 	if (store == NULL)
@@ -65,7 +115,8 @@ engine_init(struct engine *g, const char *store, enum engine_action action,
 		    "out of memory");
 		cms_rng_free(&g->rng);
 		free(g->store_dir);
-		g->store_dir = NULL;
+		rules_free(g->rules);
+		free(g->rules_path);
 		return -1;
 	}
 	g->have_store = 1;
@@ -80,6 +131,8 @@ engine_free(struct engine *g)
 	if (g->have_store)
 		ks_close(&g->store);
 	free(g->store_dir);
+	rules_free(g->rules);
+	free(g->rules_path);
 	cms_rng_free(&g->rng);
 	memset(g, 0, sizeof(*g));
 }
@@ -92,8 +145,21 @@ void
 engine_refresh(struct engine *g, int force)
 {
 	struct ks_error e;
+	struct rules *r;
+	char err[512];
 	time_t now = time(NULL);
 
+	if (force && g->rules_path) {
+		/* a bad new file keeps the old rules */
+		if ((r = load_rules(g->rules_path, err, sizeof(err))) == NULL)
+			log_warnx("rules not reloaded, keeping the old ones: "
+			    "%s", err);
+		else {
+			rules_free(g->rules);
+			g->rules = r;
+			log_info("rules reloaded from %s", g->rules_path);
+		}
+	}
 	if (!g->have_store || (!force && now == g->checked))
 		return;
 	g->checked = now;
@@ -128,11 +194,13 @@ result(struct engine_result *r, enum engine_verdict v, const char *reply,
 
 /* The sender's answer from the store, turned into a verdict. */
 static const struct ks_entry *
-sender_identity(struct engine *g, const char *sender, struct engine_result *r)
+sender_identity(struct engine *g, const char *sender,
+    const struct rules_policy *p, struct engine_result *r)
 {
 	const struct ks_entry *en = NULL;
 
-	if (!g->have_store || g->action == ACTION_NONE || sender[0] == '\0') {
+	if (!g->have_store || g->action == ACTION_NONE || sender[0] == '\0' ||
+	    (!p->sign && g->action != ACTION_SIGN)) {
 		result(r, VERDICT_PASS, NULL, "no signing for %s",
 		    sender[0] ? "this sender" : "the null sender");
 		return NULL;
@@ -152,7 +220,7 @@ sender_identity(struct engine *g, const char *sender, struct engine_result *r)
 	case KS_NONE:
 		break;
 	}
-	if (g->action == ACTION_SIGN)
+	if (g->action == ACTION_SIGN || p->no_signing_key == RULES_NSK_TEMPFAIL)
 		result(r, VERDICT_TEMPFAIL, REPLY_NO_KEY, "no signing identity");
 	else
 		result(r, VERDICT_PASS, NULL, "no signing identity");
@@ -164,7 +232,10 @@ int
 engine_sender_check(struct engine *g, const char *sender,
     struct engine_result *r)
 {
-	(void)sender_identity(g, sender, r);
+	struct rules_policy p;
+
+	rules_sender_policy(g->rules, sender, &p);
+	(void)sender_identity(g, sender, &p, r);
 	return r->verdict == VERDICT_TEMPFAIL ? -1 : 0;
 }
 
@@ -210,23 +281,38 @@ load_ident(struct engine *g, const struct ks_entry *en,
 	return victim;
 }
 
+/*
+ * The header exceptions (the built-in already-S/MIME one first): the
+ * matching rule of lowest rank, or -1 when none matches.
+ */
 static int
-already_smime(const char *msg, size_t len)
+header_action(const struct rules *rules, const char *msg, size_t len)
 {
 	struct mime_entity e;
-	struct mime_ctype ct;
-	int kind;
+	struct mime_hdr_iter it;
+	struct mime_field f;
+	struct rules_header_hit hit, best;
+	char name[128], *value;
+	int found = 0;
 
 	if (mime_entity_parse(msg, len, &e) != MIME_OK)
-		return 0;
-	mime_ctype_init(&ct);
-	if (mime_entity_ctype(&e, &ct) != MIME_OK) {
-		mime_ctype_clear(&ct);
-		return 0;
+		return -1;
+	mime_hdr_iter_init(&it, &e);
+	while (mime_hdr_next(&it, &f)) {
+		if (f.namelen >= sizeof(name) || (value = malloc(f.valuelen +
+		    1)) == NULL)
+			continue;
+		memcpy(name, f.name, f.namelen);
+		name[f.namelen] = '\0';
+		value[mime_unfold(f.value, f.valuelen, value)] = '\0';
+		if (rules_header_action(rules, name, value, &hit) &&
+		    (!found || hit.rule < best.rule)) {
+			best = hit;
+			found = 1;
+		}
+		free(value);
 	}
-	kind = mime_smime_kind(&ct);
-	mime_ctype_clear(&ct);
-	return kind != MIME_SMIME_NONE;
+	return found ? (int)best.action : -1;
 }
 
 /*
@@ -235,35 +321,54 @@ already_smime(const char *msg, size_t len)
  * original.
  */
 void
-engine_process(struct engine *g, const char *sender, const char *msg,
-    size_t len, mime_write_fn out, void *arg, struct engine_result *r)
+engine_process(struct engine *g, const char *sender, char *const *rcpts,
+    size_t nrcpts, const char *msg, size_t len, mime_write_fn out, void *arg,
+    struct engine_result *r)
 {
+	static const mbedtls_md_type_t mds[] = { MBEDTLS_MD_SHA256,
+	    MBEDTLS_MD_SHA384, MBEDTLS_MD_SHA512 };
 	const struct ks_entry *en;
 	struct engine_ident *id;
+	struct rules_policy p;
 	struct cms_signer s;
 	struct cms_error ce;
+	size_t i;
+	int act;
 
-	if (already_smime(msg, len)) {
-		result(r, VERDICT_PASS, NULL, "already S/MIME");
+	rules_sender_policy(g->rules, sender, &p);
+	act = header_action(g->rules, msg, len);
+	if (act == RULES_ACTION_SKIP) {
+		result(r, VERDICT_PASS, NULL, "header exception (or already "
+		    "S/MIME)");
 		return;
 	}
-	if ((en = sender_identity(g, sender, r)) == NULL ||
+	if (act == RULES_ACTION_SIGN)
+		p.sign = 1;
+	/* one body for all: a recipient that must not get S/MIME wins */
+	for (i = 0; i < nrcpts; i++)
+		if (rules_destination_excepted(g->rules, rcpts[i])) {
+			result(r, VERDICT_PASS, NULL, "destination exception "
+			    "for a recipient");
+			return;
+		}
+	if ((en = sender_identity(g, sender, &p, r)) == NULL ||
 	    (id = load_ident(g, en, r)) == NULL)
 		return;
 	memset(&s, 0, sizeof(s));
 	s.cert = &id->crt;
 	s.chain = id->chain.raw.p ? &id->chain : NULL;
 	s.key = &id->key;
-	s.md = g->md;
-	s.rsa_pss = g->rsa_pss;
-	if (smime_sign(msg, len, &s, g->opaque, time(NULL), &g->rng, out,
-	    arg, &ce) == -1) {
+	s.md = mds[p.digest];
+	s.rsa_pss = p.rsa_padding == RULES_PAD_PSS;
+	if (smime_sign(msg, len, &s, p.signature == RULES_SIG_OPAQUE,
+	    time(NULL), &g->rng, out, arg, &ce) == -1) {
 		result(r, ce.code == CMS_ERR_ENCODING ? VERDICT_BADINPUT :
 		    VERDICT_TEMPFAIL, ce.code == CMS_ERR_ENCODING ?
 		    "554 5.6.0 The message is not valid MIME" : REPLY_INTERNAL,
 		    "signing: %s", ce.msg);
 		return;
 	}
-	result(r, VERDICT_SIGNED, NULL, "%s %s with %.16s", g->opaque ?
-	    "opaque" : "detached", cms_micalg(g->md), en->fpr);
+	result(r, VERDICT_SIGNED, NULL, "%s %s%s with %.16s",
+	    p.signature == RULES_SIG_OPAQUE ? "opaque" : "detached",
+	    cms_micalg(s.md), s.rsa_pss ? " pss" : "", en->fpr);
 }

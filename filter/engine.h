@@ -12,6 +12,7 @@
 #include "cms.h"
 #include "ks.h"
 #include "mime.h"
+#include "rules.h"
 
 #define ENGINE_CACHE	32
 
@@ -34,13 +35,12 @@ struct engine_ident {
 };
 
 struct engine {
+	char			*rules_path;
+	struct rules		*rules;
 	char			*store_dir;
 	struct ks_store		 store;
 	int			 have_store;
 	enum engine_action	 action;
-	int			 opaque;
-	mbedtls_md_type_t	 md;
-	int			 rsa_pss;
 	struct cms_rng		 rng;
 	struct engine_ident	 cache[ENGINE_CACHE];
 	unsigned long		 tick;
@@ -53,14 +53,16 @@ struct engine_result {
 	char			 why[200];	/* for the log */
 };
 
-int	 engine_init(struct engine *, const char *, enum engine_action,
-	    char *, size_t);
+int	 engine_init(struct engine *, const char *, const char *,
+	    enum engine_action, char *, size_t);
 void	 engine_free(struct engine *);
 void	 engine_refresh(struct engine *, int);
 int	 engine_sender_check(struct engine *, const char *,
 	    struct engine_result *);
-void	 engine_process(struct engine *, const char *, const char *,
-	    size_t, mime_write_fn, void *, struct engine_result *);
+void	 engine_process(struct engine *, const char *, char *const *,
+	    size_t, const char *, size_t, mime_write_fn, void *,
+	    struct engine_result *);
+int	 engine_rules_check(const struct rules *, char *, size_t);
 const char *engine_verdict_str(enum engine_verdict);
 
 #define REPLY_EXPIRED	"451 4.7.0 S/MIME certificate is expired"

@@ -1,5 +1,6 @@
 /* Filter mode: the protocol engine's hooks, served by the engine. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine.h"
@@ -11,9 +12,21 @@ hook_message(void *arg, struct session *s, const char *msg, size_t len,
     struct spool *out, char *reply, size_t replysz, char *why, size_t whysz)
 {
 	struct engine_result r;
+	char **rcpts;
+	size_t i, n = 0;
 
-	engine_process(arg, s->sender ? s->sender : "", msg, len, spool_write_cb,
-	    out, &r);
+	/* the recipients smtpd accepted */
+	if ((rcpts = calloc(s->nrcpts + 1, sizeof(*rcpts))) == NULL) {
+		(void)strlcpy(reply, REPLY_INTERNAL, replysz);
+		(void)strlcpy(why, "out of memory", whysz);
+		return -1;
+	}
+	for (i = 0; i < s->nrcpts; i++)
+		if (s->rcpts[i].result == RCPT_OK)
+			rcpts[n++] = s->rcpts[i].addr;
+	engine_process(arg, s->sender ? s->sender : "", rcpts, n, msg, len,
+	    spool_write_cb, out, &r);
+	free(rcpts);
 	(void)strlcpy(s->verdict, engine_verdict_str(r.verdict),
 	    sizeof(s->verdict));
 	(void)strlcpy(why, r.why, whysz);

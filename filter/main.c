@@ -10,8 +10,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <yaml.h>
-
 #include "engine.h"
 #include "hooks.h"
 #include "log.h"
@@ -59,42 +57,6 @@ usage(void)
 	exit(EX_USAGE);
 }
 
-/* The rules file must at least be readable, well-formed YAML. */
-static int
-check_rules(const char *path)
-{
-	yaml_parser_t parser;
-	yaml_event_t ev;
-	FILE *fp;
-	int done = 0, ok = 1;
-
-	if ((fp = fopen(path, "r")) == NULL) {
-		log_warnx("%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (!yaml_parser_initialize(&parser)) {
-		fclose(fp);
-		log_warnx("%s: cannot initialise the YAML parser", path);
-		return -1;
-	}
-	yaml_parser_set_input_file(&parser, fp);
-	while (!done) {
-		if (!yaml_parser_parse(&parser, &ev)) {
-			log_warnx("%s:%zu:%zu: %s", path,
-			    parser.problem_mark.line + 1,
-			    parser.problem_mark.column + 1,
-			    parser.problem ? parser.problem : "YAML error");
-			ok = 0;
-			break;
-		}
-		done = ev.type == YAML_STREAM_END_EVENT;
-		yaml_event_delete(&ev);
-	}
-	yaml_parser_delete(&parser);
-	fclose(fp);
-	return ok ? 0 : -1;
-}
-
 /* The keystore is a directory nobody but its owner may read. */
 static int
 check_keystore(const char *path)
@@ -120,13 +82,9 @@ check_keystore(const char *path)
 static int
 check_config(const struct options *o)
 {
-	int rc = 0;
-
-	if (o->rules && check_rules(o->rules) == -1)
-		rc = -1;
 	if (o->keystore && check_keystore(o->keystore) == -1)
-		rc = -1;
-	return rc;
+		return -1;
+	return 0;
 }
 
 static void
@@ -240,15 +198,25 @@ main(int argc, char *argv[])
 		usage();
 	log_init(o.verbose);
 
-	if (check_config(&o) == -1)
+	if (check_config(&o) == -1) {
+		free(o.rcpts);
 		return EX_CONFIG;
-	if (engine_init(&g, o.keystore, o.action, err, sizeof(err)) == -1) {
+	}
+	if (engine_init(&g, o.rules, o.keystore, o.action, err, sizeof(err))
+	    == -1) {
 		log_warnx("%s", err);
+		free(o.rcpts);
 		return EX_CONFIG;
 	}
 	if (o.check_only) {
 		engine_free(&g);
-		fprintf(stderr, "filter-smime: configuration OK\n");
+		free(o.rcpts);
+		fprintf(stderr, "filter-smime: configuration OK\n"
+		    "filter-smime: transaction mode shared: one signed body "
+		    "goes to all recipients of a transaction; signing adds no "
+		    "recipient list, so Bcc recipients stay hidden, but a Bcc "
+		    "copy cannot be left unsigned (bcc: skip-sign needs "
+		    "per-recipient transactions)\n");
 		return EX_OK;
 	}
 	rc = o.pipe ? pipe_run(&g, o.sender, o.rcpts, o.nrcpts) :

@@ -81,8 +81,6 @@ pipe_run(struct engine *g, const char *sender, char **rcpts, int nrcpts)
 	size_t len, rlen;
 	int rc;
 
-	(void)rcpts;
-	(void)nrcpts;
 	spool_pool_init(&pool, 2 * PIPE_MEM, PIPE_MEM, tmp && *tmp ? tmp :
 	    "/tmp");
 	spool_init(&in, &pool);
@@ -92,8 +90,8 @@ pipe_run(struct engine *g, const char *sender, char **rcpts, int nrcpts)
 		spool_clear(&in);
 		return EX_TEMPFAIL;
 	}
-	engine_process(g, sender, msg, len, spool_write_cb,
-	    &out, &r);
+	engine_process(g, sender, rcpts, (size_t)nrcpts, msg, len,
+	    spool_write_cb, &out, &r);
 	switch (r.verdict) {
 	case VERDICT_PASS:
 		rc = write_all(STDOUT_FILENO, msg, len) == 0 ? EX_OK : EX_IOERR;

@@ -152,6 +152,10 @@ int	 rules_already_smime_ct(const char *content_type_value);
 const char *rules_authserv_id(const struct rules *);
 /* 1 when any part of the policy can ask for encryption. */
 int	 rules_uses_encryption(const struct rules *);
+/* 1 when a rule asks for per-class/per-recipient transactions or bcc. */
+int	 rules_uses_split_transactions(const struct rules *);
+/* 1 when a header rule strips text from a field. */
+int	 rules_uses_strip(const struct rules *);
 
 /* The built-in mobile-carrier destinations (carriers.c), NULL-terminated. */
 extern const char *const rules_carrier_domains[];

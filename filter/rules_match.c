@@ -319,3 +319,37 @@ rules_uses_encryption(const struct rules *r)
 			return 1;
 	return 0;
 }
+
+/*
+ * What this release of the filter does not carry out yet, so that -n and
+ * start-up can refuse a policy instead of quietly ignoring part of it:
+ * 1 when any rule or the defaults ask for a transaction mode other than
+ * shared, for bcc: skip-sign, or when a header rule strips text.
+ */
+int
+rules_uses_split_transactions(const struct rules *r)
+{
+	size_t i;
+
+	if (r->defaults.transaction != RULES_TX_SHARED ||
+	    r->defaults.bcc != RULES_BCC_SIGN)
+		return 1;
+	for (i = 0; i < r->nrules; i++)
+		if (((r->rules[i].set & RULES_K_TRANSACTION) &&
+		    r->rules[i].p.transaction != RULES_TX_SHARED) ||
+		    ((r->rules[i].set & RULES_K_BCC) &&
+		    r->rules[i].p.bcc != RULES_BCC_SIGN))
+			return 1;
+	return 0;
+}
+
+int
+rules_uses_strip(const struct rules *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nhdrs; i++)
+		if (r->hdrs[i].strip)
+			return 1;
+	return 0;
+}
