@@ -4,6 +4,8 @@
  * fingerprint, so a busy sender costs one unseal, not one per message;
  * the cache is emptied whenever the keystore changes.
  */
+#define _GNU_SOURCE	/* memmem(3) in glibc */
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,8 +20,8 @@
 const char *
 engine_verdict_str(enum engine_verdict v)
 {
-	static const char *names[] = { "pass", "signed", "tempfail",
-	    "reject", "bad-input" };
+	static const char *names[] = { "pass", "signed", "encrypted",
+	    "signed+encrypted", "tempfail", "reject", "bad-input" };
 
 	return names[v];
 }
@@ -51,10 +53,12 @@ cache_clear(struct engine *g)
 int
 engine_rules_check(const struct rules *r, char *err, size_t errlen)
 {
-	if (rules_uses_encryption(r))
-		snprintf(err, errlen, "encryption (encrypt, header action "
-		    "encrypt) is not carried out by this release of "
-		    "filter-smime; only signing is");
+	if (rules_uses_split_delivery(r))
+		snprintf(err, errlen, "key-missing: split is not carried out "
+		    "by this release (it needs per-class transactions)");
+	else if (rules_uses_header_protection(r))
+		snprintf(err, errlen, "header-protection is not carried out "
+		    "by this release");
 	else if (rules_uses_split_transactions(r))
 		snprintf(err, errlen, "transaction modes other than shared and "
 		    "bcc: skip-sign are not carried out by this release");
@@ -315,10 +319,207 @@ header_action(const struct rules *rules, const char *msg, size_t len)
 	return found ? (int)best.action : -1;
 }
 
+/* Did every recipient advertise this GCM cipher (harvested caps)? */
+static int
+advertises(const struct ks_entry *en, enum cms_cipher c)
+{
+	static const uint8_t gcm128[] = { 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
+	    0x65, 0x03, 0x04, 0x01, 0x06 };
+	static const uint8_t gcm256[] = { 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
+	    0x65, 0x03, 0x04, 0x01, 0x2e };
+	uint8_t caps[1024];
+	const char *hex;
+	size_t n = 0;
+	unsigned v;
+
+	if (c == CMS_AES128_CBC || c == CMS_AES256_CBC)
+		return 1;
+	if (en->extra == NULL || (hex = strstr(en->extra, "caps=")) == NULL)
+		return 0;	/* imported: nothing advertised, CBC only */
+	for (hex += 5; n < sizeof(caps) && sscanf(hex, "%2x", &v) == 1;
+	    hex += 2)
+		caps[n++] = (uint8_t)v;
+	return memmem(caps, n, c == CMS_AES128_GCM ? gcm128 : gcm256,
+	    sizeof(gcm128)) != NULL;
+}
+
+struct enc_plan {
+	int			 want;		/* someone asks for encryption */
+	size_t			 n;
+	const struct ks_entry	*ens[CMS_MAX_RECIPIENTS];
+	mbedtls_x509_crt	 crts[CMS_MAX_RECIPIENTS];
+	struct cms_recipient	 rs[CMS_MAX_RECIPIENTS];
+	enum cms_cipher		 cipher;
+	char			 missing[128];
+};
+
+static void
+plan_free(struct enc_plan *pl)
+{
+	size_t i;
+
+	for (i = 0; i < pl->n; i++)
+		mbedtls_x509_crt_free(&pl->crts[i]);
+	pl->n = 0;
+}
+
+/* One certificate more in the plan; the sender's copy may be absent. */
+static int
+plan_add(struct engine *g, struct enc_plan *pl, const char *addr, int oaep,
+    int harvested)
+{
+	const struct ks_entry *en;
+	struct ks_error e;
+	size_t i;
+
+	if (pl->n == CMS_MAX_RECIPIENTS || ks_encrypt_cert(&g->store, addr,
+	    time(NULL), harvested, &en) != KS_FOUND)
+		return -1;
+	for (i = 0; i < pl->n; i++)
+		if (pl->ens[i] == en)
+			return 0;
+	mbedtls_x509_crt_init(&pl->crts[pl->n]);
+	if (ks_load_cert(&g->store, en, &pl->crts[pl->n], &e) == -1) {
+		mbedtls_x509_crt_free(&pl->crts[pl->n]);
+		return -1;
+	}
+	pl->ens[pl->n] = en;
+	pl->rs[pl->n].cert = &pl->crts[pl->n];
+	pl->rs[pl->n].oaep = oaep;
+	pl->rs[pl->n].use_ski = 0;
+	pl->n++;
+	return 0;
+}
+
+/* The content cipher: the first preferred one that all can decrypt. */
+static enum cms_cipher
+plan_cipher(const struct enc_plan *pl, const struct rules_policy *p)
+{
+	static const enum cms_cipher map[] = { CMS_AES256_GCM, CMS_AES128_GCM,
+	    CMS_AES256_CBC, CMS_AES128_CBC };
+	size_t i, j;
+
+	for (i = 0; i < p->nciphers; i++) {
+		for (j = 0; j < pl->n; j++)
+			if (pl->ens[j]->kind == KS_HARVESTED || pl->ens[j]->kind ==
+			    KS_EXTERNAL || pl->ens[j]->kind == KS_INTERNAL)
+				if (!advertises(pl->ens[j], map[p->ciphers[i]]))
+					break;
+		if (j == pl->n)
+			return map[p->ciphers[i]];
+	}
+	return CMS_AES256_CBC;
+}
+
 /*
- * One message: sign it, or pass it, or say why not.  The output goes
- * through out only for VERDICT_SIGNED; for a pass the caller sends the
- * original.
+ * Whether and to whom to encrypt.  One body goes to every recipient of
+ * the transaction, so it is encrypted only when every recipient has a
+ * certificate; the sender's own certificate is added when there is one,
+ * so the sender can read the copy.  Returns -1 with r set when the
+ * message must be refused.
+ */
+static int
+plan_encryption(struct engine *g, const char *sender, char *const *rcpts,
+    size_t nrcpts, int act, const struct rules_policy *sp,
+    struct enc_plan *pl, struct engine_result *r)
+{
+	struct rules_policy rp;
+	enum rules_key_missing km = RULES_KM_PLAIN;
+	const char *miss = NULL;
+	size_t i;
+
+	memset(pl, 0, sizeof(*pl));
+	if (g->action == ACTION_ENCRYPT || g->action == ACTION_SIGN_ENCRYPT)
+		pl->want = 1;
+	/* a header rule asking for encryption makes it required */
+	if (act == RULES_ACTION_ENCRYPT || act == RULES_ACTION_SIGN_ENCRYPT) {
+		pl->want = 1;
+		km = sp->key_missing;
+	}
+	for (i = 0; i < nrcpts; i++) {
+		rules_recipient_policy(g->rules, sender, rcpts[i], &rp);
+		if (rp.encrypt != RULES_ENCRYPT_NO)
+			pl->want = 1;
+	}
+	if (!pl->want || !g->have_store || nrcpts == 0)
+		return 0;
+	for (i = 0; i < nrcpts; i++) {
+		rules_recipient_policy(g->rules, sender, rcpts[i], &rp);
+		if (plan_add(g, pl, rcpts[i], rp.key_transport ==
+		    RULES_KT_OAEP, rp.harvested) == 0 || miss != NULL)
+			continue;
+		/* the first recipient without one decides, by its policy */
+		miss = rcpts[i];
+		if (rp.encrypt == RULES_ENCRYPT_REQUIRED ||
+		    g->action == ACTION_ENCRYPT ||
+		    g->action == ACTION_SIGN_ENCRYPT)
+			km = g->action == ACTION_ENCRYPT || g->action ==
+			    ACTION_SIGN_ENCRYPT ? RULES_KM_TEMPFAIL :
+			    rp.key_missing;
+	}
+	if (miss == NULL) {
+		(void)plan_add(g, pl, sender, sp->key_transport ==
+		    RULES_KT_OAEP, 0);
+		pl->cipher = plan_cipher(pl, sp);
+		return 0;
+	}
+	plan_free(pl);
+	pl->want = 0;
+	if (km == RULES_KM_PLAIN)
+		return 0;	/* opportunistic, or plain: not encrypted */
+	if (km == RULES_KM_BOUNCE)
+		result(r, VERDICT_REJECT, REPLY_NO_CERT_BOUNCE, "no certificate "
+		    "for %s", miss);
+	else
+		result(r, VERDICT_TEMPFAIL, REPLY_NO_CERT_TEMP, "no "
+		    "certificate for %s", miss);
+	return -1;
+}
+
+static const char *
+cipher_name(enum cms_cipher c)
+{
+	return c == CMS_AES128_CBC ? "aes128-cbc" : c == CMS_AES256_CBC ?
+	    "aes256-cbc" : c == CMS_AES128_GCM ? "aes128-gcm" : "aes256-gcm";
+}
+
+/* RCPT TO: a recipient that encryption needs but has no certificate. */
+int
+engine_rcpt_check(struct engine *g, const char *sender, const char *rcpt,
+    struct engine_result *r)
+{
+	const struct ks_entry *en;
+	struct rules_policy rp;
+
+	result(r, VERDICT_PASS, NULL, "ok");
+	rules_recipient_policy(g->rules, sender, rcpt, &rp);
+	if (!g->have_store || (rp.encrypt != RULES_ENCRYPT_REQUIRED &&
+	    g->action != ACTION_ENCRYPT && g->action != ACTION_SIGN_ENCRYPT) ||
+	    rules_destination_excepted(g->rules, rcpt) ||
+	    ks_encrypt_cert(&g->store, rcpt, time(NULL), rp.harvested, &en) ==
+	    KS_FOUND || rp.key_missing == RULES_KM_PLAIN)
+		return 0;
+	if (rp.key_missing == RULES_KM_BOUNCE)
+		result(r, VERDICT_REJECT, REPLY_NO_CERT_BOUNCE, "no "
+		    "certificate for the recipient");
+	else
+		result(r, VERDICT_TEMPFAIL, REPLY_NO_CERT_TEMP, "no "
+		    "certificate for the recipient");
+	return -1;
+}
+
+/* Whether RCPT TO must be asked at all (it blocks on the filter). */
+int
+engine_checks_rcpt(const struct engine *g)
+{
+	return g->have_store && (rules_uses_encryption(g->rules) ||
+	    g->action == ACTION_ENCRYPT || g->action == ACTION_SIGN_ENCRYPT);
+}
+
+/*
+ * One message: sign, encrypt, both, or pass, or say why not.  The output
+ * goes through out only for the signed/encrypted verdicts; for a pass
+ * the caller sends the original.
  */
 void
 engine_process(struct engine *g, const char *sender, char *const *rcpts,
@@ -328,12 +529,15 @@ engine_process(struct engine *g, const char *sender, char *const *rcpts,
 	static const mbedtls_md_type_t mds[] = { MBEDTLS_MD_SHA256,
 	    MBEDTLS_MD_SHA384, MBEDTLS_MD_SHA512 };
 	const struct ks_entry *en;
-	struct engine_ident *id;
+	struct engine_ident *id = NULL;
 	struct rules_policy p;
+	struct enc_plan *pl;
 	struct cms_signer s;
 	struct cms_error ce;
+	struct mime_buf signed_msg;
+	char sdetail[100] = "";
 	size_t i;
-	int act;
+	int act, rc;
 
 	rules_sender_policy(g->rules, sender, &p);
 	act = header_action(g->rules, msg, len);
@@ -342,7 +546,7 @@ engine_process(struct engine *g, const char *sender, char *const *rcpts,
 		    "S/MIME)");
 		return;
 	}
-	if (act == RULES_ACTION_SIGN)
+	if (act == RULES_ACTION_SIGN || act == RULES_ACTION_SIGN_ENCRYPT)
 		p.sign = 1;
 	/* one body for all: a recipient that must not get S/MIME wins */
 	for (i = 0; i < nrcpts; i++)
@@ -351,24 +555,57 @@ engine_process(struct engine *g, const char *sender, char *const *rcpts,
 			    "for a recipient");
 			return;
 		}
-	if ((en = sender_identity(g, sender, &p, r)) == NULL ||
-	    (id = load_ident(g, en, r)) == NULL)
-		return;
-	memset(&s, 0, sizeof(s));
-	s.cert = &id->crt;
-	s.chain = id->chain.raw.p ? &id->chain : NULL;
-	s.key = &id->key;
-	s.md = mds[p.digest];
-	s.rsa_pss = p.rsa_padding == RULES_PAD_PSS;
-	if (smime_sign(msg, len, &s, p.signature == RULES_SIG_OPAQUE,
-	    time(NULL), &g->rng, out, arg, &ce) == -1) {
-		result(r, ce.code == CMS_ERR_ENCODING ? VERDICT_BADINPUT :
-		    VERDICT_TEMPFAIL, ce.code == CMS_ERR_ENCODING ?
-		    "554 5.6.0 The message is not valid MIME" : REPLY_INTERNAL,
-		    "signing: %s", ce.msg);
+	if ((pl = calloc(1, sizeof(*pl))) == NULL) {
+		result(r, VERDICT_TEMPFAIL, REPLY_INTERNAL, "out of memory");
 		return;
 	}
-	result(r, VERDICT_SIGNED, NULL, "%s %s%s with %.16s",
-	    p.signature == RULES_SIG_OPAQUE ? "opaque" : "detached",
-	    cms_micalg(s.md), s.rsa_pss ? " pss" : "", en->fpr);
+	if (plan_encryption(g, sender, rcpts, nrcpts, act, &p, pl, r) == -1)
+		goto done;
+	if ((en = sender_identity(g, sender, &p, r)) != NULL &&
+	    (id = load_ident(g, en, r)) == NULL)
+		goto done;
+	if (r->verdict == VERDICT_TEMPFAIL || r->verdict == VERDICT_REJECT)
+		goto done;
+	if (id == NULL && !pl->want)
+		goto done;		/* r says why it passes */
+	mime_buf_init(&signed_msg, 0);
+	if (id != NULL) {
+		memset(&s, 0, sizeof(s));
+		s.cert = &id->crt;
+		s.chain = id->chain.raw.p ? &id->chain : NULL;
+		s.key = &id->key;
+		s.md = mds[p.digest];
+		s.rsa_pss = p.rsa_padding == RULES_PAD_PSS;
+		rc = smime_sign(msg, len, &s, p.signature == RULES_SIG_OPAQUE,
+		    time(NULL), &g->rng, pl->want ? mime_buf_write : out,
+		    pl->want ? (void *)&signed_msg : arg, &ce);
+		if (rc == -1)
+			goto failed;
+		snprintf(sdetail, sizeof(sdetail), "%s %s%s with %.16s",
+		    p.signature == RULES_SIG_OPAQUE ? "opaque" : "detached",
+		    cms_micalg(s.md), s.rsa_pss ? " pss" : "", en->fpr);
+	}
+	if (pl->want) {
+		rc = id ? smime_encrypt(signed_msg.data, signed_msg.len, pl->rs,
+		    pl->n, pl->cipher, &g->rng, out, arg, &ce) :
+		    smime_encrypt(msg, len, pl->rs, pl->n, pl->cipher, &g->rng,
+		    out, arg, &ce);
+		if (rc == -1)
+			goto failed;
+		result(r, id ? VERDICT_SIGNED_ENCRYPTED : VERDICT_ENCRYPTED,
+		    NULL, "%s%s%s to %zu certificates", sdetail,
+		    sdetail[0] ? ", " : "", cipher_name(pl->cipher), pl->n);
+	} else
+		result(r, VERDICT_SIGNED, NULL, "%s", sdetail);
+	mime_buf_clear(&signed_msg);
+	goto done;
+failed:
+	mime_buf_clear(&signed_msg);
+	result(r, ce.code == CMS_ERR_ENCODING ? VERDICT_BADINPUT :
+	    VERDICT_TEMPFAIL, ce.code == CMS_ERR_ENCODING ?
+	    "554 5.6.0 The message is not valid MIME" : REPLY_INTERNAL,
+	    "%s", ce.msg);
+done:
+	plan_free(pl);
+	free(pl);
 }

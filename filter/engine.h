@@ -16,11 +16,14 @@
 
 #define ENGINE_CACHE	32
 
-enum engine_action { ACTION_AUTO, ACTION_SIGN, ACTION_NONE };
+enum engine_action { ACTION_AUTO, ACTION_SIGN, ACTION_NONE, ACTION_ENCRYPT,
+    ACTION_SIGN_ENCRYPT };
 
 enum engine_verdict {
 	VERDICT_PASS,		/* passed unchanged */
 	VERDICT_SIGNED,
+	VERDICT_ENCRYPTED,
+	VERDICT_SIGNED_ENCRYPTED,
 	VERDICT_TEMPFAIL,	/* 4xx / EX_TEMPFAIL */
 	VERDICT_REJECT,		/* 5xx / EX_NOPERM */
 	VERDICT_BADINPUT	/* 5xx / EX_DATAERR */
@@ -59,6 +62,9 @@ void	 engine_free(struct engine *);
 void	 engine_refresh(struct engine *, int);
 int	 engine_sender_check(struct engine *, const char *,
 	    struct engine_result *);
+int	 engine_rcpt_check(struct engine *, const char *, const char *,
+	    struct engine_result *);
+int	 engine_checks_rcpt(const struct engine *);
 void	 engine_process(struct engine *, const char *, char *const *,
 	    size_t, const char *, size_t, mime_write_fn, void *,
 	    struct engine_result *);
@@ -68,6 +74,10 @@ const char *engine_verdict_str(enum engine_verdict);
 #define REPLY_EXPIRED	"451 4.7.0 S/MIME certificate is expired"
 #define REPLY_NOT_VALID	"451 4.7.0 S/MIME certificate is not yet valid"
 #define REPLY_NO_KEY	"451 4.7.0 No S/MIME signing certificate for the sender"
+#define REPLY_NO_CERT_BOUNCE	"550 5.7.1 No S/MIME certificate for this " \
+			"recipient, and policy requires encryption"
+#define REPLY_NO_CERT_TEMP	"451 4.7.1 No S/MIME certificate for this " \
+			"recipient yet, try again later"
 #define REPLY_INTERNAL	"451 4.3.0 Temporary failure in the S/MIME filter, " \
 			"try again later"
 

@@ -32,6 +32,8 @@ hook_message(void *arg, struct session *s, const char *msg, size_t len,
 	(void)strlcpy(why, r.why, whysz);
 	switch (r.verdict) {
 	case VERDICT_SIGNED:
+	case VERDICT_ENCRYPTED:
+	case VERDICT_SIGNED_ENCRYPTED:
 		(void)strlcpy(s->detail, r.why, sizeof(s->detail));
 		return 1;
 	case VERDICT_PASS:
@@ -57,6 +59,18 @@ hook_mail_from(void *arg, struct session *s, const char *sender, char *reply,
 	return -1;
 }
 
+static int
+hook_rcpt_to(void *arg, struct session *s, const char *rcpt, char *reply,
+    size_t replysz)
+{
+	struct engine_result r;
+
+	if (engine_rcpt_check(arg, s->sender ? s->sender : "", rcpt, &r) == 0)
+		return 0;
+	(void)strlcpy(reply, r.reply, replysz);
+	return -1;
+}
+
 static void
 hook_tick(void *arg, int forced)
 {
@@ -71,4 +85,6 @@ hooks_install(struct filter *f, struct engine *g)
 	f->hooks.tick = hook_tick;
 	if (g->have_store)
 		f->hooks.mail_from = hook_mail_from;
+	if (engine_checks_rcpt(g))
+		f->hooks.rcpt_to = hook_rcpt_to;
 }

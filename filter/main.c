@@ -103,7 +103,10 @@ setup_signals(void)
 		fatalx("sigaction: %s", strerror(errno));
 }
 
-/* -a: auto (sign when the sender has an identity), sign, none. */
+/*
+ * -a: auto (the rules decide), sign, encrypt, sign-encrypt (required,
+ * whatever the rules say), none.
+ */
 static int
 parse_action(const char *s, enum engine_action *a)
 {
@@ -113,11 +116,11 @@ parse_action(const char *s, enum engine_action *a)
 		*a = ACTION_SIGN;
 	else if (strcmp(s, "none") == 0)
 		*a = ACTION_NONE;
-	else if (strcmp(s, "encrypt") == 0 || strcmp(s, "sign-encrypt") == 0) {
-		log_warnx("-a %s: encryption is not available in this release",
-		    s);
-		exit(EX_CONFIG);
-	} else
+	else if (strcmp(s, "encrypt") == 0)
+		*a = ACTION_ENCRYPT;
+	else if (strcmp(s, "sign-encrypt") == 0)
+		*a = ACTION_SIGN_ENCRYPT;
+	else
 		return -1;
 	return 0;
 }

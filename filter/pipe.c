@@ -97,6 +97,8 @@ pipe_run(struct engine *g, const char *sender, char **rcpts, int nrcpts)
 		rc = write_all(STDOUT_FILENO, msg, len) == 0 ? EX_OK : EX_IOERR;
 		break;
 	case VERDICT_SIGNED:
+	case VERDICT_ENCRYPTED:
+	case VERDICT_SIGNED_ENCRYPTED:
 		rc = spool_map(&out, &res, &rlen) == 0 &&
 		    stdout_write(NULL, res, rlen) == 0 ? EX_OK : EX_IOERR;
 		break;

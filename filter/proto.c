@@ -235,6 +235,8 @@ config_line(struct filter *f, char *line, size_t len)
 		/* only with a keystore: it blocks every MAIL FROM on us */
 		if (f->hooks.mail_from)
 			out_line(f, "register|filter|smtp-in|mail-from");
+		if (f->hooks.rcpt_to)
+			out_line(f, "register|filter|smtp-in|rcpt-to");
 		out_line(f, "register|ready");
 		f->phase = PHASE_RUNNING;
 		log_debug("smtpd %s, filter protocol 0.%d", f->smtpd_version,
@@ -535,11 +537,31 @@ mail_from(struct filter *f, struct session *s, const char *token,
 	char reply[128], q[128];
 
 	reply[0] = '\0';
+	/* the tx-mail report may come after this request: keep it now */
+	if (session_set_sender(s, sender) == -1)
+		log_warnx("%016" PRIx64 " out of memory", s->id);
 	if (f->hooks.mail_from(f->hooks.arg, s, sender, reply, sizeof(reply))
 	    == -1) {
 		log_info("%016" PRIx64 " reject from=<%s> at MAIL FROM: %s",
 		    s->id, log_quote(q, sizeof(q), sender, strlen(sender)),
 		    reply);
+		out_result(f, s->id, token, "reject", reply);
+	} else
+		out_result(f, s->id, token, "proceed", NULL);
+}
+
+/* RCPT TO: a recipient encryption needs but cannot have is refused. */
+static void
+rcpt_to(struct filter *f, struct session *s, const char *token,
+    const char *rcpt)
+{
+	char reply[128], q[128];
+
+	reply[0] = '\0';
+	if (f->hooks.rcpt_to(f->hooks.arg, s, rcpt, reply, sizeof(reply))
+	    == -1) {
+		log_info("%016" PRIx64 " reject to=<%s> at RCPT TO: %s",
+		    s->id, log_quote(q, sizeof(q), rcpt, strlen(rcpt)), reply);
 		out_result(f, s->id, token, "reject", reply);
 	} else
 		out_result(f, s->id, token, "proceed", NULL);
@@ -579,6 +601,8 @@ request_line(struct filter *f, char *line, size_t len, int truncated)
 		commit(f, s, fl[6].p);
 	else if (strcmp(fl[4].p, "mail-from") == 0 && f->hooks.mail_from)
 		mail_from(f, s, fl[6].p, n < 8 ? "" : fl[7].p);
+	else if (strcmp(fl[4].p, "rcpt-to") == 0 && f->hooks.rcpt_to)
+		rcpt_to(f, s, fl[6].p, n < 8 ? "" : fl[7].p);
 	else
 		out_result(f, sid, fl[6].p, "proceed", NULL);
 }

@@ -36,6 +36,8 @@ struct proto_hooks {
 		    struct spool *, char *, size_t, char *, size_t);
 	int	(*mail_from)(void *, struct session *, const char *, char *,
 		    size_t);
+	int	(*rcpt_to)(void *, struct session *, const char *, char *,
+		    size_t);
 	void	(*tick)(void *, int);	/* about once a second; 1: SIGHUP */
 };
 

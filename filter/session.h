@@ -50,7 +50,7 @@ struct session {
 	int		 failed;
 	char		 fail_reply[128];	/* SMTP reply at commit */
 	char		 fail_why[160];		/* for the log only */
-	char		 verdict[16];		/* for the log */
+	char		 verdict[24];		/* for the log */
 	char		 detail[96];		/* algorithm, identity */
 	int		 commit_pending;
 	char		 commit_token[TOKEN_LEN + 1];

@@ -193,6 +193,89 @@ write_opaque(struct lf_out *o, const struct mime_buf *canon,
 	    f->tail, f->taillen);
 }
 
+/* The ciphertext, straight into the base64 encoder. */
+struct b64_sink {
+	struct mime_b64enc	 enc;
+	struct lf_out		*o;
+};
+
+static int
+b64_sink_write(void *arg, const uint8_t *p, size_t n)
+{
+	struct b64_sink *b = arg;
+
+	return mime_b64enc_update(&b->enc, p, n, lf_write, b->o) != 0;
+}
+
+/*
+ * Encrypt msg to n recipients (RFC 8551 §3.3): the Content-* fields and
+ * the body, in canonical form, become the enveloped entity; the routing
+ * headers stay outside.  GCM makes AuthEnvelopedData (smime-type
+ * authEnveloped-data), CBC EnvelopedData.
+ */
+int
+smime_encrypt(const char *msg, size_t len, const struct cms_recipient *rs,
+    size_t n, enum cms_cipher cipher, struct cms_rng *rng, mime_write_fn out,
+    void *arg, struct cms_error *e)
+{
+	struct mime_buf inner, canon;
+	struct mime_entity ent;
+	struct cms_frame f;
+	struct cms_env env;
+	struct b64_sink b;
+	struct lf_out o;
+	int gcm = cipher == CMS_AES128_GCM || cipher == CMS_AES256_GCM;
+	int rc = -1, begun = 0;
+
+	memset(&f, 0, sizeof(f));
+	memset(&o, 0, sizeof(o));
+	o.fn = out;
+	o.arg = arg;
+	mime_buf_init(&inner, 0);
+	mime_buf_init(&canon, 0);
+	if (inner_entity(msg, len, &inner, &ent) == -1 ||
+	    mime_canon(inner.data, inner.len, mime_buf_write, &canon) !=
+	    MIME_OK) {
+		cms_error_set(e, CMS_ERR_ENCODING, "the message cannot be "
+		    "parsed as MIME");
+		goto done;
+	}
+	if (cms_env_begin(&env, rs, n, cipher, canon.len, rng, &f, e) == -1)
+		goto done;
+	begun = 1;
+	b.o = &o;
+	mime_b64enc_init(&b.enc, 0);
+	if (outer_headers(&ent, &o) == -1 || put(&o, gcm ?
+	    "Content-Type: application/pkcs7-mime; "
+	    "smime-type=authEnveloped-data;\n\tname=\"smime.p7m\"\n" :
+	    "Content-Type: application/pkcs7-mime; "
+	    "smime-type=enveloped-data;\n\tname=\"smime.p7m\"\n") ||
+	    put(&o, "Content-Transfer-Encoding: base64\nContent-Disposition: "
+	    "attachment; filename=\"smime.p7m\"\n\n") ||
+	    mime_b64enc_update(&b.enc, f.head, f.headlen, lf_write, &o)) {
+		cms_error_set(e, CMS_ERR_ENCODING, "writing the message");
+		goto done;
+	}
+	cms_frame_free(&f);
+	if (cms_env_update(&env, (const uint8_t *)canon.data, canon.len,
+	    b64_sink_write, &b, e) == -1 ||
+	    cms_env_finish(&env, b64_sink_write, &b, &f, e) == -1)
+		goto done;
+	if ((f.taillen && mime_b64enc_update(&b.enc, f.tail, f.taillen,
+	    lf_write, &o)) || mime_b64enc_final(&b.enc, lf_write, &o)) {
+		cms_error_set(e, CMS_ERR_ENCODING, "writing the message");
+		goto done;
+	}
+	rc = 0;
+done:
+	if (begun)
+		cms_env_free(&env);
+	cms_frame_free(&f);
+	mime_buf_clear(&inner);
+	mime_buf_clear(&canon);
+	return rc;
+}
+
 /*
  * Sign msg (a whole message, LF or CRLF) as detached (opaque == 0) or
  * opaque, writing the new message through out.

@@ -17,6 +17,9 @@
 int	 smime_sign(const char *, size_t, const struct cms_signer *, int,
 	    time_t, struct cms_rng *, mime_write_fn, void *,
 	    struct cms_error *);
+int	 smime_encrypt(const char *, size_t, const struct cms_recipient *,
+	    size_t, enum cms_cipher, struct cms_rng *, mime_write_fn, void *,
+	    struct cms_error *);
 int	 smime_header_is_content(const char *, size_t);
 
 #endif /* SMIME_H */

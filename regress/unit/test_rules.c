@@ -698,11 +698,15 @@ test_misc(void)
 			UNIT_OK("example.nosign", p.sign == 0);
 			rules_recipient_policy(r, "x@finance.example.org",
 			    "y@audit.example.com", &p);
-			/* encryption stays commented out until it is done */
-			UNIT_OK("example.no-encryption", p.encrypt ==
-			    RULES_ENCRYPT_NO && !rules_uses_encryption(r) &&
+			UNIT_OK("example.rcpt", p.encrypt ==
+			    RULES_ENCRYPT_REQUIRED &&
+			    p.key_missing == RULES_KM_TEMPFAIL);
+			/* what this release refuses stays commented out */
+			UNIT_OK("example.runnable", rules_uses_encryption(r) &&
 			    !rules_uses_strip(r) &&
-			    !rules_uses_split_transactions(r));
+			    !rules_uses_split_transactions(r) &&
+			    !rules_uses_split_delivery(r) &&
+			    !rules_uses_header_protection(r));
 			UNIT_OK("example.dest", rules_destination_excepted(r,
 			    "pager@example.org"));
 			UNIT_OK("example.header", rules_header_action(r,
