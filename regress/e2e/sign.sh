@@ -99,6 +99,14 @@ for k in rsa ec; do
 	else
 		fail "$k-canonical-encoding" "$(cat "$W/inner-$k")"
 	fi
+	# 8-bit content went out 7-bit (quoted-printable inside the
+	# signature), so a relay's 8BITMIME->7bit downgrade has nothing to
+	# change; the outer headers here are ASCII too
+	if LC_ALL=C grep -q "$(printf '[\200-\377]')" "$W/got-$k"; then
+		fail "$k-7bit-survives-downgrade" "8-bit octets in the signed message"
+	else
+		ok "$k-7bit-survives-downgrade"
+	fi
 	# routing headers stay outside, content headers went inside
 	if grep -q '^Subject: '"$k"'$' "$W/got-$k" &&
 	    grep -q '^Content-Type: text/plain; charset=utf-8' "$W/inner-$k"; then
