@@ -34,6 +34,7 @@
 #include <mbedtls/x509_crt.h>
 
 #include "ber.h"
+#include "cms.h"
 #include "oid.h"
 #include "pfx.h"
 #include "rc2.h"
@@ -392,20 +393,7 @@ pfx_check_iter(struct pfx_ctx *x, const struct ber_elem *e, const char *what,
 static mbedtls_md_type_t
 pfx_digest(const uint8_t *p, size_t len)
 {
-	switch (oid_lookup(p, len)) {
-	case OID_SHA1:
-		return MBEDTLS_MD_SHA1;
-	case OID_SHA224:
-		return MBEDTLS_MD_SHA224;
-	case OID_SHA256:
-		return MBEDTLS_MD_SHA256;
-	case OID_SHA384:
-		return MBEDTLS_MD_SHA384;
-	case OID_SHA512:
-		return MBEDTLS_MD_SHA512;
-	default:
-		return MBEDTLS_MD_NONE;
-	}
+	return cms_md_type(oid_lookup(p, len));
 }
 
 /*

@@ -19,6 +19,7 @@
 #include <mbedtls/platform_util.h>
 
 #include "ks.h"
+#include "mime.h"
 
 #define EX_DATAERR	65
 #define EX_NOINPUT	66
@@ -32,18 +33,6 @@
 #define TAG_LEN		16
 
 static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int
 key_from_hex(const char *hex, uint8_t key[KS_MASTER_LEN])
 {
 	size_t i;
@@ -52,8 +41,8 @@ key_from_hex(const char *hex, uint8_t key[KS_MASTER_LEN])
 	if (strlen(hex) != 2 * KS_MASTER_LEN)
 		return -1;
 	for (i = 0; i < KS_MASTER_LEN; i++) {
-		if ((hi = hexval(hex[2 * i])) < 0 ||
-		    (lo = hexval(hex[2 * i + 1])) < 0)
+		if ((hi = mime_hexval(hex[2 * i])) < 0 ||
+		    (lo = mime_hexval(hex[2 * i + 1])) < 0)
 			return -1;
 		key[i] = (uint8_t)(hi << 4 | lo);
 	}

@@ -81,6 +81,9 @@ int	 cms_sign(const struct cms_signer *, const uint8_t *, size_t,
 	    int64_t, time_t, struct cms_rng *, struct cms_frame *,
 	    struct cms_error *);
 
+#include "oid.h"
+mbedtls_md_type_t cms_md_type(enum oid_id);
+
 /* "sha-256" and friends, for the micalg parameter (RFC 8551 §3.5.3.2). */
 const char *cms_micalg(mbedtls_md_type_t);
 

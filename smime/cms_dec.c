@@ -342,25 +342,6 @@ key_by_ski(struct cms_dec *d, const struct ber_elem *ski)
 	return key;
 }
 
-static mbedtls_md_type_t
-md_of(enum oid_id id)
-{
-	switch (id) {
-	case OID_SHA1:
-		return MBEDTLS_MD_SHA1;
-	case OID_SHA224:
-		return MBEDTLS_MD_SHA224;
-	case OID_SHA256:
-		return MBEDTLS_MD_SHA256;
-	case OID_SHA384:
-		return MBEDTLS_MD_SHA384;
-	case OID_SHA512:
-		return MBEDTLS_MD_SHA512;
-	default:
-		return MBEDTLS_MD_NONE;
-	}
-}
-
 /* The OID of an AlgorithmIdentifier's content, as an id. */
 static enum oid_id
 alg_id(const struct ber_elem *alg, struct ber_elem *params, int *has_params)
@@ -393,12 +374,12 @@ oaep_md(const struct ber_elem *params)
 		if (ber_expect(&s, BER_SEQUENCE, &alg) != BER_OK)
 			return MBEDTLS_MD_NONE;
 		if (el.tag == BER_CONTEXT_CONS(0))
-			md = md_of(alg_id(&alg, &mgfp, &hp));
+			md = cms_md_type(alg_id(&alg, &mgfp, &hp));
 		else if (el.tag == BER_CONTEXT_CONS(1)) {
 			if (alg_id(&alg, &mgfp, &hp) != OID_MGF1 || !hp ||
 			    mgfp.tag != BER_SEQUENCE)
 				return MBEDTLS_MD_NONE;
-			mgf = md_of(alg_id(&mgfp, &alg, &hp));
+			mgf = cms_md_type(alg_id(&mgfp, &alg, &hp));
 		} else
 			return MBEDTLS_MD_NONE;
 	}

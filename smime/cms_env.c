@@ -373,29 +373,6 @@ build_content_alg(const struct cipher_def *cd, const uint8_t *iv,
 	return 0;
 }
 
-/* Identifier and length octets at p; returns their count. */
-static size_t
-put_hdr(uint8_t *p, uint8_t tag, size_t len)
-{
-	size_t n = der_len_size(len), i;
-
-	p[0] = tag;
-	if (n == 1) {
-		p[1] = (uint8_t)len;
-		return 2;
-	}
-	p[1] = (uint8_t)(0x80 | (n - 1));
-	for (i = 0; i < n - 1; i++)
-		p[2 + i] = (uint8_t)(len >> (8 * (n - 2 - i)));
-	return 1 + n;
-}
-
-static size_t
-tlv_size(size_t len)
-{
-	return 1 + der_len_size(len) + len;
-}
-
 /*
  * ContentInfo { type, [0] { SEQUENCE { version, recipientInfos,
  * EncryptedContentInfo { id-data, alg, [0] IMPLICIT ciphertext }
@@ -413,12 +390,12 @@ assemble_head(const struct cipher_def *cd, int version, const uint8_t *ris,
 	doid = oid_bytes(OID_DATA, &dlen);
 	toid = oid_bytes(cd->gcm ? OID_AUTH_ENVELOPED_DATA :
 	    OID_ENVELOPED_DATA, &tlen);
-	eci = tlv_size(dlen) + alglen + tlv_size(ctlen);
-	body = tlv_size(1) + rislen + tlv_size(eci);
+	eci = der_tlv_size(dlen) + alglen + der_tlv_size(ctlen);
+	body = der_tlv_size(1) + rislen + der_tlv_size(eci);
 	if (cd->gcm)
-		body += tlv_size(GCM_TAG_LEN);
-	ctx = tlv_size(body);
-	ci = tlv_size(tlen) + tlv_size(ctx);
+		body += der_tlv_size(GCM_TAG_LEN);
+	ctx = der_tlv_size(body);
+	ci = der_tlv_size(tlen) + der_tlv_size(ctx);
 	if (ci > DER_MAX_LEN) {
 		cms_error_set(e, CMS_ERR_ARG, "content too large");
 		return -1;
@@ -427,19 +404,19 @@ assemble_head(const struct cipher_def *cd, int version, const uint8_t *ris,
 		cms_error_set(e, CMS_ERR_NOMEM, "out of memory");
 		return -1;
 	}
-	o = put_hdr(h, DER_SEQUENCE, ci);
-	o += put_hdr(h + o, DER_OID, tlen);
+	o = der_put_hdr(h, DER_SEQUENCE, ci);
+	o += der_put_hdr(h + o, DER_OID, tlen);
 	memcpy(h + o, toid, tlen), o += tlen;
-	o += put_hdr(h + o, DER_CONTEXT_CONS(0), ctx);
-	o += put_hdr(h + o, DER_SEQUENCE, body);
-	o += put_hdr(h + o, DER_INTEGER, 1);
+	o += der_put_hdr(h + o, DER_CONTEXT_CONS(0), ctx);
+	o += der_put_hdr(h + o, DER_SEQUENCE, body);
+	o += der_put_hdr(h + o, DER_INTEGER, 1);
 	h[o++] = (uint8_t)version;
 	memcpy(h + o, ris, rislen), o += rislen;
-	o += put_hdr(h + o, DER_SEQUENCE, eci);
-	o += put_hdr(h + o, DER_OID, dlen);
+	o += der_put_hdr(h + o, DER_SEQUENCE, eci);
+	o += der_put_hdr(h + o, DER_OID, dlen);
 	memcpy(h + o, doid, dlen), o += dlen;
 	memcpy(h + o, alg, alglen), o += alglen;
-	o += put_hdr(h + o, DER_CONTEXT(0), ctlen);
+	o += der_put_hdr(h + o, DER_CONTEXT(0), ctlen);
 	f->head = h;
 	f->headlen = o;
 	return 0;

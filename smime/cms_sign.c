@@ -284,29 +284,6 @@ build_tail(const struct cms_signer *s, const uint8_t *attrs, size_t alen,
 	return 0;
 }
 
-/* Identifier and length octets, written at p; returns their count. */
-static size_t
-put_hdr(uint8_t *p, uint8_t tag, size_t len)
-{
-	size_t n = der_len_size(len), i;
-
-	p[0] = tag;
-	if (n == 1) {
-		p[1] = (uint8_t)len;
-		return 2;
-	}
-	p[1] = (uint8_t)(0x80 | (n - 1));
-	for (i = 0; i < n - 1; i++)
-		p[2 + i] = (uint8_t)(len >> (8 * (n - 2 - i)));
-	return 1 + n;
-}
-
-static size_t
-tlv_size(size_t len)
-{
-	return 1 + der_len_size(len) + len;
-}
-
 /*
  * ContentInfo { signedData, [0] SignedData { version, digestAlgorithms,
  * encapContentInfo { id-data, [0] OCTET STRING (content) }, tail } }
@@ -323,42 +300,42 @@ assemble(const struct cms_signer *s, int64_t clen, const uint8_t *tail,
 	doid = oid_bytes(OID_DATA, &dlen);
 	sdoid = oid_bytes(OID_SIGNED_DATA, &sdlen);
 	mdoid = oid_bytes(md_oid(s->md), &mdlen);
-	algs = tlv_size(tlv_size(tlv_size(mdlen)));	/* SET { SEQ { OID } } */
-	eci = tlv_size(dlen);
+	algs = der_tlv_size(der_tlv_size(der_tlv_size(mdlen)));	/* SET { SEQ { OID } } */
+	eci = der_tlv_size(dlen);
 	if (clen >= 0) {
 		if ((uint64_t)clen > DER_MAX_LEN - 64) {
 			cms_error_set(e, CMS_ERR_ARG, "content too large");
 			return -1;
 		}
-		os = tlv_size((size_t)clen);
-		c0 = tlv_size(os);
+		os = der_tlv_size((size_t)clen);
+		c0 = der_tlv_size(os);
 		eci += c0;
 	}
-	sd = tlv_size(1) + algs + tlv_size(eci) + taillen; /* SignedData */
-	ctx = tlv_size(sd);			/* content of [0] */
-	ci = tlv_size(sdlen) + tlv_size(ctx);	/* content of ContentInfo */
+	sd = der_tlv_size(1) + algs + der_tlv_size(eci) + taillen; /* SignedData */
+	ctx = der_tlv_size(sd);			/* content of [0] */
+	ci = der_tlv_size(sdlen) + der_tlv_size(ctx);	/* content of ContentInfo */
 	if ((h = malloc(64 + algs + dlen + sdlen + (clen < 0 ? taillen : 0)))
 	    == NULL) {
 		cms_error_set(e, CMS_ERR_NOMEM, "out of memory");
 		return -1;
 	}
-	o = put_hdr(h, DER_SEQUENCE, ci);
-	o += put_hdr(h + o, DER_OID, sdlen);
+	o = der_put_hdr(h, DER_SEQUENCE, ci);
+	o += der_put_hdr(h + o, DER_OID, sdlen);
 	memcpy(h + o, sdoid, sdlen), o += sdlen;
-	o += put_hdr(h + o, DER_CONTEXT_CONS(0), ctx);
-	o += put_hdr(h + o, DER_SEQUENCE, sd);
-	o += put_hdr(h + o, DER_INTEGER, 1);
+	o += der_put_hdr(h + o, DER_CONTEXT_CONS(0), ctx);
+	o += der_put_hdr(h + o, DER_SEQUENCE, sd);
+	o += der_put_hdr(h + o, DER_INTEGER, 1);
 	h[o++] = 1;
-	o += put_hdr(h + o, DER_SET, tlv_size(tlv_size(mdlen)));
-	o += put_hdr(h + o, DER_SEQUENCE, tlv_size(mdlen));
-	o += put_hdr(h + o, DER_OID, mdlen);
+	o += der_put_hdr(h + o, DER_SET, der_tlv_size(der_tlv_size(mdlen)));
+	o += der_put_hdr(h + o, DER_SEQUENCE, der_tlv_size(mdlen));
+	o += der_put_hdr(h + o, DER_OID, mdlen);
 	memcpy(h + o, mdoid, mdlen), o += mdlen;
-	o += put_hdr(h + o, DER_SEQUENCE, eci);
-	o += put_hdr(h + o, DER_OID, dlen);
+	o += der_put_hdr(h + o, DER_SEQUENCE, eci);
+	o += der_put_hdr(h + o, DER_OID, dlen);
 	memcpy(h + o, doid, dlen), o += dlen;
 	if (clen >= 0) {
-		o += put_hdr(h + o, DER_CONTEXT_CONS(0), os);
-		o += put_hdr(h + o, DER_OCTET_STRING, (size_t)clen);
+		o += der_put_hdr(h + o, DER_CONTEXT_CONS(0), os);
+		o += der_put_hdr(h + o, DER_OCTET_STRING, (size_t)clen);
 		f->tail = malloc(taillen);
 		if (f->tail == NULL) {
 			free(h);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cms.h"
+#include "oid.h"
 
 int
 cms_rng_init(struct cms_rng *r)
@@ -78,3 +79,24 @@ cms_micalg(mbedtls_md_type_t md)
 		return NULL;
 	}
 }
+
+/* The mbedTLS digest for a digest algorithm OID, or MBEDTLS_MD_NONE. */
+mbedtls_md_type_t
+cms_md_type(enum oid_id id)
+{
+	switch (id) {
+	case OID_SHA1:
+		return MBEDTLS_MD_SHA1;
+	case OID_SHA224:
+		return MBEDTLS_MD_SHA224;
+	case OID_SHA256:
+		return MBEDTLS_MD_SHA256;
+	case OID_SHA384:
+		return MBEDTLS_MD_SHA384;
+	case OID_SHA512:
+		return MBEDTLS_MD_SHA512;
+	default:
+		return MBEDTLS_MD_NONE;
+	}
+}
+

@@ -187,25 +187,6 @@ parse_signer_info(const struct ber_elem *sie, struct signer_info *si)
 	return 0;
 }
 
-static mbedtls_md_type_t
-md_of(enum oid_id id)
-{
-	switch (id) {
-	case OID_SHA1:
-		return MBEDTLS_MD_SHA1;
-	case OID_SHA224:
-		return MBEDTLS_MD_SHA224;
-	case OID_SHA256:
-		return MBEDTLS_MD_SHA256;
-	case OID_SHA384:
-		return MBEDTLS_MD_SHA384;
-	case OID_SHA512:
-		return MBEDTLS_MD_SHA512;
-	default:
-		return MBEDTLS_MD_NONE;
-	}
-}
-
 static int
 md_update_cb(void *arg, const uint8_t *p, size_t n)
 {
@@ -393,7 +374,7 @@ pss_params(const struct ber_elem *params, mbedtls_md_type_t *md,
 			    ber_get_oid(&oid, &o, &ol) != BER_OK)
 				return -1;
 			if (el.tag == BER_CONTEXT_CONS(0)) {
-				*md = md_of(oid_lookup(o, ol));
+				*md = cms_md_type(oid_lookup(o, ol));
 				continue;
 			}
 			if (!oid_is(OID_MGF1, o, ol) ||
@@ -403,7 +384,7 @@ pss_params(const struct ber_elem *params, mbedtls_md_type_t *md,
 			if (ber_expect(&s, BER_OID, &oid) != BER_OK ||
 			    ber_get_oid(&oid, &o, &ol) != BER_OK)
 				return -1;
-			*mgf = md_of(oid_lookup(o, ol));
+			*mgf = cms_md_type(oid_lookup(o, ol));
 		} else if (el.tag == BER_CONTEXT_CONS(2)) {
 			if (ber_expect(&s, BER_INTEGER, &inner) != BER_OK ||
 			    ber_get_int(&inner, &v) != BER_OK || v < 0 ||
@@ -590,7 +571,7 @@ verify_signer(const struct signer_info *si, const struct signed_data *sd,
 	uint8_t *set;
 	size_t setlen, dlen;
 
-	res->md = md_of(si->digest);
+	res->md = cms_md_type(si->digest);
 	if ((crt = find_cert(cs, si)) == NULL)
 		return CMS_V_NO_CERT;
 	describe_cert(crt, res);

@@ -539,3 +539,31 @@ der_sort_set(uint8_t *buf, size_t len)
 	free(v);
 	return DER_OK;
 }
+
+/*
+ * Identifier and length octets of an element whose content comes later
+ * (streamed content with a length known in advance), written at p;
+ * returns their count (at most 6).
+ */
+size_t
+der_put_hdr(uint8_t *p, uint8_t tag, size_t len)
+{
+	size_t n = der_len_size(len), i;
+
+	p[0] = tag;
+	if (n == 1) {
+		p[1] = (uint8_t)len;
+		return 2;
+	}
+	p[1] = (uint8_t)(0x80 | (n - 1));
+	for (i = 0; i < n - 1; i++)
+		p[2 + i] = (uint8_t)(len >> (8 * (n - 2 - i)));
+	return 1 + n;
+}
+
+/* The whole size of an element with len content octets. */
+size_t
+der_tlv_size(size_t len)
+{
+	return 1 + der_len_size(len) + len;
+}

@@ -106,6 +106,8 @@ int		 der_utctime(struct der_writer *, time_t);
 int		 der_gentime(struct der_writer *, time_t);
 
 size_t		 der_len_size(size_t);
+size_t		 der_put_hdr(uint8_t *, uint8_t, size_t);
+size_t		 der_tlv_size(size_t);
 enum der_err	 der_sort_set(uint8_t *, size_t);
 
 #endif /* DER_H */

@@ -392,7 +392,8 @@ mime_value_token(struct mime_lex *l)
 	}
 }
 
-static int
+/* A hexadecimal digit's value, or -1. */
+int
 mime_hexval(int c)
 {
 	if (c >= '0' && c <= '9')

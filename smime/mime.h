@@ -67,6 +67,7 @@ enum mime_err {
 };
 
 const char	*mime_strerror(int);
+int		 mime_hexval(int);
 
 /* Output: return 0 on success, non-zero to abort the operation. */
 typedef int	(*mime_write_fn)(void *arg, const void *p, size_t n);

@@ -60,18 +60,6 @@ out_eol(struct mime_out *o, int flags)
 	out_c(o, '\n');
 }
 
-static int
-enc_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Base64 (RFC 4648 §4). */
 
 static const char b64_alpha[] =
@@ -321,7 +309,7 @@ qpd_byte(struct mime_qpdec *d, struct mime_out *o, int c)
 	switch (d->state) {
 	case QD_EQ:
 		d->state = QD_TEXT;
-		if (enc_hexval(c) >= 0) {
+		if (mime_hexval(c) >= 0) {
 			d->hex = (char)c;
 			d->state = QD_EQ1;
 			return;
@@ -338,8 +326,8 @@ qpd_byte(struct mime_qpdec *d, struct mime_out *o, int c)
 		break;
 	case QD_EQ1:
 		d->state = QD_TEXT;
-		hi = enc_hexval((unsigned char)d->hex);
-		if ((lo = enc_hexval(c)) >= 0) {
+		hi = mime_hexval((unsigned char)d->hex);
+		if ((lo = mime_hexval(c)) >= 0) {
 			out_c(o, hi << 4 | lo);
 			return;
 		}
