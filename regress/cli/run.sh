@@ -71,6 +71,18 @@ t cli-check-keystore-open-refused 78 $F -n -k "$W/store"
 t_err cli-check-keystore-open-message 'readable or writable by others'
 t cli-check-keystore-missing 78 $F -n -k "$W/nostore"
 
+# gcc builds everything for the other tests; clang must be clean too
+bad=""
+for f in filter/*.c smime/*.c keystore/*.c regress/tools/*.c; do
+	clang -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+	    -isystem /usr/include/bsd -DLIBBSD_OVERLAY -Ifilter -Ismime \
+	    -Ikeystore -O2 -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
+	    -Wmissing-prototypes -Wstrict-prototypes -fsyntax-only "$f" \
+	    > "$W/clang.out" 2>&1 || bad="$bad $f"
+done
+[ -z "$bad" ] && echo "ok build-clang-clean" ||
+    echo "FAIL build-clang-clean:$bad: $(head -n 3 "$W/clang.out")"
+
 for m in man/*.[58]; do
 	if mandoc -Tlint -W warning "$m" > "$W/lint" 2>&1; then
 		echo "ok man-lint-$(basename "$m")"
