@@ -21,7 +21,7 @@ const char *
 engine_verdict_str(enum engine_verdict v)
 {
 	static const char *names[] = { "pass", "signed", "encrypted",
-	    "signed+encrypted", "tempfail", "reject", "bad-input" };
+	    "signed+encrypted", "checked", "tempfail", "reject", "bad-input" };
 
 	return names[v];
 }
@@ -132,6 +132,7 @@ void
 engine_free(struct engine *g)
 {
 	cache_clear(g);
+	engine_trust_free(g);
 	if (g->have_store)
 		ks_close(&g->store);
 	free(g->store_dir);
@@ -175,16 +176,13 @@ engine_refresh(struct engine *g, int force)
 		return;
 	}
 	cache_clear(g);
+	engine_trust_free(g);		/* loaded again when next needed */
 	log_info("keystore reloaded: generation %llu, %zu certificates",
 	    (unsigned long long)g->store.generation, g->store.nentries);
 }
 
-static void
-result(struct engine_result *r, enum engine_verdict v, const char *reply,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static void
-result(struct engine_result *r, enum engine_verdict v, const char *reply,
+void
+engine_result_set(struct engine_result *r, enum engine_verdict v, const char *reply,
     const char *fmt, ...)
 {
 	va_list ap;
@@ -205,29 +203,29 @@ sender_identity(struct engine *g, const char *sender,
 
 	if (!g->have_store || g->action == ACTION_NONE || sender[0] == '\0' ||
 	    (!p->sign && g->action != ACTION_SIGN)) {
-		result(r, VERDICT_PASS, NULL, "no signing for %s",
+		engine_result_set(r, VERDICT_PASS, NULL, "no signing for %s",
 		    sender[0] ? "this sender" : "the null sender");
 		return NULL;
 	}
 	switch (ks_sign_identity(&g->store, sender, time(NULL), &en)) {
 	case KS_FOUND:
-		result(r, VERDICT_SIGNED, NULL, "identity %.16s", en->fpr);
+		engine_result_set(r, VERDICT_SIGNED, NULL, "identity %.16s", en->fpr);
 		return en;
 	case KS_EXPIRED:
-		result(r, VERDICT_TEMPFAIL, REPLY_EXPIRED, "signing "
+		engine_result_set(r, VERDICT_TEMPFAIL, REPLY_EXPIRED, "signing "
 		    "certificate %.16s expired", en->fpr);
 		return NULL;
 	case KS_NOT_YET_VALID:
-		result(r, VERDICT_TEMPFAIL, REPLY_NOT_VALID, "signing "
+		engine_result_set(r, VERDICT_TEMPFAIL, REPLY_NOT_VALID, "signing "
 		    "certificate %.16s not yet valid", en->fpr);
 		return NULL;
 	case KS_NONE:
 		break;
 	}
 	if (g->action == ACTION_SIGN || p->no_signing_key == RULES_NSK_TEMPFAIL)
-		result(r, VERDICT_TEMPFAIL, REPLY_NO_KEY, "no signing identity");
+		engine_result_set(r, VERDICT_TEMPFAIL, REPLY_NO_KEY, "no signing identity");
 	else
-		result(r, VERDICT_PASS, NULL, "no signing identity");
+		engine_result_set(r, VERDICT_PASS, NULL, "no signing identity");
 	return NULL;
 }
 
@@ -274,7 +272,7 @@ load_ident(struct engine *g, const struct ks_entry *en,
 		mbedtls_x509_crt_free(&victim->chain);
 		mbedtls_pk_free(&victim->key);
 		memset(victim, 0, sizeof(*victim));
-		result(r, VERDICT_TEMPFAIL, REPLY_INTERNAL, "keystore: %s",
+		engine_result_set(r, VERDICT_TEMPFAIL, REPLY_INTERNAL, "keystore: %s",
 		    e.msg);
 		return NULL;
 	}
@@ -468,10 +466,10 @@ plan_encryption(struct engine *g, const char *sender, char *const *rcpts,
 	if (km == RULES_KM_PLAIN)
 		return 0;	/* opportunistic, or plain: not encrypted */
 	if (km == RULES_KM_BOUNCE)
-		result(r, VERDICT_REJECT, REPLY_NO_CERT_BOUNCE, "no certificate "
+		engine_result_set(r, VERDICT_REJECT, REPLY_NO_CERT_BOUNCE, "no certificate "
 		    "for %s", miss);
 	else
-		result(r, VERDICT_TEMPFAIL, REPLY_NO_CERT_TEMP, "no "
+		engine_result_set(r, VERDICT_TEMPFAIL, REPLY_NO_CERT_TEMP, "no "
 		    "certificate for %s", miss);
 	return -1;
 }
@@ -491,7 +489,7 @@ engine_rcpt_check(struct engine *g, const char *sender, const char *rcpt,
 	const struct ks_entry *en;
 	struct rules_policy rp;
 
-	result(r, VERDICT_PASS, NULL, "ok");
+	engine_result_set(r, VERDICT_PASS, NULL, "ok");
 	rules_recipient_policy(g->rules, sender, rcpt, &rp);
 	if (!g->have_store || (rp.encrypt != RULES_ENCRYPT_REQUIRED &&
 	    g->action != ACTION_ENCRYPT && g->action != ACTION_SIGN_ENCRYPT) ||
@@ -500,10 +498,10 @@ engine_rcpt_check(struct engine *g, const char *sender, const char *rcpt,
 	    KS_FOUND || rp.key_missing == RULES_KM_PLAIN)
 		return 0;
 	if (rp.key_missing == RULES_KM_BOUNCE)
-		result(r, VERDICT_REJECT, REPLY_NO_CERT_BOUNCE, "no "
+		engine_result_set(r, VERDICT_REJECT, REPLY_NO_CERT_BOUNCE, "no "
 		    "certificate for the recipient");
 	else
-		result(r, VERDICT_TEMPFAIL, REPLY_NO_CERT_TEMP, "no "
+		engine_result_set(r, VERDICT_TEMPFAIL, REPLY_NO_CERT_TEMP, "no "
 		    "certificate for the recipient");
 	return -1;
 }
@@ -542,7 +540,7 @@ engine_process(struct engine *g, const char *sender, char *const *rcpts,
 	rules_sender_policy(g->rules, sender, &p);
 	act = header_action(g->rules, msg, len);
 	if (act == RULES_ACTION_SKIP) {
-		result(r, VERDICT_PASS, NULL, "header exception (or already "
+		engine_result_set(r, VERDICT_PASS, NULL, "header exception (or already "
 		    "S/MIME)");
 		return;
 	}
@@ -551,12 +549,12 @@ engine_process(struct engine *g, const char *sender, char *const *rcpts,
 	/* one body for all: a recipient that must not get S/MIME wins */
 	for (i = 0; i < nrcpts; i++)
 		if (rules_destination_excepted(g->rules, rcpts[i])) {
-			result(r, VERDICT_PASS, NULL, "destination exception "
+			engine_result_set(r, VERDICT_PASS, NULL, "destination exception "
 			    "for a recipient");
 			return;
 		}
 	if ((pl = calloc(1, sizeof(*pl))) == NULL) {
-		result(r, VERDICT_TEMPFAIL, REPLY_INTERNAL, "out of memory");
+		engine_result_set(r, VERDICT_TEMPFAIL, REPLY_INTERNAL, "out of memory");
 		return;
 	}
 	if (plan_encryption(g, sender, rcpts, nrcpts, act, &p, pl, r) == -1)
@@ -592,16 +590,16 @@ engine_process(struct engine *g, const char *sender, char *const *rcpts,
 		    out, arg, &ce);
 		if (rc == -1)
 			goto failed;
-		result(r, id ? VERDICT_SIGNED_ENCRYPTED : VERDICT_ENCRYPTED,
+		engine_result_set(r, id ? VERDICT_SIGNED_ENCRYPTED : VERDICT_ENCRYPTED,
 		    NULL, "%s%s%s to %zu certificates", sdetail,
 		    sdetail[0] ? ", " : "", cipher_name(pl->cipher), pl->n);
 	} else
-		result(r, VERDICT_SIGNED, NULL, "%s", sdetail);
+		engine_result_set(r, VERDICT_SIGNED, NULL, "%s", sdetail);
 	mime_buf_clear(&signed_msg);
 	goto done;
 failed:
 	mime_buf_clear(&signed_msg);
-	result(r, ce.code == CMS_ERR_ENCODING ? VERDICT_BADINPUT :
+	engine_result_set(r, ce.code == CMS_ERR_ENCODING ? VERDICT_BADINPUT :
 	    VERDICT_TEMPFAIL, ce.code == CMS_ERR_ENCODING ?
 	    "554 5.6.0 The message is not valid MIME" : REPLY_INTERNAL,
 	    "%s", ce.msg);

@@ -17,13 +17,14 @@
 #define ENGINE_CACHE	32
 
 enum engine_action { ACTION_AUTO, ACTION_SIGN, ACTION_NONE, ACTION_ENCRYPT,
-    ACTION_SIGN_ENCRYPT };
+    ACTION_SIGN_ENCRYPT, ACTION_VERIFY };
 
 enum engine_verdict {
 	VERDICT_PASS,		/* passed unchanged */
 	VERDICT_SIGNED,
 	VERDICT_ENCRYPTED,
 	VERDICT_SIGNED_ENCRYPTED,
+	VERDICT_CHECKED,	/* inbound: result header added */
 	VERDICT_TEMPFAIL,	/* 4xx / EX_TEMPFAIL */
 	VERDICT_REJECT,		/* 5xx / EX_NOPERM */
 	VERDICT_BADINPUT	/* 5xx / EX_DATAERR */
@@ -46,6 +47,9 @@ struct engine {
 	enum engine_action	 action;
 	struct cms_rng		 rng;
 	struct engine_ident	 cache[ENGINE_CACHE];
+	mbedtls_x509_crt	 anchors;	/* inbound trust */
+	mbedtls_x509_crl	 crls;
+	int			 trust_loaded;
 	unsigned long		 tick;
 	time_t			 checked;	/* last look for a new index */
 };
@@ -69,6 +73,12 @@ void	 engine_process(struct engine *, const char *, char *const *,
 	    size_t, const char *, size_t, mime_write_fn, void *,
 	    struct engine_result *);
 int	 engine_rules_check(const struct rules *, char *, size_t);
+void	 engine_inbound(struct engine *, const char *, size_t, mime_write_fn,
+	    void *, struct engine_result *);
+void	 engine_trust_free(struct engine *);
+void	 engine_result_set(struct engine_result *, enum engine_verdict,
+	    const char *, const char *, ...)
+	    __attribute__((format(printf, 4, 5)));
 const char *engine_verdict_str(enum engine_verdict);
 
 #define REPLY_EXPIRED	"451 4.7.0 S/MIME certificate is expired"

@@ -24,8 +24,11 @@ hook_message(void *arg, struct session *s, const char *msg, size_t len,
 	for (i = 0; i < s->nrcpts; i++)
 		if (s->rcpts[i].result == RCPT_OK)
 			rcpts[n++] = s->rcpts[i].addr;
-	engine_process(arg, s->sender ? s->sender : "", rcpts, n, msg, len,
-	    spool_write_cb, out, &r);
+	if (((struct engine *)arg)->action == ACTION_VERIFY)
+		engine_inbound(arg, msg, len, spool_write_cb, out, &r);
+	else
+		engine_process(arg, s->sender ? s->sender : "", rcpts, n, msg,
+		    len, spool_write_cb, out, &r);
 	free(rcpts);
 	(void)strlcpy(s->verdict, engine_verdict_str(r.verdict),
 	    sizeof(s->verdict));
@@ -34,6 +37,7 @@ hook_message(void *arg, struct session *s, const char *msg, size_t len,
 	case VERDICT_SIGNED:
 	case VERDICT_ENCRYPTED:
 	case VERDICT_SIGNED_ENCRYPTED:
+	case VERDICT_CHECKED:
 		(void)strlcpy(s->detail, r.why, sizeof(s->detail));
 		return 1;
 	case VERDICT_PASS:
@@ -83,6 +87,8 @@ hooks_install(struct filter *f, struct engine *g)
 	f->hooks.arg = g;
 	f->hooks.message = hook_message;
 	f->hooks.tick = hook_tick;
+	if (g->action == ACTION_VERIFY)
+		return;		/* inbound: nothing to refuse early */
 	if (g->have_store)
 		f->hooks.mail_from = hook_mail_from;
 	if (engine_checks_rcpt(g))

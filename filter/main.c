@@ -105,7 +105,7 @@ setup_signals(void)
 
 /*
  * -a: auto (the rules decide), sign, encrypt, sign-encrypt (required,
- * whatever the rules say), none.
+ * whatever the rules say), none; verify for an inbound listener.
  */
 static int
 parse_action(const char *s, enum engine_action *a)
@@ -120,6 +120,8 @@ parse_action(const char *s, enum engine_action *a)
 		*a = ACTION_ENCRYPT;
 	else if (strcmp(s, "sign-encrypt") == 0)
 		*a = ACTION_SIGN_ENCRYPT;
+	else if (strcmp(s, "verify") == 0)
+		*a = ACTION_VERIFY;
 	else
 		return -1;
 	return 0;
@@ -197,8 +199,10 @@ main(int argc, char *argv[])
 		usage();
 	while (optind < argc)
 		o.rcpts[o.nrcpts++] = argv[optind++];
-	if (o.pipe && o.sender == NULL)
+	if (o.pipe && o.sender == NULL && o.action != ACTION_VERIFY)
 		usage();
+	if (o.sender == NULL)
+		o.sender = "";
 	log_init(o.verbose);
 
 	if (check_config(&o) == -1) {

@@ -90,8 +90,11 @@ pipe_run(struct engine *g, const char *sender, char **rcpts, int nrcpts)
 		spool_clear(&in);
 		return EX_TEMPFAIL;
 	}
-	engine_process(g, sender, rcpts, (size_t)nrcpts, msg, len,
-	    spool_write_cb, &out, &r);
+	if (g->action == ACTION_VERIFY)
+		engine_inbound(g, msg, len, spool_write_cb, &out, &r);
+	else
+		engine_process(g, sender, rcpts, (size_t)nrcpts, msg, len,
+		    spool_write_cb, &out, &r);
 	switch (r.verdict) {
 	case VERDICT_PASS:
 		rc = write_all(STDOUT_FILENO, msg, len) == 0 ? EX_OK : EX_IOERR;
@@ -99,6 +102,7 @@ pipe_run(struct engine *g, const char *sender, char **rcpts, int nrcpts)
 	case VERDICT_SIGNED:
 	case VERDICT_ENCRYPTED:
 	case VERDICT_SIGNED_ENCRYPTED:
+	case VERDICT_CHECKED:
 		rc = spool_map(&out, &res, &rlen) == 0 &&
 		    stdout_write(NULL, res, rlen) == 0 ? EX_OK : EX_IOERR;
 		break;

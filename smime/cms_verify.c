@@ -44,6 +44,8 @@ struct signer_info {
 
 struct cert_set {
 	mbedtls_x509_crt crt[MAX_CERTS];
+	const uint8_t	*der[MAX_CERTS];	/* the encoding in the input */
+	size_t		 derlen[MAX_CERTS];
 	size_t		 n;
 };
 
@@ -234,8 +236,11 @@ load_certs(const struct signed_data *sd, struct cert_set *cs)
 			continue;	/* attribute or other certificates */
 		mbedtls_x509_crt_init(&cs->crt[cs->n]);
 		if (mbedtls_x509_crt_parse_der(&cs->crt[cs->n], el.raw,
-		    el.rawlen) == 0)
+		    el.rawlen) == 0) {
+			cs->der[cs->n] = el.raw;
+			cs->derlen[cs->n] = el.rawlen;
 			cs->n++;
+		}
 		else
 			mbedtls_x509_crt_free(&cs->crt[cs->n]);
 	}
@@ -537,8 +542,10 @@ check_chain(mbedtls_x509_crt *signer, struct cert_set *cs,
 }
 
 static void
-describe_cert(const mbedtls_x509_crt *c, struct cms_signer_result *res)
+describe_cert(const struct cert_set *cs, const mbedtls_x509_crt *c,
+    struct cms_signer_result *res)
 {
+	size_t k = (size_t)(c - cs->crt);
 	static const char hex[] = "0123456789ABCDEF";
 	size_t i, o = 0;
 
@@ -551,8 +558,9 @@ describe_cert(const mbedtls_x509_crt *c, struct cms_signer_result *res)
 	if (mbedtls_x509_dn_gets(res->issuer, sizeof(res->issuer),
 	    &c->issuer) < 0)
 		res->issuer[0] = '\0';
-	res->cert = c->raw.p;
-	res->certlen = c->raw.len;
+	/* into the caller's input: our parsed copies are freed on return */
+	res->cert = cs->der[k];
+	res->certlen = cs->derlen[k];
 	res->self_signed = c->issuer_raw.len == c->subject_raw.len &&
 	    memcmp(c->issuer_raw.p, c->subject_raw.p, c->issuer_raw.len) == 0;
 }
@@ -574,7 +582,7 @@ verify_signer(const struct signer_info *si, const struct signed_data *sd,
 	res->md = cms_md_type(si->digest);
 	if ((crt = find_cert(cs, si)) == NULL)
 		return CMS_V_NO_CERT;
-	describe_cert(crt, res);
+	describe_cert(cs, crt, res);
 	if (res->md == MBEDTLS_MD_NONE) {
 		snprintf(res->detail, sizeof(res->detail), "digest %s",
 		    oid_name(si->digest));

@@ -21,5 +21,8 @@ int	 smime_encrypt(const char *, size_t, const struct cms_recipient *,
 	    size_t, enum cms_cipher, struct cms_rng *, mime_write_fn, void *,
 	    struct cms_error *);
 int	 smime_header_is_content(const char *, size_t);
+int	 smime_verify(const char *, size_t, const struct cms_trust *,
+	    struct cms_verify *, struct cms_error *);
+void	 smime_verify_free(struct cms_verify *);
 
 #endif /* SMIME_H */

@@ -1,0 +1,142 @@
+#!/bin/sh
+# Inbound verification through a real smtpd (-a verify on the inbound
+# listener): messages signed at test time by openssl (detached, opaque,
+# -stream BER), gpgsm and NSS; tampered, wrong signer, untrusted root,
+# expired, revoked (CRL in the store), garbage; forged
+# Authentication-Results removed; each exact verdict checked.  Then the
+# harvested certificate encrypts the reply.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+. regress/lib/harness.sh
+. regress/interop/pki.sh
+
+FILTER=${FILTER:-obj/asan/filter-smime}
+[ -x "$FILTER" ] || FILTER=./filter-smime
+C=$(pwd)/smimectl
+
+ok() { echo "ok inbound-$1"; }
+fail() { echo "FAIL inbound-$1: $2"; }
+
+h_new
+P=$W/pki
+pki_make "$P" > /dev/null 2>&1 || { fail pki "cannot make the test PKI"; exit 0; }
+S=$W/store
+"$C" -k "$S" init > /dev/null
+"$C" -k "$S" anchor import "$P/root.pem" > /dev/null
+"$C" -k "$S" crl import "$P/crl.pem" > /dev/null
+"$C" -k "$S" selfsign --rsa 2048 alice@example.org > /dev/null
+printf 'version: 1\nauthserv-id: mx.test.example\n' > "$W/rules.yaml"
+chmod 644 "$W/rules.yaml"
+chown -R opensmtpd "$S"
+if ! h_start "$FILTER" -v -a verify -f "$W/rules.yaml" -k "$S"; then
+	fail start "$H_WHY"
+	exit 0
+fi
+
+printf 'Content-Type: text/plain; charset=us-ascii\n\nInbound test body.\n' > "$W/body"
+mk() {	# mk TAG FROM FILE-WITH-MIME-ENTITY -> $W/TAG.eml
+	{
+		printf 'From: Sender <%s>\nTo: alice@example.org\nSubject: %s\n' "$2" "$1"
+		printf 'Date: Wed, 25 Nov 2026 14:00:00 +0000\nMessage-ID: <%s@example.org>\n' "$1"
+		printf 'Authentication-Results: mx.test.example; smime=pass (forged)\n'
+		printf 'Authentication-Results: other.example; smime=pass\n'
+		cat "$3"
+	} > "$W/$1.eml"
+}
+osign() {	# osign TAG KEY FROM [openssl options]
+	t=$1 k=$2 f=$3; shift 3
+	openssl cms -sign -in "$W/body" -signer "$P/$k.pem" -inkey "$P/$k.key" \
+	    -certfile "$P/chain.pem" "$@" > "$W/$t.ent" 2>/dev/null
+	mk "$t" "$f" "$W/$t.ent"
+}
+osign detached rsa rsa@example.org
+osign opaque p256 p256@example.org -nodetach
+osign stream p384 p384@example.org -nodetach -stream
+osign wrongfrom rsa mallory@example.org
+osign expired expired expired@example.org
+osign revoked revoked revoked@example.org
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$W/o.key" -days 30 \
+    -subj "/CN=other/emailAddress=other@example.org" \
+    -addext "subjectAltName=email:other@example.org" -out "$W/o.pem" 2>/dev/null
+openssl cms -sign -in "$W/body" -signer "$W/o.pem" -inkey "$W/o.key" > "$W/untrusted.ent"
+mk untrusted other@example.org "$W/untrusted.ent"
+sed 's/Inbound test body\./Inbound test b0dy./' "$W/detached.ent" > "$W/tampered.ent"
+mk tampered rsa@example.org "$W/tampered.ent"
+printf 'Content-Type: application/pkcs7-mime; smime-type=signed-data\nContent-Transfer-Encoding: base64\n\nMIAGCSqGSIb3DQEHAqCAMIA=\n' > "$W/garbage.ent"
+mk garbage rsa@example.org "$W/garbage.ent"
+mk unsigned rsa@example.org "$W/body"
+
+for t in detached opaque stream wrongfrom expired revoked untrusted tampered garbage unsigned; do
+	h_send --from x@example.net --to alice@example.org --file "$W/$t.eml" > /dev/null 2>&1 ||
+	    fail "$t-accepted" "not accepted"
+done
+h_wait_delivered 10 60 || fail delivered "$(h_delivered | wc -l) of 10"
+
+got() {	# got TAG: the delivered copy
+	for f in $(h_delivered); do
+		grep -q "^Subject: $1\$" "$f" && { cat "$f"; return 0; }
+	done
+	return 1
+}
+# verdict TAG RESULT [reason pattern]
+verdict() {
+	got "$1" > "$W/got" || { fail "$1" "not delivered"; return; }
+	ar=$(awk '/^Authentication-Results: mx.test.example;/ { on = 1; print; next }
+	    on && /^[ \t]/ { print; next } { on = 0 }' "$W/got" | tr '\n' ' ')
+	case "$ar" in
+	*"smime=$2 "*"${3:-}"*) ok "$1-$2" ;;
+	*) fail "$1-$2" "header: $ar" ;;
+	esac
+	# the sender's claim with our authserv-id is gone, others stay
+	if grep -q 'smime=pass (forged)' "$W/got"; then
+		fail "$1-forged-removed" "forged header delivered"
+	fi
+	grep -q '^Authentication-Results: other.example; smime=pass' "$W/got" ||
+	    fail "$1-foreign-kept" "another authserv-id's header was removed"
+}
+verdict detached pass "body.smime-identifier=rsa@example.org"
+verdict opaque pass "body.smime-identifier=p256@example.org"
+verdict stream pass "body.smime-issuer=\"O=filter-smime test, CN=Test Intermediate CA\""
+verdict wrongfrom policy "is not the From address"
+verdict expired policy "certificate expired"
+verdict revoked policy "certificate revoked"
+verdict untrusted policy "untrusted certificate chain"
+verdict tampered fail "content digest mismatch"
+verdict garbage permerror
+if got unsigned > "$W/got" && ! grep -q '^Authentication-Results: mx.test.example' "$W/got" &&
+    grep -q '^Authentication-Results: other.example' "$W/got"; then
+	ok unsigned-no-result-forged-removed
+else
+	fail unsigned-no-result-forged-removed "$(grep Authentication-Results "$W/got")"
+fi
+# the signed entity itself is delivered as it came
+got detached > "$W/got"
+if tr -d '\r' < "$W/detached.ent" | sed '1,/^$/d' > "$W/want-body" &&
+    sed '1,/^$/d' "$W/got" > "$W/got-body" && cmp -s "$W/want-body" "$W/got-body"; then
+	ok detached-body-unchanged
+else
+	fail detached-body-unchanged "$(diff "$W/want-body" "$W/got-body" | head -n 4)"
+fi
+h_health && ok filter-alive || fail filter-alive "$H_WHY"
+h_stop
+
+# harvested from the passing signatures, not from the failing ones
+"$C" -k "$S" harvested > "$W/h"
+if grep -q '^rsa@example.org .* harvested current' "$W/h" &&
+    grep -q '^p256@example.org ' "$W/h" && ! grep -q -e mallory -e expired -e revoked -e other "$W/h"; then
+	ok harvest-only-valid
+else
+	fail harvest-only-valid "$(cat "$W/h")"
+fi
+# ...and the reply is encrypted to the harvested certificate
+printf 'version: 1\ndefaults:\n  encrypt: required\n' > "$W/out.yaml"
+printf 'From: alice@example.org\nTo: rsa@example.org\nSubject: re\n\nreply\n' |
+    "$FILTER" -p -f "$W/out.yaml" -k "$S" -s alice@example.org -r rsa@example.org \
+    > "$W/reply.eml" 2>"$W/e"
+if openssl cms -decrypt -in "$W/reply.eml" -recip "$P/rsa.pem" -inkey "$P/rsa.key" \
+    2>/dev/null | grep -q reply; then
+	ok harvest-then-reply-encrypted
+else
+	fail harvest-then-reply-encrypted "$(cat "$W/e") $(head -n 8 "$W/reply.eml")"
+fi
+exit 0
