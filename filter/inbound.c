@@ -14,9 +14,15 @@
 #include <strings.h>
 #include <time.h>
 
+#include <mbedtls/platform_util.h>
+
 #include "engine.h"
 #include "log.h"
 #include "smime.h"
+
+static void	verify_and_write(struct engine *, const char *, size_t,
+		    const char *, mime_write_fn, void *, struct engine_result *,
+		    const char *);
 
 #ifndef SYSTEM_CA_BUNDLE
 #define SYSTEM_CA_BUNDLE	"/etc/ssl/certs/ca-certificates.crt"
@@ -196,9 +202,207 @@ write_message(const char *msg, size_t len, const char *ar, const char *id,
 	return 0;
 }
 
+/* ---- decryption ------------------------------------------------------ */
+
+#define DEC_KEYS	8
+
+/* Keys unsealed for one message, freed (and wiped) after it. */
+struct dec_keys {
+	struct engine		*g;
+	uint8_t			 master[KS_MASTER_LEN];
+	int			 have_master;
+	mbedtls_pk_context	 pk[DEC_KEYS];
+	size_t			 n;
+	char			 account[KS_ACCOUNT_MAX + 1];
+};
+
+static void
+hexstr(const uint8_t *p, size_t n, char *out, size_t outsz)
+{
+	size_t i;
+
+	out[0] = '\0';
+	for (i = 0; i < n && 2 * i + 2 < outsz; i++)
+		snprintf(out + 2 * i, 3, "%02x", p[i]);
+}
+
+/* The keystore answers by issuer+serial or subjectKeyIdentifier. */
+static int
+find_key(void *arg, const uint8_t *issuer, size_t ilen, const uint8_t *serial,
+    size_t slen, const uint8_t *ski, size_t skilen, mbedtls_pk_context **key)
+{
+	struct dec_keys *dk = arg;
+	const struct ks_entry *en;
+	struct ks_error e;
+	char h[65];
+
+	if (issuer) {
+		if (ks_idhash(issuer, ilen, serial, slen, h) == -1)
+			return -1;
+		en = ks_by_idhash(&dk->g->store, h);
+	} else {
+		if (skilen > 32)
+			return -1;
+		hexstr(ski, skilen, h, sizeof(h));
+		en = ks_by_ski(&dk->g->store, h);
+	}
+	/* current and retired keys both: rotation keeps old mail readable */
+	if (en == NULL || en->kind != KS_INTERNAL || dk->n == DEC_KEYS)
+		return -1;
+	if (!dk->have_master) {
+		if (ks_master_key(dk->g->store_dir, dk->master, &e) == -1)
+			return -1;
+		dk->have_master = 1;
+	}
+	mbedtls_pk_init(&dk->pk[dk->n]);
+	if (ks_load_key(&dk->g->store, dk->master, en, &dk->pk[dk->n], &e)
+	    == -1) {
+		mbedtls_pk_free(&dk->pk[dk->n]);
+		return -1;
+	}
+	(void)strlcpy(dk->account, en->account, sizeof(dk->account));
+	*key = &dk->pk[dk->n++];
+	return 0;
+}
+
+static void
+dec_keys_free(struct dec_keys *dk)
+{
+	size_t i;
+
+	for (i = 0; i < dk->n; i++)
+		mbedtls_pk_free(&dk->pk[i]);
+	mbedtls_platform_zeroize(dk->master, sizeof(dk->master));
+}
+
+static int
+buf_out(void *arg, const uint8_t *p, size_t n)
+{
+	return mime_buf_write(arg, p, n);
+}
+
+/* Is the message itself EnvelopedData or AuthEnvelopedData? */
+static int
+is_enveloped(const struct mime_entity *e)
+{
+	struct mime_ctype ct;
+	const struct mime_param *p;
+	int yes = 0;
+
+	mime_ctype_init(&ct);
+	if (mime_entity_ctype(e, &ct) == MIME_OK &&
+	    (mime_ctype_is(&ct, "application", "pkcs7-mime") ||
+	    mime_ctype_is(&ct, "application", "x-pkcs7-mime")) &&
+	    (p = mime_ctype_param(&ct, "smime-type")) != NULL &&
+	    (strcasecmp(p->value, "enveloped-data") == 0 ||
+	    strcasecmp(p->value, "authenveloped-data") == 0))
+		yes = 1;
+	mime_ctype_clear(&ct);
+	return yes;
+}
+
+/*
+ * Decrypt for an internal recipient: the routing headers of the message,
+ * a header recording the decryption, then the decrypted entity (CRLF
+ * made LF).  Returns 1 with *plain set, 0 when the message is not
+ * encrypted, -1 when it cannot be decrypted (note says why).
+ */
+static int
+decrypt(struct engine *g, const char *msg, size_t len, struct mime_buf *plain,
+    char *note, size_t notesz)
+{
+	struct mime_entity ent;
+	struct mime_hdr_iter it;
+	struct mime_field f;
+	struct mime_buf der, clear;
+	struct dec_keys dk;
+	struct cms_dec d;
+	struct cms_error e;
+	enum cms_dstatus st;
+	size_t i;
+	int rc = -1;
+
+	if (mime_entity_parse(msg, len, &ent) != MIME_OK || !is_enveloped(&ent))
+		return 0;
+	mime_buf_init(&der, 0);
+	mime_buf_init(&clear, 0);
+	memset(&dk, 0, sizeof(dk));
+	dk.g = g;
+	if (!g->have_store) {
+		snprintf(note, notesz, "no keystore");
+		goto done;
+	}
+	if (mime_entity_cte(&ent) != MIME_CTE_BASE64 ||
+	    mime_b64_decode(ent.body, ent.bodylen, &der) != MIME_OK) {
+		snprintf(note, notesz, "the body is not base64");
+		goto done;
+	}
+	memset(&d, 0, sizeof(d));
+	d.find_key = find_key;
+	d.find_arg = &dk;
+	d.out = buf_out;
+	d.out_arg = &clear;
+	d.rng = &g->rng;
+	st = cms_decrypt((const uint8_t *)der.data, der.len, &d, &e);
+	if (st != CMS_D_OK) {
+		snprintf(note, notesz, "%s", cms_dstatus_str(st));
+		goto done;
+	}
+	snprintf(note, notesz, "%s for %.150s", d.alg ? d.alg : "decrypted",
+	    dk.account);
+	/* routing headers, our record, then the entity that was inside */
+	mime_hdr_iter_init(&it, &ent);
+	while (mime_hdr_next(&it, &f))
+		if (!smime_header_is_content(f.name, f.namelen))
+			(void)mime_buf_write(plain, f.raw, f.rawlen);
+	(void)mime_buf_write(plain, "X-SMIME-Decrypted: ", 19);
+	(void)mime_buf_write(plain, note, strlen(note));
+	(void)mime_buf_write(plain, "\n", 1);
+	for (i = 0; i < clear.len; i++)
+		if (!(clear.data[i] == '\r' && i + 1 < clear.len &&
+		    clear.data[i + 1] == '\n'))
+			(void)mime_buf_write(plain, clear.data + i, 1);
+	rc = 1;
+done:
+	dec_keys_free(&dk);
+	if (clear.data)
+		mbedtls_platform_zeroize(clear.data, clear.len);
+	mime_buf_clear(&clear);
+	mime_buf_clear(&der);
+	return rc;
+}
+
+/* ---- the inbound message ------------------------------------------------ */
+
 void
 engine_inbound(struct engine *g, const char *msg, size_t len,
     mime_write_fn out, void *arg, struct engine_result *r)
+{
+	struct mime_buf plain;
+	char note[200], trace[300];
+	int drc;
+
+	/* decrypt first; what was inside is verified and delivered */
+	mime_buf_init(&plain, 0);
+	drc = decrypt(g, msg, len, &plain, note, sizeof(note));
+	if (drc == 1) {
+		verify_and_write(g, plain.data, plain.len, "", out, arg, r,
+		    note);
+		mbedtls_platform_zeroize(plain.data, plain.len);
+	} else if (drc == -1) {
+		/* never lose the original: pass it with the reason */
+		snprintf(trace, sizeof(trace), "X-SMIME-Decrypt: failed "
+		    "(%.150s)\n", note);
+		verify_and_write(g, msg, len, trace, out, arg, r, NULL);
+	} else
+		verify_and_write(g, msg, len, "", out, arg, r, NULL);
+	mime_buf_clear(&plain);
+}
+
+static void
+verify_and_write(struct engine *g, const char *msg, size_t len,
+    const char *extra, mime_write_fn out, void *arg, struct engine_result *r,
+    const char *decrypted)
 {
 	const struct cms_signer_result *s;
 	struct cms_verify v;
@@ -239,15 +443,20 @@ engine_inbound(struct engine *g, const char *msg, size_t len,
 			harvest(g, s);
 	}
 	smime_verify_free(&v);
+	if (extra[0] && strlcat(ar, extra, sizeof(ar)) >= sizeof(ar))
+		ar[0] = '\0';
 	if (write_message(msg, len, ar, id, out, arg, &removed) == -1) {
 		engine_result_set(r, VERDICT_TEMPFAIL, REPLY_INTERNAL, "writing the "
 		    "message");
 		return;
 	}
-	if (ar[0] == '\0' && removed == 0) {
+	if (ar[0] == '\0' && removed == 0 && decrypted == NULL) {
 		engine_result_set(r, VERDICT_PASS, NULL, "%s", why);
 		return;
 	}
-	engine_result_set(r, VERDICT_CHECKED, NULL, "%s%s", why, removed ?
-	    ", forged Authentication-Results removed" : "");
+	engine_result_set(r, VERDICT_CHECKED, NULL, "%s%s%s%s", decrypted ?
+	    "decrypted " : "", decrypted ? decrypted : "", decrypted ? ", " :
+	    "", why);
+	if (removed)
+		log_info("forged Authentication-Results removed (%d)", removed);
 }

@@ -25,6 +25,10 @@ S=$W/store
 "$C" -k "$S" anchor import "$P/root.pem" > /dev/null
 "$C" -k "$S" crl import "$P/crl.pem" > /dev/null
 "$C" -k "$S" selfsign --rsa 2048 alice@example.org > /dev/null
+# internal identities whose mail the gateway decrypts
+"$C" -k "$S" import --key "$P/bob.key" "$P/bob.pem" > /dev/null
+cat "$P/ecbob.pem" "$P/chain.pem" > "$W/ecbob-bundle.pem"
+"$C" -k "$S" import --key "$P/ecbob.key" "$W/ecbob-bundle.pem" > /dev/null
 printf 'version: 1\nauthserv-id: mx.test.example\n' > "$W/rules.yaml"
 chmod 644 "$W/rules.yaml"
 chown -R opensmtpd "$S"
@@ -65,12 +69,20 @@ mk tampered rsa@example.org "$W/tampered.ent"
 printf 'Content-Type: application/pkcs7-mime; smime-type=signed-data\nContent-Transfer-Encoding: base64\n\nMIAGCSqGSIb3DQEHAqCAMIA=\n' > "$W/garbage.ent"
 mk garbage rsa@example.org "$W/garbage.ent"
 mk unsigned rsa@example.org "$W/body"
+# signed, then encrypted: RSA/AES-CBC to bob, EC/AES-GCM to ecbob, and to
+# a stranger whose key the gateway does not hold
+openssl cms -encrypt -aes256 "$P/bob.pem" < "$W/detached.ent" > "$W/encrsa.ent"
+mk encrsa rsa@example.org "$W/encrsa.ent"
+openssl cms -encrypt -aes-256-gcm "$P/ecbob.pem" < "$W/opaque.ent" > "$W/encgcm.ent"
+mk encgcm p256@example.org "$W/encgcm.ent"
+openssl cms -encrypt -aes256 "$P/p384.pem" < "$W/detached.ent" > "$W/encother.ent"
+mk encother rsa@example.org "$W/encother.ent"
 
-for t in detached opaque stream wrongfrom expired revoked untrusted tampered garbage unsigned; do
+for t in detached opaque stream wrongfrom expired revoked untrusted tampered garbage unsigned encrsa encgcm encother; do
 	h_send --from x@example.net --to alice@example.org --file "$W/$t.eml" > /dev/null 2>&1 ||
 	    fail "$t-accepted" "not accepted"
 done
-h_wait_delivered 10 60 || fail delivered "$(h_delivered | wc -l) of 10"
+h_wait_delivered 13 60 || fail delivered "$(h_delivered | wc -l) of 13"
 
 got() {	# got TAG: the delivered copy
 	for f in $(h_delivered); do
@@ -108,6 +120,26 @@ if got unsigned > "$W/got" && ! grep -q '^Authentication-Results: mx.test.exampl
 	ok unsigned-no-result-forged-removed
 else
 	fail unsigned-no-result-forged-removed "$(grep Authentication-Results "$W/got")"
+fi
+# decrypted for internal recipients, then verified
+for t in encrsa encgcm; do
+	got "$t" > "$W/got"
+	# what was inside replaces the envelope (opaque-signed for encgcm)
+	if grep -qi '^X-SMIME-Decrypted: \(id-\)\{0,1\}aes256-' "$W/got" &&
+	    ! grep -qi 'smime-type=\(auth\)\{0,1\}enveloped-data' "$W/got"; then
+		ok "$t-decrypted"
+	else
+		fail "$t-decrypted" "$(grep -E '^(X-SMIME|Content-Type)' "$W/got")"
+	fi
+done
+verdict encrsa pass "body.smime-identifier=rsa@example.org"
+verdict encgcm pass "body.smime-identifier=p256@example.org"
+got encother > "$W/got"
+if grep -q '^X-SMIME-Decrypt: failed (no matching recipient' "$W/got" &&
+    grep -q 'smime-type=enveloped-data' "$W/got"; then
+	ok undecryptable-passed-with-reason
+else
+	fail undecryptable-passed-with-reason "$(grep -E '^(X-SMIME|Content-Type)' "$W/got")"
 fi
 # the signed entity itself is delivered as it came
 got detached > "$W/got"
