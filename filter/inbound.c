@@ -140,17 +140,29 @@ signer_result(const struct cms_signer_result *s, const char *from,
 	}
 }
 
+/*
+ * Keep the signer's certificate for encrypting replies: by default only
+ * from signatures that pass, never self-signed; inbound: harvest: can
+ * widen that (self-signed, on-failed-verify) or turn it off.
+ */
 static void
-harvest(struct engine *g, const struct cms_signer_result *s)
+harvest(struct engine *g, const struct cms_signer_result *s, int pass)
 {
+	struct rules_inbound ib;
 	mbedtls_x509_crt crt;
 	struct ks_error e;
 	char caps[2 * 512 + 1];
 	size_t i;
 
-	if (!g->have_store || s->cert == NULL || s->self_signed ||
-	    s->email[0] == '\0')
+	rules_inbound(g->rules, &ib);
+	if (!g->have_store || !ib.harvest || s->cert == NULL ||
+	    s->email[0] == '\0' || (s->self_signed && !ib.harvest_self_signed) ||
+	    (!pass && !ib.harvest_failed))
 		return;
+	if (!pass && s->status != CMS_V_UNTRUSTED && s->status !=
+	    CMS_V_EXPIRED && s->status != CMS_V_NOT_YET_VALID && s->status !=
+	    CMS_V_OK)
+		return;		/* a broken signature proves no key */
 	caps[0] = '\0';
 	for (i = 0; i < s->capslen && i < 512; i++)
 		snprintf(caps + 2 * i, 3, "%02x", s->caps[i]);
@@ -176,9 +188,14 @@ is_forged(const struct mime_field *f, const char *id)
 	    isspace((unsigned char)f->value[i + n]));
 }
 
+/*
+ * The message with our header first and forged ones dropped; with repl,
+ * the routing headers and then repl (the signed entity) instead of the
+ * message's own content.
+ */
 static int
 write_message(const char *msg, size_t len, const char *ar, const char *id,
-    mime_write_fn out, void *arg, int *removed)
+    const struct mime_buf *repl, mime_write_fn out, void *arg, int *removed)
 {
 	struct mime_entity e;
 	struct mime_hdr_iter it;
@@ -194,9 +211,13 @@ write_message(const char *msg, size_t len, const char *ar, const char *id,
 			(*removed)++;
 			continue;
 		}
+		if (repl && smime_header_is_content(f.name, f.namelen))
+			continue;
 		if (out(arg, f.raw, f.rawlen) != 0)
 			return -1;
 	}
+	if (repl)
+		return out(arg, repl->data, repl->len) == 0 ? 0 : -1;
 	if (out(arg, e.sep, e.seplen) != 0 || out(arg, e.body, e.bodylen))
 		return -1;
 	return 0;
@@ -405,12 +426,14 @@ verify_and_write(struct engine *g, const char *msg, size_t len,
     const char *decrypted)
 {
 	const struct cms_signer_result *s;
+	struct rules_inbound ib;
 	struct cms_verify v;
 	struct cms_trust t;
 	struct cms_error e;
+	struct mime_buf inner;
 	char ar[2048], from[320], why[200], v1[320], v2[320];
 	const char *id = rules_authserv_id(g->rules), *res;
-	int rc, removed = 0;
+	int rc, removed = 0, top = 0, strip = 0;
 
 	trust_load(g);
 	memset(&t, 0, sizeof(t));
@@ -418,7 +441,10 @@ verify_and_write(struct engine *g, const char *msg, size_t len,
 	t.crls = g->crls.version ? &g->crls : NULL;
 	t.at = time(NULL);
 	memset(&v, 0, sizeof(v));
-	rc = smime_verify(msg, len, &t, &v, &e);
+	rules_inbound(g->rules, &ib);
+	mime_buf_init(&inner, 0);
+	rc = smime_verify_ex(msg, len, &t, &v, ib.remove_signature ? &inner :
+	    NULL, &top, &e);
 	from_address(msg, len, from, sizeof(from));
 	ar[0] = '\0';
 	if (rc == 1)
@@ -439,13 +465,18 @@ verify_and_write(struct engine *g, const char *msg, size_t len,
 		    s->serial[0] ? s->serial : "0", v2);
 		snprintf(why, sizeof(why), "smime=%s signer=%.150s", res,
 		    s->email[0] ? s->email : "unknown");
-		if (strcmp(res, "pass") == 0)
-			harvest(g, s);
+		harvest(g, s, strcmp(res, "pass") == 0);
+		/* signature: remove, for a verified whole-message signature */
+		strip = ib.remove_signature && top && inner.data != NULL &&
+		    strcmp(res, "pass") == 0;
 	}
 	smime_verify_free(&v);
 	if (extra[0] && strlcat(ar, extra, sizeof(ar)) >= sizeof(ar))
 		ar[0] = '\0';
-	if (write_message(msg, len, ar, id, out, arg, &removed) == -1) {
+	rc = write_message(msg, len, ar, id, strip ? &inner : NULL, out, arg,
+	    &removed);
+	mime_buf_clear(&inner);
+	if (rc == -1) {
 		engine_result_set(r, VERDICT_TEMPFAIL, REPLY_INTERNAL, "writing the "
 		    "message");
 		return;
@@ -454,9 +485,9 @@ verify_and_write(struct engine *g, const char *msg, size_t len,
 		engine_result_set(r, VERDICT_PASS, NULL, "%s", why);
 		return;
 	}
-	engine_result_set(r, VERDICT_CHECKED, NULL, "%s%s%s%s", decrypted ?
+	engine_result_set(r, VERDICT_CHECKED, NULL, "%s%s%s%s%s", decrypted ?
 	    "decrypted " : "", decrypted ? decrypted : "", decrypted ? ", " :
-	    "", why);
+	    "", why, strip ? ", signature removed" : "");
 	if (removed)
 		log_info("forged Authentication-Results removed (%d)", removed);
 }

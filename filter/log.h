@@ -12,5 +12,10 @@ void	 log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	 fatalx(const char *, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
 char	*log_quote(char *, size_t, const char *, size_t);
+void	 log_use_syslog(int);
+void	 log_set_context(const char *);
+void	 log_deadline_arm(unsigned int, int);
+size_t	 log_exim_id(const char *, size_t, char *, size_t);
+void	 pipe_log_context(const char *, size_t, char **, int);
 
 #endif

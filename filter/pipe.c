@@ -23,6 +23,33 @@
 
 #define PIPE_MEM	(4 * 1024 * 1024)
 
+/*
+ * Syslog lines under -x name the Exim message id (from the Received:
+ * header Exim added) and the recipients; both are quoted.
+ */
+void
+pipe_log_context(const char *msg, size_t len, char **rcpts, int nrcpts)
+{
+	char ctx[400], id[64], q[200];
+	size_t o = 0;
+	int i, n;
+
+	ctx[0] = '\0';
+	if (msg != NULL && log_exim_id(msg, len, id, sizeof(id)) > 0) {
+		n = snprintf(ctx, sizeof(ctx), "id=%s", id);
+		o = n > 0 ? (size_t)n : 0;
+	}
+	for (i = 0; i < nrcpts && o + 1 < sizeof(ctx); i++) {
+		log_quote(q, sizeof(q), rcpts[i], strlen(rcpts[i]));
+		n = snprintf(ctx + o, sizeof(ctx) - o, "%s%s%s", i ? "," :
+		    o ? " rcpt=" : "rcpt=", q, "");
+		if (n < 0 || (size_t)n >= sizeof(ctx) - o)
+			break;
+		o += (size_t)n;
+	}
+	log_set_context(ctx);
+}
+
 static int
 write_all(int fd, const char *p, size_t n)
 {
@@ -90,6 +117,7 @@ pipe_run(struct engine *g, const char *sender, char **rcpts, int nrcpts)
 		spool_clear(&in);
 		return EX_TEMPFAIL;
 	}
+	pipe_log_context(msg, len, rcpts, nrcpts);
 	if (g->action == ACTION_VERIFY)
 		engine_inbound(g, msg, len, spool_write_cb, &out, &r);
 	else

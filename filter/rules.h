@@ -150,6 +150,15 @@ size_t	 rules_strip(const struct rules *, const struct rules_header_hit *,
 int	 rules_already_smime_ct(const char *content_type_value);
 
 const char *rules_authserv_id(const struct rules *);
+
+/* inbound: what to do with a verified signature and its certificate */
+struct rules_inbound {
+	int	 remove_signature;	/* deliver the signed entity only */
+	int	 harvest;
+	int	 harvest_self_signed;
+	int	 harvest_failed;	/* even from signatures that failed */
+};
+void	 rules_inbound(const struct rules *, struct rules_inbound *);
 /* 1 when any part of the policy can ask for encryption. */
 int	 rules_uses_encryption(const struct rules *);
 /* 1 when a rule asks for per-class/per-recipient transactions or bcc. */
@@ -225,6 +234,10 @@ struct rules {
 	int			 already_smime;
 	struct rules_hdr	*hdrs;
 	size_t			 nhdrs;
+	int			 remove_signature;	/* inbound */
+	int			 harvest;
+	int			 harvest_self_signed;
+	int			 harvest_failed;
 };
 
 void	 rules_policy_apply(struct rules_policy *, const struct rules_rule *);

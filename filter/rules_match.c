@@ -383,3 +383,12 @@ rules_uses_header_protection(const struct rules *r)
 			return 1;
 	return 0;
 }
+
+void
+rules_inbound(const struct rules *r, struct rules_inbound *out)
+{
+	out->remove_signature = r->remove_signature;
+	out->harvest = r->harvest;
+	out->harvest_self_signed = r->harvest_self_signed;
+	out->harvest_failed = r->harvest_failed;
+}

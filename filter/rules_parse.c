@@ -1069,6 +1069,70 @@ parse_exceptions(struct ctx *c, const struct ynode *n, struct rules *r)
 	return 0;
 }
 
+/* harvest: a word or a list of words. */
+static int
+parse_harvest_word(struct ctx *c, const struct ynode *n, struct rules *r)
+{
+	static const char *const words[] = { "yes", "no", "self-signed",
+	    "on-failed-verify", "true", "false", NULL };
+	int w;
+
+	if (want_word(c, "harvest", n, words, &w) == -1)
+		return -1;
+	switch (w) {
+	case 1:
+	case 5:
+		r->harvest = 0;
+		break;
+	case 2:
+		r->harvest = r->harvest_self_signed = 1;
+		break;
+	case 3:
+		r->harvest = r->harvest_failed = 1;
+		break;
+	default:
+		r->harvest = 1;
+		break;
+	}
+	return 0;
+}
+
+static int
+parse_inbound(struct ctx *c, const struct ynode *n, struct rules *r)
+{
+	static const char *const names[] = { "signature", "harvest", NULL };
+	static const char *const sig[] = { "retain", "remove", NULL };
+	const struct ynode *k, *v;
+	unsigned seen = 0;
+	size_t i, j;
+	int idx, w;
+
+	if (want_type(c, "inbound", n, YN_MAP) == -1)
+		return -1;
+	for (i = 0; i + 1 < n->nkid; i += 2) {
+		k = n->kid[i];
+		v = n->kid[i + 1];
+		if (map_key(c, k, names, &seen, &idx) == -1)
+			return -1;
+		if (idx == 0) {
+			if (want_word(c, "signature", v, sig, &w) == -1)
+				return -1;
+			r->remove_signature = w;
+		} else if (idx == 1) {
+			if (v->type != YN_SEQ) {
+				if (parse_harvest_word(c, v, r) == -1)
+					return -1;
+				continue;
+			}
+			for (j = 0; j < v->nkid; j++)
+				if (parse_harvest_word(c, v->kid[j], r) == -1)
+					return -1;
+		} else
+			return unknown_key(c, k, "inbound");
+	}
+	return 0;
+}
+
 /* An authserv-id is a value token or a domain name (RFC 8601). */
 static int
 valid_authserv_id(const char *s)
@@ -1086,7 +1150,7 @@ static int
 parse_top(struct ctx *c, const struct ynode *root, struct rules *r)
 {
 	static const char *const names[] = { "version", "authserv-id",
-	    "defaults", "rules", "exceptions", NULL };
+	    "defaults", "rules", "exceptions", "inbound", NULL };
 	const struct ynode *k, *v;
 	unsigned seen = 0;
 	size_t i;
@@ -1129,6 +1193,9 @@ parse_top(struct ctx *c, const struct ynode *root, struct rules *r)
 		case 4:
 			rc = parse_exceptions(c, v, r);
 			break;
+		case 5:
+			rc = parse_inbound(c, v, r);
+			break;
 		default:
 			return unknown_key(c, k, "the top level");
 		}
@@ -1153,6 +1220,7 @@ rules_default(void)
 	r->defaults = policy_defaults;
 	r->mobile_carriers = 1;
 	r->already_smime = 1;
+	r->harvest = 1;
 	if (gethostname(host, sizeof(host)) == -1 || host[0] == '\0')
 		strlcpy(host, "localhost", sizeof(host));
 	host[sizeof(host) - 1] = '\0';

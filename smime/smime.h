@@ -23,6 +23,9 @@ int	 smime_encrypt(const char *, size_t, const struct cms_recipient *,
 int	 smime_header_is_content(const char *, size_t);
 int	 smime_verify(const char *, size_t, const struct cms_trust *,
 	    struct cms_verify *, struct cms_error *);
+int	 smime_verify_ex(const char *, size_t, const struct cms_trust *,
+	    struct cms_verify *, struct mime_buf *, int *,
+	    struct cms_error *);
 void	 smime_verify_free(struct cms_verify *);
 
 #endif /* SMIME_H */

@@ -120,9 +120,25 @@ decode_body(const struct mime_entity *e, struct mime_buf *der)
 	return mime_buf_write(der, e->body, e->bodylen);
 }
 
+/* CRLF -> LF, for handing the signed entity back in our line ends. */
+static int
+lf_out(void *arg, const uint8_t *p, size_t n)
+{
+	struct mime_buf *b = arg;
+	size_t i, start = 0;
+
+	for (i = 0; i < n; i++)
+		if (p[i] == '\r' && i + 1 < n && p[i + 1] == '\n') {
+			if (mime_buf_write(b, p + start, i - start))
+				return -1;
+			start = i + 1;
+		}
+	return mime_buf_write(b, p + start, n - start);
+}
+
 static int
 verify_detached(const struct mime_node *n, const struct cms_trust *t,
-    struct cms_verify *v, struct cms_error *e)
+    struct cms_verify *v, struct mime_buf *inner, struct cms_error *e)
 {
 	struct mime_ctype ct;
 	struct mime_span bnd, part[2];
@@ -160,6 +176,8 @@ verify_detached(const struct mime_node *n, const struct cms_trust *t,
 	    t, v, e);
 	if (rc == 0)
 		keep_copies(v);
+	if (rc == 0 && inner && mime_buf_write(inner, part[0].p, part[0].len))
+		rc = -1;
 done:
 	mime_ctype_clear(&ct);
 	mime_buf_clear(&content);
@@ -169,7 +187,7 @@ done:
 
 static int
 verify_opaque(const struct mime_node *n, const struct cms_trust *t,
-    struct cms_verify *v, struct cms_error *e)
+    struct cms_verify *v, struct mime_buf *inner, struct cms_error *e)
 {
 	struct mime_buf der;
 	int rc;
@@ -184,6 +202,9 @@ verify_opaque(const struct mime_node *n, const struct cms_trust *t,
 	rc = cms_verify((const uint8_t *)der.data, der.len, NULL, 0, t, v, e);
 	if (rc == 0)
 		keep_copies(v);
+	if (rc == 0 && inner && cms_signed_content((const uint8_t *)der.data,
+	    der.len, lf_out, inner, e) == -1)
+		rc = -1;
 	mime_buf_clear(&der);
 	return rc;
 }
@@ -197,6 +218,19 @@ int
 smime_verify(const char *msg, size_t len, const struct cms_trust *t,
     struct cms_verify *v, struct cms_error *e)
 {
+	return smime_verify_ex(msg, len, t, v, NULL, NULL, e);
+}
+
+/*
+ * The same, also giving the signed entity (LF line ends) in inner and
+ * whether the signature covers the whole message (top) rather than a
+ * part nested in it.
+ */
+int
+smime_verify_ex(const char *msg, size_t len, const struct cms_trust *t,
+    struct cms_verify *v, struct mime_buf *inner, int *top,
+    struct cms_error *e)
+{
 	struct find f;
 	int rc;
 
@@ -208,6 +242,8 @@ smime_verify(const char *msg, size_t len, const struct cms_trust *t,
 			    mime_strerror(rc));
 		return 1;
 	}
-	return f.kind == 1 ? verify_detached(&f.node, t, v, e) :
-	    verify_opaque(&f.node, t, v, e);
+	if (top)
+		*top = f.node.depth == 0;
+	return f.kind == 1 ? verify_detached(&f.node, t, v, inner, e) :
+	    verify_opaque(&f.node, t, v, inner, e);
 }

@@ -160,6 +160,41 @@ if grep -q '^rsa@example.org .* harvested current' "$W/h" &&
 else
 	fail harvest-only-valid "$(cat "$W/h")"
 fi
+# inbound options, in pipe mode: signature removal, harvest policy
+V="$FILTER -p -a verify -k $S"
+printf 'version: 1\nauthserv-id: mx.test.example\ninbound:\n  signature: remove\n' > "$W/rm.yaml"
+$V -f "$W/rm.yaml" < "$W/detached.eml" > "$W/rm.out" 2>/dev/null
+if grep -q 'smime=pass' "$W/rm.out" && ! grep -qi 'multipart/signed\|pkcs7' "$W/rm.out" &&
+    grep -q '^Subject: detached$' "$W/rm.out" && grep -q '^Inbound test body' "$W/rm.out"; then
+	ok signature-remove
+else
+	fail signature-remove "$(head -n 20 "$W/rm.out")"
+fi
+$V -f "$W/rm.yaml" < "$W/tampered.eml" > "$W/rm.out" 2>/dev/null
+grep -q 'multipart/signed' "$W/rm.out" && ok signature-remove-keeps-failed ||
+    fail signature-remove-keeps-failed "a failed signature was removed"
+H2=$W/hstore
+"$C" -k "$H2" init > /dev/null
+"$C" -k "$H2" anchor import "$P/root.pem" > /dev/null
+printf 'version: 1\ninbound:\n  harvest: no\n' > "$W/hno.yaml"
+$FILTER -p -a verify -f "$W/hno.yaml" -k "$H2" < "$W/detached.eml" > /dev/null 2>&1
+[ -z "$("$C" -k "$H2" harvested)" ] && ok harvest-off || fail harvest-off "harvested anyway"
+$FILTER -p -a verify -k "$H2" < "$W/untrusted.eml" > /dev/null 2>&1
+[ -z "$("$C" -k "$H2" harvested)" ] && ok harvest-not-self-signed-by-default ||
+    fail harvest-not-self-signed-by-default "harvested a self-signed certificate"
+printf 'version: 1\ninbound:\n  harvest: [self-signed, on-failed-verify]\n' > "$W/hss.yaml"
+$FILTER -p -a verify -f "$W/hss.yaml" -k "$H2" < "$W/untrusted.eml" > /dev/null 2>&1
+"$C" -k "$H2" harvested | grep -q '^other@example.org' && ok harvest-self-signed-option ||
+    fail harvest-self-signed-option "not harvested"
+$FILTER -p -a verify -f "$W/hss.yaml" -k "$H2" < "$W/tampered.eml" > /dev/null 2>&1
+"$C" -k "$H2" harvested | grep -q '^rsa@example.org' &&
+    fail harvest-never-from-broken-signature "harvested from a tampered message" ||
+    ok harvest-never-from-broken-signature
+printf 'version: 1\ninbound:\n  harvest: sometimes\n' > "$W/hbad.yaml"
+$FILTER -n -f "$W/hbad.yaml" 2>"$W/e"
+grep -q 'hbad.yaml:3:12: harvest: "sometimes" is not' "$W/e" && ok harvest-bad-value ||
+    fail harvest-bad-value "$(cat "$W/e")"
+
 # ...and the reply is encrypted to the harvested certificate
 printf 'version: 1\ndefaults:\n  encrypt: required\n' > "$W/out.yaml"
 printf 'From: alice@example.org\nTo: rsa@example.org\nSubject: re\n\nreply\n' |
