@@ -44,6 +44,47 @@ cache_clear(struct engine *g)
 
 	for (i = 0; i < ENGINE_CACHE; i++)
 		ident_clear(&g->cache[i]);
+	for (i = 0; i < ENGINE_CERTS; i++)
+		if (g->certs[i].fpr[0]) {
+			mbedtls_x509_crt_free(&g->certs[i].crt);
+			memset(&g->certs[i], 0, sizeof(g->certs[i]));
+		}
+}
+
+/*
+ * A recipient's certificate, parsed once and kept (the least recently
+ * used goes first).  A message has at most CMS_MAX_RECIPIENTS + 1
+ * certificates, fewer than the cache holds, and those are the most
+ * recently used, so a plan never loses one it took.
+ */
+static const mbedtls_x509_crt *
+cert_of(struct engine *g, const struct ks_entry *en)
+{
+	struct engine_cert *c, *victim = &g->certs[0];
+	struct ks_error e;
+	size_t i;
+
+	for (i = 0; i < ENGINE_CERTS; i++) {
+		c = &g->certs[i];
+		if (strcmp(c->fpr, en->fpr) == 0) {
+			c->used = ++g->tick;
+			return &c->crt;
+		}
+		if (c->used < victim->used)
+			victim = c;
+	}
+	if (victim->fpr[0])
+		mbedtls_x509_crt_free(&victim->crt);
+	memset(victim, 0, sizeof(*victim));
+	mbedtls_x509_crt_init(&victim->crt);
+	if (ks_load_cert(&g->store, en, &victim->crt, &e) == -1) {
+		mbedtls_x509_crt_free(&victim->crt);
+		memset(victim, 0, sizeof(*victim));
+		return NULL;
+	}
+	(void)strlcpy(victim->fpr, en->fpr, sizeof(victim->fpr));
+	victim->used = ++g->tick;
+	return &victim->crt;
 }
 
 /*
@@ -345,19 +386,15 @@ struct enc_plan {
 	int			 want;		/* someone asks for encryption */
 	size_t			 n;
 	const struct ks_entry	*ens[CMS_MAX_RECIPIENTS];
-	mbedtls_x509_crt	 crts[CMS_MAX_RECIPIENTS];
 	struct cms_recipient	 rs[CMS_MAX_RECIPIENTS];
 	enum cms_cipher		 cipher;
 	char			 missing[128];
 };
 
+/* The certificates belong to the engine's cache: nothing to free. */
 static void
 plan_free(struct enc_plan *pl)
 {
-	size_t i;
-
-	for (i = 0; i < pl->n; i++)
-		mbedtls_x509_crt_free(&pl->crts[i]);
 	pl->n = 0;
 }
 
@@ -367,7 +404,7 @@ plan_add(struct engine *g, struct enc_plan *pl, const char *addr, int oaep,
     int harvested)
 {
 	const struct ks_entry *en;
-	struct ks_error e;
+	const mbedtls_x509_crt *crt;
 	size_t i;
 
 	if (pl->n == CMS_MAX_RECIPIENTS || ks_encrypt_cert(&g->store, addr,
@@ -376,13 +413,10 @@ plan_add(struct engine *g, struct enc_plan *pl, const char *addr, int oaep,
 	for (i = 0; i < pl->n; i++)
 		if (pl->ens[i] == en)
 			return 0;
-	mbedtls_x509_crt_init(&pl->crts[pl->n]);
-	if (ks_load_cert(&g->store, en, &pl->crts[pl->n], &e) == -1) {
-		mbedtls_x509_crt_free(&pl->crts[pl->n]);
+	if ((crt = cert_of(g, en)) == NULL)
 		return -1;
-	}
 	pl->ens[pl->n] = en;
-	pl->rs[pl->n].cert = &pl->crts[pl->n];
+	pl->rs[pl->n].cert = crt;
 	pl->rs[pl->n].oaep = oaep;
 	pl->rs[pl->n].use_ski = 0;
 	pl->n++;

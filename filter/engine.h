@@ -15,6 +15,7 @@
 #include "rules.h"
 
 #define ENGINE_CACHE	32
+#define ENGINE_CERTS	128	/* > CMS_MAX_RECIPIENTS + 1, see plan_add */
 
 enum engine_action { ACTION_AUTO, ACTION_SIGN, ACTION_NONE, ACTION_ENCRYPT,
     ACTION_SIGN_ENCRYPT, ACTION_VERIFY };
@@ -38,6 +39,12 @@ struct engine_ident {
 	unsigned long		 used;
 };
 
+struct engine_cert {
+	char			 fpr[KS_FPR_LEN + 1];
+	mbedtls_x509_crt	 crt;
+	unsigned long		 used;
+};
+
 struct engine {
 	char			*rules_path;
 	struct rules		*rules;
@@ -47,6 +54,7 @@ struct engine {
 	enum engine_action	 action;
 	struct cms_rng		 rng;
 	struct engine_ident	 cache[ENGINE_CACHE];
+	struct engine_cert	 certs[ENGINE_CERTS];	/* recipients' */
 	mbedtls_x509_crt	 anchors;	/* inbound trust */
 	mbedtls_x509_crl	 crls;
 	int			 trust_loaded;
