@@ -4,7 +4,7 @@
  * fingerprint, so a busy sender costs one unseal, not one per message;
  * the cache is emptied whenever the keystore changes.
  */
-#define _GNU_SOURCE	/* memmem(3) in glibc */
+#define _GNU_SOURCE	/* memmem(3), strcasestr(3) in glibc */
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -94,15 +94,9 @@ cert_of(struct engine *g, const struct ks_entry *en)
 int
 engine_rules_check(const struct rules *r, char *err, size_t errlen)
 {
-	if (rules_uses_split_delivery(r))
-		snprintf(err, errlen, "key-missing: split is not carried out "
-		    "by this release (it needs per-class transactions)");
-	else if (rules_uses_header_protection(r))
+	if (rules_uses_header_protection(r))
 		snprintf(err, errlen, "header-protection is not carried out "
 		    "by this release");
-	else if (rules_uses_split_transactions(r))
-		snprintf(err, errlen, "transaction modes other than shared and "
-		    "bcc: skip-sign are not carried out by this release");
 	else if (rules_uses_strip(r))
 		snprintf(err, errlen, "header rules with strip are not carried "
 		    "out by this release");
@@ -358,6 +352,32 @@ header_action(const struct rules *rules, const char *msg, size_t len)
 	return found ? (int)best.action : -1;
 }
 
+/* Is rcpt named in To, Cc, Resent-To or Resent-Cc (else: a Bcc)? */
+static int
+visible_recipient(const char *msg, size_t len, const char *rcpt)
+{
+	static const char *const names[] = { "to", "cc", "resent-to",
+	    "resent-cc" };
+	struct mime_entity e;
+	struct mime_field f;
+	size_t i, k, n = strlen(rcpt);
+	char *v;
+	int found = 0;
+
+	if (n == 0 || mime_entity_parse(msg, len, &e) != MIME_OK)
+		return 1;
+	for (i = 0; i < 4 && !found; i++)
+		for (k = 0; !found && mime_hdr_find(&e, names[i], k, &f) == 0;
+		    k++) {
+			if ((v = malloc(f.valuelen + 1)) == NULL)
+				return 1;
+			v[mime_unfold(f.value, f.valuelen, v)] = '\0';
+			found = strcasestr(v, rcpt) != NULL;
+			free(v);
+		}
+	return found;
+}
+
 /* Did every recipient advertise this GCM cipher (harvested caps)? */
 static int
 advertises(const struct ks_entry *en, enum cms_cipher c)
@@ -497,8 +517,8 @@ plan_encryption(struct engine *g, const char *sender, char *const *rcpts,
 	}
 	plan_free(pl);
 	pl->want = 0;
-	if (km == RULES_KM_PLAIN)
-		return 0;	/* opportunistic, or plain: not encrypted */
+	if (km == RULES_KM_PLAIN || km == RULES_KM_SPLIT)
+		return 0;	/* opportunistic, plain, or split's plain class */
 	if (km == RULES_KM_BOUNCE)
 		engine_result_set(r, VERDICT_REJECT, REPLY_NO_CERT_BOUNCE, "no certificate "
 		    "for %s", miss);
@@ -529,7 +549,8 @@ engine_rcpt_check(struct engine *g, const char *sender, const char *rcpt,
 	    g->action != ACTION_ENCRYPT && g->action != ACTION_SIGN_ENCRYPT) ||
 	    rules_destination_excepted(g->rules, rcpt) ||
 	    ks_encrypt_cert(&g->store, rcpt, time(NULL), rp.harvested, &en) ==
-	    KS_FOUND || rp.key_missing == RULES_KM_PLAIN)
+	    KS_FOUND || rp.key_missing == RULES_KM_PLAIN ||
+	    rp.key_missing == RULES_KM_SPLIT)
 		return 0;
 	if (rp.key_missing == RULES_KM_BOUNCE)
 		engine_result_set(r, VERDICT_REJECT, REPLY_NO_CERT_BOUNCE, "no "
@@ -545,7 +566,47 @@ int
 engine_checks_rcpt(const struct engine *g)
 {
 	return g->have_store && (rules_uses_encryption(g->rules) ||
+	    rules_uses_split_transactions(g->rules) ||
+	    rules_uses_split_delivery(g->rules) ||
 	    g->action == ACTION_ENCRYPT || g->action == ACTION_SIGN_ENCRYPT);
+}
+
+/*
+ * The treatment a recipient gets, for per-class transactions: 0 signed
+ * or plain, 1 encrypted (encryption wanted and a certificate there), 2 a
+ * destination exception.  Recipients of one class can share a body.
+ */
+int
+engine_rcpt_class(struct engine *g, const char *sender, const char *rcpt)
+{
+	const struct ks_entry *en;
+	struct rules_policy rp;
+
+	if (rules_destination_excepted(g->rules, rcpt))
+		return 2;
+	rules_recipient_policy(g->rules, sender, rcpt, &rp);
+	if ((rp.encrypt == RULES_ENCRYPT_NO && g->action != ACTION_ENCRYPT &&
+	    g->action != ACTION_SIGN_ENCRYPT) || !g->have_store)
+		return 0;
+	return ks_encrypt_cert(&g->store, rcpt, time(NULL), rp.harvested,
+	    &en) == KS_FOUND ? 1 : 0;
+}
+
+/*
+ * The sender's transaction mode; key-missing: split needs recipients
+ * sorted by class, so it makes a shared sender per-class.
+ */
+int
+engine_tx_mode(const struct engine *g, const char *sender)
+{
+	struct rules_policy p;
+
+	rules_sender_policy(g->rules, sender, &p);
+	if (p.transaction == RULES_TX_SHARED &&
+	    (p.key_missing == RULES_KM_SPLIT ||
+	    rules_uses_split_delivery(g->rules)))
+		return RULES_TX_PER_CLASS;
+	return (int)p.transaction;
 }
 
 /*
@@ -580,6 +641,10 @@ engine_process(struct engine *g, const char *sender, char *const *rcpts,
 	}
 	if (act == RULES_ACTION_SIGN || act == RULES_ACTION_SIGN_ENCRYPT)
 		p.sign = 1;
+	/* a message of its own for a blind copy: bcc: skip-sign */
+	if (p.bcc == RULES_BCC_SKIP_SIGN && nrcpts == 1 &&
+	    !visible_recipient(msg, len, rcpts[0]))
+		p.sign = 0;
 	/* one body for all: a recipient that must not get S/MIME wins */
 	for (i = 0; i < nrcpts; i++)
 		if (rules_destination_excepted(g->rules, rcpts[i])) {

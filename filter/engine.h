@@ -77,6 +77,8 @@ int	 engine_sender_check(struct engine *, const char *,
 int	 engine_rcpt_check(struct engine *, const char *, const char *,
 	    struct engine_result *);
 int	 engine_checks_rcpt(const struct engine *);
+int	 engine_rcpt_class(struct engine *, const char *, const char *);
+int	 engine_tx_mode(const struct engine *, const char *);
 void	 engine_process(struct engine *, const char *, char *const *,
 	    size_t, const char *, size_t, mime_write_fn, void *,
 	    struct engine_result *);
@@ -96,6 +98,8 @@ const char *engine_verdict_str(enum engine_verdict);
 			"recipient, and policy requires encryption"
 #define REPLY_NO_CERT_TEMP	"451 4.7.1 No S/MIME certificate for this " \
 			"recipient yet, try again later"
+#define REPLY_DEFER	"452 4.5.3 Too many recipients for one S/MIME " \
+			"message, send the others in another transaction"
 #define REPLY_INTERNAL	"451 4.3.0 Temporary failure in the S/MIME filter, " \
 			"try again later"
 

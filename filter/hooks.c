@@ -1,19 +1,24 @@
 /* Filter mode: the protocol engine's hooks, served by the engine. */
+#define _GNU_SOURCE	/* memmem(3) in glibc */
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "engine.h"
 #include "hooks.h"
 #include "log.h"
+
+static char	*fix_received_for(const char *, size_t, const char *, size_t *);
 
 static int
 hook_message(void *arg, struct session *s, const char *msg, size_t len,
     struct spool *out, char *reply, size_t replysz, char *why, size_t whysz)
 {
 	struct engine_result r;
-	char **rcpts;
-	size_t i, n = 0;
+	char **rcpts, *fixed = NULL;
+	size_t i, n = 0, fixedlen = 0;
 
 	/* the recipients smtpd accepted */
 	if ((rcpts = calloc(s->nrcpts + 1, sizeof(*rcpts))) == NULL) {
@@ -24,12 +29,25 @@ hook_message(void *arg, struct session *s, const char *msg, size_t len,
 	for (i = 0; i < s->nrcpts; i++)
 		if (s->rcpts[i].result == RCPT_OK)
 			rcpts[n++] = s->rcpts[i].addr;
+	if (s->deferred && s->first_rcpt &&
+	    (fixed = fix_received_for(msg, len, s->first_rcpt, &fixedlen))) {
+		msg = fixed;
+		len = fixedlen;
+	}
 	if (((struct engine *)arg)->action == ACTION_VERIFY)
 		engine_inbound(arg, msg, len, spool_write_cb, out, &r);
 	else
 		engine_process(arg, s->sender ? s->sender : "", rcpts, n, msg,
 		    len, spool_write_cb, out, &r);
 	free(rcpts);
+	if (fixed && r.verdict == VERDICT_PASS) {
+		/* passed unchanged but for the header: send the fixed copy */
+		(void)spool_write(out, fixed, fixedlen);
+		(void)strlcpy(why, "Received header corrected", whysz);
+		free(fixed);
+		return 1;
+	}
+	free(fixed);
 	(void)strlcpy(s->verdict, engine_verdict_str(r.verdict),
 	    sizeof(s->verdict));
 	(void)strlcpy(why, r.why, whysz);
@@ -63,16 +81,75 @@ hook_mail_from(void *arg, struct session *s, const char *sender, char *reply,
 	return -1;
 }
 
+/*
+ * RCPT TO: refuse a recipient encryption needs but cannot have; in
+ * per-recipient mode defer every recipient after the first, in
+ * per-class mode those treated differently from the first (452 4.5.3:
+ * the client sends them again in another transaction).
+ */
 static int
 hook_rcpt_to(void *arg, struct session *s, const char *rcpt, char *reply,
     size_t replysz)
 {
 	struct engine_result r;
+	const char *sender = s->sender ? s->sender : "";
+	int mode, cls;
 
-	if (engine_rcpt_check(arg, s->sender ? s->sender : "", rcpt, &r) == 0)
-		return 0;
-	(void)strlcpy(reply, r.reply, replysz);
-	return -1;
+	if (engine_rcpt_check(arg, sender, rcpt, &r) == -1) {
+		(void)strlcpy(reply, r.reply, replysz);
+		return -1;
+	}
+	mode = engine_tx_mode(arg, sender);
+	cls = engine_rcpt_class(arg, sender, rcpt);
+	if (s->accepted > 0 && (mode == RULES_TX_PER_RECIPIENT ||
+	    (mode == RULES_TX_PER_CLASS && cls != s->cls))) {
+		s->deferred++;
+		(void)strlcpy(reply, REPLY_DEFER, replysz);
+		return -1;
+	}
+	if (s->accepted++ == 0) {
+		s->cls = cls;
+		free(s->first_rcpt);
+		s->first_rcpt = strdup(rcpt);
+	}
+	return 0;
+}
+
+/*
+ * smtpd's Received header names the last RCPT attempted when one was
+ * accepted (a quirk of 6.8): after a deferral that is a recipient who
+ * does not get this copy.  Name the accepted one instead, so nobody
+ * learns of another (a Bcc recipient, say).
+ */
+static char *
+fix_received_for(const char *msg, size_t len, const char *rcpt, size_t *outlen)
+{
+	const char *end = msg + len, *p, *lt, *gt;
+	char *out;
+	size_t n;
+
+	/* the first Received field, to its first line not folded */
+	if (len < 9 || strncasecmp(msg, "Received:", 9) != 0)
+		return NULL;
+	for (p = msg; p < end && (p == msg || *p == ' ' || *p == '\t');) {
+		if ((p = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			return NULL;
+		p++;
+	}
+	if ((lt = memmem(msg, (size_t)(p - msg), "\tfor <", 6)) == NULL ||
+	    (gt = memchr(lt, '>', (size_t)(p - lt))) == NULL)
+		return NULL;
+	lt += 6;
+	n = strlen(rcpt);
+	if ((size_t)(gt - lt) == n && strncasecmp(lt, rcpt, n) == 0)
+		return NULL;
+	*outlen = len - (size_t)(gt - lt) + n;
+	if ((out = malloc(*outlen)) == NULL)
+		return NULL;
+	memcpy(out, msg, (size_t)(lt - msg));
+	memcpy(out + (lt - msg), rcpt, n);
+	memcpy(out + (lt - msg) + n, gt, (size_t)(end - gt));
+	return out;
 }
 
 static void

@@ -537,9 +537,15 @@ mail_from(struct filter *f, struct session *s, const char *token,
 	char reply[128], q[128];
 
 	reply[0] = '\0';
-	/* the tx-mail report may come after this request: keep it now */
+	/*
+	 * A new transaction: the tx-mail report may come after this
+	 * request, so keep the sender now and start counting RCPTs here.
+	 */
 	if (session_set_sender(s, sender) == -1)
 		log_warnx("%016" PRIx64 " out of memory", s->id);
+	free(s->first_rcpt);
+	s->first_rcpt = NULL;
+	s->accepted = s->deferred = 0;
 	if (f->hooks.mail_from(f->hooks.arg, s, sender, reply, sizeof(reply))
 	    == -1) {
 		log_info("%016" PRIx64 " reject from=<%s> at MAIL FROM: %s",

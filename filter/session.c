@@ -132,6 +132,9 @@ session_tx_clear(struct session *s)
 		free(s->rcpts[i].addr);
 	free(s->rcpts);
 	free(s->sender);
+	free(s->first_rcpt);
+	s->first_rcpt = NULL;
+	s->accepted = s->deferred = 0;
 	s->rcpts = NULL;
 	s->nrcpts = s->rcptcap = 0;
 	s->sender = NULL;

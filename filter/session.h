@@ -40,6 +40,12 @@ struct session {
 	size_t		 nrcpts;
 	size_t		 rcptcap;
 
+	/* what we answered at RCPT TO (per-class/per-recipient modes) */
+	size_t		 accepted;
+	size_t		 deferred;
+	int		 cls;			/* of the first accepted */
+	char		*first_rcpt;
+
 	/* message, from data-line requests */
 	enum msg_state	 state;
 	char		 token[TOKEN_LEN + 1];
