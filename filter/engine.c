@@ -87,41 +87,14 @@ cert_of(struct engine *g, const struct ks_entry *en)
 	return &victim->crt;
 }
 
-/*
- * Refuse a policy that asks for what this release does not carry out,
- * rather than ignore part of it.
- */
-int
-engine_rules_check(const struct rules *r, char *err, size_t errlen)
-{
-	if (rules_uses_header_protection(r))
-		snprintf(err, errlen, "header-protection is not carried out "
-		    "by this release");
-	else if (rules_uses_strip(r))
-		snprintf(err, errlen, "header rules with strip are not carried "
-		    "out by this release");
-	else
-		return 0;
-	return -1;
-}
-
 static struct rules *
 load_rules(const char *path, char *err, size_t errlen)
 {
 	struct rules *r;
-	char why[256];
 
 	r = path ? rules_load(path, err, errlen) : rules_default();
-	if (r == NULL) {
-		if (path == NULL)
-			snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	if (engine_rules_check(r, why, sizeof(why)) == -1) {
-		snprintf(err, errlen, "%s: %s", path, why);
-		rules_free(r);
-		return NULL;
-	}
+	if (r == NULL && path == NULL)
+		snprintf(err, errlen, "out of memory");
 	return r;
 }
 
@@ -320,18 +293,27 @@ load_ident(struct engine *g, const struct ks_entry *en,
 
 /*
  * The header exceptions (the built-in already-S/MIME one first): the
- * matching rule of lowest rank, or -1 when none matches.
+ * matching rule of lowest rank, or -1 when none matches.  When that rule
+ * strips its tag (a "[secure]" in the Subject, say), *stripped receives
+ * the message with the field rewritten.
  */
+static void	strip_field(const struct rules *,
+		    const struct rules_header_hit *, const char *, size_t,
+		    const struct mime_field *, struct mime_buf *);
+
 static int
-header_action(const struct rules *rules, const char *msg, size_t len)
+header_action(const struct rules *rules, const char *msg, size_t len,
+    struct mime_buf *stripped)
 {
 	struct mime_entity e;
 	struct mime_hdr_iter it;
-	struct mime_field f;
+	struct mime_field f, bestf;
 	struct rules_header_hit hit, best;
 	char name[128], *value;
 	int found = 0;
 
+	memset(&bestf, 0, sizeof(bestf));
+	memset(&best, 0, sizeof(best));
 	if (mime_entity_parse(msg, len, &e) != MIME_OK)
 		return -1;
 	mime_hdr_iter_init(&it, &e);
@@ -345,11 +327,46 @@ header_action(const struct rules *rules, const char *msg, size_t len)
 		if (rules_header_action(rules, name, value, &hit) &&
 		    (!found || hit.rule < best.rule)) {
 			best = hit;
+			bestf = f;
 			found = 1;
 		}
 		free(value);
 	}
+	if (found && best.strip)
+		strip_field(rules, &best, msg, len, &bestf, stripped);
 	return found ? (int)best.action : -1;
+}
+
+/* The message again, with one field's tag removed (rules_strip). */
+static void
+strip_field(const struct rules *rules, const struct rules_header_hit *hit,
+    const char *msg, size_t len, const struct mime_field *f,
+    struct mime_buf *out)
+{
+	char *value, *nv;
+	size_t n, vlen;
+
+	if ((value = malloc(f->valuelen + 1)) == NULL)
+		return;
+	value[mime_unfold(f->value, f->valuelen, value)] = '\0';
+	vlen = strlen(value) + 1;
+	if ((nv = malloc(vlen)) == NULL) {
+		free(value);
+		return;
+	}
+	n = rules_strip(rules, hit, value, nv, vlen);
+	if (n < vlen && mime_buf_write(out, msg, (size_t)(f->raw - msg)) == 0 &&
+	    mime_buf_write(out, f->name, f->namelen) == 0 &&
+	    mime_buf_write(out, ": ", 2) == 0 &&
+	    mime_buf_write(out, nv + strspn(nv, " \t"),
+	    strlen(nv + strspn(nv, " \t"))) == 0 &&
+	    mime_buf_write(out, "\n", 1) == 0)
+		(void)mime_buf_write(out, f->raw + f->rawlen,
+		    len - (size_t)(f->raw + f->rawlen - msg));
+	else
+		mime_buf_clear(out);
+	free(value);
+	free(nv);
 }
 
 /* Is rcpt named in To, Cc, Resent-To or Resent-Cc (else: a Bcc)? */
@@ -627,16 +644,22 @@ engine_process(struct engine *g, const char *sender, char *const *rcpts,
 	struct enc_plan *pl;
 	struct cms_signer s;
 	struct cms_error ce;
-	struct mime_buf signed_msg;
+	struct mime_buf signed_msg, stripped;
 	char sdetail[100] = "";
 	size_t i;
-	int act, rc;
+	int act, rc, hp;
 
 	rules_sender_policy(g->rules, sender, &p);
-	act = header_action(g->rules, msg, len);
+	mime_buf_init(&stripped, 0);
+	act = header_action(g->rules, msg, len, &stripped);
+	if (stripped.data != NULL) {
+		msg = stripped.data;
+		len = stripped.len;
+	}
 	if (act == RULES_ACTION_SKIP) {
 		engine_result_set(r, VERDICT_PASS, NULL, "header exception (or already "
 		    "S/MIME)");
+		mime_buf_clear(&stripped);
 		return;
 	}
 	if (act == RULES_ACTION_SIGN || act == RULES_ACTION_SIGN_ENCRYPT)
@@ -650,10 +673,12 @@ engine_process(struct engine *g, const char *sender, char *const *rcpts,
 		if (rules_destination_excepted(g->rules, rcpts[i])) {
 			engine_result_set(r, VERDICT_PASS, NULL, "destination exception "
 			    "for a recipient");
+			mime_buf_clear(&stripped);
 			return;
 		}
 	if ((pl = calloc(1, sizeof(*pl))) == NULL) {
 		engine_result_set(r, VERDICT_TEMPFAIL, REPLY_INTERNAL, "out of memory");
+		mime_buf_clear(&stripped);
 		return;
 	}
 	if (plan_encryption(g, sender, rcpts, nrcpts, act, &p, pl, r) == -1)
@@ -673,8 +698,11 @@ engine_process(struct engine *g, const char *sender, char *const *rcpts,
 		s.key = &id->key;
 		s.md = mds[p.digest];
 		s.rsa_pss = p.rsa_padding == RULES_PAD_PSS;
-		rc = smime_sign(msg, len, &s, p.signature == RULES_SIG_OPAQUE,
-		    time(NULL), &g->rng, pl->want ? mime_buf_write : out,
+		/* RFC 9788: protected headers go into the encrypted payload */
+		hp = pl->want && p.header_protection ? SMIME_HP : 0;
+		rc = smime_sign(msg, len, &s, (p.signature == RULES_SIG_OPAQUE ?
+		    SMIME_OPAQUE : 0) | hp, time(NULL), &g->rng, pl->want ?
+		    mime_buf_write : out,
 		    pl->want ? (void *)&signed_msg : arg, &ce);
 		if (rc == -1)
 			goto failed;
@@ -683,10 +711,11 @@ engine_process(struct engine *g, const char *sender, char *const *rcpts,
 		    cms_micalg(s.md), s.rsa_pss ? " pss" : "", en->fpr);
 	}
 	if (pl->want) {
+		hp = p.header_protection ? SMIME_OBSCURE : 0;
 		rc = id ? smime_encrypt(signed_msg.data, signed_msg.len, pl->rs,
-		    pl->n, pl->cipher, &g->rng, out, arg, &ce) :
-		    smime_encrypt(msg, len, pl->rs, pl->n, pl->cipher, &g->rng,
-		    out, arg, &ce);
+		    pl->n, pl->cipher, hp, &g->rng, out, arg, &ce) :
+		    smime_encrypt(msg, len, pl->rs, pl->n, pl->cipher, hp ?
+		    SMIME_HP | SMIME_OBSCURE : 0, &g->rng, out, arg, &ce);
 		if (rc == -1)
 			goto failed;
 		engine_result_set(r, id ? VERDICT_SIGNED_ENCRYPTED : VERDICT_ENCRYPTED,
@@ -705,4 +734,5 @@ failed:
 done:
 	plan_free(pl);
 	free(pl);
+	mime_buf_clear(&stripped);
 }

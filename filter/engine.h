@@ -82,7 +82,6 @@ int	 engine_tx_mode(const struct engine *, const char *);
 void	 engine_process(struct engine *, const char *, char *const *,
 	    size_t, const char *, size_t, mime_write_fn, void *,
 	    struct engine_result *);
-int	 engine_rules_check(const struct rules *, char *, size_t);
 void	 engine_inbound(struct engine *, const char *, size_t, mime_write_fn,
 	    void *, struct engine_result *);
 void	 engine_trust_free(struct engine *);

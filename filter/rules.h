@@ -163,11 +163,8 @@ void	 rules_inbound(const struct rules *, struct rules_inbound *);
 int	 rules_uses_encryption(const struct rules *);
 /* 1 when a rule asks for per-class/per-recipient transactions or bcc. */
 int	 rules_uses_split_transactions(const struct rules *);
-/* 1 when a header rule strips text from a field. */
-int	 rules_uses_strip(const struct rules *);
-/* 1 when a rule asks for key-missing: split / header-protection: yes. */
+/* 1 when a rule asks for key-missing: split. */
 int	 rules_uses_split_delivery(const struct rules *);
-int	 rules_uses_header_protection(const struct rules *);
 
 /* The built-in mobile-carrier destinations (carriers.c), NULL-terminated. */
 extern const char *const rules_carrier_domains[];

@@ -343,17 +343,6 @@ rules_uses_split_transactions(const struct rules *r)
 	return 0;
 }
 
-int
-rules_uses_strip(const struct rules *r)
-{
-	size_t i;
-
-	for (i = 0; i < r->nhdrs; i++)
-		if (r->hdrs[i].strip)
-			return 1;
-	return 0;
-}
-
 /* 1 when any rule or the defaults ask for key-missing: split. */
 int
 rules_uses_split_delivery(const struct rules *r)
@@ -365,21 +354,6 @@ rules_uses_split_delivery(const struct rules *r)
 	for (i = 0; i < r->nrules; i++)
 		if ((r->rules[i].set & RULES_K_KEY_MISSING) &&
 		    r->rules[i].p.key_missing == RULES_KM_SPLIT)
-			return 1;
-	return 0;
-}
-
-/* 1 when any rule or the defaults ask for header protection. */
-int
-rules_uses_header_protection(const struct rules *r)
-{
-	size_t i;
-
-	if (r->defaults.header_protection)
-		return 1;
-	for (i = 0; i < r->nrules; i++)
-		if ((r->rules[i].set & RULES_K_HEADER_PROT) &&
-		    r->rules[i].p.header_protection)
 			return 1;
 	return 0;
 }

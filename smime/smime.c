@@ -65,31 +65,69 @@ smime_header_is_content(const char *name, size_t len)
 	    (len == 12 && strncasecmp(name, "mime-version", 12) == 0);
 }
 
-/* The entity that is signed: the Content-* fields and the body. */
+/* Header fields RFC 9788 protects (copied into the payload). */
+static int
+is_protected(const struct mime_field *f)
+{
+	static const char *const names[] = { "from", "to", "cc", "subject",
+	    "date", "message-id", "reply-to", "in-reply-to", "references",
+	    "followup-to", NULL };
+	size_t i;
+
+	for (i = 0; names[i]; i++)
+		if (mime_hdr_is(f, names[i]))
+			return 1;
+	return 0;
+}
+
+/* A field without its final line end, then our own end. */
+static int
+put_field(struct mime_buf *b, const struct mime_field *f, const char *more)
+{
+	size_t n = f->rawlen;
+
+	while (n > 0 && (f->raw[n - 1] == '\n' || f->raw[n - 1] == '\r'))
+		n--;
+	return mime_buf_write(b, f->raw, n) || mime_buf_write(b, more,
+	    strlen(more)) || mime_buf_write(b, "\n", 1) ? -1 : 0;
+}
+
+/*
+ * The entity that is signed or encrypted: the Content-* fields and the
+ * body; with SMIME_HP also copies of the protected header fields and
+ * hp="cipher" on its Content-Type (RFC 9788 §2).
+ */
 static int
 inner_entity(const char *msg, size_t len, struct mime_buf *inner,
-    struct mime_entity *e)
+    struct mime_entity *e, int flags)
 {
 	struct mime_hdr_iter it;
 	struct mime_field f;
+	const char *hp = flags & SMIME_HP ? "; hp=\"cipher\"" : "";
 	int ctype = 0;
 
 	if (mime_entity_parse(msg, len, e) != MIME_OK)
 		return -1;
 	mime_hdr_iter_init(&it, e);
-	while (mime_hdr_next(&it, &f))
-		if (smime_header_is_content(f.name, f.namelen) &&
-		    !mime_hdr_is(&f, "mime-version")) {
-			if (mime_hdr_is(&f, "content-type"))
-				ctype = 1;
-			if (mime_buf_write(inner, f.raw, f.rawlen) != 0)
+	while (mime_hdr_next(&it, &f)) {
+		if ((flags & SMIME_HP) && is_protected(&f) &&
+		    put_field(inner, &f, "") == -1)
+			return -1;
+		if (!smime_header_is_content(f.name, f.namelen) ||
+		    mime_hdr_is(&f, "mime-version"))
+			continue;
+		if (mime_hdr_is(&f, "content-type")) {
+			ctype = 1;
+			if (put_field(inner, &f, hp) == -1)
 				return -1;
-			if (f.rawlen == 0 || f.raw[f.rawlen - 1] != '\n')
-				(void)mime_buf_write(inner, "\n", 1);
-		}
+		} else if (put_field(inner, &f, "") == -1)
+			return -1;
+	}
 	/* make the default explicit, as clients show it more reliably */
-	if (!ctype && mime_buf_write(inner,
-	    "Content-Type: text/plain; charset=us-ascii\n", 43) != 0)
+	if (!ctype && (mime_buf_write(inner,
+	    "Content-Type: text/plain; charset=us-ascii", 42) != 0 ||
+	    mime_buf_write(inner, hp, strlen(hp)) ||
+	    mime_buf_write(inner, "\n", 1)))
 		return -1;
 	if (mime_buf_write(inner, "\n", 1) != 0 ||
 	    mime_buf_write(inner, e->body, e->bodylen) != 0)
@@ -97,9 +135,12 @@ inner_entity(const char *msg, size_t len, struct mime_buf *inner,
 	return 0;
 }
 
-/* The routing headers, as they came (line ends made LF). */
+/*
+ * The routing headers, as they came (line ends made LF); SMIME_OBSCURE
+ * replaces the Subject with "[...]" (RFC 9788 §4.4).
+ */
 static int
-outer_headers(const struct mime_entity *e, struct lf_out *o)
+outer_headers(const struct mime_entity *e, struct lf_out *o, int flags)
 {
 	struct mime_hdr_iter it;
 	struct mime_field f;
@@ -108,6 +149,11 @@ outer_headers(const struct mime_entity *e, struct lf_out *o)
 	while (mime_hdr_next(&it, &f)) {
 		if (smime_header_is_content(f.name, f.namelen))
 			continue;
+		if ((flags & SMIME_OBSCURE) && mime_hdr_is(&f, "subject")) {
+			if (put(o, "Subject: [...]\n"))
+				return -1;
+			continue;
+		}
 		if (lf_write(o, f.raw, f.rawlen) != 0)
 			return -1;
 		if (f.rawlen == 0 || f.raw[f.rawlen - 1] != '\n')
@@ -215,8 +261,8 @@ b64_sink_write(void *arg, const uint8_t *p, size_t n)
  */
 int
 smime_encrypt(const char *msg, size_t len, const struct cms_recipient *rs,
-    size_t n, enum cms_cipher cipher, struct cms_rng *rng, mime_write_fn out,
-    void *arg, struct cms_error *e)
+    size_t n, enum cms_cipher cipher, int flags, struct cms_rng *rng,
+    mime_write_fn out, void *arg, struct cms_error *e)
 {
 	struct mime_buf inner, canon;
 	struct mime_entity ent;
@@ -233,7 +279,7 @@ smime_encrypt(const char *msg, size_t len, const struct cms_recipient *rs,
 	o.arg = arg;
 	mime_buf_init(&inner, 0);
 	mime_buf_init(&canon, 0);
-	if (inner_entity(msg, len, &inner, &ent) == -1 ||
+	if (inner_entity(msg, len, &inner, &ent, flags) == -1 ||
 	    mime_canon(inner.data, inner.len, mime_buf_write, &canon) !=
 	    MIME_OK) {
 		cms_error_set(e, CMS_ERR_ENCODING, "the message cannot be "
@@ -245,7 +291,7 @@ smime_encrypt(const char *msg, size_t len, const struct cms_recipient *rs,
 	begun = 1;
 	b.o = &o;
 	mime_b64enc_init(&b.enc, 0);
-	if (outer_headers(&ent, &o) == -1 || put(&o, gcm ?
+	if (outer_headers(&ent, &o, flags) == -1 || put(&o, gcm ?
 	    "Content-Type: application/pkcs7-mime; "
 	    "smime-type=authEnveloped-data;\n\tname=\"smime.p7m\"\n" :
 	    "Content-Type: application/pkcs7-mime; "
@@ -277,12 +323,12 @@ done:
 }
 
 /*
- * Sign msg (a whole message, LF or CRLF) as detached (opaque == 0) or
- * opaque, writing the new message through out.
+ * Sign msg (a whole message, LF or CRLF) as detached, or opaque with
+ * SMIME_OPAQUE, writing the new message through out.
  */
 int
 smime_sign(const char *msg, size_t len, const struct cms_signer *s,
-    int opaque, time_t now, struct cms_rng *rng, mime_write_fn out,
+    int flags, time_t now, struct cms_rng *rng, mime_write_fn out,
     void *arg, struct cms_error *e)
 {
 	unsigned char digest[MBEDTLS_MD_MAX_SIZE];
@@ -299,7 +345,7 @@ smime_sign(const char *msg, size_t len, const struct cms_signer *s,
 	o.arg = arg;
 	mime_buf_init(&inner, 0);
 	mime_buf_init(&canon, 0);
-	if (mi == NULL || inner_entity(msg, len, &inner, &ent) == -1 ||
+	if (mi == NULL || inner_entity(msg, len, &inner, &ent, flags) == -1 ||
 	    mime_canon(inner.data, inner.len, mime_buf_write, &canon) !=
 	    MIME_OK) {
 		cms_error_set(e, CMS_ERR_ENCODING, "the message cannot be "
@@ -311,10 +357,11 @@ smime_sign(const char *msg, size_t len, const struct cms_signer *s,
 		cms_error_set(e, CMS_ERR_CRYPTO, "digest");
 		goto done;
 	}
-	if (cms_sign(s, digest, mbedtls_md_get_size(mi), opaque ?
+	if (cms_sign(s, digest, mbedtls_md_get_size(mi), flags & SMIME_OPAQUE ?
 	    (int64_t)canon.len : -1, now, rng, &f, e) == -1)
 		goto done;
-	if (outer_headers(&ent, &o) == -1 || (opaque ? write_opaque(&o,
+	if (outer_headers(&ent, &o, flags) == -1 || (flags & SMIME_OPAQUE ?
+	    write_opaque(&o,
 	    &canon, &f) : write_detached(&o, s, &canon, &f, rng)) == -1) {
 		cms_error_set(e, CMS_ERR_ENCODING, "writing the signed message");
 		goto done;

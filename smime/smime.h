@@ -14,12 +14,17 @@
 #include "cms.h"
 #include "mime.h"
 
+/* flags */
+#define SMIME_OPAQUE	0x01	/* application/pkcs7-mime signed-data */
+#define SMIME_HP	0x02	/* RFC 9788: protected headers inside */
+#define SMIME_OBSCURE	0x04	/* RFC 9788: outer Subject "[...]" */
+
 int	 smime_sign(const char *, size_t, const struct cms_signer *, int,
 	    time_t, struct cms_rng *, mime_write_fn, void *,
 	    struct cms_error *);
 int	 smime_encrypt(const char *, size_t, const struct cms_recipient *,
-	    size_t, enum cms_cipher, struct cms_rng *, mime_write_fn, void *,
-	    struct cms_error *);
+	    size_t, enum cms_cipher, int, struct cms_rng *, mime_write_fn,
+	    void *, struct cms_error *);
 int	 smime_header_is_content(const char *, size_t);
 int	 smime_verify(const char *, size_t, const struct cms_trust *,
 	    struct cms_verify *, struct cms_error *);

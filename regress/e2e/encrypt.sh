@@ -177,6 +177,32 @@ if openssl cms -decrypt -in "$W/c" -recip "$P/bob.pem" -inkey "$P/bob.key" \
 else
 	fail big-10mb-roundtrip "$(head -c 300 "$W/err")"
 fi
+# header protection (RFC 9788) and a stripped "[secure]" tag, pipe mode
+cat > "$W/hp.yaml" <<'YAML'
+version: 1
+defaults:
+  header-protection: yes
+exceptions:
+  headers:
+    - header: Subject
+      contains: "[secure]"
+      action: sign-encrypt
+      strip: yes
+YAML
+printf 'From: alice@example.org\nTo: bob@example.net\nSubject: [secure] Quarterly numbers\n\nsecret\n' > "$W/hp.eml"
+"$FILTER" -p -f "$W/hp.yaml" -k "$S" -s alice@example.org -r bob@example.net \
+    < "$W/hp.eml" > "$W/hp.out" 2>"$W/hp.err"
+openssl cms -decrypt -in "$W/hp.out" -recip "$P/bob.pem" -inkey "$P/bob.key" \
+    -out "$W/hp.dec" 2>/dev/null
+openssl smime -verify -in "$W/hp.dec" -CAfile "$W/alice.pem" -purpose smimesign \
+    -out "$W/hp.inner" 2>/dev/null
+if grep -q '^Subject: \[\.\.\.\]$' "$W/hp.out" && ! grep -q Quarterly "$W/hp.out" &&
+    grep -q '^Subject: Quarterly numbers' "$W/hp.inner" &&
+    grep -q 'hp="cipher"' "$W/hp.inner" && grep -q '^From: alice@example.org' "$W/hp.inner"; then
+	ok header-protection-and-strip
+else
+	fail header-protection-and-strip "$(cat "$W/hp.err") $(head -n 6 "$W/hp.inner" 2>/dev/null)"
+fi
 grep -q 'filter-smime: [0-9a-f]* signed+encrypted msgid=.* aes256-cbc to 3 certificates' "$W/smtpd.log" &&
     ok log-line || fail log-line "$(grep 'signed+encrypted' "$W/smtpd.log" | head -n 2)"
 h_health && ok filter-alive || fail filter-alive "$H_WHY"

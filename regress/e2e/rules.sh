@@ -84,14 +84,6 @@ rc=$?
     fail no-signing-key-tempfail "rc=$rc $(cat "$W/e")"
 $FILTER -n -f rules.yaml.example > /dev/null 2>&1 && ok example-checks || fail example-checks "rc=$?"
 
-# what this release does not do is refused, not ignored
-for bad in "defaults: {header-protection: yes}"; do
-	printf 'version: 1\n%s\n' "$bad" > "$W/bad.yaml"
-	$FILTER -n -f "$W/bad.yaml" > /dev/null 2>"$W/e"
-	rc=$?
-	n=$(echo "$bad" | tr -c 'a-z' '-')
-	[ $rc = 78 ] && grep -q 'not carried out' "$W/e" && ok "refused$n" || fail "refused$n" "rc=$rc $(cat "$W/e")"
-done
 printf 'version: 1\ndefaults:\n  sign: maybe\n' > "$W/bad.yaml"
 $FILTER -n -f "$W/bad.yaml" 2>"$W/e"
 grep -q "bad.yaml:3:9: sign: \"maybe\"" "$W/e" && ok error-position || fail error-position "$(cat "$W/e")"

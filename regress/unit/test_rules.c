@@ -701,12 +701,9 @@ test_misc(void)
 			UNIT_OK("example.rcpt", p.encrypt ==
 			    RULES_ENCRYPT_REQUIRED &&
 			    p.key_missing == RULES_KM_TEMPFAIL);
-			/* what this release refuses stays commented out */
-			UNIT_OK("example.runnable", rules_uses_encryption(r) &&
-			    !rules_uses_strip(r) &&
+			UNIT_OK("example.encrypts", rules_uses_encryption(r) &&
 			    !rules_uses_split_transactions(r) &&
-			    !rules_uses_split_delivery(r) &&
-			    !rules_uses_header_protection(r));
+			    !rules_uses_split_delivery(r));
 			UNIT_OK("example.dest", rules_destination_excepted(r,
 			    "pager@example.org"));
 			UNIT_OK("example.header", rules_header_action(r,
