@@ -1,6 +1,6 @@
 /*
  * Exim transport filter support: find the Exim message id in the input,
- * for the syslog lines of -x.
+ * for the syslog lines of -e.
  */
 #include <ctype.h>
 #include <string.h>

@@ -3,7 +3,7 @@
  * write there lands in the mail log, so we never log message bodies or key
  * material, and bytes that came from the network are quoted first.
  *
- * Under Exim (-x) stderr would be delivered inside the message, so every
+ * Under Exim (-e) stderr would be delivered inside the message, so every
  * line goes to syslog (LOG_MAIL) instead, prefixed with the Exim message id
  * and the recipients once they are known.
  */
@@ -23,9 +23,9 @@
 
 /* Set once from the command line before the loop runs. */
 static int log_level;
-static int log_syslog;			/* -x: syslog only, never stderr */
+static int log_syslog;			/* -e: syslog only, never stderr */
 static int log_fatal_status = 1;	/* exit status of fatalx() */
-static char log_ctx[512];		/* "id=... rcpt=...: " under -x */
+static char log_ctx[512];		/* "id=... rcpt=...: " under -e */
 
 /* The deadline's last words, formatted before the alarm is armed. */
 static char deadline_line[600];
@@ -49,7 +49,7 @@ log_verbose(void)
 }
 
 /*
- * -x: from now on syslog only.  Standard error is pointed at /dev/null so
+ * -e: from now on syslog only.  Standard error is pointed at /dev/null so
  * that nothing (a library's message included) can end up in the mail.
  */
 void
@@ -151,7 +151,7 @@ fatalx(const char *fmt, ...)
 
 /*
  * The internal deadline (-t).  The handler may only use async-signal-safe
- * calls, so the line is formatted now: a datagram for /dev/log under -x
+ * calls, so the line is formatted now: a datagram for /dev/log under -e
  * (syslogd adds the time), a line for stderr otherwise.
  */
 static void
@@ -211,4 +211,41 @@ log_deadline_arm(unsigned int seconds, int status)
 	if (sigaction(SIGALRM, &sa, NULL) == -1)
 		fatalx("sigaction: %s", strerror(errno));
 	alarm(seconds);
+}
+
+/*
+ * Copy at most the first bytes of src into dst as printable ASCII, control
+ * and 8-bit bytes as \xNN, so hostile input cannot forge log lines.
+ */
+char *
+log_quote(char *dst, size_t dstsz, const char *src, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, o = 0;
+	unsigned char c;
+
+	if (dstsz == 0)
+		return dst;
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)src[i];
+		if (c >= 0x20 && c < 0x7f && c != '\\') {
+			if (o + 1 >= dstsz)
+				break;
+			dst[o++] = (char)c;
+		} else {
+			if (o + 4 >= dstsz)
+				break;
+			dst[o++] = '\\';
+			dst[o++] = 'x';
+			dst[o++] = hex[c >> 4];
+			dst[o++] = hex[c & 0xf];
+		}
+	}
+	if (i < len && o + 3 < dstsz) {
+		dst[o++] = '.';
+		dst[o++] = '.';
+		dst[o++] = '.';
+	}
+	dst[o] = '\0';
+	return dst;
 }

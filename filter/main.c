@@ -18,6 +18,8 @@
 
 #define EX_OK		0
 #define EX_USAGE	64
+#define EX_TEMPFAIL	75
+#define EX_NOPERM	77
 #define EX_SOFTWARE	70
 #define EX_CONFIG	78
 
@@ -29,6 +31,10 @@ struct options {
 	int		 verbose;
 	int		 check_only;
 	int		 pipe;
+	int		 exim;		/* -e: Exim transport filter */
+	int		 rcpt_check;	/* -c: RCPT-time check, no message */
+	unsigned int	 deadline;	/* -t: seconds, 0 = none */
+	int		 have_deadline;
 	enum engine_action action;
 	const char	*rules;
 	const char	*keystore;
@@ -38,6 +44,7 @@ struct options {
 };
 
 static volatile sig_atomic_t got_hup;
+static int exim_mode;		/* usage() must exit 75 under Exim */
 
 static void
 on_hup(int sig)
@@ -53,7 +60,16 @@ usage(void)
 	    "[-k keystore]\n"
 	    "       filter-smime -p [-v] [-a action] [-f rules.yaml] "
 	    "[-k keystore] -s sender\n"
-	    "                   [-r recipient ...]\n");
+	    "                   [-r recipient ...]\n"
+	    "       filter-smime -p -e [-t seconds] [-a action] "
+	    "[-f rules.yaml] [-k keystore]\n"
+	    "                   -s sender -r recipient ...\n"
+	    "       filter-smime -c [-e] [-f rules.yaml] [-k keystore] "
+	    "-s sender -r recipient ...\n");
+	if (exim_mode) {
+		log_warnx("bad command line (see filter-smime(8))");
+		exit(EX_TEMPFAIL);
+	}
 	exit(EX_USAGE);
 }
 
@@ -127,6 +143,48 @@ parse_action(const char *s, enum engine_action *a)
 	return 0;
 }
 
+/*
+ * -c: may these recipients be accepted at RCPT time?  The engine's RCPT
+ * logic (the rules' key-missing for a recipient without a certificate
+ * where encryption is required).  One word on standard output, for
+ * ${run} in Exim's acl_smtp_rcpt: ok (0), bounce (77), tempfail (75).
+ */
+static int
+rcpt_check(struct engine *g, const struct options *o)
+{
+	struct engine_result r;
+	int i, rc = EX_OK;
+
+	for (i = 0; i < o->nrcpts; i++) {
+		if (engine_rcpt_check(g, o->sender, o->rcpts[i], &r) == 0)
+			continue;
+		log_info("rcpt check: %s: %s", engine_verdict_str(r.verdict),
+		    r.why);
+		if (r.verdict == VERDICT_REJECT) {
+			rc = EX_NOPERM;
+			break;
+		}
+		rc = EX_TEMPFAIL;
+	}
+	printf("%s\n", rc == EX_OK ? "ok" : rc == EX_NOPERM ? "bounce" :
+	    "tempfail");
+	if (fflush(stdout) == EOF)
+		return EX_TEMPFAIL;
+	return rc;
+}
+
+static unsigned int
+parse_seconds(const char *s)
+{
+	const char *errstr;
+	long long n;
+
+	n = strtonum(s, 0, 86400, &errstr);
+	if (errstr != NULL)
+		usage();
+	return (unsigned int)n;
+}
+
 static int
 run_filter(struct engine *g)
 {
@@ -147,6 +205,18 @@ run_filter(struct engine *g)
 	return rc ? EX_CONFIG : EX_OK;
 }
 
+/* A broken configuration: 78, but 75 under Exim and "tempfail" for -c. */
+static int
+config_failed(const struct options *o)
+{
+	if (o->rcpt_check) {
+		printf("tempfail\n");
+		fflush(stdout);
+		return EX_TEMPFAIL;
+	}
+	return o->exim ? EX_TEMPFAIL : EX_CONFIG;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -156,9 +226,17 @@ main(int argc, char *argv[])
 	int ch, rc;
 
 	memset(&o, 0, sizeof(o));
+	/* -e decides where usage errors go: look for it first */
+	for (ch = 1; ch < argc && strcmp(argv[ch], "--") != 0; ch++)
+		if (strcmp(argv[ch], "-e") == 0)
+			exim_mode = 1;
+	if (exim_mode) {
+		opterr = 0;		/* getopt must not write to stderr */
+		log_use_syslog(EX_TEMPFAIL);
+	}
 	if ((o.rcpts = calloc((size_t)argc + 1, sizeof(*o.rcpts))) == NULL)
 		fatalx("out of memory");
-	while ((ch = getopt(argc, argv, "a:df:k:npr:s:v")) != -1) {
+	while ((ch = getopt(argc, argv, "a:cdef:k:npr:s:t:v")) != -1) {
 		switch (ch) {
 		case 'a':
 			if (parse_action(optarg, &o.action) == -1)
@@ -166,6 +244,16 @@ main(int argc, char *argv[])
 			break;
 		case 'p':
 			o.pipe = 1;
+			break;
+		case 'c':
+			o.rcpt_check = 1;
+			break;
+		case 't':
+			o.deadline = parse_seconds(optarg);
+			o.have_deadline = 1;
+			break;
+		case 'e':
+			o.exim = exim_mode = 1;
 			break;
 		case 's':
 			o.sender = optarg;
@@ -195,25 +283,35 @@ main(int argc, char *argv[])
 	}
 	/* recipients: each -r, and the operands after one ("-r a b c" is
 	 * how Exim's $pipe_addresses expands) */
-	if ((o.nrcpts > 0 || optind < argc) && !o.pipe)
+	if ((o.nrcpts > 0 || optind < argc) && !o.pipe && !o.rcpt_check)
 		usage();
 	while (optind < argc)
 		o.rcpts[o.nrcpts++] = argv[optind++];
 	if (o.pipe && o.sender == NULL && o.action != ACTION_VERIFY)
 		usage();
+	if (o.rcpt_check && (o.pipe || o.nrcpts == 0 || o.sender == NULL))
+		usage();
+	if ((o.exim || o.have_deadline) && !o.pipe && !o.rcpt_check)
+		usage();
 	if (o.sender == NULL)
 		o.sender = "";
 	log_init(o.verbose);
+	if (o.exim && !o.have_deadline)
+		o.deadline = 60;
+	if (o.exim)
+		pipe_log_context(NULL, 0, o.rcpts, o.nrcpts);
+	/* the deadline covers everything: reading the keystore too */
+	log_deadline_arm(o.deadline, EX_TEMPFAIL);
 
 	if (check_config(&o) == -1) {
 		free(o.rcpts);
-		return EX_CONFIG;
+		return config_failed(&o);
 	}
 	if (engine_init(&g, o.rules, o.keystore, o.action, err, sizeof(err))
 	    == -1) {
 		log_warnx("%s", err);
 		free(o.rcpts);
-		return EX_CONFIG;
+		return config_failed(&o);
 	}
 	if (o.check_only) {
 		engine_free(&g);
@@ -226,8 +324,16 @@ main(int argc, char *argv[])
 		    "per-recipient transactions)\n");
 		return EX_OK;
 	}
-	rc = o.pipe ? pipe_run(&g, o.sender, o.rcpts, o.nrcpts) :
-	    run_filter(&g);
+	if (o.rcpt_check)
+		rc = rcpt_check(&g, &o);
+	else if (o.pipe) {
+		rc = pipe_run(&g, o.sender, o.rcpts, o.nrcpts);
+		/* Exim defers on any non-zero status: say so plainly */
+		if (o.exim && rc != EX_OK)
+			rc = EX_TEMPFAIL;
+	} else
+		rc = run_filter(&g);
+	alarm(0);
 	engine_free(&g);
 	free(o.rcpts);
 	return rc;

@@ -24,7 +24,7 @@
 #define PIPE_MEM	(4 * 1024 * 1024)
 
 /*
- * Syslog lines under -x name the Exim message id (from the Received:
+ * Syslog lines under -e name the Exim message id (from the Received:
  * header Exim added) and the recipients; both are quoted.
  */
 void
