@@ -86,3 +86,24 @@ for who in rsa ec; do
 		r = n / (b - a)
 		printf "filter mode %-3s %7.1f messages/s (%d signed)   vs openssl cms pipeline: %.2fx\n", w, r, s, r / o }'
 done
+
+echo "== pipe mode, large messages: MB/s and peak RSS (sign; sign+encrypt)"
+printf 'version: 1\ndefaults:\n  encrypt: required\n' > "$W/enc.yaml"
+$C -k "$S" import "$W/rsa.pem" --account bob@example.net > /dev/null 2>&1 ||
+    $C -k "$S" selfsign --rsa 2048 bob@example.net > /dev/null
+for mb in 1 10 100; do
+	{
+		printf 'From: rsa@example.org\nTo: bob@example.net\nSubject: big\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n'
+		head -c $((mb * 1000000 * 3 / 4)) /dev/urandom | base64 -w 76
+	} > "$W/big.eml"
+	for mode in sign encrypt; do
+		f=""
+		[ $mode = encrypt ] && f="-f $W/enc.yaml"
+		t0=$(date +%s.%N)
+		/usr/bin/time -f '%M' -o "$W/rss" ./filter-smime -p $f -k "$S" \
+		    -s rsa@example.org -r bob@example.net < "$W/big.eml" > /dev/null
+		t1=$(date +%s.%N)
+		awk -v a="$t0" -v b="$t1" -v mb="$mb" -v m="$mode" -v r="$(cat "$W/rss")" 'BEGIN {
+			printf "%3d MB %-8s %7.1f MB/s   peak RSS %6.1f MB\n", mb, m, mb / (b - a), r / 1024 }'
+	done
+done
