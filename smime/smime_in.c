@@ -237,10 +237,13 @@ smime_verify_ex(const char *msg, size_t len, const struct cms_trust *t,
 	memset(&f, 0, sizeof(f));
 	rc = mime_walk(msg, len, find_cb, &f);
 	if (f.kind == 0) {
-		if (rc != MIME_OK && rc != MIME_E_CALLBACK)
-			cms_error_set(e, CMS_ERR_ENCODING, "MIME: %s",
-			    mime_strerror(rc));
-		return 1;
+		if (rc == MIME_OK || rc == MIME_E_CALLBACK)
+			return 1;
+		cms_error_set(e, CMS_ERR_ENCODING, "MIME: %s",
+		    mime_strerror(rc));
+		/* a walk cut short may have hidden a signature: say so */
+		return rc == MIME_E_DEPTH || rc == MIME_E_FIELDS ||
+		    rc == MIME_E_HDRSIZE || rc == MIME_E_NOMEM ? -1 : 1;
 	}
 	if (top)
 		*top = f.node.depth == 0;

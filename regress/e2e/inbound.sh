@@ -195,6 +195,35 @@ $FILTER -n -f "$W/hbad.yaml" 2>"$W/e"
 grep -q 'hbad.yaml:3:12: harvest: "sometimes" is not' "$W/e" && ok harvest-bad-value ||
     fail harvest-bad-value "$(cat "$W/e")"
 
+# bad input: still delivered (pipe mode exit 0), with the right result
+python3 -c "
+print('From: a@example.org\nSubject: many\nContent-Type: multipart/mixed; boundary=B\n')
+for i in range(100000): print('--B\nContent-Type: text/plain\n\nx')
+print('--B--')" > "$W/many.eml"
+$V < "$W/many.eml" > "$W/bad.out" 2>/dev/null && cmp -s "$W/many.eml" "$W/bad.out" &&
+    ok bad-100000-parts-unchanged || fail bad-100000-parts-unchanged "rc=$?"
+python3 -c "
+print('From: a@example.org\nSubject: deep')
+for i in range(10000): print('Content-Type: multipart/mixed; boundary=B%d\n\n--B%d' % (i, i))
+print('Content-Type: application/pkcs7-mime; smime-type=signed-data\n\nMIAG')" > "$W/deep.eml"
+$V < "$W/deep.eml" > "$W/bad.out" 2>/dev/null
+if grep -q "smime=permerror (MIME: " "$W/bad.out" && tail -n +3 "$W/bad.out" | cmp -s - "$W/deep.eml"; then
+	ok bad-deep-nesting-permerror
+else
+	fail bad-deep-nesting-permerror "$(head -n 3 "$W/bad.out")"
+fi
+printf 'From: a@example.org\nSubject: b64\nContent-Type: application/pkcs7-mime; smime-type=signed-data\nContent-Transfer-Encoding: base64\n\n!!!not base64###\n' > "$W/b64.eml"
+$V < "$W/b64.eml" > "$W/bad.out" 2>/dev/null
+grep -q 'smime=permerror (the pkcs7-mime body cannot be decoded)' "$W/bad.out" &&
+    ok bad-base64-permerror || fail bad-base64-permerror "$(head -n 3 "$W/bad.out")"
+{
+	printf 'From: a@example.org\nSubject: huge\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n'
+	head -c 75000000 /dev/zero | base64 -w 76
+} > "$W/huge.eml"
+$V < "$W/huge.eml" > "$W/bad.out" 2>/dev/null && cmp -s "$W/huge.eml" "$W/bad.out" &&
+    ok bad-100mb-unchanged || fail bad-100mb-unchanged "rc=$?"
+rm -f "$W/huge.eml" "$W/bad.out"
+
 # ...and the reply is encrypted to the harvested certificate
 printf 'version: 1\ndefaults:\n  encrypt: required\n' > "$W/out.yaml"
 printf 'From: alice@example.org\nTo: rsa@example.org\nSubject: re\n\nreply\n' |
