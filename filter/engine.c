@@ -57,8 +57,8 @@ cache_clear(struct engine *g)
  * certificates, fewer than the cache holds, and those are the most
  * recently used, so a plan never loses one it took.
  */
-static const mbedtls_x509_crt *
-cert_of(struct engine *g, const struct ks_entry *en)
+const mbedtls_x509_crt *
+engine_cert_of(struct engine *g, const struct ks_entry *en)
 {
 	struct engine_cert *c, *victim = &g->certs[0];
 	struct ks_error e;
@@ -450,7 +450,7 @@ plan_add(struct engine *g, struct enc_plan *pl, const char *addr, int oaep,
 	for (i = 0; i < pl->n; i++)
 		if (pl->ens[i] == en)
 			return 0;
-	if ((crt = cert_of(g, en)) == NULL)
+	if ((crt = engine_cert_of(g, en)) == NULL)
 		return -1;
 	pl->ens[pl->n] = en;
 	pl->rs[pl->n].cert = crt;
@@ -561,6 +561,10 @@ engine_rcpt_check(struct engine *g, const char *sender, const char *rcpt,
 	struct rules_policy rp;
 
 	engine_result_set(r, VERDICT_PASS, NULL, "ok");
+	/* mail from outside to us is inbound: nothing to refuse here */
+	if (rules_has_internal(g->rules) && !rules_is_internal(g->rules,
+	    sender) && rules_is_internal(g->rules, rcpt))
+		return 0;
 	rules_recipient_policy(g->rules, sender, rcpt, &rp);
 	if (!g->have_store || (rp.encrypt != RULES_ENCRYPT_REQUIRED &&
 	    g->action != ACTION_ENCRYPT && g->action != ACTION_SIGN_ENCRYPT) ||
@@ -576,6 +580,28 @@ engine_rcpt_check(struct engine *g, const char *sender, const char *rcpt,
 		engine_result_set(r, VERDICT_TEMPFAIL, REPLY_NO_CERT_TEMP, "no "
 		    "certificate for the recipient");
 	return -1;
+}
+
+/*
+ * Which way a message goes: -a verify says inbound; with inbound:
+ * internal: in the rules, mail from outside to internal recipients only
+ * is inbound too, so one listener can serve both directions.
+ */
+int
+engine_is_inbound(const struct engine *g, const char *sender,
+    char *const *rcpts, size_t n)
+{
+	size_t i;
+
+	if (g->action == ACTION_VERIFY)
+		return 1;
+	if (g->action != ACTION_AUTO || !rules_has_internal(g->rules) ||
+	    rules_is_internal(g->rules, sender) || n == 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!rules_is_internal(g->rules, rcpts[i]))
+			return 0;
+	return 1;
 }
 
 /* Whether RCPT TO must be asked at all (it blocks on the filter). */

@@ -82,8 +82,12 @@ int	 engine_tx_mode(const struct engine *, const char *);
 void	 engine_process(struct engine *, const char *, char *const *,
 	    size_t, const char *, size_t, mime_write_fn, void *,
 	    struct engine_result *);
-void	 engine_inbound(struct engine *, const char *, size_t, mime_write_fn,
-	    void *, struct engine_result *);
+void	 engine_inbound(struct engine *, char *const *, size_t, const char *,
+	    size_t, mime_write_fn, void *, struct engine_result *);
+const mbedtls_x509_crt *engine_cert_of(struct engine *,
+	    const struct ks_entry *);
+int	 engine_is_inbound(const struct engine *, const char *,
+	    char *const *, size_t);
 void	 engine_trust_free(struct engine *);
 void	 engine_result_set(struct engine_result *, enum engine_verdict,
 	    const char *, const char *, ...)

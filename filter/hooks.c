@@ -34,8 +34,9 @@ hook_message(void *arg, struct session *s, const char *msg, size_t len,
 		msg = fixed;
 		len = fixedlen;
 	}
-	if (((struct engine *)arg)->action == ACTION_VERIFY)
-		engine_inbound(arg, msg, len, spool_write_cb, out, &r);
+	if (engine_is_inbound(arg, s->sender ? s->sender : "", rcpts, n))
+		engine_inbound(arg, rcpts, n, msg, len, spool_write_cb, out,
+		    &r);
 	else
 		engine_process(arg, s->sender ? s->sender : "", rcpts, n, msg,
 		    len, spool_write_cb, out, &r);

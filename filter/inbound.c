@@ -395,17 +395,59 @@ done:
 
 /* ---- the inbound message ------------------------------------------------ */
 
-void
-engine_inbound(struct engine *g, const char *msg, size_t len,
-    mime_write_fn out, void *arg, struct engine_result *r)
+/*
+ * Encrypt at rest: the recipients' own current certificates (all of an
+ * account's, so a rotated key still opens new mail); 0 when none.
+ */
+static size_t
+rest_recipients(struct engine *g, char *const *rcpts, size_t n,
+    struct cms_recipient *rs, size_t max)
 {
-	struct mime_buf plain;
+	const struct ks_entry *en;
+	const mbedtls_x509_crt *crt;
+	time_t now = time(NULL);
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		for (en = ks_account_entries(&g->store, rcpts[i]); en &&
+		    k < max; en = en->next_in_account) {
+			if (en->kind != KS_INTERNAL || en->state != KS_CURRENT ||
+			    !(en->purpose & KS_P_ENCRYPT) ||
+			    en->not_after < (int64_t)now ||
+			    (crt = engine_cert_of(g, en)) == NULL)
+				continue;
+			memset(&rs[k], 0, sizeof(rs[k]));
+			rs[k++].cert = crt;
+		}
+	return k;
+}
+
+static int
+buf_write_v(void *arg, const void *p, size_t n)
+{
+	return mime_buf_write(arg, p, n);
+}
+
+void
+engine_inbound(struct engine *g, char *const *rcpts, size_t nrcpts,
+    const char *msg, size_t len, mime_write_fn out, void *arg,
+    struct engine_result *r)
+{
+	struct cms_recipient rs[CMS_MAX_RECIPIENTS];
+	struct rules_inbound ib;
+	struct mime_buf plain, clear;
+	struct cms_error e;
 	char note[200], trace[300];
+	size_t n = 0;
 	int drc;
 
 	/* decrypt first; what was inside is verified and delivered */
 	mime_buf_init(&plain, 0);
+	mime_buf_init(&clear, 0);
+	rules_inbound(g->rules, &ib);
 	drc = decrypt(g, msg, len, &plain, note, sizeof(note));
+	if (drc == 0 && ib.encrypt_at_rest && g->have_store)
+		n = rest_recipients(g, rcpts, nrcpts, rs, CMS_MAX_RECIPIENTS);
 	if (drc == 1) {
 		verify_and_write(g, plain.data, plain.len, "", out, arg, r,
 		    note);
@@ -415,8 +457,28 @@ engine_inbound(struct engine *g, const char *msg, size_t len,
 		snprintf(trace, sizeof(trace), "X-SMIME-Decrypt: failed "
 		    "(%.150s)\n", note);
 		verify_and_write(g, msg, len, trace, out, arg, r, NULL);
+	} else if (n > 0) {
+		/* plaintext in: verified, then encrypted to its recipients */
+		verify_and_write(g, msg, len, "", buf_write_v, &clear, r, NULL);
+		if (r->verdict == VERDICT_TEMPFAIL)
+			goto done;
+		if (smime_encrypt(clear.len ? clear.data : msg, clear.len ?
+		    clear.len : len, rs, n, ib.encrypt_at_rest == 2 ?
+		    CMS_AES256_GCM : CMS_AES256_CBC, 0, &g->rng, out, arg,
+		    &e) == -1) {
+			engine_result_set(r, VERDICT_TEMPFAIL, REPLY_INTERNAL,
+			    "encrypt at rest: %s", e.msg);
+			goto done;
+		}
+		(void)strlcpy(trace, r->why, sizeof(trace));
+		engine_result_set(r, VERDICT_CHECKED, NULL, "%.150s, encrypted "
+		    "at rest to %zu certificates", trace, n);
 	} else
 		verify_and_write(g, msg, len, "", out, arg, r, NULL);
+done:
+	if (clear.data)
+		mbedtls_platform_zeroize(clear.data, clear.len);
+	mime_buf_clear(&clear);
 	mime_buf_clear(&plain);
 }
 

@@ -118,8 +118,9 @@ pipe_run(struct engine *g, const char *sender, char **rcpts, int nrcpts)
 		return EX_TEMPFAIL;
 	}
 	pipe_log_context(msg, len, rcpts, nrcpts);
-	if (g->action == ACTION_VERIFY)
-		engine_inbound(g, msg, len, spool_write_cb, &out, &r);
+	if (engine_is_inbound(g, sender, rcpts, (size_t)nrcpts))
+		engine_inbound(g, rcpts, (size_t)nrcpts, msg, len,
+		    spool_write_cb, &out, &r);
 	else
 		engine_process(g, sender, rcpts, (size_t)nrcpts, msg, len,
 		    spool_write_cb, &out, &r);

@@ -157,7 +157,12 @@ struct rules_inbound {
 	int	 harvest;
 	int	 harvest_self_signed;
 	int	 harvest_failed;	/* even from signatures that failed */
+	int	 encrypt_at_rest;	/* encrypt plaintext to its recipient */
 };
+/* 1 when addr is ours (inbound: internal:); 0 when none are listed too */
+int	 rules_is_internal(const struct rules *, const char *);
+/* 1 when inbound: internal: lists anything (directions by address) */
+int	 rules_has_internal(const struct rules *);
 void	 rules_inbound(const struct rules *, struct rules_inbound *);
 /* 1 when any part of the policy can ask for encryption. */
 int	 rules_uses_encryption(const struct rules *);
@@ -232,6 +237,9 @@ struct rules {
 	struct rules_hdr	*hdrs;
 	size_t			 nhdrs;
 	int			 remove_signature;	/* inbound */
+	struct rules_pattern	*internal;
+	size_t			 ninternal;
+	int			 encrypt_at_rest;
 	int			 harvest;
 	int			 harvest_self_signed;
 	int			 harvest_failed;

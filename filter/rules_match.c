@@ -365,4 +365,29 @@ rules_inbound(const struct rules *r, struct rules_inbound *out)
 	out->harvest = r->harvest;
 	out->harvest_self_signed = r->harvest_self_signed;
 	out->harvest_failed = r->harvest_failed;
+	out->encrypt_at_rest = r->encrypt_at_rest;
+}
+
+int
+rules_has_internal(const struct rules *r)
+{
+	return r->ninternal > 0;
+}
+
+int
+rules_is_internal(const struct rules *r, const char *addr)
+{
+	struct lc la;
+	const char *al;
+	size_t i;
+	int hit = 0;
+
+	if (addr == NULL || r->ninternal == 0)
+		return 0;
+	if ((al = lc_init(&la, addr, strlen(addr))) == NULL)
+		return 0;
+	for (i = 0; i < r->ninternal && !hit; i++)
+		hit = pattern_match(&r->internal[i], al, addr);
+	lc_clear(&la);
+	return hit;
 }

@@ -1097,10 +1097,32 @@ parse_harvest_word(struct ctx *c, const struct ynode *n, struct rules *r)
 	return 0;
 }
 
+/* inbound: internal: the addresses that are ours, as patterns */
+static int
+parse_internal(struct ctx *c, const struct ynode *n, struct rules *r)
+{
+	size_t i;
+
+	if (want_type(c, "internal", n, YN_SEQ) == -1)
+		return -1;
+	if (n->nkid == 0)
+		return 0;
+	if ((r->internal = calloc(n->nkid, sizeof(*r->internal))) == NULL)
+		return fail(c, n, "out of memory");
+	for (i = 0; i < n->nkid; i++) {
+		if (pattern_compile(c, "internal", n->kid[i],
+		    &r->internal[i]) == -1)
+			return -1;
+		r->ninternal++;
+	}
+	return 0;
+}
+
 static int
 parse_inbound(struct ctx *c, const struct ynode *n, struct rules *r)
 {
-	static const char *const names[] = { "signature", "harvest", NULL };
+	static const char *const names[] = { "signature", "harvest",
+	    "internal", "encrypt-at-rest", NULL };
 	static const char *const sig[] = { "retain", "remove", NULL };
 	const struct ynode *k, *v;
 	unsigned seen = 0;
@@ -1127,6 +1149,18 @@ parse_inbound(struct ctx *c, const struct ynode *n, struct rules *r)
 			for (j = 0; j < v->nkid; j++)
 				if (parse_harvest_word(c, v->kid[j], r) == -1)
 					return -1;
+		} else if (idx == 2) {
+			if (parse_internal(c, v, r) == -1)
+				return -1;
+		} else if (idx == 3) {
+			static const char *const ear[] = { "no", "yes",
+			    "aes256-cbc", "aes256-gcm", "false", "true", NULL };
+
+			if (want_word(c, "encrypt-at-rest", v, ear, &w) == -1)
+				return -1;
+			/* 0 off, 1 AES-256-CBC (the default), 2 AES-256-GCM */
+			r->encrypt_at_rest = w == 0 || w == 4 ? 0 : w == 3 ? 2 :
+			    1;
 		} else
 			return unknown_key(c, k, "inbound");
 	}
@@ -1246,6 +1280,9 @@ rules_free(struct rules *r)
 	for (i = 0; i < r->ndests; i++)
 		pattern_clear(&r->dests[i]);
 	free(r->dests);
+	for (i = 0; i < r->ninternal; i++)
+		pattern_clear(&r->internal[i]);
+	free(r->internal);
 	for (i = 0; i < r->nhdrs; i++) {
 		free(r->hdrs[i].name);
 		free(r->hdrs[i].contains);

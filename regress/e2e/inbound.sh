@@ -195,6 +195,34 @@ $FILTER -n -f "$W/hbad.yaml" 2>"$W/e"
 grep -q 'hbad.yaml:3:12: harvest: "sometimes" is not' "$W/e" && ok harvest-bad-value ||
     fail harvest-bad-value "$(cat "$W/e")"
 
+# one listener for both directions (inbound: internal:), and encryption
+# at rest to the internal recipient's own current certificates
+printf 'version: 1\nauthserv-id: mx.test.example\ninbound:\n  internal: ["@example.net"]\n  encrypt-at-rest: yes\n' > "$W/dir.yaml"
+"$FILTER" -p -f "$W/dir.yaml" -k "$S" -s rsa@example.org -r bob@example.net \
+    < "$W/detached.eml" > "$W/dir.out" 2>/dev/null
+if grep -q '^Authentication-Results: mx.test.example;' "$W/dir.out" &&
+    grep -q 'smime-type=enveloped-data' "$W/dir.out" &&
+    openssl cms -decrypt -in "$W/dir.out" -recip "$P/bob.pem" -inkey "$P/bob.key" 2>/dev/null |
+    grep -q 'multipart/signed'; then
+	ok direction-by-address-and-encrypt-at-rest
+else
+	fail direction-by-address-and-encrypt-at-rest "$(head -n 12 "$W/dir.out")"
+fi
+# the other way through the same policy: outbound, signed not verified
+"$FILTER" -p -f "$W/dir.yaml" -k "$S" -s bob@example.net -r rsa@example.org \
+    < "$W/unsigned.eml" > "$W/dir.out" 2>/dev/null
+if ! grep -q 'signature verified' "$W/dir.out" &&
+    grep -q 'multipart/signed' "$W/dir.out"; then
+	ok direction-outbound-same-policy
+else
+	fail direction-outbound-same-policy "$(head -n 8 "$W/dir.out")"
+fi
+# already encrypted mail is not encrypted again at rest
+"$FILTER" -p -f "$W/dir.yaml" -k "$S" -s p384@example.org -r nobody@example.net \
+    < "$W/encother.eml" > "$W/dir.out" 2>/dev/null
+[ "$(grep -c 'smime-type=enveloped-data' "$W/dir.out")" = 1 ] &&
+    ok encrypt-at-rest-skips-encrypted || fail encrypt-at-rest-skips-encrypted "wrapped again"
+
 # bad input: still delivered (pipe mode exit 0), with the right result
 python3 -c "
 print('From: a@example.org\nSubject: many\nContent-Type: multipart/mixed; boundary=B\n')
