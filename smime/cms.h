@@ -84,6 +84,16 @@ int	 cms_sign(const struct cms_signer *, const uint8_t *, size_t,
 #include "oid.h"
 mbedtls_md_type_t cms_md_type(enum oid_id);
 
+/* DER pieces both SignedData and EnvelopedData write. */
+struct der_writer;
+void	 cms_put_oid(struct der_writer *, enum oid_id);
+void	 cms_put_alg(struct der_writer *, enum oid_id);
+void	 cms_put_alg_null(struct der_writer *, enum oid_id);
+void	 cms_put_hash_mgf1(struct der_writer *, enum oid_id);
+void	 cms_put_oaep_alg(struct der_writer *);
+void	 cms_put_issuer_serial(struct der_writer *, uint8_t,
+	    const mbedtls_x509_crt *);
+
 /* "sha-256" and friends, for the micalg parameter (RFC 8551 §3.5.3.2). */
 const char *cms_micalg(mbedtls_md_type_t);
 

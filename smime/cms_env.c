@@ -54,63 +54,6 @@ struct env_build {
 	int			 all_v0;	/* only KTRI v0: version 0 */
 };
 
-static void
-put_oid(struct der_writer *w, enum oid_id id)
-{
-	const uint8_t *p;
-	size_t n;
-
-	p = oid_bytes(id, &n);
-	(void)der_oid(w, p, n);
-}
-
-static void
-put_alg(struct der_writer *w, enum oid_id id)
-{
-	der_begin(w, DER_SEQUENCE);
-	put_oid(w, id);
-	der_end(w);
-}
-
-static void
-put_alg_null(struct der_writer *w, enum oid_id id)
-{
-	der_begin(w, DER_SEQUENCE);
-	put_oid(w, id);
-	der_null(w);
-	der_end(w);
-}
-
-/* IssuerAndSerialNumber of a certificate. */
-static void
-put_issuer_serial(struct der_writer *w, const mbedtls_x509_crt *crt)
-{
-	der_begin(w, DER_SEQUENCE);
-	der_raw(w, crt->issuer_raw.p, crt->issuer_raw.len);
-	der_prim(w, DER_INTEGER, crt->serial.p, crt->serial.len);
-	der_end(w);
-}
-
-/* RSAES-OAEP-params for SHA-256 with MGF1-SHA-256 (RFC 4055 §4.1). */
-static void
-put_oaep_alg(struct der_writer *w)
-{
-	der_begin(w, DER_SEQUENCE);
-	put_oid(w, OID_RSAES_OAEP);
-	der_begin(w, DER_SEQUENCE);
-	der_begin(w, DER_CONTEXT_CONS(0));
-	put_alg_null(w, OID_SHA256);
-	der_end(w);
-	der_begin(w, DER_CONTEXT_CONS(1));
-	der_begin(w, DER_SEQUENCE);
-	put_oid(w, OID_MGF1);
-	put_alg_null(w, OID_SHA256);
-	der_end(w);
-	der_end(w);
-	der_end(w);
-	der_end(w);
-}
-
 static int
 rsa_encrypt_cek(const struct cms_recipient *r, const struct env_build *b,
     uint8_t *out, size_t *outlen, struct cms_error *e)
@@ -159,11 +102,11 @@ put_ktri(struct der_writer *w, const struct cms_recipient *r,
 		der_prim(w, DER_CONTEXT(0), ski, skilen);
 		b->all_v0 = 0;
 	} else
-		put_issuer_serial(w, r->cert);
+		cms_put_issuer_serial(w, DER_SEQUENCE, r->cert);
 	if (r->oaep)
-		put_oaep_alg(w);
+		cms_put_oaep_alg(w);
 	else
-		put_alg_null(w, OID_RSA_ENCRYPTION);
+		cms_put_alg_null(w, OID_RSA_ENCRYPTION);
 	der_octets(w, ek, eklen);
 	der_end(w);
 	return 0;
@@ -280,13 +223,13 @@ put_kari(struct der_writer *w, const struct cms_recipient *r,
 	der_int(w, 3);
 	der_begin(w, DER_CONTEXT_CONS(0));	/* originator */
 	der_begin(w, DER_CONTEXT_CONS(1));	/* originatorKey */
-	put_alg(w, OID_EC_PUBLIC_KEY);		/* curve: the recipient's */
+	cms_put_alg(w, OID_EC_PUBLIC_KEY);		/* curve: the recipient's */
 	der_bitstring(w, o.point, o.pointlen, 0);
 	der_end(w);
 	der_end(w);
 	der_begin(w, DER_SEQUENCE);		/* keyEncryptionAlgorithm */
 	der_oid(w, o.kdf_oid, o.kdf_oidlen);
-	put_alg(w, b->cd->wrap);
+	cms_put_alg(w, b->cd->wrap);
 	der_end(w);
 	der_begin(w, DER_SEQUENCE);		/* recipientEncryptedKeys */
 	der_begin(w, DER_SEQUENCE);
@@ -295,7 +238,7 @@ put_kari(struct der_writer *w, const struct cms_recipient *r,
 		der_octets(w, ski, skilen);
 		der_end(w);
 	} else
-		put_issuer_serial(w, r->cert);
+		cms_put_issuer_serial(w, DER_SEQUENCE, r->cert);
 	der_octets(w, o.wrapped, o.wrappedlen);
 	der_end(w);
 	der_end(w);
@@ -356,7 +299,7 @@ build_content_alg(const struct cipher_def *cd, const uint8_t *iv,
 
 	der_init(&w);
 	der_begin(&w, DER_SEQUENCE);
-	put_oid(&w, cd->oid);
+	cms_put_oid(&w, cd->oid);
 	if (cd->gcm) {
 		der_begin(&w, DER_SEQUENCE);
 		der_octets(&w, iv, GCM_NONCE_LEN);

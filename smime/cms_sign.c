@@ -42,50 +42,6 @@ ecdsa_oid(mbedtls_md_type_t md)
 	}
 }
 
-static void
-put_oid(struct der_writer *w, enum oid_id id)
-{
-	const uint8_t *p;
-	size_t n;
-
-	p = oid_bytes(id, &n);
-	(void)der_oid(w, p, n);
-}
-
-/* AlgorithmIdentifier with parameters absent (RFC 5754 §2). */
-static void
-put_alg(struct der_writer *w, enum oid_id id)
-{
-	der_begin(w, DER_SEQUENCE);
-	put_oid(w, id);
-	der_end(w);
-}
-
-/* AlgorithmIdentifier with NULL parameters, as in RSASSA-PSS-params. */
-static void
-put_alg_null(struct der_writer *w, enum oid_id id)
-{
-	der_begin(w, DER_SEQUENCE);
-	put_oid(w, id);
-	der_null(w);
-	der_end(w);
-}
-
-/* hashAlgorithm [0] and maskGenAlgorithm [1] of PSS and OAEP params. */
-static void
-put_hash_mgf1(struct der_writer *w, enum oid_id hash)
-{
-	der_begin(w, DER_CONTEXT_CONS(0));
-	put_alg_null(w, hash);
-	der_end(w);
-	der_begin(w, DER_CONTEXT_CONS(1));
-	der_begin(w, DER_SEQUENCE);
-	put_oid(w, OID_MGF1);
-	put_alg_null(w, hash);
-	der_end(w);
-	der_end(w);
-}
-
 static int
 put_sig_alg(struct der_writer *w, const struct cms_signer *s)
 {
@@ -93,19 +49,19 @@ put_sig_alg(struct der_writer *w, const struct cms_signer *s)
 
 	if (t == MBEDTLS_PK_ECKEY || t == MBEDTLS_PK_ECKEY_DH ||
 	    t == MBEDTLS_PK_ECDSA) {
-		put_alg(w, ecdsa_oid(s->md));
+		cms_put_alg(w, ecdsa_oid(s->md));
 		return 0;
 	}
 	if (t != MBEDTLS_PK_RSA)
 		return -1;
 	if (!s->rsa_pss) {
-		put_alg_null(w, OID_RSA_ENCRYPTION);
+		cms_put_alg_null(w, OID_RSA_ENCRYPTION);
 		return 0;
 	}
 	der_begin(w, DER_SEQUENCE);
-	put_oid(w, OID_RSASSA_PSS);
+	cms_put_oid(w, OID_RSASSA_PSS);
 	der_begin(w, DER_SEQUENCE);
-	put_hash_mgf1(w, md_oid(s->md));
+	cms_put_hash_mgf1(w, md_oid(s->md));
 	der_begin(w, DER_CONTEXT_CONS(2));
 	der_int(w, (long)mbedtls_md_get_size(
 	    mbedtls_md_info_from_type(s->md)));
@@ -115,32 +71,16 @@ put_sig_alg(struct der_writer *w, const struct cms_signer *s)
 	return 0;
 }
 
-/* IssuerAndSerialNumber, under the given tag (SEQUENCE or [0]). */
-static void
-put_issuer_serial(struct der_writer *w, uint8_t tag,
-    const mbedtls_x509_crt *crt)
-{
-	der_begin(w, tag);
-	der_raw(w, crt->issuer_raw.p, crt->issuer_raw.len);
-	der_prim(w, DER_INTEGER, crt->serial.p, crt->serial.len);
-	der_end(w);
-}
-
 /* What we can decrypt, in order of preference (RFC 8551 §2.5.2). */
 static void
 put_capabilities(struct der_writer *w)
 {
 	der_begin(w, DER_SEQUENCE);
-	put_alg(w, OID_AES256_GCM);
-	put_alg(w, OID_AES128_GCM);
-	put_alg(w, OID_AES256_CBC);
-	put_alg(w, OID_AES128_CBC);
-	der_begin(w, DER_SEQUENCE);		/* RSAES-OAEP with SHA-256 */
-	put_oid(w, OID_RSAES_OAEP);
-	der_begin(w, DER_SEQUENCE);
-	put_hash_mgf1(w, OID_SHA256);
-	der_end(w);
-	der_end(w);
+	cms_put_alg(w, OID_AES256_GCM);
+	cms_put_alg(w, OID_AES128_GCM);
+	cms_put_alg(w, OID_AES256_CBC);
+	cms_put_alg(w, OID_AES128_CBC);
+	cms_put_oaep_alg(w);			/* RSAES-OAEP with SHA-256 */
 	der_end(w);
 }
 
@@ -148,7 +88,7 @@ static void
 attr_begin(struct der_writer *w, enum oid_id type)
 {
 	der_begin(w, DER_SEQUENCE);
-	put_oid(w, type);
+	cms_put_oid(w, type);
 	der_begin(w, DER_SET);
 }
 
@@ -169,7 +109,7 @@ build_attrs(const struct cms_signer *s, const uint8_t *digest, size_t dlen,
 	der_init(&w);
 	der_begin_sorted(&w, DER_SET);
 	attr_begin(&w, OID_CONTENT_TYPE);
-	put_oid(&w, OID_DATA);
+	cms_put_oid(&w, OID_DATA);
 	attr_end(&w);
 	attr_begin(&w, OID_SIGNING_TIME);
 	der_time(&w, now);
@@ -182,7 +122,7 @@ build_attrs(const struct cms_signer *s, const uint8_t *digest, size_t dlen,
 	attr_end(&w);
 	if (s->enc_cert && s->enc_cert != s->cert) {
 		attr_begin(&w, OID_SMIME_ENC_KEY_PREF);
-		put_issuer_serial(&w, DER_CONTEXT_CONS(0), s->enc_cert);
+		cms_put_issuer_serial(&w, DER_CONTEXT_CONS(0), s->enc_cert);
 		attr_end(&w);
 	}
 	der_end(&w);
@@ -256,8 +196,8 @@ build_tail(const struct cms_signer *s, const uint8_t *attrs, size_t alen,
 	der_begin(&w, DER_SET);
 	der_begin(&w, DER_SEQUENCE);
 	der_int(&w, 1);
-	put_issuer_serial(&w, DER_SEQUENCE, s->cert);
-	put_alg(&w, md_oid(s->md));
+	cms_put_issuer_serial(&w, DER_SEQUENCE, s->cert);
+	cms_put_alg(&w, md_oid(s->md));
 	/* the attributes again, now as [0] IMPLICIT: same bytes, new tag */
 	if ((implicit = malloc(alen)) == NULL) {
 		der_clear(&w);

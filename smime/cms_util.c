@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cms.h"
+#include "der.h"
 #include "oid.h"
 
 int
@@ -100,3 +101,72 @@ cms_md_type(enum oid_id id)
 	}
 }
 
+
+/* ---- DER building blocks shared by SignedData and EnvelopedData ---- */
+
+void
+cms_put_oid(struct der_writer *w, enum oid_id id)
+{
+	const uint8_t *p;
+	size_t n;
+
+	p = oid_bytes(id, &n);
+	(void)der_oid(w, p, n);
+}
+
+/* AlgorithmIdentifier with parameters absent (RFC 5754 §2). */
+void
+cms_put_alg(struct der_writer *w, enum oid_id id)
+{
+	der_begin(w, DER_SEQUENCE);
+	cms_put_oid(w, id);
+	der_end(w);
+}
+
+/* AlgorithmIdentifier with NULL parameters, as in RSASSA-PSS-params. */
+void
+cms_put_alg_null(struct der_writer *w, enum oid_id id)
+{
+	der_begin(w, DER_SEQUENCE);
+	cms_put_oid(w, id);
+	der_null(w);
+	der_end(w);
+}
+
+/* hashAlgorithm [0] and maskGenAlgorithm [1] of PSS and OAEP params. */
+void
+cms_put_hash_mgf1(struct der_writer *w, enum oid_id hash)
+{
+	der_begin(w, DER_CONTEXT_CONS(0));
+	cms_put_alg_null(w, hash);
+	der_end(w);
+	der_begin(w, DER_CONTEXT_CONS(1));
+	der_begin(w, DER_SEQUENCE);
+	cms_put_oid(w, OID_MGF1);
+	cms_put_alg_null(w, hash);
+	der_end(w);
+	der_end(w);
+}
+
+/* id-RSAES-OAEP with SHA-256 and MGF1-SHA-256 (RFC 4055 §4.1). */
+void
+cms_put_oaep_alg(struct der_writer *w)
+{
+	der_begin(w, DER_SEQUENCE);
+	cms_put_oid(w, OID_RSAES_OAEP);
+	der_begin(w, DER_SEQUENCE);
+	cms_put_hash_mgf1(w, OID_SHA256);
+	der_end(w);
+	der_end(w);
+}
+
+/* IssuerAndSerialNumber, under the given tag (SEQUENCE or [0]). */
+void
+cms_put_issuer_serial(struct der_writer *w, uint8_t tag,
+    const mbedtls_x509_crt *crt)
+{
+	der_begin(w, tag);
+	der_raw(w, crt->issuer_raw.p, crt->issuer_raw.len);
+	der_prim(w, DER_INTEGER, crt->serial.p, crt->serial.len);
+	der_end(w);
+}
