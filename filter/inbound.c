@@ -140,6 +140,23 @@ signer_result(const struct cms_signer_result *s, const char *from,
 	}
 }
 
+/* Already harvested with these capabilities (the store in memory)? */
+static int
+known(struct engine *g, const mbedtls_x509_crt *crt, const char *caps)
+{
+	const struct ks_entry *en;
+	char fpr[KS_FPR_LEN + 1];
+	const char *x;
+
+	if (ks_fingerprint(crt, fpr) == -1 ||
+	    (en = ks_by_fpr(&g->store, fpr)) == NULL ||
+	    en->kind != KS_HARVESTED)
+		return 0;
+	x = en->extra && strncmp(en->extra, "caps=", 5) == 0 ? en->extra + 5 :
+	    "";
+	return strcmp(x, caps) == 0;
+}
+
 /*
  * Keep the signer's certificate for encrypting replies: by default only
  * from signatures that pass, never self-signed; inbound: harvest: can
@@ -168,6 +185,7 @@ harvest(struct engine *g, const struct cms_signer_result *s, int pass)
 		snprintf(caps + 2 * i, 3, "%02x", s->caps[i]);
 	mbedtls_x509_crt_init(&crt);
 	if (mbedtls_x509_crt_parse_der(&crt, s->cert, s->certlen) == 0 &&
+	    !known(g, &crt, caps) &&
 	    ks_harvest(g->store_dir, &crt, s->email, caps, 0, &e) == -1)
 		log_warnx("harvest %s: %s", s->email, e.msg);
 	mbedtls_x509_crt_free(&crt);

@@ -75,7 +75,16 @@ ks_harvest(const char *dir, const mbedtls_x509_crt *crt, const char *address,
 		    old->kind != KS_HARVESTED)
 			continue;
 		if (strcmp(old->fpr, en->fpr) == 0) {
-			/* seen again: refresh capabilities and time only */
+			/*
+			 * Seen again: only new capabilities are worth a new
+			 * index (an inbound gateway sees the same senders all
+			 * day; no write per message).
+			 */
+			if (strcmp(old->extra ? old->extra : "-", en->extra) ==
+			    0) {
+				rc = 0;
+				goto done;
+			}
 			free(old->extra);
 			old->extra = en->extra;
 			en->extra = NULL;
