@@ -78,11 +78,52 @@ mk encgcm p256@example.org "$W/encgcm.ent"
 openssl cms -encrypt -aes256 "$P/p384.pem" < "$W/detached.ent" > "$W/encother.ent"
 mk encother rsa@example.org "$W/encother.ent"
 
-for t in detached opaque stream wrongfrom expired revoked untrusted tampered garbage unsigned encrsa encgcm encother; do
+# made by gpgsm and by NSS: signed (opaque) by rsa@, and encrypted to bob
+G=$W/gnupg
+mkdir -m 700 "$G"
+printf '%s\n' disable-crl-checks disable-policy-checks > "$G/gpgsm.conf"
+echo allow-loopback-pinentry > "$G/gpg-agent.conf"
+openssl pkcs12 -export -in "$P/rsa.pem" -inkey "$P/rsa.key" -certfile "$P/chain.pem" \
+    -name rsa -passout pass:test -keypbe PBE-SHA1-3DES -certpbe PBE-SHA1-3DES -macalg sha1 \
+    -out "$W/rsa.p12"
+GNUPGHOME=$G gpgsm --batch --import "$P/root.pem" > /dev/null 2>&1
+fpr=$(GNUPGHOME=$G gpgsm --with-colons --list-keys 2>/dev/null |
+    awk -F: '/^fpr/ { print $10; exit }')
+echo "$fpr S relax" > "$G/trustlist.txt"
+echo test | GNUPGHOME=$G gpgsm --batch --pinentry-mode loopback --passphrase-fd 0 \
+    --import "$W/rsa.p12" > /dev/null 2>&1
+GNUPGHOME=$G gpgsm --batch --import "$P/chain.pem" "$P/bob.pem" > /dev/null 2>&1
+opaque_mime() {	# opaque_mime TYPE DERFILE -> an application/pkcs7-mime entity
+	printf 'Content-Type: application/pkcs7-mime; smime-type=%s; name=smime.p7m\nContent-Transfer-Encoding: base64\n\n' "$1"
+	base64 -w 76 < "$2"
+}
+echo test | GNUPGHOME=$G gpgsm --batch --pinentry-mode loopback --passphrase-fd 0 \
+    -u rsa@example.org --sign -o "$W/gpgsm-sig.der" "$W/body" 2>/dev/null
+opaque_mime signed-data "$W/gpgsm-sig.der" > "$W/gpgsmsig.ent"
+mk gpgsmsig rsa@example.org "$W/gpgsmsig.ent"
+GNUPGHOME=$G gpgsm --batch -r bob@example.net --encrypt \
+    -o "$W/gpgsm-enc.der" "$W/detached.ent" 2>/dev/null
+opaque_mime enveloped-data "$W/gpgsm-enc.der" > "$W/gpgsmenc.ent"
+mk gpgsmenc rsa@example.org "$W/gpgsmenc.ent"
+GNUPGHOME=$G gpgconf --kill all > /dev/null 2>&1
+N=sql:$W/nss
+mkdir "$W/nss"
+certutil -N -d "$N" --empty-password
+certutil -A -d "$N" -n root -t "C,C,C" -i "$P/root.pem"
+pk12util -i "$W/rsa.p12" -d "$N" -W test > /dev/null 2>&1
+certutil -A -d "$N" -n bob -t ",," -i "$P/bob.pem"
+cmsutil -S -d "$N" -N rsa -G -P -i "$W/body" -o "$W/nss-sig.der" 2>/dev/null
+opaque_mime signed-data "$W/nss-sig.der" > "$W/nsssig.ent"
+mk nsssig rsa@example.org "$W/nsssig.ent"
+cmsutil -E -d "$N" -r bob -i "$W/detached.ent" -o "$W/nss-enc.der" 2>/dev/null
+opaque_mime enveloped-data "$W/nss-enc.der" > "$W/nssenc.ent"
+mk nssenc rsa@example.org "$W/nssenc.ent"
+
+for t in detached opaque stream wrongfrom expired revoked untrusted tampered garbage unsigned encrsa encgcm encother gpgsmsig gpgsmenc nsssig nssenc; do
 	h_send --from x@example.net --to alice@example.org --file "$W/$t.eml" > /dev/null 2>&1 ||
 	    fail "$t-accepted" "not accepted"
 done
-h_wait_delivered 13 60 || fail delivered "$(h_delivered | wc -l) of 13"
+h_wait_delivered 17 60 || fail delivered "$(h_delivered | wc -l) of 17"
 
 got() {	# got TAG: the delivered copy
 	for f in $(h_delivered); do
@@ -115,6 +156,14 @@ verdict revoked policy "certificate revoked"
 verdict untrusted policy "untrusted certificate chain"
 verdict tampered fail "content digest mismatch"
 verdict garbage permerror
+verdict gpgsmsig pass "body.smime-identifier=rsa@example.org"
+verdict nsssig pass "body.smime-identifier=rsa@example.org"
+verdict gpgsmenc pass "body.smime-identifier=rsa@example.org"
+verdict nssenc pass "body.smime-identifier=rsa@example.org"
+for t in gpgsmenc nssenc; do
+	got "$t" | grep -q '^X-SMIME-Decrypted: ' && ok "$t-decrypted" ||
+	    fail "$t-decrypted" "$(got "$t" | grep -E '^(X-SMIME|Content-Type)')"
+done
 if got unsigned > "$W/got" && ! grep -q '^Authentication-Results: mx.test.example' "$W/got" &&
     grep -q '^Authentication-Results: other.example' "$W/got"; then
 	ok unsigned-no-result-forged-removed
