@@ -20,6 +20,9 @@
 #include "log.h"
 #include "smime.h"
 
+static int	is_enveloped(const struct mime_entity *);
+static int	unwrap_signed(struct engine *, const char *, size_t,
+		    struct mime_buf *, char *, size_t);
 static void	verify_and_write(struct engine *, const char *, size_t,
 		    const char *, mime_write_fn, void *, struct engine_result *,
 		    const char *);
@@ -453,31 +456,39 @@ engine_inbound(struct engine *g, char *const *rcpts, size_t nrcpts,
 {
 	struct cms_recipient rs[CMS_MAX_RECIPIENTS];
 	struct rules_inbound ib;
-	struct mime_buf plain, clear;
+	struct mime_buf plain, clear, layer;
 	struct cms_error e;
-	char note[200], trace[300];
+	char note[200], trace[2400], outer[2048];
 	size_t n = 0;
 	int drc;
 
-	/* decrypt first; what was inside is verified and delivered */
+	/* encrypted-then-signed: the outer signature first */
 	mime_buf_init(&plain, 0);
 	mime_buf_init(&clear, 0);
+	mime_buf_init(&layer, 0);
+	outer[0] = '\0';
+	if (unwrap_signed(g, msg, len, &layer, outer, sizeof(outer))) {
+		msg = layer.data;
+		len = layer.len;
+	}
+	/* decrypt; what was inside is verified and delivered */
 	rules_inbound(g->rules, &ib);
 	drc = decrypt(g, msg, len, &plain, note, sizeof(note));
 	if (drc == 0 && ib.encrypt_at_rest && g->have_store)
 		n = rest_recipients(g, rcpts, nrcpts, rs, CMS_MAX_RECIPIENTS);
 	if (drc == 1) {
-		verify_and_write(g, plain.data, plain.len, "", out, arg, r,
+		verify_and_write(g, plain.data, plain.len, outer, out, arg, r,
 		    note);
 		mbedtls_platform_zeroize(plain.data, plain.len);
 	} else if (drc == -1) {
 		/* never lose the original: pass it with the reason */
-		snprintf(trace, sizeof(trace), "X-SMIME-Decrypt: failed "
-		    "(%.150s)\n", note);
+		snprintf(trace, sizeof(trace), "%sX-SMIME-Decrypt: failed "
+		    "(%.150s)\n", outer, note);
 		verify_and_write(g, msg, len, trace, out, arg, r, NULL);
 	} else if (n > 0) {
 		/* plaintext in: verified, then encrypted to its recipients */
-		verify_and_write(g, msg, len, "", buf_write_v, &clear, r, NULL);
+		verify_and_write(g, msg, len, outer, buf_write_v, &clear, r,
+		    NULL);
 		if (r->verdict == VERDICT_TEMPFAIL)
 			goto done;
 		if (smime_encrypt(clear.len ? clear.data : msg, clear.len ?
@@ -492,12 +503,106 @@ engine_inbound(struct engine *g, char *const *rcpts, size_t nrcpts,
 		engine_result_set(r, VERDICT_CHECKED, NULL, "%.150s, encrypted "
 		    "at rest to %zu certificates", trace, n);
 	} else
-		verify_and_write(g, msg, len, "", out, arg, r, NULL);
+		verify_and_write(g, msg, len, outer, out, arg, r, NULL);
 done:
 	if (clear.data)
 		mbedtls_platform_zeroize(clear.data, clear.len);
 	mime_buf_clear(&clear);
 	mime_buf_clear(&plain);
+	mime_buf_clear(&layer);
+}
+
+static void
+trust_set(struct engine *g, struct cms_trust *t)
+{
+	trust_load(g);
+	memset(t, 0, sizeof(*t));
+	t->anchors = &g->anchors;
+	t->crls = g->crls.version ? &g->crls : NULL;
+	t->at = time(NULL);
+}
+
+/*
+ * The Authentication-Results field for one verification (rc as
+ * smime_verify gives it) into ar, a summary into why; harvests from a
+ * signature that allows it.  Returns the RFC 7281 result, NULL unsigned.
+ */
+static const char *
+format_result(struct engine *g, const struct cms_verify *v, int rc,
+    const struct cms_error *e, const char *from, char *ar, size_t arsz,
+    char *why, size_t whysz)
+{
+	const struct cms_signer_result *s;
+	const char *id = rules_authserv_id(g->rules), *res;
+	char v1[320], v2[320];
+
+	ar[0] = '\0';
+	if (rc == 1) {
+		snprintf(why, whysz, "not signed");
+		return NULL;
+	}
+	if (rc == -1) {
+		snprintf(ar, arsz, "Authentication-Results: %s;\n"
+		    "\tsmime=permerror (%s)\n", id, e->msg);
+		snprintf(why, whysz, "smime=permerror (%.150s)", e->msg);
+		return "permerror";
+	}
+	s = &v->signers[0];
+	res = signer_result(s, from, why, whysz);
+	put_value(v1, sizeof(v1), s->email[0] ? s->email : "unknown");
+	put_value(v2, sizeof(v2), s->issuer);
+	snprintf(ar, arsz, "Authentication-Results: %s;\n"
+	    "\tsmime=%s (%s)\n\tbody.smime-identifier=%s\n"
+	    "\tbody.smime-part=1\n\tbody.smime-serial=%s\n"
+	    "\tbody.smime-issuer=%s\n", id, res, why, v1,
+	    s->serial[0] ? s->serial : "0", v2);
+	snprintf(why, whysz, "smime=%s signer=%.150s", res,
+	    s->email[0] ? s->email : "unknown");
+	harvest(g, s, strcmp(res, "pass") == 0);
+	return res;
+}
+
+/*
+ * Encrypted, then signed (the outer layer of triple wrapping): a
+ * signature over the whole message whose content is enveloped.  Verify
+ * it, keep its verdict in ar, and give the routing headers plus the
+ * enveloped entity in next, to be decrypted and verified in turn.
+ */
+static int
+unwrap_signed(struct engine *g, const char *msg, size_t len,
+    struct mime_buf *next, char *ar, size_t arsz)
+{
+	struct mime_entity ent, in;
+	struct mime_hdr_iter it;
+	struct mime_field f;
+	struct mime_buf inner;
+	struct cms_verify v;
+	struct cms_trust t;
+	struct cms_error e;
+	char from[320], why[200];
+	int rc, top = 0, done = 0;
+
+	trust_set(g, &t);
+	memset(&v, 0, sizeof(v));
+	mime_buf_init(&inner, 0);
+	rc = smime_verify_ex(msg, len, &t, &v, &inner, &top, &e);
+	if (rc == 0 && top && inner.data &&
+	    mime_entity_parse(inner.data, inner.len, &in) == MIME_OK &&
+	    is_enveloped(&in) && mime_entity_parse(msg, len, &ent) == MIME_OK) {
+		from_address(msg, len, from, sizeof(from));
+		(void)format_result(g, &v, rc, &e, from, ar, arsz, why,
+		    sizeof(why));
+		mime_hdr_iter_init(&it, &ent);
+		while (mime_hdr_next(&it, &f))
+			if (!smime_header_is_content(f.name, f.namelen))
+				(void)mime_buf_write(next, f.raw, f.rawlen);
+		(void)mime_buf_write(next, inner.data, inner.len);
+		done = 1;
+	}
+	if (rc == 0)
+		smime_verify_free(&v);
+	mime_buf_clear(&inner);
+	return done;
 }
 
 static void
@@ -505,51 +610,27 @@ verify_and_write(struct engine *g, const char *msg, size_t len,
     const char *extra, mime_write_fn out, void *arg, struct engine_result *r,
     const char *decrypted)
 {
-	const struct cms_signer_result *s;
 	struct rules_inbound ib;
 	struct cms_verify v;
 	struct cms_trust t;
 	struct cms_error e;
 	struct mime_buf inner;
-	char ar[2048], from[320], why[200], v1[320], v2[320];
+	char ar[4096], from[320], why[200];
 	const char *id = rules_authserv_id(g->rules), *res;
 	int rc, removed = 0, top = 0, strip = 0;
 
-	trust_load(g);
-	memset(&t, 0, sizeof(t));
-	t.anchors = &g->anchors;
-	t.crls = g->crls.version ? &g->crls : NULL;
-	t.at = time(NULL);
+	trust_set(g, &t);
 	memset(&v, 0, sizeof(v));
 	rules_inbound(g->rules, &ib);
 	mime_buf_init(&inner, 0);
 	rc = smime_verify_ex(msg, len, &t, &v, ib.remove_signature ? &inner :
 	    NULL, &top, &e);
 	from_address(msg, len, from, sizeof(from));
-	ar[0] = '\0';
-	if (rc == 1)
-		snprintf(why, sizeof(why), "not signed");
-	else if (rc == -1) {
-		snprintf(ar, sizeof(ar), "Authentication-Results: %s;\n"
-		    "\tsmime=permerror (%s)\n", id, e.msg);
-		snprintf(why, sizeof(why), "smime=permerror (%.150s)", e.msg);
-	} else {
-		s = &v.signers[0];
-		res = signer_result(s, from, why, sizeof(why));
-		put_value(v1, sizeof(v1), s->email[0] ? s->email : "unknown");
-		put_value(v2, sizeof(v2), s->issuer);
-		snprintf(ar, sizeof(ar), "Authentication-Results: %s;\n"
-		    "\tsmime=%s (%s)\n\tbody.smime-identifier=%s\n"
-		    "\tbody.smime-part=1\n\tbody.smime-serial=%s\n"
-		    "\tbody.smime-issuer=%s\n", id, res, why, v1,
-		    s->serial[0] ? s->serial : "0", v2);
-		snprintf(why, sizeof(why), "smime=%s signer=%.150s", res,
-		    s->email[0] ? s->email : "unknown");
-		harvest(g, s, strcmp(res, "pass") == 0);
-		/* signature: remove, for a verified whole-message signature */
-		strip = ib.remove_signature && top && inner.data != NULL &&
-		    strcmp(res, "pass") == 0;
-	}
+	res = format_result(g, &v, rc, &e, from, ar, sizeof(ar), why,
+	    sizeof(why));
+	/* signature: remove, for a verified whole-message signature */
+	strip = ib.remove_signature && top && inner.data != NULL && res &&
+	    strcmp(res, "pass") == 0;
 	smime_verify_free(&v);
 	if (extra[0] && strlcat(ar, extra, sizeof(ar)) >= sizeof(ar))
 		ar[0] = '\0';

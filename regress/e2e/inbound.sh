@@ -78,6 +78,15 @@ mk encgcm p256@example.org "$W/encgcm.ent"
 openssl cms -encrypt -aes256 "$P/p384.pem" < "$W/detached.ent" > "$W/encother.ent"
 mk encother rsa@example.org "$W/encother.ent"
 
+# encrypted to bob, then signed by rsa@ (encrypt-then-sign), and triple
+# wrapped: signed by rsa@, encrypted to bob, signed again by rsa@
+openssl cms -sign -signer "$P/rsa.pem" -inkey "$P/rsa.key" -certfile "$P/chain.pem" \
+    < "$W/encrsa.ent" > "$W/encsign.ent"
+mk encsign rsa@example.org "$W/encsign.ent"
+openssl cms -sign -signer "$P/rsa.pem" -inkey "$P/rsa.key" -certfile "$P/chain.pem" \
+    -nodetach < "$W/encrsa.ent" > "$W/triple.ent"
+mk triple rsa@example.org "$W/triple.ent"
+
 # made by gpgsm and by NSS: signed (opaque) by rsa@, and encrypted to bob
 G=$W/gnupg
 mkdir -m 700 "$G"
@@ -119,11 +128,11 @@ cmsutil -E -d "$N" -r bob -i "$W/detached.ent" -o "$W/nss-enc.der" 2>/dev/null
 opaque_mime enveloped-data "$W/nss-enc.der" > "$W/nssenc.ent"
 mk nssenc rsa@example.org "$W/nssenc.ent"
 
-for t in detached opaque stream wrongfrom expired revoked untrusted tampered garbage unsigned encrsa encgcm encother gpgsmsig gpgsmenc nsssig nssenc; do
+for t in detached opaque stream wrongfrom expired revoked untrusted tampered garbage unsigned encrsa encgcm encother gpgsmsig gpgsmenc nsssig nssenc encsign triple; do
 	h_send --from x@example.net --to alice@example.org --file "$W/$t.eml" > /dev/null 2>&1 ||
 	    fail "$t-accepted" "not accepted"
 done
-h_wait_delivered 17 60 || fail delivered "$(h_delivered | wc -l) of 17"
+h_wait_delivered 19 60 || fail delivered "$(h_delivered | wc -l) of 19"
 
 got() {	# got TAG: the delivered copy
 	for f in $(h_delivered); do
@@ -160,6 +169,16 @@ verdict gpgsmsig pass "body.smime-identifier=rsa@example.org"
 verdict nsssig pass "body.smime-identifier=rsa@example.org"
 verdict gpgsmenc pass "body.smime-identifier=rsa@example.org"
 verdict nssenc pass "body.smime-identifier=rsa@example.org"
+# both signatures of a layered message get their result
+for t in encsign triple; do
+	got "$t" > "$W/got"
+	if [ "$(grep -c 'smime=pass (signature verified)' "$W/got")" = 2 ] &&
+	    grep -q '^X-SMIME-Decrypted: ' "$W/got" && grep -q 'Inbound test body' "$W/got"; then
+		ok "$t-both-layers"
+	else
+		fail "$t-both-layers" "$(grep -E 'smime=|^X-SMIME' "$W/got")"
+	fi
+done
 for t in gpgsmenc nssenc; do
 	got "$t" | grep -q '^X-SMIME-Decrypted: ' && ok "$t-decrypted" ||
 	    fail "$t-decrypted" "$(got "$t" | grep -E '^(X-SMIME|Content-Type)')"
