@@ -625,6 +625,8 @@ engine_rcpt_class(struct engine *g, const char *sender, const char *rcpt)
 	const struct ks_entry *en;
 	struct rules_policy rp;
 
+	if (g->action == ACTION_VERIFY)
+		return 0;	/* inbound: one treatment for all */
 	if (rules_destination_excepted(g->rules, rcpt))
 		return 2;
 	rules_recipient_policy(g->rules, sender, rcpt, &rp);

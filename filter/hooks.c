@@ -96,7 +96,8 @@ hook_rcpt_to(void *arg, struct session *s, const char *rcpt, char *reply,
 	const char *sender = s->sender ? s->sender : "";
 	int mode, cls;
 
-	if (engine_rcpt_check(arg, sender, rcpt, &r) == -1) {
+	if (((struct engine *)arg)->action != ACTION_VERIFY &&
+	    engine_rcpt_check(arg, sender, rcpt, &r) == -1) {
 		(void)strlcpy(reply, r.reply, replysz);
 		return -1;
 	}
@@ -153,6 +154,19 @@ fix_received_for(const char *msg, size_t len, const char *rcpt, size_t *outlen)
 	return out;
 }
 
+/* Inbound: MAIL FROM only starts the count of RCPTs (see proto.c). */
+static int
+hook_mail_from_inbound(void *arg, struct session *s, const char *sender,
+    char *reply, size_t replysz)
+{
+	(void)arg;
+	(void)s;
+	(void)sender;
+	(void)reply;
+	(void)replysz;
+	return 0;
+}
+
 static void
 hook_tick(void *arg, int forced)
 {
@@ -165,8 +179,14 @@ hooks_install(struct filter *f, struct engine *g)
 	f->hooks.arg = g;
 	f->hooks.message = hook_message;
 	f->hooks.tick = hook_tick;
-	if (g->action == ACTION_VERIFY)
-		return;		/* inbound: nothing to refuse early */
+	if (g->action == ACTION_VERIFY) {
+		/* inbound: only a transaction mode has something to say */
+		if (rules_uses_split_transactions(g->rules)) {
+			f->hooks.mail_from = hook_mail_from_inbound;
+			f->hooks.rcpt_to = hook_rcpt_to;
+		}
+		return;
+	}
 	if (g->have_store)
 		f->hooks.mail_from = hook_mail_from;
 	if (engine_checks_rcpt(g))

@@ -220,6 +220,34 @@ fi
 h_health && ok filter-alive || fail filter-alive "$H_WHY"
 h_stop
 
+# an inbound listener with per-recipient transactions and encryption at
+# rest: each internal recipient gets a copy encrypted to its own keys
+printf 'version: 1\nauthserv-id: mx.test.example\ndefaults:\n  transaction: per-recipient\ninbound:\n  encrypt-at-rest: yes\n' > "$W/pr.yaml"
+chmod 644 "$W/pr.yaml"
+WI=$W
+h_new
+cp "$WI/pr.yaml" "$W/pr.yaml"
+if h_start "$FILTER" -a verify -f "$W/pr.yaml" -k "$S"; then
+	h_send --from x@example.net --to bob@example.net --to ecbob@example.net \
+	    --file "$WI/unsigned.eml" > "$W/reply" 2>&1
+	grep -q '452.*4.5.3' "$W/reply" && ok at-rest-per-recipient-deferred ||
+	    fail at-rest-per-recipient-deferred "$(cat "$W/reply")"
+	h_wait_delivered 1 30
+	f=$(h_delivered | head -n 1)
+	openssl cms -cmsout -print -in "$f" > "$W/print" 2>&1
+	if grep -q '^Delivered-To: bob@example.net' "$f" &&
+	    openssl cms -decrypt -in "$f" -recip "$P/bob.pem" -inkey "$P/bob.key" 2>/dev/null |
+	    grep -q 'Inbound test body' && [ "$(grep -c 'd.ktri:\|d.kari:' "$W/print")" = 1 ]; then
+		ok at-rest-own-keys-only
+	else
+		fail at-rest-own-keys-only "$(grep -E '^Delivered-To|Content-Type' "$f")"
+	fi
+	h_stop
+else
+	fail at-rest-start "$H_WHY"
+fi
+W=$WI
+
 # harvested from the passing signatures, not from the failing ones
 "$C" -k "$S" harvested > "$W/h"
 if grep -q '^rsa@example.org .* harvested current' "$W/h" &&
