@@ -319,6 +319,16 @@ fi
 [ "$(grep -c 'smime-type=enveloped-data' "$W/dir.out")" = 1 ] &&
     ok encrypt-at-rest-skips-encrypted || fail encrypt-at-rest-skips-encrypted "wrapped again"
 
+# rotation: a retired key still decrypts old mail
+R=$W/rstore
+"$C" -k "$R" init > /dev/null
+"$C" -k "$R" import --key "$P/bob.key" "$P/bob.pem" > /dev/null
+fpb=$(awk -F'\t' '$1 == "bob@example.net" { print $2 }' "$R/index")
+"$C" -k "$R" retire bob@example.net "$fpb" > /dev/null
+"$FILTER" -p -a decrypt -k "$R" < "$W/encrsa.eml" > "$W/ret.out" 2>/dev/null
+grep -q '^X-SMIME-Decrypted: aes256-CBC for bob@example.net' "$W/ret.out" &&
+    ok retired-key-decrypts || fail retired-key-decrypts "$(grep X-SMIME "$W/ret.out")"
+
 # bad input: still delivered (pipe mode exit 0), with the right result
 python3 -c "
 print('From: a@example.org\nSubject: many\nContent-Type: multipart/mixed; boundary=B\n')
