@@ -140,6 +140,8 @@ spill(struct spool *sp)
 int
 spool_write(struct spool *sp, const void *p, size_t n)
 {
+	if (n == 0)
+		return 0;	/* nothing (and mem may still be NULL) */
 	if (sp->reading) {
 		errno = EINVAL;
 		return -1;
