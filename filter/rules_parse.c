@@ -905,22 +905,23 @@ parse_rules(struct ctx *c, const struct ynode *n, struct rules *r)
 	return 0;
 }
 
+/* A list of PATTERNs (destinations:, internal:). */
 static int
-parse_destinations(struct ctx *c, const struct ynode *n, struct rules *r)
+parse_patterns(struct ctx *c, const char *key, const struct ynode *n,
+    struct rules_pattern **out, size_t *nout)
 {
 	size_t i;
 
-	if (want_type(c, "destinations", n, YN_SEQ) == -1)
+	if (want_type(c, key, n, YN_SEQ) == -1)
 		return -1;
 	if (n->nkid == 0)
 		return 0;
-	if ((r->dests = calloc(n->nkid, sizeof(*r->dests))) == NULL)
+	if ((*out = calloc(n->nkid, sizeof(**out))) == NULL)
 		return fail(c, n, "out of memory");
 	for (i = 0; i < n->nkid; i++) {
-		if (pattern_compile(c, "destinations", n->kid[i],
-		    &r->dests[i]) == -1)
+		if (pattern_compile(c, key, n->kid[i], &(*out)[i]) == -1)
 			return -1;
-		r->ndests++;
+		(*nout)++;
 	}
 	return 0;
 }
@@ -1047,7 +1048,8 @@ parse_exceptions(struct ctx *c, const struct ynode *n, struct rules *r)
 			return -1;
 		switch (idx) {
 		case 0:
-			rc = parse_destinations(c, v, r);
+			rc = parse_patterns(c, "destinations", v, &r->dests,
+			    &r->ndests);
 			break;
 		case 1:
 			rc = want_bool(c, "mobile-carriers", v,
@@ -1097,27 +1099,6 @@ parse_harvest_word(struct ctx *c, const struct ynode *n, struct rules *r)
 	return 0;
 }
 
-/* inbound: internal: the addresses that are ours, as patterns */
-static int
-parse_internal(struct ctx *c, const struct ynode *n, struct rules *r)
-{
-	size_t i;
-
-	if (want_type(c, "internal", n, YN_SEQ) == -1)
-		return -1;
-	if (n->nkid == 0)
-		return 0;
-	if ((r->internal = calloc(n->nkid, sizeof(*r->internal))) == NULL)
-		return fail(c, n, "out of memory");
-	for (i = 0; i < n->nkid; i++) {
-		if (pattern_compile(c, "internal", n->kid[i],
-		    &r->internal[i]) == -1)
-			return -1;
-		r->ninternal++;
-	}
-	return 0;
-}
-
 static int
 parse_inbound(struct ctx *c, const struct ynode *n, struct rules *r)
 {
@@ -1150,7 +1131,8 @@ parse_inbound(struct ctx *c, const struct ynode *n, struct rules *r)
 				if (parse_harvest_word(c, v->kid[j], r) == -1)
 					return -1;
 		} else if (idx == 2) {
-			if (parse_internal(c, v, r) == -1)
+			if (parse_patterns(c, "internal", v, &r->internal,
+			    &r->ninternal) == -1)
 				return -1;
 		} else if (idx == 3) {
 			static const char *const ear[] = { "no", "yes",
