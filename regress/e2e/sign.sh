@@ -7,6 +7,7 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 . regress/lib/harness.sh
+. regress/lib/gpgsm.sh
 
 FILTER=${FILTER:-obj/asan/filter-smime}
 [ -x "$FILTER" ] || FILTER=./filter-smime
@@ -117,26 +118,12 @@ for k in rsa ec; do
 done
 
 # gpgsm verifies the RSA one (detached: split with openssl's help)
-G=$W/gnupg
-mkdir -m 700 "$G"
-printf '%s\n' disable-crl-checks disable-policy-checks > "$G/gpgsm.conf"
-GNUPGHOME=$G gpgsm --batch --import "$W/alice.pem" > /dev/null 2>&1
-fpr=$(GNUPGHOME=$G gpgsm --with-colons --list-keys 2>/dev/null | awk -F: '/^fpr/ { print $10; exit }')
-echo "$fpr S relax" > "$G/trustlist.txt"
-boundary=$(sed -n 's/.*boundary="\([^"]*\)".*/\1/p' "$W/got-rsa" | head -n 1)
-awk -v b="--$boundary" '
-	$0 == b { part++; first = 1; next }
-	$0 == b "--" { exit }
-	part == 1 { if (!first) printf "\r\n"; printf "%s", $0; first = 0 }
-' "$W/got-rsa" > "$W/signed-part"
-openssl smime -pk7out -in "$W/got-rsa" -outform DER -out "$W/sig.der" 2>/dev/null
-if GNUPGHOME=$G gpgsm --batch --status-fd 1 --verify "$W/sig.der" \
-    "$W/signed-part" 2>/dev/null | grep -q GOODSIG; then
+mkdir "$W/gv"
+if gpgsm_verify_mime "$W/got-rsa" "$W/alice.pem" "$W/gv"; then
 	ok rsa-gpgsm-verifies
 else
 	fail rsa-gpgsm-verifies "gpgsm did not report a good signature"
 fi
-GNUPGHOME=$G gpgconf --kill all 2>/dev/null
 
 # no identity: unchanged
 if got nokey > "$W/got-nokey" && cmp -s "$W/got-nokey" "$W/m-nokey.eml"; then
