@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE	/* memmem(3), strcasestr(3) in glibc */
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "engine.h"
 #include "log.h"
 #include "smime.h"
+#include "spool.h"
 
 const char *
 engine_verdict_str(enum engine_verdict v)
@@ -297,13 +299,13 @@ load_ident(struct engine *g, const struct ks_entry *en,
  * strips its tag (a "[secure]" in the Subject, say), *stripped receives
  * the message with the field rewritten.
  */
-static void	strip_field(const struct rules *,
+static int	strip_field(const struct rules *,
 		    const struct rules_header_hit *, const char *, size_t,
-		    const struct mime_field *, struct mime_buf *);
+		    const struct mime_field *, struct spool *);
 
 static int
 header_action(const struct rules *rules, const char *msg, size_t len,
-    struct mime_buf *stripped)
+    struct spool *stripped, int *did_strip)
 {
 	struct mime_entity e;
 	struct mime_hdr_iter it;
@@ -333,40 +335,42 @@ header_action(const struct rules *rules, const char *msg, size_t len,
 		free(value);
 	}
 	if (found && best.strip)
-		strip_field(rules, &best, msg, len, &bestf, stripped);
+		*did_strip = strip_field(rules, &best, msg, len, &bestf,
+		    stripped) == 0;
 	return found ? (int)best.action : -1;
 }
 
 /* The message again, with one field's tag removed (rules_strip). */
-static void
+static int
 strip_field(const struct rules *rules, const struct rules_header_hit *hit,
     const char *msg, size_t len, const struct mime_field *f,
-    struct mime_buf *out)
+    struct spool *out)
 {
 	char *value, *nv;
 	size_t n, vlen;
+	int rc = -1;
 
 	if ((value = malloc(f->valuelen + 1)) == NULL)
-		return;
+		return -1;
 	value[mime_unfold(f->value, f->valuelen, value)] = '\0';
 	vlen = strlen(value) + 1;
 	if ((nv = malloc(vlen)) == NULL) {
 		free(value);
-		return;
+		return -1;
 	}
 	n = rules_strip(rules, hit, value, nv, vlen);
-	if (n < vlen && mime_buf_write(out, msg, (size_t)(f->raw - msg)) == 0 &&
-	    mime_buf_write(out, f->name, f->namelen) == 0 &&
-	    mime_buf_write(out, ": ", 2) == 0 &&
-	    mime_buf_write(out, nv + strspn(nv, " \t"),
+	if (n < vlen && spool_write(out, msg, (size_t)(f->raw - msg)) == 0 &&
+	    spool_write(out, f->name, f->namelen) == 0 &&
+	    spool_write(out, ": ", 2) == 0 &&
+	    spool_write(out, nv + strspn(nv, " \t"),
 	    strlen(nv + strspn(nv, " \t"))) == 0 &&
-	    mime_buf_write(out, "\n", 1) == 0)
-		(void)mime_buf_write(out, f->raw + f->rawlen,
-		    len - (size_t)(f->raw + f->rawlen - msg));
-	else
-		mime_buf_clear(out);
+	    spool_write(out, "\n", 1) == 0 &&
+	    smime_write_chunked(spool_write_cb, out, f->raw + f->rawlen,
+	    len - (size_t)(f->raw + f->rawlen - msg)) == 0)
+		rc = 0;
 	free(value);
 	free(nv);
+	return rc;
 }
 
 /* Is rcpt named in To, Cc, Resent-To or Resent-Cc (else: a Bcc)? */
@@ -672,22 +676,28 @@ engine_process(struct engine *g, const char *sender, char *const *rcpts,
 	struct enc_plan *pl;
 	struct cms_signer s;
 	struct cms_error ce;
-	struct mime_buf signed_msg, stripped;
+	struct spool_pool pool;
+	struct spool stripped, mid;
+	const char *smsg;
+	size_t slen;
 	char sdetail[100] = "";
 	size_t i;
-	int act, rc, hp;
+	int act, rc, hp, did_strip = 0;
 
 	rules_sender_policy(g->rules, sender, &p);
-	mime_buf_init(&stripped, 0);
-	act = header_action(g->rules, msg, len, &stripped);
-	if (stripped.data != NULL) {
-		msg = stripped.data;
-		len = stripped.len;
+	/* intermediate messages: spools, in memory only while small */
+	spool_pool_tmp(&pool, ENGINE_MID_MEM);
+	spool_init(&stripped, &pool);
+	spool_init(&mid, &pool);
+	act = header_action(g->rules, msg, len, &stripped, &did_strip);
+	if (did_strip && spool_map(&stripped, &smsg, &slen) == 0) {
+		msg = smsg;
+		len = slen;
 	}
 	if (act == RULES_ACTION_SKIP) {
 		engine_result_set(r, VERDICT_PASS, NULL, "header exception (or already "
 		    "S/MIME)");
-		mime_buf_clear(&stripped);
+		spool_clear(&stripped);
 		return;
 	}
 	if (act == RULES_ACTION_SIGN || act == RULES_ACTION_SIGN_ENCRYPT)
@@ -701,12 +711,12 @@ engine_process(struct engine *g, const char *sender, char *const *rcpts,
 		if (rules_destination_excepted(g->rules, rcpts[i])) {
 			engine_result_set(r, VERDICT_PASS, NULL, "destination exception "
 			    "for a recipient");
-			mime_buf_clear(&stripped);
+			spool_clear(&stripped);
 			return;
 		}
 	if ((pl = calloc(1, sizeof(*pl))) == NULL) {
 		engine_result_set(r, VERDICT_TEMPFAIL, REPLY_INTERNAL, "out of memory");
-		mime_buf_clear(&stripped);
+		spool_clear(&stripped);
 		return;
 	}
 	if (plan_encryption(g, sender, rcpts, nrcpts, act, &p, pl, r) == -1)
@@ -718,7 +728,6 @@ engine_process(struct engine *g, const char *sender, char *const *rcpts,
 		goto done;
 	if (id == NULL && !pl->want)
 		goto done;		/* r says why it passes */
-	mime_buf_init(&signed_msg, 0);
 	if (id != NULL) {
 		memset(&s, 0, sizeof(s));
 		s.cert = &id->crt;
@@ -730,8 +739,7 @@ engine_process(struct engine *g, const char *sender, char *const *rcpts,
 		hp = pl->want && p.header_protection ? SMIME_HP : 0;
 		rc = smime_sign(msg, len, &s, (p.signature == RULES_SIG_OPAQUE ?
 		    SMIME_OPAQUE : 0) | hp, time(NULL), &g->rng, pl->want ?
-		    mime_buf_write : out,
-		    pl->want ? (void *)&signed_msg : arg, &ce);
+		    spool_write_cb : out, pl->want ? (void *)&mid : arg, &ce);
 		if (rc == -1)
 			goto failed;
 		snprintf(sdetail, sizeof(sdetail), "%s %s%s with %.16s",
@@ -740,7 +748,12 @@ engine_process(struct engine *g, const char *sender, char *const *rcpts,
 	}
 	if (pl->want) {
 		hp = p.header_protection ? SMIME_OBSCURE : 0;
-		rc = id ? smime_encrypt(signed_msg.data, signed_msg.len, pl->rs,
+		if (id && spool_map(&mid, &smsg, &slen) == -1) {
+			engine_result_set(r, VERDICT_TEMPFAIL, REPLY_INTERNAL,
+			    "spool: %s", strerror(errno));
+			goto release;
+		}
+		rc = id ? smime_encrypt(smsg, slen, pl->rs,
 		    pl->n, pl->cipher, hp, &g->rng, out, arg, &ce) :
 		    smime_encrypt(msg, len, pl->rs, pl->n, pl->cipher, hp ?
 		    SMIME_HP | SMIME_OBSCURE : 0, &g->rng, out, arg, &ce);
@@ -751,16 +764,16 @@ engine_process(struct engine *g, const char *sender, char *const *rcpts,
 		    sdetail[0] ? ", " : "", cipher_name(pl->cipher), pl->n);
 	} else
 		engine_result_set(r, VERDICT_SIGNED, NULL, "%s", sdetail);
-	mime_buf_clear(&signed_msg);
-	goto done;
+	goto release;
 failed:
-	mime_buf_clear(&signed_msg);
 	engine_result_set(r, ce.code == CMS_ERR_ENCODING ? VERDICT_BADINPUT :
 	    VERDICT_TEMPFAIL, ce.code == CMS_ERR_ENCODING ?
 	    "554 5.6.0 The message is not valid MIME" : REPLY_INTERNAL,
 	    "%s", ce.msg);
+release:
+	spool_clear(&mid);
 done:
 	plan_free(pl);
 	free(pl);
-	mime_buf_clear(&stripped);
+	spool_clear(&stripped);
 }

@@ -16,6 +16,7 @@
 
 #define ENGINE_CACHE	32
 #define ENGINE_CERTS	128	/* > CMS_MAX_RECIPIENTS + 1, see plan_add */
+#define ENGINE_MID_MEM	(1024 * 1024)	/* signed-then-encrypted: in memory up to */
 
 enum engine_action { ACTION_AUTO, ACTION_SIGN, ACTION_NONE, ACTION_ENCRYPT,
     ACTION_SIGN_ENCRYPT, ACTION_VERIFY };

@@ -8,6 +8,7 @@
 #define _GNU_SOURCE	/* strcasestr(3) in glibc */
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,10 +20,11 @@
 #include "engine.h"
 #include "log.h"
 #include "smime.h"
+#include "spool.h"
 
 static int	is_enveloped(const struct mime_entity *);
 static int	unwrap_signed(struct engine *, const char *, size_t,
-		    struct mime_buf *, char *, size_t);
+		    struct spool *, char *, size_t);
 static void	verify_and_write(struct engine *, const char *, size_t,
 		    const char *, mime_write_fn, void *, struct engine_result *,
 		    const char *);
@@ -216,7 +218,8 @@ is_forged(const struct mime_field *f, const char *id)
  */
 static int
 write_message(const char *msg, size_t len, const char *ar, const char *id,
-    const struct mime_buf *repl, mime_write_fn out, void *arg, int *removed)
+    const char *repl, size_t repllen, mime_write_fn out, void *arg,
+    int *removed)
 {
 	struct mime_entity e;
 	struct mime_hdr_iter it;
@@ -238,8 +241,9 @@ write_message(const char *msg, size_t len, const char *ar, const char *id,
 			return -1;
 	}
 	if (repl)
-		return out(arg, repl->data, repl->len) == 0 ? 0 : -1;
-	if (out(arg, e.sep, e.seplen) != 0 || out(arg, e.body, e.bodylen))
+		return smime_write_chunked(out, arg, repl, repllen);
+	if (out(arg, e.sep, e.seplen) != 0 ||
+	    smime_write_chunked(out, arg, e.body, e.bodylen) != 0)
 		return -1;
 	return 0;
 }
@@ -317,10 +321,11 @@ dec_keys_free(struct dec_keys *dk)
 	mbedtls_platform_zeroize(dk->master, sizeof(dk->master));
 }
 
+/* Decrypted content, CRLF made LF, into the spool. */
 static int
-buf_out(void *arg, const uint8_t *p, size_t n)
+plain_out(void *arg, const uint8_t *p, size_t n)
 {
-	return mime_buf_write(arg, p, n);
+	return smime_lf_write(arg, p, n) != 0;
 }
 
 /* Is the message itself EnvelopedData or AuthEnvelopedData? */
@@ -350,24 +355,25 @@ is_enveloped(const struct mime_entity *e)
  * encrypted, -1 when it cannot be decrypted (note says why).
  */
 static int
-decrypt(struct engine *g, const char *msg, size_t len, struct mime_buf *plain,
+decrypt(struct engine *g, const char *msg, size_t len, struct spool *plain,
     char *note, size_t notesz)
 {
 	struct mime_entity ent;
 	struct mime_hdr_iter it;
 	struct mime_field f;
-	struct mime_buf der, clear;
+	struct mime_scratch der;
+	struct smime_lf lf;
 	struct dec_keys dk;
 	struct cms_dec d;
 	struct cms_error e;
 	enum cms_dstatus st;
-	size_t i;
+	const uint8_t *dp;
+	size_t dlen;
 	int rc = -1;
 
 	if (mime_entity_parse(msg, len, &ent) != MIME_OK || !is_enveloped(&ent))
 		return 0;
-	mime_buf_init(&der, 0);
-	mime_buf_init(&clear, 0);
+	memset(&der, 0, sizeof(der));
 	memset(&dk, 0, sizeof(dk));
 	dk.g = g;
 	if (!g->have_store) {
@@ -375,42 +381,37 @@ decrypt(struct engine *g, const char *msg, size_t len, struct mime_buf *plain,
 		goto done;
 	}
 	if (mime_entity_cte(&ent) != MIME_CTE_BASE64 ||
-	    mime_b64_decode(ent.body, ent.bodylen, &der) != MIME_OK) {
+	    smime_body_decode(&ent, &der, &dp, &dlen) == -1) {
 		snprintf(note, notesz, "the body is not base64");
 		goto done;
 	}
+	/* routing headers, then the entity that was inside */
+	mime_hdr_iter_init(&it, &ent);
+	while (mime_hdr_next(&it, &f))
+		if (!smime_header_is_content(f.name, f.namelen))
+			(void)spool_write(plain, f.raw, f.rawlen);
+	memset(&lf, 0, sizeof(lf));
+	lf.fn = spool_write_cb;
+	lf.arg = plain;
 	memset(&d, 0, sizeof(d));
 	d.find_key = find_key;
 	d.find_arg = &dk;
-	d.out = buf_out;
-	d.out_arg = &clear;
+	d.out = plain_out;
+	d.out_arg = &lf;
 	d.rng = &g->rng;
-	st = cms_decrypt((const uint8_t *)der.data, der.len, &d, &e);
+	st = cms_decrypt(dp, dlen, &d, &e);
+	if (st == CMS_D_OK && smime_lf_flush(&lf) == -1)
+		st = CMS_D_OUTPUT;
 	if (st != CMS_D_OK) {
 		snprintf(note, notesz, "%s", cms_dstatus_str(st));
 		goto done;
 	}
 	snprintf(note, notesz, "%s for %.150s", d.alg ? d.alg : "decrypted",
 	    dk.account);
-	/* routing headers, our record, then the entity that was inside */
-	mime_hdr_iter_init(&it, &ent);
-	while (mime_hdr_next(&it, &f))
-		if (!smime_header_is_content(f.name, f.namelen))
-			(void)mime_buf_write(plain, f.raw, f.rawlen);
-	(void)mime_buf_write(plain, "X-SMIME-Decrypted: ", 19);
-	(void)mime_buf_write(plain, note, strlen(note));
-	(void)mime_buf_write(plain, "\n", 1);
-	for (i = 0; i < clear.len; i++)
-		if (!(clear.data[i] == '\r' && i + 1 < clear.len &&
-		    clear.data[i + 1] == '\n'))
-			(void)mime_buf_write(plain, clear.data + i, 1);
 	rc = 1;
 done:
 	dec_keys_free(&dk);
-	if (clear.data)
-		mbedtls_platform_zeroize(clear.data, clear.len);
-	mime_buf_clear(&clear);
-	mime_buf_clear(&der);
+	mime_scratch_close(&der);
 	return rc;
 }
 
@@ -443,12 +444,6 @@ rest_recipients(struct engine *g, char *const *rcpts, size_t n,
 	return k;
 }
 
-static int
-buf_write_v(void *arg, const void *p, size_t n)
-{
-	return mime_buf_write(arg, p, n);
-}
-
 void
 engine_inbound(struct engine *g, char *const *rcpts, size_t nrcpts,
     const char *msg, size_t len, mime_write_fn out, void *arg,
@@ -456,20 +451,26 @@ engine_inbound(struct engine *g, char *const *rcpts, size_t nrcpts,
 {
 	struct cms_recipient rs[CMS_MAX_RECIPIENTS];
 	struct rules_inbound ib;
-	struct mime_buf plain, clear, layer;
+	struct spool_pool pool;
+	struct spool plain, clear, layer;
 	struct cms_error e;
 	char note[200], trace[2400], outer[2048];
-	size_t n = 0;
+	const char *p;
+	size_t n = 0, plen;
 	int drc;
 
 	/* encrypted-then-signed: the outer signature first */
-	mime_buf_init(&plain, 0);
-	mime_buf_init(&clear, 0);
-	mime_buf_init(&layer, 0);
+	spool_pool_tmp(&pool, ENGINE_MID_MEM);
+	spool_init(&plain, &pool);
+	spool_init(&clear, &pool);
+	spool_init(&layer, &pool);
 	outer[0] = '\0';
 	if (unwrap_signed(g, msg, len, &layer, outer, sizeof(outer))) {
-		msg = layer.data;
-		len = layer.len;
+		if (spool_map(&layer, &msg, &len) == -1) {
+			engine_result_set(r, VERDICT_TEMPFAIL, REPLY_INTERNAL,
+			    "spool: %s", strerror(errno));
+			goto done;
+		}
 	}
 	/* decrypt; what was inside is verified and delivered */
 	rules_inbound(g->rules, &ib);
@@ -477,9 +478,13 @@ engine_inbound(struct engine *g, char *const *rcpts, size_t nrcpts,
 	if (drc == 0 && ib.encrypt_at_rest && g->have_store)
 		n = rest_recipients(g, rcpts, nrcpts, rs, CMS_MAX_RECIPIENTS);
 	if (drc == 1) {
-		verify_and_write(g, plain.data, plain.len, outer, out, arg, r,
-		    note);
-		mbedtls_platform_zeroize(plain.data, plain.len);
+		snprintf(trace, sizeof(trace), "%sX-SMIME-Decrypted: %s\n",
+		    outer, note);
+		if (spool_map(&plain, &p, &plen) == -1)
+			engine_result_set(r, VERDICT_TEMPFAIL, REPLY_INTERNAL,
+			    "spool: %s", strerror(errno));
+		else
+			verify_and_write(g, p, plen, trace, out, arg, r, note);
 	} else if (drc == -1) {
 		/* never lose the original: pass it with the reason */
 		snprintf(trace, sizeof(trace), "%sX-SMIME-Decrypt: failed "
@@ -487,14 +492,13 @@ engine_inbound(struct engine *g, char *const *rcpts, size_t nrcpts,
 		verify_and_write(g, msg, len, trace, out, arg, r, NULL);
 	} else if (n > 0) {
 		/* plaintext in: verified, then encrypted to its recipients */
-		verify_and_write(g, msg, len, outer, buf_write_v, &clear, r,
+		verify_and_write(g, msg, len, outer, spool_write_cb, &clear, r,
 		    NULL);
 		if (r->verdict == VERDICT_TEMPFAIL)
 			goto done;
-		if (smime_encrypt(clear.len ? clear.data : msg, clear.len ?
-		    clear.len : len, rs, n, ib.encrypt_at_rest == 2 ?
-		    CMS_AES256_GCM : CMS_AES256_CBC, 0, &g->rng, out, arg,
-		    &e) == -1) {
+		if (spool_map(&clear, &p, &plen) == -1 || smime_encrypt(p,
+		    plen, rs, n, ib.encrypt_at_rest == 2 ? CMS_AES256_GCM :
+		    CMS_AES256_CBC, 0, &g->rng, out, arg, &e) == -1) {
 			engine_result_set(r, VERDICT_TEMPFAIL, REPLY_INTERNAL,
 			    "encrypt at rest: %s", e.msg);
 			goto done;
@@ -505,11 +509,11 @@ engine_inbound(struct engine *g, char *const *rcpts, size_t nrcpts,
 	} else
 		verify_and_write(g, msg, len, outer, out, arg, r, NULL);
 done:
-	if (clear.data)
-		mbedtls_platform_zeroize(clear.data, clear.len);
-	mime_buf_clear(&clear);
-	mime_buf_clear(&plain);
-	mime_buf_clear(&layer);
+	spool_wipe(&plain);
+	spool_wipe(&clear);
+	spool_clear(&clear);
+	spool_clear(&plain);
+	spool_clear(&layer);
 }
 
 static void
@@ -570,24 +574,29 @@ format_result(struct engine *g, const struct cms_verify *v, int rc,
  */
 static int
 unwrap_signed(struct engine *g, const char *msg, size_t len,
-    struct mime_buf *next, char *ar, size_t arsz)
+    struct spool *next, char *ar, size_t arsz)
 {
 	struct mime_entity ent, in;
 	struct mime_hdr_iter it;
 	struct mime_field f;
-	struct mime_buf inner;
+	struct spool_pool pool;
+	struct spool inner;
 	struct cms_verify v;
 	struct cms_trust t;
 	struct cms_error e;
 	char from[320], why[200];
+	const char *ip = NULL;
+	size_t ilen = 0;
 	int rc, top = 0, done = 0;
 
 	trust_set(g, &t);
 	memset(&v, 0, sizeof(v));
-	mime_buf_init(&inner, 0);
-	rc = smime_verify_ex(msg, len, &t, &v, &inner, &top, &e);
-	if (rc == 0 && top && inner.data &&
-	    mime_entity_parse(inner.data, inner.len, &in) == MIME_OK &&
+	spool_pool_tmp(&pool, ENGINE_MID_MEM);
+	spool_init(&inner, &pool);
+	rc = smime_verify_ex(msg, len, &t, &v, spool_write_cb, &inner, &top,
+	    &e);
+	if (rc == 0 && top && spool_map(&inner, &ip, &ilen) == 0 && ilen > 0 &&
+	    mime_entity_parse(ip, ilen, &in) == MIME_OK &&
 	    is_enveloped(&in) && mime_entity_parse(msg, len, &ent) == MIME_OK) {
 		from_address(msg, len, from, sizeof(from));
 		(void)format_result(g, &v, rc, &e, from, ar, arsz, why,
@@ -595,13 +604,13 @@ unwrap_signed(struct engine *g, const char *msg, size_t len,
 		mime_hdr_iter_init(&it, &ent);
 		while (mime_hdr_next(&it, &f))
 			if (!smime_header_is_content(f.name, f.namelen))
-				(void)mime_buf_write(next, f.raw, f.rawlen);
-		(void)mime_buf_write(next, inner.data, inner.len);
+				(void)spool_write(next, f.raw, f.rawlen);
+		(void)smime_write_chunked(spool_write_cb, next, ip, ilen);
 		done = 1;
 	}
 	if (rc == 0)
 		smime_verify_free(&v);
-	mime_buf_clear(&inner);
+	spool_clear(&inner);
 	return done;
 }
 
@@ -614,7 +623,10 @@ verify_and_write(struct engine *g, const char *msg, size_t len,
 	struct cms_verify v;
 	struct cms_trust t;
 	struct cms_error e;
-	struct mime_buf inner;
+	struct spool_pool pool;
+	struct spool inner;
+	const char *ip = NULL;
+	size_t ilen = 0;
 	char ar[4096], from[320], why[200];
 	const char *id = rules_authserv_id(g->rules), *res;
 	int rc, removed = 0, top = 0, strip = 0;
@@ -622,21 +634,22 @@ verify_and_write(struct engine *g, const char *msg, size_t len,
 	trust_set(g, &t);
 	memset(&v, 0, sizeof(v));
 	rules_inbound(g->rules, &ib);
-	mime_buf_init(&inner, 0);
-	rc = smime_verify_ex(msg, len, &t, &v, ib.remove_signature ? &inner :
-	    NULL, &top, &e);
+	spool_pool_tmp(&pool, ENGINE_MID_MEM);
+	spool_init(&inner, &pool);
+	rc = smime_verify_ex(msg, len, &t, &v, ib.remove_signature ?
+	    spool_write_cb : NULL, &inner, &top, &e);
 	from_address(msg, len, from, sizeof(from));
 	res = format_result(g, &v, rc, &e, from, ar, sizeof(ar), why,
 	    sizeof(why));
 	/* signature: remove, for a verified whole-message signature */
-	strip = ib.remove_signature && top && inner.data != NULL && res &&
-	    strcmp(res, "pass") == 0;
+	strip = ib.remove_signature && top && res && strcmp(res, "pass") == 0 &&
+	    spool_map(&inner, &ip, &ilen) == 0 && ilen > 0;
 	smime_verify_free(&v);
 	if (extra[0] && strlcat(ar, extra, sizeof(ar)) >= sizeof(ar))
 		ar[0] = '\0';
-	rc = write_message(msg, len, ar, id, strip ? &inner : NULL, out, arg,
+	rc = write_message(msg, len, ar, id, strip ? ip : NULL, ilen, out, arg,
 	    &removed);
-	mime_buf_clear(&inner);
+	spool_clear(&inner);
 	if (rc == -1) {
 		engine_result_set(r, VERDICT_TEMPFAIL, REPLY_INTERNAL, "writing the "
 		    "message");

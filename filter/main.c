@@ -15,6 +15,7 @@
 #include "log.h"
 #include "loop.h"
 #include "proto.h"
+#include "spool.h"
 
 #define EX_OK		0
 #define EX_USAGE	64
@@ -324,6 +325,9 @@ main(int argc, char *argv[])
 		    "per-recipient transactions)\n");
 		return EX_OK;
 	}
+	/* passes over a spooled message keep little of it resident */
+	mime_set_reclaim(spool_reclaim, NULL);
+	mime_set_scratch(&spool_scratch_ops);
 	if (o.rcpt_check)
 		rc = rcpt_check(&g, &o);
 	else if (o.pipe) {

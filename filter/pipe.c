@@ -51,30 +51,6 @@ pipe_log_context(const char *msg, size_t len, char **rcpts, int nrcpts)
 }
 
 static int
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, n)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int
-stdout_write(void *arg, const void *p, size_t n)
-{
-	(void)arg;
-	return write_all(STDOUT_FILENO, p, n);
-}
-
-static int
 read_stdin(struct spool *sp)
 {
 	char buf[65536];
@@ -104,8 +80,8 @@ pipe_run(struct engine *g, const char *sender, char **rcpts, int nrcpts)
 	struct spool_pool pool;
 	struct spool in, out;
 	struct engine_result r;
-	const char *tmp = getenv("TMPDIR"), *msg, *res;
-	size_t len, rlen;
+	const char *tmp = getenv("TMPDIR"), *msg;
+	size_t len;
 	int rc;
 
 	spool_pool_init(&pool, 2 * PIPE_MEM, PIPE_MEM, tmp && *tmp ? tmp :
@@ -126,14 +102,14 @@ pipe_run(struct engine *g, const char *sender, char **rcpts, int nrcpts)
 		    spool_write_cb, &out, &r);
 	switch (r.verdict) {
 	case VERDICT_PASS:
-		rc = write_all(STDOUT_FILENO, msg, len) == 0 ? EX_OK : EX_IOERR;
+		spool_unmap(&in);
+		rc = spool_copy_fd(&in, STDOUT_FILENO) == 0 ? EX_OK : EX_IOERR;
 		break;
 	case VERDICT_SIGNED:
 	case VERDICT_ENCRYPTED:
 	case VERDICT_SIGNED_ENCRYPTED:
 	case VERDICT_CHECKED:
-		rc = spool_map(&out, &res, &rlen) == 0 &&
-		    stdout_write(NULL, res, rlen) == 0 ? EX_OK : EX_IOERR;
+		rc = spool_copy_fd(&out, STDOUT_FILENO) == 0 ? EX_OK : EX_IOERR;
 		break;
 	case VERDICT_BADINPUT:
 		rc = EX_DATAERR;

@@ -18,6 +18,15 @@ spool_pool_init(struct spool_pool *pool, size_t mem_limit, size_t msg_limit,
 	pool->tmpdir = tmpdir;
 }
 
+/* A pool for one step's intermediate result, in $TMPDIR past mem. */
+void
+spool_pool_tmp(struct spool_pool *pool, size_t mem)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	spool_pool_init(pool, mem, mem, tmp && *tmp ? tmp : "/tmp");
+}
+
 void
 spool_init(struct spool *sp, struct spool_pool *pool)
 {
@@ -206,9 +215,61 @@ spool_read(struct spool *sp, void *p, size_t n)
 }
 
 /*
+ * Mappings made by spool_map, so that spool_reclaim can let their pages
+ * go while the engine reads through them (see mime_set_reclaim).  A few
+ * at once: the message, and the signed copy that is then encrypted.
+ */
+#define SPOOL_MAPS	8
+
+static struct {
+	void	*p;
+	size_t	 len;
+} maps[SPOOL_MAPS];
+
+static void
+maps_add(void *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < SPOOL_MAPS; i++)
+		if (maps[i].p == NULL) {
+			maps[i].p = p;
+			maps[i].len = len;
+			return;
+		}
+	/* full: this mapping is simply not trimmed */
+}
+
+static void
+maps_del(void *p)
+{
+	size_t i;
+
+	for (i = 0; i < SPOOL_MAPS; i++)
+		if (maps[i].p == p)
+			maps[i].p = NULL;
+}
+
+/*
+ * Drop the pages of every mapped spool from our resident set.  They are
+ * read-only private mappings of files never written through them, so
+ * the next access reads the same octets back from the page cache.
+ */
+void
+spool_reclaim(void *unused)
+{
+	size_t i;
+
+	(void)unused;
+	for (i = 0; i < SPOOL_MAPS; i++)
+		if (maps[i].p != NULL)
+			(void)madvise(maps[i].p, maps[i].len, MADV_DONTNEED);
+}
+
+/*
  * The whole message as one byte range, for the S/MIME engine: the memory
- * copy, or the file mapped read-only (pages the kernel can drop, so a
- * large message does not count against our memory).
+ * copy, or the file mapped read-only (pages spool_reclaim can drop, so
+ * a large message does not count against our memory).
  */
 int
 spool_map(struct spool *sp, const char **p, size_t *len)
@@ -233,6 +294,7 @@ spool_map(struct spool *sp, const char **p, size_t *len)
 		return -1;
 	sp->map = m;
 	sp->maplen = (size_t)sp->size;
+	maps_add(m, sp->maplen);
 	*p = m;
 	*len = sp->maplen;
 	return 0;
@@ -241,10 +303,27 @@ spool_map(struct spool *sp, const char **p, size_t *len)
 void
 spool_unmap(struct spool *sp)
 {
-	if (sp->map != NULL)
+	if (sp->map != NULL) {
+		maps_del(sp->map);
 		(void)munmap(sp->map, sp->maplen);
+	}
 	sp->map = NULL;
 	sp->maplen = 0;
+}
+
+/* Copy the spool to fd with read(2), a buffer at a time. */
+int
+spool_copy_fd(struct spool *sp, int fd)
+{
+	char buf[SPOOL_FILEBUF];
+	ssize_t r;
+
+	if (spool_rewind(sp) == -1)
+		return -1;
+	while ((r = spool_read(sp, buf, sizeof(buf))) > 0)
+		if (write_all(fd, buf, (size_t)r) == -1)
+			return -1;
+	return r == 0 ? 0 : -1;
 }
 
 void
@@ -266,4 +345,62 @@ int
 spool_write_cb(void *arg, const void *p, size_t n)
 {
 	return spool_write(arg, p, n);
+}
+
+/*
+ * Scratch space for the S/MIME engine (mime_set_scratch): a spool of
+ * its own, in memory up to SCRATCH_MEM, then in an unlinked file that
+ * is mapped and trimmed like the message.
+ */
+#define SCRATCH_MEM	(1024 * 1024)
+
+static struct spool_pool scratch_pool;
+
+static void *
+scratch_open(void)
+{
+	struct spool *sp;
+
+	if (scratch_pool.mem_limit == 0) {
+		spool_pool_tmp(&scratch_pool, SCRATCH_MEM);
+		scratch_pool.mem_limit = 4 * SCRATCH_MEM;
+	}
+	if ((sp = malloc(sizeof(*sp))) == NULL)
+		return NULL;
+	spool_init(sp, &scratch_pool);
+	return sp;
+}
+
+static int
+scratch_write(void *arg, const void *p, size_t n)
+{
+	return spool_write(arg, p, n);
+}
+
+static int
+scratch_map(void *arg, const char **p, size_t *n)
+{
+	return spool_map(arg, p, n);
+}
+
+static void
+scratch_close(void *arg)
+{
+	struct spool *sp = arg;
+
+	spool_wipe(sp);
+	spool_clear(sp);
+	free(sp);
+}
+
+const struct mime_scratch_ops spool_scratch_ops = {
+	scratch_open, scratch_write, scratch_map, scratch_close
+};
+
+/* What the spool held in memory is zeroed (decrypted content). */
+void
+spool_wipe(struct spool *sp)
+{
+	if (sp->mem != NULL)
+		explicit_bzero(sp->mem, sp->memcap);
 }

@@ -34,6 +34,7 @@ struct spool {
 #define SPOOL_FILEBUF	(64 * 1024)
 
 void	 spool_pool_init(struct spool_pool *, size_t, size_t, const char *);
+void	 spool_pool_tmp(struct spool_pool *, size_t);
 void	 spool_init(struct spool *, struct spool_pool *);
 int	 spool_write(struct spool *, const void *, size_t);
 int	 spool_rewind(struct spool *);
@@ -41,7 +42,13 @@ ssize_t	 spool_read(struct spool *, void *, size_t);
 int	 spool_in_file(const struct spool *);
 int	 spool_map(struct spool *, const char **, size_t *);
 void	 spool_unmap(struct spool *);
+void	 spool_reclaim(void *);
+void	 spool_wipe(struct spool *);
+int	 spool_copy_fd(struct spool *, int);
 int	 spool_write_cb(void *, const void *, size_t);
 void	 spool_clear(struct spool *);
+
+#include "mime.h"
+extern const struct mime_scratch_ops spool_scratch_ops;
 
 #endif

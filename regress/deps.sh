@@ -79,6 +79,7 @@ prepare_exim() {
 PKGS="make gcc clang libclang-rt-14-dev pkg-config
 libmbedtls-dev libyaml-dev libbsd-dev
 opensmtpd swaks openssl gpgsm libnss3-tools python3 iproute2 util-linux procps
+time
 mandoc"
 
 missing=""

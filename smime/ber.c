@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "ber.h"
+#include "mime.h"
 
 static const char *const ber_errstr[BER_ERR_MAX] = {
 	[BER_OK] = "no error",
@@ -717,6 +718,7 @@ ber_count_seg(void *arg, const uint8_t *p, size_t len)
 	if (len > SIZE_MAX - *total)
 		return BER_ERR_LENGTH_OVERFLOW;
 	*total += len;
+	mime_consumed(len);	/* the walk reads each segment's header */
 	return BER_OK;
 }
 

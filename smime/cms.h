@@ -156,6 +156,11 @@ struct cms_verify {
 int	 cms_verify(const uint8_t *, size_t, const uint8_t *, size_t,
 	    const struct cms_trust *, struct cms_verify *,
 	    struct cms_error *);
+typedef int (*cms_feed_fn)(void *, int (*)(void *, const uint8_t *, size_t),
+	    void *);
+int	 cms_verify_feed(const uint8_t *, size_t, cms_feed_fn, void *,
+	    const struct cms_trust *, struct cms_verify *,
+	    struct cms_error *);
 const char *cms_vstatus_str(enum cms_vstatus);
 
 /* The embedded content of an opaque SignedData, segment by segment. */

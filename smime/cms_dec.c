@@ -26,6 +26,7 @@
 
 #include "ber.h"
 #include "cms.h"
+#include "mime.h"
 #include "der.h"
 #include "kdf.h"
 #include "kw.h"
@@ -858,6 +859,7 @@ cbc_seg(void *arg, const uint8_t *in, size_t n)
 		if (mbedtls_cipher_update(&rn->cbc, in, take, buf, &got) != 0 ||
 		    run_emit(rn, buf, got) == -1)
 			return -1;
+		mime_consumed(take);
 		in += take;
 		n -= take;
 	}
@@ -934,6 +936,7 @@ gcm_seg(void *arg, const uint8_t *in, size_t n)
 		if (mbedtls_gcm_update(&rn->gcm, take, in, buf) != 0 ||
 		    run_emit(rn, buf, take) == -1)
 			return -1;
+		mime_consumed(take);
 		in += take;
 		n -= take;
 	}

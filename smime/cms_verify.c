@@ -13,6 +13,7 @@
 
 #include "ber.h"
 #include "cms.h"
+#include "mime.h"
 #include "oid.h"
 
 #define MAX_CERTS	32
@@ -189,15 +190,32 @@ parse_signer_info(const struct ber_elem *sie, struct signer_info *si)
 	return 0;
 }
 
+/* A hash update a chunk at a time, so a mapped input can be trimmed. */
 static int
 md_update_cb(void *arg, const uint8_t *p, size_t n)
 {
-	return mbedtls_md_update(arg, p, n) != 0;
+	size_t k;
+
+	for (; n > 0; p += k, n -= k) {
+		k = n < MIME_CHUNK ? n : MIME_CHUNK;
+		if (mbedtls_md_update(arg, p, k) != 0)
+			return 1;
+		mime_consumed(k);
+	}
+	return 0;
 }
 
-/* Digest of the content: detached buffer or embedded eContent. */
+/* Where the detached content comes from: a buffer, or a feeder. */
+struct content_src {
+	const uint8_t	*p;
+	size_t		 len;
+	cms_feed_fn	 feed;
+	void		*arg;
+};
+
+/* Digest of the content: detached (given) or embedded eContent. */
 static int
-content_digest(mbedtls_md_type_t md, const uint8_t *content, size_t clen,
+content_digest(mbedtls_md_type_t md, const struct content_src *c,
     const struct signed_data *sd, uint8_t *out)
 {
 	mbedtls_md_context_t ctx;
@@ -207,8 +225,11 @@ content_digest(mbedtls_md_type_t md, const uint8_t *content, size_t clen,
 	if (mbedtls_md_setup(&ctx, mbedtls_md_info_from_type(md), 0) != 0 ||
 	    mbedtls_md_starts(&ctx) != 0)
 		goto done;
-	if (content != NULL) {
-		if (mbedtls_md_update(&ctx, content, clen) != 0)
+	if (c->feed != NULL) {
+		if (c->feed(c->arg, md_update_cb, &ctx) != 0)
+			goto done;
+	} else if (c->p != NULL) {
+		if (md_update_cb(&ctx, c->p, c->len) != 0)
 			goto done;
 	} else if (!sd->has_econtent || ber_octets_foreach(&sd->econtent,
 	    md_update_cb, &ctx) != BER_OK)
@@ -568,7 +589,7 @@ describe_cert(const struct cert_set *cs, const mbedtls_x509_crt *c,
 /* Everything about one signer; the first failing check is reported. */
 static enum cms_vstatus
 verify_signer(const struct signer_info *si, const struct signed_data *sd,
-    const uint8_t *content, size_t clen, struct cert_set *cs,
+    const struct content_src *content, struct cert_set *cs,
     const struct cms_trust *t, struct cms_signer_result *res)
 {
 	unsigned char digest[MBEDTLS_MD_MAX_SIZE], hash[MBEDTLS_MD_MAX_SIZE];
@@ -589,7 +610,7 @@ verify_signer(const struct signer_info *si, const struct signed_data *sd,
 		return CMS_V_UNSUPPORTED;
 	}
 	dlen = mbedtls_md_get_size(mbedtls_md_info_from_type(res->md));
-	if (content_digest(res->md, content, clen, sd, digest) == -1)
+	if (content_digest(res->md, content, sd, digest) == -1)
 		return CMS_V_MALFORMED;
 	if (!si->has_attrs) {
 		/* no attributes: the signature is over the content digest */
@@ -634,10 +655,9 @@ verify_signer(const struct signer_info *si, const struct signed_data *sd,
 	return check_chain(crt, cs, t, res->detail, sizeof(res->detail));
 }
 
-int
-cms_verify(const uint8_t *buf, size_t len, const uint8_t *content,
-    size_t clen, const struct cms_trust *t, struct cms_verify *out,
-    struct cms_error *e)
+static int
+verify_src(const uint8_t *buf, size_t len, const struct content_src *c,
+    const struct cms_trust *t, struct cms_verify *out, struct cms_error *e)
 {
 	struct signed_data sd;
 	struct signer_info si;
@@ -645,16 +665,17 @@ cms_verify(const uint8_t *buf, size_t len, const uint8_t *content,
 	struct ber_reader r;
 	struct ber_elem el;
 	struct cms_signer_result *res;
+	int detached = c->p != NULL || c->feed != NULL;
 
 	memset(out, 0, sizeof(*out));
 	if (parse_signed_data(buf, len, &sd, e) == -1)
 		return -1;
-	if (content == NULL && !sd.has_econtent) {
+	if (!detached && !sd.has_econtent) {
 		cms_error_set(e, CMS_ERR_ARG, "detached signature without "
 		    "content");
 		return -1;
 	}
-	out->opaque = content == NULL;
+	out->opaque = !detached;
 	if ((cs = calloc(1, sizeof(*cs))) == NULL) {
 		cms_error_set(e, CMS_ERR_NOMEM, "out of memory");
 		return -1;
@@ -671,8 +692,7 @@ cms_verify(const uint8_t *buf, size_t len, const uint8_t *content,
 			res->status = CMS_V_MALFORMED;
 			continue;
 		}
-		res->status = verify_signer(&si, &sd, content, clen, cs, t,
-		    res);
+		res->status = verify_signer(&si, &sd, c, cs, t, res);
 	}
 	free_certs(cs);
 	free(cs);
@@ -681,6 +701,35 @@ cms_verify(const uint8_t *buf, size_t len, const uint8_t *content,
 		return -1;
 	}
 	return 0;
+}
+
+int
+cms_verify(const uint8_t *buf, size_t len, const uint8_t *content,
+    size_t clen, const struct cms_trust *t, struct cms_verify *out,
+    struct cms_error *e)
+{
+	struct content_src c;
+
+	memset(&c, 0, sizeof(c));
+	c.p = content;
+	c.len = clen;
+	return verify_src(buf, len, &c, t, out, e);
+}
+
+/*
+ * The same for detached content that is fed rather than held: feed is
+ * called once per signer with a hash update to give every octet to.
+ */
+int
+cms_verify_feed(const uint8_t *buf, size_t len, cms_feed_fn feed, void *arg,
+    const struct cms_trust *t, struct cms_verify *out, struct cms_error *e)
+{
+	struct content_src c;
+
+	memset(&c, 0, sizeof(c));
+	c.feed = feed;
+	c.arg = arg;
+	return verify_src(buf, len, &c, t, out, e);
 }
 
 int

@@ -32,6 +32,81 @@ mime_strerror(int err)
 	return mime_errstr[err];
 }
 
+static void	(*reclaim_fn)(void *);
+static void	 *reclaim_arg;
+static size_t	  reclaim_count;
+
+void
+mime_set_reclaim(void (*fn)(void *), void *arg)
+{
+	reclaim_fn = fn;
+	reclaim_arg = arg;
+	reclaim_count = 0;
+}
+
+/* n more octets of the input were read: time to let pages go? */
+void
+mime_consumed(size_t n)
+{
+	if (reclaim_fn == NULL)
+		return;
+	reclaim_count += n;
+	if (reclaim_count >= MIME_RECLAIM) {
+		reclaim_count = 0;
+		reclaim_fn(reclaim_arg);
+	}
+}
+
+static const struct mime_scratch_ops *scratch_ops;
+
+void
+mime_set_scratch(const struct mime_scratch_ops *ops)
+{
+	scratch_ops = ops;
+}
+
+int
+mime_scratch_open(struct mime_scratch *s)
+{
+	mime_buf_init(&s->buf, 0);
+	s->ext = NULL;
+	if (scratch_ops == NULL)
+		return 0;
+	return (s->ext = scratch_ops->open()) == NULL ? -1 : 0;
+}
+
+/* A mime_write_fn on a struct mime_scratch. */
+int
+mime_scratch_write(void *arg, const void *p, size_t n)
+{
+	struct mime_scratch *s = arg;
+
+	if (s->ext != NULL)
+		return scratch_ops->write(s->ext, p, n) == 0 ? 0 : -1;
+	return mime_buf_write(&s->buf, p, n);
+}
+
+int
+mime_scratch_map(struct mime_scratch *s, const char **p, size_t *n)
+{
+	if (s->ext != NULL)
+		return scratch_ops->map(s->ext, p, n);
+	*p = s->buf.data ? s->buf.data : "";
+	*n = s->buf.len;
+	return 0;
+}
+
+void
+mime_scratch_close(struct mime_scratch *s)
+{
+	if (s->ext != NULL)
+		scratch_ops->close(s->ext);
+	s->ext = NULL;
+	if (s->buf.data != NULL)
+		explicit_bzero(s->buf.data, s->buf.len);
+	mime_buf_clear(&s->buf);
+}
+
 void
 mime_buf_init(struct mime_buf *b, size_t max)
 {
@@ -810,6 +885,7 @@ mime_mp_find(const struct mime_mp *mp, size_t off, size_t *at, size_t *next,
 		nl = memchr(mp->p + off, '\n', mp->len - off);
 		if (nl == NULL)
 			break;
+		mime_consumed((size_t)(nl - mp->p) + 1 - off);
 		off = (size_t)(nl - mp->p) + 1;
 	}
 	return 0;

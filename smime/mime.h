@@ -342,6 +342,48 @@ int	mime_qp_encode(const void *, size_t, int flags, struct mime_buf *);
  * gives the same octets.
  */
 int	mime_canon(const char *, size_t, mime_write_fn, void *);
+int	mime_canon_entity(const struct mime_entity *, mime_write_fn, void *);
 int	mime_body_needs_encoding(const char *, size_t);
+
+/*
+ * Bounded memory over a mapped message.  The passes here read a message
+ * front to back, a chunk of at most MIME_CHUNK octets at a time.  A
+ * caller whose range is a file mapping registers a hook, called after
+ * every MIME_RECLAIM octets read, that lets the kernel take the pages
+ * back (madvise): the resident set then stays bounded whatever the
+ * message's size.  One hook per process (the engine is single-threaded);
+ * without one, mime_consumed() costs a test.
+ */
+#define MIME_CHUNK	(256 * 1024)
+#define MIME_RECLAIM	(4 * 1024 * 1024)
+
+void	mime_set_reclaim(void (*)(void *), void *);
+void	mime_consumed(size_t);
+
+/*
+ * Scratch space for what must be held whole (a decoded signature or
+ * envelope, which the BER reader walks in place): memory by default.  A
+ * caller may provide storage that is not memory, such as a spool that
+ * spills into an unlinked file and is then mapped (and trimmed by the
+ * reclaim hook).  open gives a handle or NULL; map may be called once,
+ * after the writes; close releases (and wipes what was in memory).
+ */
+struct mime_scratch_ops {
+	void	*(*open)(void);
+	int	 (*write)(void *, const void *, size_t);
+	int	 (*map)(void *, const char **, size_t *);
+	void	 (*close)(void *);
+};
+
+struct mime_scratch {
+	struct mime_buf	 buf;		/* without ops */
+	void		*ext;		/* with ops */
+};
+
+void	mime_set_scratch(const struct mime_scratch_ops *);
+int	mime_scratch_open(struct mime_scratch *);
+int	mime_scratch_write(void *, const void *, size_t);
+int	mime_scratch_map(struct mime_scratch *, const char **, size_t *);
+void	mime_scratch_close(struct mime_scratch *);
 
 #endif /* MIME_H */

@@ -64,14 +64,21 @@ crlf_write(mime_write_fn fn, void *arg, const char *p, size_t n, int *lastcr)
 	return fn(arg, p + start, n - start);
 }
 
+/* A span of the input, LF made CRLF, a chunk at a time. */
 static void
 cw_crlf(struct canon *c, const char *p, size_t n)
 {
+	size_t	k;
 	int	lastcr = 0;
 
-	if (c->err == MIME_OK && n > 0 &&
-	    crlf_write(c->fn, c->arg, p, n, &lastcr) != 0)
-		c->err = MIME_E_WRITE;
+	while (c->err == MIME_OK && n > 0) {
+		k = n < MIME_CHUNK ? n : MIME_CHUNK;
+		if (crlf_write(c->fn, c->arg, p, k, &lastcr) != 0)
+			c->err = MIME_E_WRITE;
+		mime_consumed(k);
+		p += k;
+		n -= k;
+	}
 }
 
 /* Does a body have anything that transport may change? */
@@ -90,6 +97,7 @@ mime_body_needs_encoding(const char *p, size_t n)
 			if (len > 0 && p[off + len - 1] == '\r')
 				len--;
 		}
+		mime_consumed(ll);
 		if (len > MIME_LINE_MAX)
 			return 1;
 		if (len >= 5 && memcmp(p + off, "From ", 5) == 0)
@@ -118,22 +126,28 @@ canon_decode(enum mime_cte cte, const char *p, size_t n, mime_write_fn fn,
 {
 	struct mime_b64dec	bd;
 	struct mime_qpdec	qd;
-	int			error;
+	size_t			k;
+	int			error = MIME_OK;
 
-	switch (cte) {
-	case MIME_CTE_BASE64:
-		mime_b64dec_init(&bd);
-		if ((error = mime_b64dec_update(&bd, p, n, fn, arg)) != 0)
-			return error;
-		return mime_b64dec_final(&bd, fn, arg);
-	case MIME_CTE_QP:
-		mime_qpdec_init(&qd);
-		if ((error = mime_qpdec_update(&qd, p, n, fn, arg)) != 0)
-			return error;
-		return mime_qpdec_final(&qd, fn, arg);
-	default:
-		return fn(arg, p, n) != 0 ? MIME_E_WRITE : MIME_OK;
+	mime_b64dec_init(&bd);
+	mime_qpdec_init(&qd);
+	for (; error == MIME_OK && n > 0; p += k, n -= k) {
+		k = n < MIME_CHUNK ? n : MIME_CHUNK;
+		if (cte == MIME_CTE_BASE64)
+			error = mime_b64dec_update(&bd, p, k, fn, arg);
+		else if (cte == MIME_CTE_QP)
+			error = mime_qpdec_update(&qd, p, k, fn, arg);
+		else if (fn(arg, p, k) != 0)
+			error = MIME_E_WRITE;
+		mime_consumed(k);
 	}
+	if (error != MIME_OK)
+		return error;
+	if (cte == MIME_CTE_BASE64)
+		return mime_b64dec_final(&bd, fn, arg);
+	if (cte == MIME_CTE_QP)
+		return mime_qpdec_final(&qd, fn, arg);
+	return MIME_OK;
 }
 
 struct canon_stats {
@@ -273,11 +287,10 @@ canon_leaf(struct canon *c, const struct mime_entity *e,
  * and preamble written and a frame pushed for its parts.
  */
 static void
-canon_entity(struct canon *c, struct canon_frame *stack, unsigned int *depth,
-    const char *p, size_t n)
+canon_parsed(struct canon *c, struct canon_frame *stack, unsigned int *depth,
+    const struct mime_entity *e)
 {
 	struct canon_frame	*fr;
-	struct mime_entity	 e;
 	int			 error;
 
 	if (*depth >= MIME_MAX_DEPTH) {
@@ -285,40 +298,53 @@ canon_entity(struct canon *c, struct canon_frame *stack, unsigned int *depth,
 		return;
 	}
 	fr = &stack[*depth];
-	if ((error = mime_entity_parse(p, n, &e)) != MIME_OK ||
-	    (error = mime_entity_ctype(&e, &fr->ct)) != MIME_OK) {
+	if ((error = mime_entity_ctype(e, &fr->ct)) != MIME_OK) {
 		c->err = error;
 		return;
 	}
 	fr->msg = 0;
-	if (mime_entity_is_message(&e, &fr->ct)) {
-		canon_header(c, &e, 0);
-		if (e.has_sep)
+	if (mime_entity_is_message(e, &fr->ct)) {
+		canon_header(c, e, 0);
+		if (e->has_sep)
 			cws(c, "\r\n");
 		fr->msg = 1;
-		fr->msgbody.p = e.body;
-		fr->msgbody.len = e.bodylen;
+		fr->msgbody.p = e->body;
+		fr->msgbody.len = e->bodylen;
 		(*depth)++;
 		return;
 	}
 	if (!mime_ctype_is(&fr->ct, "multipart", NULL) ||
 	    mime_ctype_boundary(&fr->ct, &fr->bnd) == -1) {
-		canon_leaf(c, &e, &fr->ct);
+		canon_leaf(c, e, &fr->ct);
 		return;
 	}
-	mime_mp_init(&fr->mp, e.body, e.bodylen, fr->bnd.p, fr->bnd.len);
+	mime_mp_init(&fr->mp, e->body, e->bodylen, fr->bnd.p, fr->bnd.len);
 	if (mime_mp_start(&fr->mp) != MIME_OK) {
-		canon_leaf(c, &e, &fr->ct);
+		canon_leaf(c, e, &fr->ct);
 		return;
 	}
-	canon_header(c, &e, 0);
-	if (e.has_sep)
+	canon_header(c, e, 0);
+	if (e->has_sep)
 		cws(c, "\r\n");
 	if (!fr->mp.delim_at_start) {
 		cw_crlf(c, fr->mp.preamble.p, fr->mp.preamble.len);
 		cws(c, "\r\n");
 	}
 	(*depth)++;
+}
+
+static void
+canon_entity(struct canon *c, struct canon_frame *stack, unsigned int *depth,
+    const char *p, size_t n)
+{
+	struct mime_entity	 e;
+	int			 error;
+
+	if ((error = mime_entity_parse(p, n, &e)) != MIME_OK) {
+		c->err = error;
+		return;
+	}
+	canon_parsed(c, stack, depth, &e);
 }
 
 /* After the last part: close delimiter and epilogue. */
@@ -339,6 +365,22 @@ canon_close(struct canon *c, const struct canon_frame *fr)
 int
 mime_canon(const char *p, size_t n, mime_write_fn fn, void *arg)
 {
+	struct mime_entity	 e;
+	int			 error;
+
+	if ((error = mime_entity_parse(p, n, &e)) != MIME_OK)
+		return error;
+	return mime_canon_entity(&e, fn, arg);
+}
+
+/*
+ * The same for an entity already parsed, whose header and body need not
+ * be adjacent: the signer builds the signed entity's header and points
+ * its body into the message, so the message is never copied.
+ */
+int
+mime_canon_entity(const struct mime_entity *e, mime_write_fn fn, void *arg)
+{
 	struct canon_frame	*stack, *fr;
 	struct canon		 c;
 	struct mime_span	 part;
@@ -351,7 +393,7 @@ mime_canon(const char *p, size_t n, mime_write_fn fn, void *arg)
 		return MIME_E_NOMEM;
 	for (i = 0; i < MIME_MAX_DEPTH; i++)
 		mime_ctype_init(&stack[i].ct);
-	canon_entity(&c, stack, &depth, p, n);
+	canon_parsed(&c, stack, &depth, e);
 	while (c.err == MIME_OK && depth > 0) {
 		fr = &stack[depth - 1];
 		if (fr->msg == 1) {

@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE	/* memmem(3) in glibc */
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,17 +16,10 @@
 #define BOUNDARY_LEN	40
 
 /* Writes through, dropping the CR of each CRLF: our output is LF. */
-struct lf_out {
-	mime_write_fn	 fn;
-	void		*arg;
-	int		 cr;		/* a CR is held back */
-	int		 err;
-};
-
-static int
-lf_write(void *a, const void *p, size_t n)
+int
+smime_lf_write(void *a, const void *p, size_t n)
 {
-	struct lf_out *o = a;
+	struct smime_lf *o = a;
 	const char *s = p, *end = s + n, *start = s;
 
 	if (o->err)
@@ -51,10 +45,22 @@ fail:
 	return -1;
 }
 
-static int
-put(struct lf_out *o, const char *s)
+/* A CR held back at the very end was not part of a CRLF. */
+int
+smime_lf_flush(struct smime_lf *o)
 {
-	return lf_write(o, s, strlen(s));
+	if (o->err)
+		return -1;
+	if (o->cr && o->fn(o->arg, "\r", 1) != 0)
+		o->err = 1;
+	o->cr = 0;
+	return o->err ? -1 : 0;
+}
+
+static int
+put(struct smime_lf *o, const char *s)
+{
+	return smime_lf_write(o, s, strlen(s));
 }
 
 /* Content-* (and MIME-Version) belong to the entity, not the message. */
@@ -95,11 +101,12 @@ put_field(struct mime_buf *b, const struct mime_field *f, const char *more)
 /*
  * The entity that is signed or encrypted: the Content-* fields and the
  * body; with SMIME_HP also copies of the protected header fields and
- * hp="cipher" on its Content-Type (RFC 9788 §2).
+ * hp="cipher" on its Content-Type (RFC 9788 §2).  Only its header is
+ * built here (in hdr); its body is the message's own, never copied.
  */
 static int
-inner_entity(const char *msg, size_t len, struct mime_buf *inner,
-    struct mime_entity *e, int flags)
+inner_entity(const char *msg, size_t len, struct mime_buf *hdr,
+    struct mime_entity *e, struct mime_entity *in, int flags)
 {
 	struct mime_hdr_iter it;
 	struct mime_field f;
@@ -111,27 +118,29 @@ inner_entity(const char *msg, size_t len, struct mime_buf *inner,
 	mime_hdr_iter_init(&it, e);
 	while (mime_hdr_next(&it, &f)) {
 		if ((flags & SMIME_HP) && is_protected(&f) &&
-		    put_field(inner, &f, "") == -1)
+		    put_field(hdr, &f, "") == -1)
 			return -1;
 		if (!smime_header_is_content(f.name, f.namelen) ||
 		    mime_hdr_is(&f, "mime-version"))
 			continue;
 		if (mime_hdr_is(&f, "content-type")) {
 			ctype = 1;
-			if (put_field(inner, &f, hp) == -1)
+			if (put_field(hdr, &f, hp) == -1)
 				return -1;
-		} else if (put_field(inner, &f, "") == -1)
+		} else if (put_field(hdr, &f, "") == -1)
 			return -1;
 	}
 	/* make the default explicit, as clients show it more reliably */
-	if (!ctype && (mime_buf_write(inner,
+	if (!ctype && (mime_buf_write(hdr,
 	    "Content-Type: text/plain; charset=us-ascii", 42) != 0 ||
-	    mime_buf_write(inner, hp, strlen(hp)) ||
-	    mime_buf_write(inner, "\n", 1)))
+	    mime_buf_write(hdr, hp, strlen(hp)) ||
+	    mime_buf_write(hdr, "\n", 1)))
 		return -1;
-	if (mime_buf_write(inner, "\n", 1) != 0 ||
-	    mime_buf_write(inner, e->body, e->bodylen) != 0)
+	if (mime_buf_write(hdr, "\n", 1) != 0 ||
+	    mime_entity_parse(hdr->data, hdr->len, in) != MIME_OK)
 		return -1;
+	in->body = e->body;
+	in->bodylen = e->bodylen;
 	return 0;
 }
 
@@ -140,7 +149,7 @@ inner_entity(const char *msg, size_t len, struct mime_buf *inner,
  * replaces the Subject with "[...]" (RFC 9788 §4.4).
  */
 static int
-outer_headers(const struct mime_entity *e, struct lf_out *o, int flags)
+outer_headers(const struct mime_entity *e, struct smime_lf *o, int flags)
 {
 	struct mime_hdr_iter it;
 	struct mime_field f;
@@ -154,7 +163,7 @@ outer_headers(const struct mime_entity *e, struct lf_out *o, int flags)
 				return -1;
 			continue;
 		}
-		if (lf_write(o, f.raw, f.rawlen) != 0)
+		if (smime_lf_write(o, f.raw, f.rawlen) != 0)
 			return -1;
 		if (f.rawlen == 0 || f.raw[f.rawlen - 1] != '\n')
 			(void)put(o, "\n");
@@ -162,114 +171,297 @@ outer_headers(const struct mime_entity *e, struct lf_out *o, int flags)
 	return put(o, "MIME-Version: 1.0\n");
 }
 
-/* A boundary that does not occur in the content (RFC 2046 §5.1.1). */
+/*
+ * One pass of the canonical form (mime_canon_entity) through a buffer:
+ * each full buffer is hashed, counted, searched for the boundary and
+ * passed on, as each pass needs.  Canonicalising is deterministic, so a
+ * second pass gives the octets the first counted; it is checked.
+ */
+#define PASS_BUF	(64 * 1024)
+
+struct pass {
+	mbedtls_md_context_t	*md;		/* hash, or NULL */
+	const char		*bnd;		/* look for it, or NULL */
+	char			 carry[BOUNDARY_LEN];
+	size_t			 ncarry;
+	int			 found;
+	mime_write_fn		 fn;		/* pass on, or NULL */
+	void			*arg;
+	uint64_t		 len;
+	int			 err;
+	size_t			 n;
+	char			 buf[PASS_BUF];
+};
+
+static void
+pass_init(struct pass *ps, mbedtls_md_context_t *md, const char *bnd,
+    mime_write_fn fn, void *arg)
+{
+	ps->md = md;
+	ps->bnd = bnd;
+	ps->ncarry = 0;
+	ps->found = 0;
+	ps->fn = fn;
+	ps->arg = arg;
+	ps->len = 0;
+	ps->err = 0;
+	ps->n = 0;
+}
+
+/* The boundary anywhere in the content, across buffers too. */
+static void
+pass_scan(struct pass *ps, const char *p, size_t n)
+{
+	char win[2 * BOUNDARY_LEN];
+	size_t k = n < BOUNDARY_LEN - 1 ? n : BOUNDARY_LEN - 1, keep, w;
+
+	memcpy(win, ps->carry, ps->ncarry);
+	memcpy(win + ps->ncarry, p, k);
+	w = ps->ncarry + k;
+	if (memmem(win, w, ps->bnd, BOUNDARY_LEN) != NULL ||
+	    memmem(p, n, ps->bnd, BOUNDARY_LEN) != NULL)
+		ps->found = 1;
+	if (n >= BOUNDARY_LEN - 1) {
+		memcpy(ps->carry, p + n - (BOUNDARY_LEN - 1), BOUNDARY_LEN - 1);
+		ps->ncarry = BOUNDARY_LEN - 1;
+		return;
+	}
+	keep = w < BOUNDARY_LEN - 1 ? w : BOUNDARY_LEN - 1;
+	memcpy(ps->carry, win + w - keep, keep);
+	ps->ncarry = keep;
+}
+
 static int
-make_boundary(struct cms_rng *rng, const char *content, size_t len,
-    char out[BOUNDARY_LEN + 1])
+pass_flush(struct pass *ps)
+{
+	if (ps->err || ps->n == 0)
+		return ps->err ? -1 : 0;
+	if ((ps->md && mbedtls_md_update(ps->md, (unsigned char *)ps->buf,
+	    ps->n) != 0) || (ps->fn && ps->fn(ps->arg, ps->buf, ps->n) != 0))
+		ps->err = 1;
+	if (ps->bnd)
+		pass_scan(ps, ps->buf, ps->n);
+	ps->n = 0;
+	return ps->err ? -1 : 0;
+}
+
+static int
+pass_write(void *arg, const void *vp, size_t n)
+{
+	struct pass *ps = arg;
+	const char *p = vp;
+	size_t k;
+
+	ps->len += n;
+	while (n > 0 && !ps->err) {
+		k = PASS_BUF - ps->n < n ? PASS_BUF - ps->n : n;
+		memcpy(ps->buf + ps->n, p, k);
+		ps->n += k;
+		p += k;
+		n -= k;
+		if (ps->n == PASS_BUF)
+			(void)pass_flush(ps);
+	}
+	return ps->err ? -1 : 0;
+}
+
+/* The canonical entity through a pass; -1 when it cannot be made. */
+static int
+pass_run(struct pass *ps, const struct mime_entity *in)
+{
+	if (mime_canon_entity(in, pass_write, ps) != MIME_OK)
+		return -1;
+	return pass_flush(ps);
+}
+
+/* A boundary; whether it occurs in the content is found out later. */
+static int
+make_boundary(struct cms_rng *rng, char out[BOUNDARY_LEN + 1])
 {
 	static const char set[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	    "abcdefghijklmnopqrstuvwxyz";
 	unsigned char r[BOUNDARY_LEN];
-	int tries, i;
+	int i;
 
-	for (tries = 0; tries < 8; tries++) {
-		if (cms_rng_func(rng, r, sizeof(r)) != 0)
-			return -1;
-		memcpy(out, "----smime-", 10);
-		for (i = 10; i < BOUNDARY_LEN; i++)
-			out[i] = set[r[i] % (sizeof(set) - 1)];
-		out[BOUNDARY_LEN] = '\0';
-		if (memmem(content, len, out, BOUNDARY_LEN) == NULL)
-			return 0;
-	}
-	return -1;
-}
-
-static int
-base64_out(struct lf_out *o, const uint8_t *a, size_t alen, const char *b,
-    size_t blen, const uint8_t *c, size_t clen)
-{
-	struct mime_b64enc enc;
-
-	mime_b64enc_init(&enc, 0);
-	if ((alen && mime_b64enc_update(&enc, a, alen, lf_write, o)) ||
-	    (blen && mime_b64enc_update(&enc, b, blen, lf_write, o)) ||
-	    (clen && mime_b64enc_update(&enc, c, clen, lf_write, o)) ||
-	    mime_b64enc_final(&enc, lf_write, o))
+	if (cms_rng_func(rng, r, sizeof(r)) != 0)
 		return -1;
+	memcpy(out, "----smime-", 10);
+	for (i = 10; i < BOUNDARY_LEN; i++)
+		out[i] = set[r[i] % (sizeof(set) - 1)];
+	out[BOUNDARY_LEN] = '\0';
 	return 0;
 }
 
-static int
-write_detached(struct lf_out *o, const struct cms_signer *s,
-    const struct mime_buf *canon, const struct cms_frame *f,
-    struct cms_rng *rng)
-{
-	char b[BOUNDARY_LEN + 1], line[256];
-
-	if (make_boundary(rng, canon->data, canon->len, b) == -1)
-		return -1;
-	snprintf(line, sizeof(line), "Content-Type: multipart/signed; "
-	    "protocol=\"application/pkcs7-signature\";\n\tmicalg=%s; "
-	    "boundary=\"%s\"\n\nThis is an S/MIME signed message.\n\n--%s\n",
-	    cms_micalg(s->md), b, b);
-	if (put(o, line) || lf_write(o, canon->data, canon->len))
-		return -1;
-	snprintf(line, sizeof(line), "\n--%s\nContent-Type: application/"
-	    "pkcs7-signature; name=\"smime.p7s\"\nContent-Transfer-Encoding: "
-	    "base64\nContent-Disposition: attachment; filename=\"smime.p7s\"\n"
-	    "\n", b);
-	if (put(o, line) || base64_out(o, f->head, f->headlen, NULL, 0, NULL,
-	    0))
-		return -1;
-	snprintf(line, sizeof(line), "\n--%s--\n", b);
-	return put(o, line);
-}
-
-static int
-write_opaque(struct lf_out *o, const struct mime_buf *canon,
-    const struct cms_frame *f)
-{
-	if (put(o, "Content-Type: application/pkcs7-mime; "
-	    "smime-type=signed-data;\n\tname=\"smime.p7m\"\n"
-	    "Content-Transfer-Encoding: base64\nContent-Disposition: "
-	    "attachment; filename=\"smime.p7m\"\n\n"))
-		return -1;
-	return base64_out(o, f->head, f->headlen, canon->data, canon->len,
-	    f->tail, f->taillen);
-}
-
-/* The ciphertext, straight into the base64 encoder. */
+/* base64 of what goes through, LF line ends, to the output. */
 struct b64_sink {
 	struct mime_b64enc	 enc;
-	struct lf_out		*o;
+	struct smime_lf		*o;
 };
+
+static int
+b64_write(void *arg, const void *p, size_t n)
+{
+	struct b64_sink *b = arg;
+
+	return mime_b64enc_update(&b->enc, p, n, smime_lf_write, b->o) != 0 ? -1 : 0;
+}
 
 static int
 b64_sink_write(void *arg, const uint8_t *p, size_t n)
 {
-	struct b64_sink *b = arg;
+	return b64_write(arg, p, n) != 0;
+}
 
-	return mime_b64enc_update(&b->enc, p, n, lf_write, b->o) != 0;
+static const char sig_head[] = "Content-Type: multipart/signed; "
+    "protocol=\"application/pkcs7-signature\";\n\tmicalg=%s; "
+    "boundary=\"%s\"\n\nThis is an S/MIME signed message.\n\n--%s\n";
+static const char sig_part[] = "\n--%s\nContent-Type: application/"
+    "pkcs7-signature; name=\"smime.p7s\"\nContent-Transfer-Encoding: "
+    "base64\nContent-Disposition: attachment; filename=\"smime.p7s\"\n\n";
+
+/*
+ * Detached (RFC 8551 §3.5.3), in one pass: the content goes out as it
+ * is hashed, the signature after it.  The boundary is random (178
+ * bits); should the content hold it all the same, the message fails
+ * rather than go out ambiguous.
+ */
+static int
+sign_detached(struct smime_lf *o, const struct cms_signer *s,
+    const struct mime_entity *in, time_t now, struct cms_rng *rng,
+    struct pass *ps, mbedtls_md_context_t *md, struct cms_error *e)
+{
+	unsigned char digest[MBEDTLS_MD_MAX_SIZE];
+	char b[BOUNDARY_LEN + 1], line[256];
+	struct b64_sink bs;
+	struct cms_frame f;
+	int rc = -1;
+
+	memset(&f, 0, sizeof(f));
+	if (make_boundary(rng, b) == -1) {
+		cms_error_set(e, CMS_ERR_CRYPTO, "random boundary");
+		return -1;
+	}
+	snprintf(line, sizeof(line), sig_head, cms_micalg(s->md), b, b);
+	pass_init(ps, md, b, smime_lf_write, o);
+	if (put(o, line) || pass_run(ps, in) == -1) {
+		cms_error_set(e, CMS_ERR_ENCODING, "the message cannot be "
+		    "parsed as MIME");
+		return -1;
+	}
+	if (ps->found) {
+		cms_error_set(e, CMS_ERR_CRYPTO, "the content holds the "
+		    "random boundary");
+		return -1;
+	}
+	if (mbedtls_md_finish(md, digest) != 0) {
+		cms_error_set(e, CMS_ERR_CRYPTO, "digest");
+		return -1;
+	}
+	if (cms_sign(s, digest, mbedtls_md_get_size(md->md_info), -1, now,
+	    rng, &f, e) == -1)
+		return -1;
+	bs.o = o;
+	mime_b64enc_init(&bs.enc, 0);
+	snprintf(line, sizeof(line), sig_part, b);
+	if (put(o, line) || b64_write(&bs, f.head, f.headlen) ||
+	    mime_b64enc_final(&bs.enc, smime_lf_write, o))
+		goto done;
+	snprintf(line, sizeof(line), "\n--%s--\n", b);
+	rc = put(o, line);
+done:
+	if (rc == -1)
+		cms_error_set(e, CMS_ERR_ENCODING, "writing the signed message");
+	cms_frame_free(&f);
+	return rc;
+}
+
+/*
+ * Opaque (RFC 8551 §3.5.2), in two passes: the first hashes and counts
+ * (DER needs the content's length before the content), the second
+ * writes the content inside the SignedData.
+ */
+static int
+sign_opaque(struct smime_lf *o, const struct cms_signer *s,
+    const struct mime_entity *in, time_t now, struct cms_rng *rng,
+    struct pass *ps, mbedtls_md_context_t *md, struct cms_error *e)
+{
+	unsigned char digest[MBEDTLS_MD_MAX_SIZE];
+	struct b64_sink bs;
+	struct cms_frame f;
+	uint64_t len;
+	int rc = -1;
+
+	memset(&f, 0, sizeof(f));
+	pass_init(ps, md, NULL, NULL, NULL);
+	if (pass_run(ps, in) == -1 || ps->len > INT64_MAX) {
+		cms_error_set(e, CMS_ERR_ENCODING, "the message cannot be "
+		    "parsed as MIME");
+		return -1;
+	}
+	len = ps->len;
+	if (mbedtls_md_finish(md, digest) != 0) {
+		cms_error_set(e, CMS_ERR_CRYPTO, "digest");
+		return -1;
+	}
+	if (cms_sign(s, digest, mbedtls_md_get_size(md->md_info),
+	    (int64_t)len, now, rng, &f, e) == -1)
+		return -1;
+	bs.o = o;
+	mime_b64enc_init(&bs.enc, 0);
+	pass_init(ps, NULL, NULL, b64_write, &bs);
+	if (put(o, "Content-Type: application/pkcs7-mime; "
+	    "smime-type=signed-data;\n\tname=\"smime.p7m\"\n"
+	    "Content-Transfer-Encoding: base64\nContent-Disposition: "
+	    "attachment; filename=\"smime.p7m\"\n\n") ||
+	    b64_write(&bs, f.head, f.headlen) || pass_run(ps, in) == -1 ||
+	    ps->len != len || b64_write(&bs, f.tail, f.taillen) ||
+	    mime_b64enc_final(&bs.enc, smime_lf_write, o))
+		cms_error_set(e, CMS_ERR_ENCODING, "writing the signed message");
+	else
+		rc = 0;
+	cms_frame_free(&f);
+	return rc;
+}
+
+/* The second pass of encryption: canonical octets into the cipher. */
+struct env_sink {
+	struct cms_env		*env;
+	struct b64_sink		*b;
+	struct cms_error	*e;
+	int			 failed;	/* e says why */
+};
+
+static int
+env_write(void *arg, const void *p, size_t n)
+{
+	struct env_sink *es = arg;
+
+	if (cms_env_update(es->env, p, n, b64_sink_write, es->b, es->e) == -1)
+		es->failed = 1;
+	return es->failed ? -1 : 0;
 }
 
 /*
  * Encrypt msg to n recipients (RFC 8551 §3.3): the Content-* fields and
  * the body, in canonical form, become the enveloped entity; the routing
  * headers stay outside.  GCM makes AuthEnvelopedData (smime-type
- * authEnveloped-data), CBC EnvelopedData.
+ * authEnveloped-data), CBC EnvelopedData.  Two passes over the message:
+ * one counts the content (DER lengths come first), one encrypts it.
  */
 int
 smime_encrypt(const char *msg, size_t len, const struct cms_recipient *rs,
     size_t n, enum cms_cipher cipher, int flags, struct cms_rng *rng,
     mime_write_fn out, void *arg, struct cms_error *e)
 {
-	struct mime_buf inner, canon;
-	struct mime_entity ent;
+	struct mime_buf hdr;
+	struct mime_entity ent, in;
 	struct cms_frame f;
 	struct cms_env env;
+	struct env_sink es;
 	struct b64_sink b;
-	struct lf_out o;
+	struct smime_lf o;
+	struct pass *ps;
+	uint64_t clen;
 	int gcm = cipher == CMS_AES128_GCM || cipher == CMS_AES256_GCM;
 	int rc = -1, begun = 0;
 
@@ -277,16 +469,21 @@ smime_encrypt(const char *msg, size_t len, const struct cms_recipient *rs,
 	memset(&o, 0, sizeof(o));
 	o.fn = out;
 	o.arg = arg;
-	mime_buf_init(&inner, 0);
-	mime_buf_init(&canon, 0);
-	if (inner_entity(msg, len, &inner, &ent, flags) == -1 ||
-	    mime_canon(inner.data, inner.len, mime_buf_write, &canon) !=
-	    MIME_OK) {
+	mime_buf_init(&hdr, 0);
+	if ((ps = malloc(sizeof(*ps))) == NULL) {
+		cms_error_set(e, CMS_ERR_NOMEM, "out of memory");
+		return -1;
+	}
+	pass_init(ps, NULL, NULL, NULL, NULL);
+	if (inner_entity(msg, len, &hdr, &ent, &in, flags) == -1 ||
+	    pass_run(ps, &in) == -1) {
 		cms_error_set(e, CMS_ERR_ENCODING, "the message cannot be "
 		    "parsed as MIME");
 		goto done;
 	}
-	if (cms_env_begin(&env, rs, n, cipher, canon.len, rng, &f, e) == -1)
+	clen = ps->len;
+	if (clen > SIZE_MAX || cms_env_begin(&env, rs, n, cipher,
+	    (size_t)clen, rng, &f, e) == -1)
 		goto done;
 	begun = 1;
 	b.o = &o;
@@ -298,17 +495,25 @@ smime_encrypt(const char *msg, size_t len, const struct cms_recipient *rs,
 	    "smime-type=enveloped-data;\n\tname=\"smime.p7m\"\n") ||
 	    put(&o, "Content-Transfer-Encoding: base64\nContent-Disposition: "
 	    "attachment; filename=\"smime.p7m\"\n\n") ||
-	    mime_b64enc_update(&b.enc, f.head, f.headlen, lf_write, &o)) {
+	    b64_write(&b, f.head, f.headlen)) {
 		cms_error_set(e, CMS_ERR_ENCODING, "writing the message");
 		goto done;
 	}
 	cms_frame_free(&f);
-	if (cms_env_update(&env, (const uint8_t *)canon.data, canon.len,
-	    b64_sink_write, &b, e) == -1 ||
-	    cms_env_finish(&env, b64_sink_write, &b, &f, e) == -1)
+	es.env = &env;
+	es.b = &b;
+	es.e = e;
+	es.failed = 0;
+	pass_init(ps, NULL, NULL, env_write, &es);
+	if (pass_run(ps, &in) == -1 || ps->len != clen) {
+		if (!es.failed)
+			cms_error_set(e, CMS_ERR_ENCODING, "writing the message");
 		goto done;
-	if ((f.taillen && mime_b64enc_update(&b.enc, f.tail, f.taillen,
-	    lf_write, &o)) || mime_b64enc_final(&b.enc, lf_write, &o)) {
+	}
+	if (cms_env_finish(&env, b64_sink_write, &b, &f, e) == -1)
+		goto done;
+	if ((f.taillen && b64_write(&b, f.tail, f.taillen)) ||
+	    mime_b64enc_final(&b.enc, smime_lf_write, &o)) {
 		cms_error_set(e, CMS_ERR_ENCODING, "writing the message");
 		goto done;
 	}
@@ -317,8 +522,8 @@ done:
 	if (begun)
 		cms_env_free(&env);
 	cms_frame_free(&f);
-	mime_buf_clear(&inner);
-	mime_buf_clear(&canon);
+	mime_buf_clear(&hdr);
+	free(ps);
 	return rc;
 }
 
@@ -331,45 +536,39 @@ smime_sign(const char *msg, size_t len, const struct cms_signer *s,
     int flags, time_t now, struct cms_rng *rng, mime_write_fn out,
     void *arg, struct cms_error *e)
 {
-	unsigned char digest[MBEDTLS_MD_MAX_SIZE];
-	struct mime_buf inner, canon;
-	struct mime_entity ent;
-	struct cms_frame f;
-	struct lf_out o;
+	mbedtls_md_context_t md;
+	struct mime_buf hdr;
+	struct mime_entity ent, in;
+	struct smime_lf o;
+	struct pass *ps;
 	const mbedtls_md_info_t *mi = mbedtls_md_info_from_type(s->md);
 	int rc = -1;
 
-	memset(&f, 0, sizeof(f));
 	memset(&o, 0, sizeof(o));
 	o.fn = out;
 	o.arg = arg;
-	mime_buf_init(&inner, 0);
-	mime_buf_init(&canon, 0);
-	if (mi == NULL || inner_entity(msg, len, &inner, &ent, flags) == -1 ||
-	    mime_canon(inner.data, inner.len, mime_buf_write, &canon) !=
-	    MIME_OK) {
+	mime_buf_init(&hdr, 0);
+	mbedtls_md_init(&md);
+	if (mi == NULL || mbedtls_md_setup(&md, mi, 0) != 0 ||
+	    mbedtls_md_starts(&md) != 0 || (ps = malloc(sizeof(*ps))) == NULL) {
+		mbedtls_md_free(&md);
+		cms_error_set(e, CMS_ERR_CRYPTO, "digest");
+		return -1;
+	}
+	if (inner_entity(msg, len, &hdr, &ent, &in, flags) == -1) {
 		cms_error_set(e, CMS_ERR_ENCODING, "the message cannot be "
 		    "parsed as MIME");
 		goto done;
 	}
-	if (mbedtls_md(mi, (const unsigned char *)canon.data, canon.len,
-	    digest) != 0) {
-		cms_error_set(e, CMS_ERR_CRYPTO, "digest");
-		goto done;
-	}
-	if (cms_sign(s, digest, mbedtls_md_get_size(mi), flags & SMIME_OPAQUE ?
-	    (int64_t)canon.len : -1, now, rng, &f, e) == -1)
-		goto done;
-	if (outer_headers(&ent, &o, flags) == -1 || (flags & SMIME_OPAQUE ?
-	    write_opaque(&o,
-	    &canon, &f) : write_detached(&o, s, &canon, &f, rng)) == -1) {
+	if (outer_headers(&ent, &o, flags) == -1) {
 		cms_error_set(e, CMS_ERR_ENCODING, "writing the signed message");
 		goto done;
 	}
-	rc = 0;
+	rc = flags & SMIME_OPAQUE ? sign_opaque(&o, s, &in, now, rng, ps, &md,
+	    e) : sign_detached(&o, s, &in, now, rng, ps, &md, e);
 done:
-	cms_frame_free(&f);
-	mime_buf_clear(&inner);
-	mime_buf_clear(&canon);
+	mbedtls_md_free(&md);
+	mime_buf_clear(&hdr);
+	free(ps);
 	return rc;
 }

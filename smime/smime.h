@@ -26,11 +26,25 @@ int	 smime_encrypt(const char *, size_t, const struct cms_recipient *,
 	    size_t, enum cms_cipher, int, struct cms_rng *, mime_write_fn,
 	    void *, struct cms_error *);
 int	 smime_header_is_content(const char *, size_t);
+
+/* A mime_write_fn that turns CRLF into LF on the way to fn. */
+struct smime_lf {
+	mime_write_fn	 fn;
+	void		*arg;
+	int		 cr;		/* a CR is held back */
+	int		 err;
+};
+int	 smime_lf_write(void *, const void *, size_t);
+int	 smime_lf_flush(struct smime_lf *);
+
 int	 smime_verify(const char *, size_t, const struct cms_trust *,
 	    struct cms_verify *, struct cms_error *);
 int	 smime_verify_ex(const char *, size_t, const struct cms_trust *,
-	    struct cms_verify *, struct mime_buf *, int *,
+	    struct cms_verify *, mime_write_fn, void *, int *,
 	    struct cms_error *);
+int	 smime_write_chunked(mime_write_fn, void *, const void *, size_t);
+int	 smime_body_decode(const struct mime_entity *, struct mime_scratch *,
+	    const uint8_t **, size_t *);
 void	 smime_verify_free(struct cms_verify *);
 
 #endif /* SMIME_H */

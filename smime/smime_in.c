@@ -95,61 +95,100 @@ find_cb(void *arg, const struct mime_node *n)
 	return 1;	/* stop */
 }
 
-/* LF -> CRLF: the signed octets as they were on the wire. */
+/*
+ * The signed octets as they were on the wire (bare LF made CRLF), fed
+ * to the verifier's hash: the content is never copied.
+ */
 static int
-to_crlf(const char *p, size_t n, struct mime_buf *out)
+feed_crlf(void *arg, int (*up)(void *, const uint8_t *, size_t), void *ctx)
 {
+	const struct mime_span *c = arg;
+	const uint8_t *p = (const uint8_t *)c->p;
 	size_t i, start = 0;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < c->len; i++)
 		if (p[i] == '\n' && (i == 0 || p[i - 1] != '\r')) {
-			if (mime_buf_write(out, p + start, i - start) ||
-			    mime_buf_write(out, "\r\n", 2))
+			if (up(ctx, p + start, i - start) ||
+			    up(ctx, (const uint8_t *)"\r\n", 2))
 				return -1;
 			start = i + 1;
 		}
-	return mime_buf_write(out, p + start, n - start);
+	return up(ctx, p + start, c->len - start) ? -1 : 0;
 }
 
-static int
-decode_body(const struct mime_entity *e, struct mime_buf *der)
+/* Large spans go out a chunk at a time, so a mapped input can be trimmed. */
+int
+smime_write_chunked(mime_write_fn fn, void *arg, const void *vp, size_t n)
 {
-	if (mime_entity_cte(e) == MIME_CTE_BASE64)
-		return mime_b64_decode(e->body, e->bodylen, der) == MIME_OK ?
-		    0 : -1;
-	return mime_buf_write(der, e->body, e->bodylen);
+	const char *p = vp;
+	size_t k;
+
+	for (; n > 0; p += k, n -= k) {
+		k = n < MIME_CHUNK ? n : MIME_CHUNK;
+		if (fn(arg, p, k) != 0)
+			return -1;
+		mime_consumed(k);
+	}
+	return 0;
 }
 
-/* CRLF -> LF, for handing the signed entity back in our line ends. */
-static int
-lf_out(void *arg, const uint8_t *p, size_t n)
+/* A body's octets (base64 decoded) into scratch space, mapped. */
+int
+smime_body_decode(const struct mime_entity *e, struct mime_scratch *der,
+    const uint8_t **p, size_t *n)
 {
-	struct mime_buf *b = arg;
-	size_t i, start = 0;
+	struct mime_b64dec bd;
+	const char *m;
+	size_t off, k;
+	int rc = 0;
 
-	for (i = 0; i < n; i++)
-		if (p[i] == '\r' && i + 1 < n && p[i + 1] == '\n') {
-			if (mime_buf_write(b, p + start, i - start))
-				return -1;
-			start = i + 1;
+	if (mime_scratch_open(der) == -1)
+		return -1;
+	if (mime_entity_cte(e) != MIME_CTE_BASE64)
+		rc = smime_write_chunked(mime_scratch_write, der, e->body,
+		    e->bodylen);
+	else {
+		mime_b64dec_init(&bd);
+		for (off = 0; rc == 0 && off < e->bodylen; off += k) {
+			k = e->bodylen - off < MIME_CHUNK ? e->bodylen - off :
+			    MIME_CHUNK;
+			rc = mime_b64dec_update(&bd, e->body + off, k,
+			    mime_scratch_write, der) == MIME_OK ? 0 : -1;
+			mime_consumed(k);
 		}
-	return mime_buf_write(b, p + start, n - start);
+		if (rc == 0 && mime_b64dec_final(&bd, mime_scratch_write,
+		    der) != MIME_OK)
+			rc = -1;
+	}
+	if (rc == -1 || mime_scratch_map(der, &m, n) == -1)
+		return -1;
+	*p = (const uint8_t *)m;
+	return 0;
+}
+
+/* Embedded content, CRLF made LF, to the caller's sink. */
+static int
+content_out(void *arg, const uint8_t *p, size_t n)
+{
+	return smime_write_chunked(smime_lf_write, arg, p, n) ? 1 : 0;
 }
 
 static int
 verify_detached(const struct mime_node *n, const struct cms_trust *t,
-    struct cms_verify *v, struct mime_buf *inner, struct cms_error *e)
+    struct cms_verify *v, mime_write_fn inner, void *arg,
+    struct cms_error *e)
 {
 	struct mime_ctype ct;
 	struct mime_span bnd, part[2];
 	struct mime_entity sig;
-	struct mime_buf content, der;
+	struct mime_scratch der;
 	struct mime_mp mp;
+	const uint8_t *d;
+	size_t dlen;
 	int rc = -1, i = 0;
 
 	mime_ctype_init(&ct);
-	mime_buf_init(&content, 0);
-	mime_buf_init(&der, 0);
+	memset(&der, 0, sizeof(der));	/* closed below even if not used */
 	if (mime_entity_ctype(&n->ent, &ct) != MIME_OK ||
 	    mime_ctype_boundary(&ct, &bnd) != MIME_OK) {
 		cms_error_set(e, CMS_ERR_ENCODING, "multipart/signed without "
@@ -165,47 +204,50 @@ verify_detached(const struct mime_node *n, const struct cms_trust *t,
 		goto done;
 	}
 	if (mime_entity_parse(part[1].p, part[1].len, &sig) != MIME_OK ||
-	    decode_body(&sig, &der) == -1 ||
-	    to_crlf(part[0].p, part[0].len, &content) == -1) {
+	    smime_body_decode(&sig, &der, &d, &dlen) == -1) {
 		cms_error_set(e, CMS_ERR_ENCODING, "the signature part cannot "
 		    "be decoded");
 		goto done;
 	}
-	rc = cms_verify((const uint8_t *)der.data, der.len,
-	    (const uint8_t *)(content.data ? content.data : ""), content.len,
-	    t, v, e);
+	rc = cms_verify_feed(d, dlen, feed_crlf, &part[0], t, v, e);
 	if (rc == 0)
 		keep_copies(v);
-	if (rc == 0 && inner && mime_buf_write(inner, part[0].p, part[0].len))
+	if (rc == 0 && inner && smime_write_chunked(inner, arg, part[0].p,
+	    part[0].len) == -1)
 		rc = -1;
 done:
 	mime_ctype_clear(&ct);
-	mime_buf_clear(&content);
-	mime_buf_clear(&der);
+	mime_scratch_close(&der);
 	return rc;
 }
 
 static int
 verify_opaque(const struct mime_node *n, const struct cms_trust *t,
-    struct cms_verify *v, struct mime_buf *inner, struct cms_error *e)
+    struct cms_verify *v, mime_write_fn inner, void *arg,
+    struct cms_error *e)
 {
-	struct mime_buf der;
+	struct mime_scratch der;
+	struct smime_lf lf;
+	const uint8_t *d;
+	size_t dlen;
 	int rc;
 
-	mime_buf_init(&der, 0);
-	if (decode_body(&n->ent, &der) == -1) {
-		mime_buf_clear(&der);
+	if (smime_body_decode(&n->ent, &der, &d, &dlen) == -1) {
+		mime_scratch_close(&der);
 		cms_error_set(e, CMS_ERR_ENCODING, "the pkcs7-mime body cannot "
 		    "be decoded");
 		return -1;
 	}
-	rc = cms_verify((const uint8_t *)der.data, der.len, NULL, 0, t, v, e);
+	rc = cms_verify(d, dlen, NULL, 0, t, v, e);
 	if (rc == 0)
 		keep_copies(v);
-	if (rc == 0 && inner && cms_signed_content((const uint8_t *)der.data,
-	    der.len, lf_out, inner, e) == -1)
+	memset(&lf, 0, sizeof(lf));
+	lf.fn = inner;
+	lf.arg = arg;
+	if (rc == 0 && inner && (cms_signed_content(d, dlen, content_out, &lf,
+	    e) == -1 || smime_lf_flush(&lf) == -1))
 		rc = -1;
-	mime_buf_clear(&der);
+	mime_scratch_close(&der);
 	return rc;
 }
 
@@ -218,17 +260,17 @@ int
 smime_verify(const char *msg, size_t len, const struct cms_trust *t,
     struct cms_verify *v, struct cms_error *e)
 {
-	return smime_verify_ex(msg, len, t, v, NULL, NULL, e);
+	return smime_verify_ex(msg, len, t, v, NULL, NULL, NULL, e);
 }
 
 /*
- * The same, also giving the signed entity (LF line ends) in inner and
- * whether the signature covers the whole message (top) rather than a
- * part nested in it.
+ * The same, also writing the signed entity (LF line ends) to inner (when
+ * not NULL) and saying whether the signature covers the whole message
+ * (top) rather than a part nested in it.
  */
 int
 smime_verify_ex(const char *msg, size_t len, const struct cms_trust *t,
-    struct cms_verify *v, struct mime_buf *inner, int *top,
+    struct cms_verify *v, mime_write_fn inner, void *arg, int *top,
     struct cms_error *e)
 {
 	struct find f;
@@ -247,6 +289,6 @@ smime_verify_ex(const char *msg, size_t len, const struct cms_trust *t,
 	}
 	if (top)
 		*top = f.node.depth == 0;
-	return f.kind == 1 ? verify_detached(&f.node, t, v, inner, e) :
-	    verify_opaque(&f.node, t, v, inner, e);
+	return f.kind == 1 ? verify_detached(&f.node, t, v, inner, arg, e) :
+	    verify_opaque(&f.node, t, v, inner, arg, e);
 }
