@@ -87,7 +87,7 @@ for who in rsa ec; do
 		printf "filter mode %-3s %7.1f messages/s (%d signed)   vs openssl cms pipeline: %.2fx\n", w, r, s, r / o }'
 done
 
-echo "== pipe mode, large messages: MB/s and peak RSS (sign; sign+encrypt)"
+echo "== pipe mode, large messages: MB/s and peak RSS (sign; sign+encrypt; verify; decrypt+verify)"
 printf 'version: 1\ndefaults:\n  encrypt: required\n' > "$W/enc.yaml"
 $C -k "$S" import "$W/rsa.pem" --account bob@example.net > /dev/null 2>&1 ||
     $C -k "$S" selfsign --rsa 2048 bob@example.net > /dev/null
@@ -101,9 +101,21 @@ for mb in 1 10 100; do
 		[ $mode = encrypt ] && f="-f $W/enc.yaml"
 		t0=$(date +%s.%N)
 		/usr/bin/time -f '%M' -o "$W/rss" ./filter-smime -p $f -k "$S" \
-		    -s rsa@example.org -r bob@example.net < "$W/big.eml" > /dev/null
+		    -s rsa@example.org -r bob@example.net < "$W/big.eml" \
+		    > "$W/big.$mode"
 		t1=$(date +%s.%N)
 		awk -v a="$t0" -v b="$t1" -v mb="$mb" -v m="$mode" -v r="$(cat "$W/rss")" 'BEGIN {
 			printf "%3d MB %-8s %7.1f MB/s   peak RSS %6.1f MB\n", mb, m, mb / (b - a), r / 1024 }'
+	done
+	# and back through the inbound path: verify, decrypt (+ verify)
+	for mode in sign encrypt; do
+		t0=$(date +%s.%N)
+		/usr/bin/time -f '%M' -o "$W/rss" ./filter-smime -p -a verify \
+		    -k "$S" -s rsa@example.org -r bob@example.net \
+		    < "$W/big.$mode" > /dev/null
+		t1=$(date +%s.%N)
+		awk -v a="$t0" -v b="$t1" -v mb="$mb" -v m="$mode" -v r="$(cat "$W/rss")" 'BEGIN {
+			printf "%3d MB %-8s %7.1f MB/s   peak RSS %6.1f MB\n", mb,
+			    m == "sign" ? "verify" : "decrypt", mb / (b - a), r / 1024 }'
 	done
 done

@@ -1231,6 +1231,132 @@ test_canon_long(void)
 	UNIT_OK("needs.998.crlf", !mime_body_needs_encoding(line, 1000));
 }
 
+/* LF -> CRLF the simple way, for comparing with the chunked passes. */
+static void
+naive_crlf(const char *p, size_t n, struct mime_buf *out)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] == '\n' && (i == 0 || p[i - 1] != '\r'))
+			(void)mime_buf_write(out, "\r", 1);
+		(void)mime_buf_write(out, p + i, 1);
+	}
+}
+
+static int	reclaimed;
+
+static void
+count_reclaim(void *arg)
+{
+	(void)arg;
+	reclaimed++;
+}
+
+/*
+ * The passes read large bodies MIME_CHUNK octets at a time: a CRLF split
+ * by a chunk edge, a decoder fed across edges and an entity whose header
+ * and body are apart all give what one pass over a copy gives, and the
+ * reclaim hook is called as the input is read.
+ */
+static void
+test_canon_chunks(void)
+{
+	const char *hdr = "Content-Type: text/plain\n\n";
+	size_t hl = strlen(hdr), bl = 3 * MIME_CHUNK + 17, i;
+	struct mime_buf msg, got, want, dec;
+	struct mime_entity e, sep;
+	char *body;
+
+	if ((body = malloc(bl)) == NULL)
+		return;
+	for (i = 0; i < bl; i++)
+		body[i] = (char)(i % 61 == 60 ? '\n' : 'a' + i % 26);
+	/* a CRLF across the first edge, a CR alone at the second */
+	body[MIME_CHUNK - 1] = '\r';
+	body[MIME_CHUNK] = '\n';
+	body[2 * MIME_CHUNK - 1] = 'x';
+	mime_buf_init(&msg, 0);
+	mime_buf_init(&got, 0);
+	mime_buf_init(&want, 0);
+	mime_buf_init(&dec, 0);
+	(void)mime_buf_write(&msg, hdr, hl);
+	(void)mime_buf_write(&msg, body, bl);
+	naive_crlf(msg.data, msg.len, &want);
+	reclaimed = 0;
+	mime_set_reclaim(count_reclaim, NULL);
+	UNIT_OK("chunks.crlf.edge", mime_canon(msg.data, msg.len,
+	    mime_buf_write, &got) == MIME_OK && got.len == want.len &&
+	    memcmp(got.data, want.data, got.len) == 0);
+	/* header and body apart: the same octets */
+	mime_buf_clear(&got);
+	if (mime_entity_parse(msg.data, msg.len, &e) == MIME_OK &&
+	    mime_entity_parse(hdr, hl, &sep) == MIME_OK) {
+		sep.body = body;
+		sep.bodylen = bl;
+		UNIT_OK("chunks.entity.apart", mime_canon_entity(&sep,
+		    mime_buf_write, &got) == MIME_OK && got.len == want.len &&
+		    memcmp(got.data, want.data, got.len) == 0);
+	} else
+		UNIT_FAIL("chunks.entity.apart", "parse");
+	/* 8-bit text over several chunks: quoted-printable, decoding back */
+	for (i = 0; i < bl; i++)
+		body[i] = (char)(i % 61 == 60 ? '\n' : i % 7 == 0 ? 0xe9 :
+		    'a' + i % 26);
+	mime_buf_clear(&msg);
+	mime_buf_clear(&got);
+	mime_buf_clear(&want);
+	(void)mime_buf_write(&msg, hdr, hl);
+	(void)mime_buf_write(&msg, body, bl);
+	naive_crlf(body, bl, &want);
+	if (mime_canon(msg.data, msg.len, mime_buf_write, &got) == MIME_OK &&
+	    mime_entity_parse(got.data, got.len, &e) == MIME_OK &&
+	    mime_entity_cte(&e) == MIME_CTE_QP &&
+	    mime_qp_decode(e.body, e.bodylen, &dec) == MIME_OK)
+		UNIT_OK("chunks.qp.roundtrip", dec.len == want.len &&
+		    memcmp(dec.data, want.data, dec.len) == 0);
+	else
+		UNIT_FAIL("chunks.qp.roundtrip", "not re-encoded as QP");
+	free(body);
+	/* twice MIME_RECLAIM read: the hook ran at least twice */
+	bl = 2 * MIME_RECLAIM + 100;
+	if ((body = malloc(bl)) == NULL)
+		return;
+	for (i = 0; i < bl; i++)
+		body[i] = i % 70 == 69 ? '\n' : 'z';
+	sep.body = body;
+	sep.bodylen = bl;
+	reclaimed = 0;
+	UNIT_OK("chunks.reclaim.called", mime_canon_entity(&sep, discard,
+	    NULL) == MIME_OK && reclaimed >= 2);
+	mime_set_reclaim(NULL, NULL);
+	reclaimed = 0;
+	UNIT_OK("chunks.reclaim.off", mime_canon_entity(&sep, discard,
+	    NULL) == MIME_OK && reclaimed == 0);
+	free(body);
+	mime_buf_clear(&msg);
+	mime_buf_clear(&got);
+	mime_buf_clear(&want);
+	mime_buf_clear(&dec);
+}
+
+/* Scratch space without a provider is memory: written, then read. */
+static void
+test_scratch(void)
+{
+	struct mime_scratch sc;
+	const char *p;
+	size_t n;
+
+	UNIT_OK("scratch.open", mime_scratch_open(&sc) == 0);
+	UNIT_OK("scratch.write", mime_scratch_write(&sc, "abc", 3) == 0 &&
+	    mime_scratch_write(&sc, "de", 2) == 0);
+	UNIT_OK("scratch.map", mime_scratch_map(&sc, &p, &n) == 0 && n == 5 &&
+	    memcmp(p, "abcde", 5) == 0);
+	mime_scratch_close(&sc);
+	UNIT_OK("scratch.closed", sc.buf.data == NULL && sc.ext == NULL);
+}
+
 int
 main(void)
 {
@@ -1250,5 +1376,7 @@ main(void)
 	test_roundtrip();
 	test_canon();
 	test_canon_long();
+	test_canon_chunks();
+	test_scratch();
 	UNIT_EXIT();
 }
