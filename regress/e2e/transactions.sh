@@ -4,7 +4,8 @@
 # transactions and key-missing: split: the filter defers (452 4.5.3) the
 # recipients treated differently from the first, smtpd queues them, and
 # `smtpctl schedule all` makes it retry at once in a new transaction.
-# Then per-recipient mode and bcc: skip-sign.
+# Then per-recipient mode, bcc: skip-sign, and the RecipientInfos of an
+# encrypted message with a Bcc recipient.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 . regress/lib/harness.sh
@@ -136,5 +137,59 @@ else
 	fail bcc-skip-sign "$(grep Content-Type "$g" 2>/dev/null)"
 fi
 h_health && ok filter-alive-pr || fail filter-alive-pr "$H_WHY"
+h_stop
+
+# ---- BCC privacy when encrypting: one RecipientInfo per transaction --------
+# per-recipient mode with encryption: the visible recipient's message
+# and the Bcc recipient's (its own transaction) each name only that
+# recipient's certificate (and the sender's copy), never the other's.
+h_new
+S3=$W/store
+"$C" -k "$S3" init > /dev/null
+"$C" -k "$S3" selfsign --rsa 2048 alice@example.org > /dev/null
+for u in to hidden; do
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$W/$u.key" \
+	    -subj "/CN=rcpt-$u" -addext "subjectAltName=email:$u@example.net" \
+	    -addext "basicConstraints=critical,CA:FALSE" \
+	    -addext "keyUsage=digitalSignature,keyEncipherment" \
+	    -addext "extendedKeyUsage=emailProtection" \
+	    -days 2 -out "$W/$u.pem" 2>/dev/null
+	"$C" -k "$S3" import "$W/$u.pem" > /dev/null ||
+	    fail "bcc-import-$u" "smimectl import"
+done
+printf 'version: 1\ndefaults:\n  transaction: per-recipient\n  encrypt: required\n' > "$W/bcc.yaml"
+chmod 644 "$W/bcc.yaml"
+chown -R opensmtpd "$S3"
+h_start "$FILTER" -f "$W/bcc.yaml" -k "$S3" || { fail start-bcc "$H_WHY"; exit 0; }
+printf 'From: alice@example.org\nTo: to@example.net\nSubject: bcc\n\nsealed\n' > "$W/m.eml"
+h_send --from alice@example.org --to to@example.net --to hidden@example.net \
+    --file "$W/m.eml" > "$W/reply" 2>&1
+grep -q '452.*4.5.3' "$W/reply" && ok bcc-encrypt-deferred ||
+    fail bcc-encrypt-deferred "$(cat "$W/reply")"
+h_send --from alice@example.org --to hidden@example.net --file "$W/m.eml" \
+    > /dev/null 2>&1
+h_wait_delivered 2 30 || fail bcc-delivered "$(h_delivered | wc -l) of 2"
+for u in to hidden; do
+	case $u in to) other=hidden ;; *) other=to ;; esac
+	f=$(grep -l "^Delivered-To: $u@example.net" $(h_delivered) | head -n 1)
+	[ -n "$f" ] || { fail "bcc-$u-ri" "not delivered"; continue; }
+	openssl cms -cmsout -print -in "$f" > "$W/$u.print" 2>/dev/null
+	nri=$(grep -c 'd.ktri:' "$W/$u.print")
+	if grep -q "CN=rcpt-$u" "$W/$u.print" &&
+	    ! grep -q "CN=rcpt-$other" "$W/$u.print" && [ "$nri" -le 2 ]; then
+		ok "bcc-$u-only-own-recipientinfo"
+	else
+		fail "bcc-$u-only-own-recipientinfo" "$nri RIs: $(grep 'CN=' "$W/$u.print" | tr -s ' ' | tr '\n' ' ')"
+	fi
+	if openssl cms -decrypt -in "$f" -recip "$W/$u.pem" -inkey "$W/$u.key" \
+	    2>/dev/null | grep -q sealed &&
+	    ! openssl cms -decrypt -in "$f" -recip "$W/$other.pem" \
+	    -inkey "$W/$other.key" > /dev/null 2>&1; then
+		ok "bcc-$u-decrypts-only-with-own-key"
+	else
+		fail "bcc-$u-decrypts-only-with-own-key" "decryption"
+	fi
+done
+h_health && ok filter-alive-bcc || fail filter-alive-bcc "$H_WHY"
 h_stop
 exit 0
