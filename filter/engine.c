@@ -294,6 +294,26 @@ load_ident(struct engine *g, const struct ks_entry *en,
 }
 
 /*
+ * Our trace field, first in the output: what was done, and where.  It
+ * is for people reading headers, never trusted on input (a sender could
+ * write it): what is already S/MIME is left alone on its own merits.
+ */
+static int
+trace_field(struct engine *g, int sign, int encrypt, mime_write_fn out,
+    void *arg)
+{
+	char line[400];
+	int n;
+
+	n = snprintf(line, sizeof(line), "X-SMIME-Gateway: %.300s; %s\n",
+	    rules_authserv_id(g->rules), sign && encrypt ? "signed, encrypted" :
+	    sign ? "signed" : "encrypted");
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return -1;
+	return out(arg, line, (size_t)n) == 0 ? 0 : -1;
+}
+
+/*
  * The header exceptions (the built-in already-S/MIME one first): the
  * matching rule of lowest rank, or -1 when none matches.  When that rule
  * strips its tag (a "[secure]" in the Subject, say), *stripped receives
@@ -728,6 +748,11 @@ engine_process(struct engine *g, const char *sender, char *const *rcpts,
 		goto done;
 	if (id == NULL && !pl->want)
 		goto done;		/* r says why it passes */
+	if (trace_field(g, id != NULL, pl->want, out, arg) == -1) {
+		engine_result_set(r, VERDICT_TEMPFAIL, REPLY_INTERNAL, "writing "
+		    "the message");
+		goto release;
+	}
 	if (id != NULL) {
 		memset(&s, 0, sizeof(s));
 		s.cert = &id->crt;

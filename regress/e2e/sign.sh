@@ -47,6 +47,9 @@ msg() {	# msg FROM SUBJECT [content-type]
 msg alice@example.org rsa > "$W/m-rsa.eml"
 msg ec@example.org ec > "$W/m-ec.eml"
 msg carol@example.org nokey > "$W/m-nokey.eml"
+# a sender writing our trace field does not stop signing
+{ printf 'X-SMIME-Gateway: %s; signed\n' "$(hostname)"; msg alice@example.org forged; } \
+    > "$W/m-forged.eml"
 cp "$W/m-rsa.eml" "$W/m-rsa-pipe.eml"
 
 send() {	# send FROM FILE -> $W/reply
@@ -56,6 +59,7 @@ send() {	# send FROM FILE -> $W/reply
 send alice@example.org "$W/m-rsa.eml" || fail send-rsa "$(cat "$W/reply")"
 send ec@example.org "$W/m-ec.eml" || fail send-ec "$(cat "$W/reply")"
 send carol@example.org "$W/m-nokey.eml" || fail send-nokey "$(cat "$W/reply")"
+send alice@example.org "$W/m-forged.eml" || fail send-forged "$(cat "$W/reply")"
 send old@example.org "$W/m-rsa.eml"
 # smtpsend.py prints "CODE STEP: TEXT"
 if grep -q '^0 451 MAIL: 4.7.0 S/MIME certificate is expired$' "$W/reply"; then
@@ -63,7 +67,7 @@ if grep -q '^0 451 MAIL: 4.7.0 S/MIME certificate is expired$' "$W/reply"; then
 else
 	fail expired-451-at-mail-from "$(cat "$W/reply")"
 fi
-h_wait_delivered 3 30 || fail delivered "$(h_delivered | wc -l) of 3"
+h_wait_delivered 4 30 || fail delivered "$(h_delivered | wc -l) of 4"
 if grep -l '^From: old@example.org' $(h_delivered) > /dev/null 2>&1; then
 	fail expired-nothing-delivered "a copy from old@example.org arrived"
 else
@@ -83,6 +87,11 @@ got() {
 
 for k in rsa ec; do
 	got "$k" > "$W/got-$k" || { fail "$k-delivered" "no copy"; continue; }
+	if head -n 1 "$W/got-$k" | grep -q '^X-SMIME-Gateway: .*; signed$'; then
+		ok "$k-trace-field"
+	else
+		fail "$k-trace-field" "$(head -n 3 "$W/got-$k")"
+	fi
 	if grep -q '^Content-Type: multipart/signed; protocol="application/pkcs7-signature";' "$W/got-$k"; then
 		ok "$k-multipart-signed"
 	else
@@ -116,6 +125,15 @@ for k in rsa ec; do
 		fail "$k-headers-placed" "$(head -n 8 "$W/got-$k")"
 	fi
 done
+
+if got forged > "$W/got-forged" &&
+    grep -q '^Content-Type: multipart/signed;' "$W/got-forged" &&
+    openssl smime -verify -in "$W/got-forged" -CAfile "$W/anchors.pem" \
+    -purpose smimesign -out /dev/null 2>/dev/null; then
+	ok forged-trace-field-still-signed
+else
+	fail forged-trace-field-still-signed "$(head -n 12 "$W/got-forged")"
+fi
 
 # gpgsm verifies the RSA one (detached: split with openssl's help)
 mkdir "$W/gv"
