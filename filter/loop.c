@@ -131,7 +131,8 @@ int
 loop_run(struct filter *f, int infd, int outfd, volatile sig_atomic_t *hup)
 {
 	struct lines l;
-	struct pollfd pfd[2];
+	struct pollfd pfd[2 + WORKERS_MAX];
+	size_t i, nw;
 	int in_eof = 0, rc = 0, n;
 
 	memset(&l, 0, sizeof(l));
@@ -141,6 +142,7 @@ loop_run(struct filter *f, int infd, int outfd, volatile sig_atomic_t *hup)
 		if (*hup) {
 			*hup = 0;
 			log_info("SIGHUP received");
+			workers_hup(f);
 			if (f->hooks.tick)
 				f->hooks.tick(f->hooks.arg, 1);
 		} else if (f->hooks.tick)
@@ -150,7 +152,8 @@ loop_run(struct filter *f, int infd, int outfd, volatile sig_atomic_t *hup)
 			break;
 		}
 		(void)proto_pump(f, PROTO_EMIT_ROOM);
-		if (in_eof && buf_used(&f->out) == 0 && f->emit_head == NULL)
+		if (in_eof && buf_used(&f->out) == 0 && f->emit_head == NULL &&
+		    !workers_busy(f))
 			break;
 		pfd[0].fd = infd;
 		pfd[0].events = !in_eof && buf_used(&f->out) < OUT_HIGH ?
@@ -158,9 +161,16 @@ loop_run(struct filter *f, int infd, int outfd, volatile sig_atomic_t *hup)
 		pfd[1].fd = outfd;
 		pfd[1].events = buf_used(&f->out) > 0 ? POLLOUT : 0;
 		pfd[0].revents = pfd[1].revents = 0;
-		if (pfd[0].events == 0 && pfd[1].events == 0)
+		/* the workers' answers */
+		for (i = 0, nw = 0; i < f->workers.n; i++) {
+			pfd[2 + i].fd = f->workers.w[i].fd;
+			pfd[2 + i].events = POLLIN;
+			pfd[2 + i].revents = 0;
+			nw += f->workers.w[i].busy;
+		}
+		if (pfd[0].events == 0 && pfd[1].events == 0 && nw == 0)
 			break;		/* nothing left that can progress */
-		n = poll(pfd, 2, f->hooks.tick ? 1000 : -1);
+		n = poll(pfd, 2 + f->workers.n, f->hooks.tick ? 1000 : -1);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -177,6 +187,10 @@ loop_run(struct filter *f, int infd, int outfd, volatile sig_atomic_t *hup)
 			if (write_output(f, outfd) == -1)
 				break;
 		}
+		for (i = 0; i < f->workers.n; i++)
+			if (pfd[2 + i].fd != -1 &&
+			    (pfd[2 + i].revents & (POLLIN | POLLHUP | POLLERR)))
+				workers_input(f, i);
 	}
 	buf_clear(&l.in);
 	return rc;

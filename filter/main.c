@@ -35,6 +35,7 @@ struct options {
 	int		 exim;		/* -e: Exim transport filter */
 	int		 rcpt_check;	/* -c: RCPT-time check, no message */
 	unsigned int	 deadline;	/* -t: seconds, 0 = none */
+	long		 workers;	/* -j: worker processes, -1 default */
 	int		 have_deadline;
 	enum engine_action action;
 	const char	*rules;
@@ -58,7 +59,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: filter-smime [-dnv] [-a action] [-f rules.yaml] "
-	    "[-k keystore]\n"
+	    "[-j workers] [-k keystore]\n"
 	    "       filter-smime -p [-v] [-a action] [-f rules.yaml] "
 	    "[-k keystore] -s sender\n"
 	    "                   [-r recipient ...]\n"
@@ -187,7 +188,7 @@ parse_seconds(const char *s)
 }
 
 static int
-run_filter(struct engine *g)
+run_filter(struct engine *g, long nworkers)
 {
 	struct filter f;
 	const char *tmpdir;
@@ -199,7 +200,18 @@ run_filter(struct engine *g)
 	if (filter_init(&f, MEM_LIMIT, MSG_MEM_LIMIT, tmpdir) == -1)
 		fatalx("out of memory");
 	hooks_install(&f, g);
+	/*
+	 * Workers sign and verify; without a keystore or inbound checks
+	 * there is nothing for them to do.
+	 */
+	if (nworkers < 0)
+		nworkers = g->have_store || g->action == ACTION_VERIFY ?
+		    (long)workers_default() : 0;
+	if (workers_start(&f, (size_t)nworkers, &got_hup) == -1)
+		log_warnx("fewer worker processes than asked: %zu",
+		    f.workers.n);
 	rc = loop_run(&f, STDIN_FILENO, STDOUT_FILENO, &got_hup);
+	workers_stop(&f);
 	log_debug("exiting: %llu messages, %llu bad lines",
 	    (unsigned long long)f.nmessages, (unsigned long long)f.nbadlines);
 	filter_free(&f);
@@ -223,10 +235,12 @@ main(int argc, char *argv[])
 {
 	struct options o;
 	struct engine g;
+	const char *errstr;
 	char err[256];
 	int ch, rc;
 
 	memset(&o, 0, sizeof(o));
+	o.workers = -1;
 	/* -e decides where usage errors go: look for it first */
 	for (ch = 1; ch < argc && strcmp(argv[ch], "--") != 0; ch++)
 		if (strcmp(argv[ch], "-e") == 0)
@@ -237,7 +251,7 @@ main(int argc, char *argv[])
 	}
 	if ((o.rcpts = calloc((size_t)argc + 1, sizeof(*o.rcpts))) == NULL)
 		fatalx("out of memory");
-	while ((ch = getopt(argc, argv, "a:cdef:k:npr:s:t:v")) != -1) {
+	while ((ch = getopt(argc, argv, "a:cdef:j:k:npr:s:t:v")) != -1) {
 		switch (ch) {
 		case 'a':
 			if (parse_action(optarg, &o.action) == -1)
@@ -269,6 +283,12 @@ main(int argc, char *argv[])
 		case 'f':
 			o.rules = optarg;
 			break;
+		case 'j':
+			o.workers = (long)strtonum(optarg, 0, WORKERS_MAX,
+			    &errstr);
+			if (errstr != NULL)
+				usage();
+			break;
 		case 'k':
 			o.keystore = optarg;
 			break;
@@ -293,6 +313,8 @@ main(int argc, char *argv[])
 	if (o.rcpt_check && (o.pipe || o.nrcpts == 0 || o.sender == NULL))
 		usage();
 	if ((o.exim || o.have_deadline) && !o.pipe && !o.rcpt_check)
+		usage();
+	if (o.workers >= 0 && (o.pipe || o.rcpt_check))
 		usage();
 	if (o.sender == NULL)
 		o.sender = "";
@@ -336,7 +358,7 @@ main(int argc, char *argv[])
 		if (o.exim && rc != EX_OK)
 			rc = EX_TEMPFAIL;
 	} else
-		rc = run_filter(&g);
+		rc = run_filter(&g, o.workers);
 	alarm(0);
 	engine_free(&g);
 	free(o.rcpts);

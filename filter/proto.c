@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "proto.h"
@@ -20,8 +21,6 @@
 #define MAX_FIELDS	8
 #define EMIT_CHUNK	(64 * 1024)
 
-#define REPLY_TEMPFAIL	"451 4.3.0 Temporary failure in the S/MIME filter, " \
-			"try again later"
 #define REPLY_LONGLINE	"554 5.6.0 Message has a line too long to pass " \
 			"through the S/MIME filter"
 
@@ -408,18 +407,20 @@ message_hook(struct filter *f, struct session *s)
 		session_fail(s, reply[0] ? reply : REPLY_TEMPFAIL, "%s", why);
 }
 
-/* The final "." from the client: pass the message on, or just end it. */
+static void	commit_answer(struct filter *, struct session *, const char *);
+
+/* The message is what it will be: write it back, or just end it. */
 static void
-message_end(struct filter *f, struct session *s)
+message_emit(struct filter *f, struct session *s)
 {
-	if (!s->failed && f->hooks.message)
-		message_hook(f, s);
 	if (!s->failed && spool_rewind(&s->spool) == -1)
 		session_fail(s, REPLY_TEMPFAIL, "spool rewind: %s",
 		    strerror(errno));
 	if (s->failed) {
 		out_end(f, s);
 		s->state = MSG_COMMIT;
+		if (s->commit_pending)
+			commit_answer(f, s, s->commit_token);
 		return;
 	}
 	s->state = MSG_EMIT;
@@ -428,11 +429,69 @@ message_end(struct filter *f, struct session *s)
 	(void)proto_pump(f, PROTO_EMIT_ROOM);
 }
 
+/*
+ * The final "." from the client: the hook runs in a worker when there
+ * are workers (the session waits in MSG_WORK), else here.
+ */
+static void
+message_end(struct filter *f, struct session *s)
+{
+	if (!s->failed && f->hooks.message) {
+		s->state = MSG_WORK;
+		if (workers_submit(f, s) == 0) {
+			workers_kick(f);
+			return;
+		}
+		message_hook(f, s);
+	}
+	message_emit(f, s);
+}
+
+/* A job the workers could not take: done here after all. */
+void
+proto_work_inline(struct filter *f, struct session *s)
+{
+	message_hook(f, s);
+	message_emit(f, s);
+}
+
+/* A worker's outcome for job seq of session sid (see message_hook). */
+void
+proto_work_done(struct filter *f, uint64_t sid, uint64_t seq, int rc,
+    const char *reply, const char *why, const char *verdict,
+    const char *detail, int fd)
+{
+	struct session *s = session_find(&f->sessions, sid);
+
+	if (s == NULL || s->state != MSG_WORK || s->job != seq) {
+		/* the session went away or moved on meanwhile */
+		if (fd != -1)
+			(void)close(fd);
+		return;
+	}
+	if (rc == 1) {
+		spool_clear(&s->spool);
+		if (spool_adopt(&s->spool, fd) == -1) {
+			(void)close(fd);
+			session_fail(s, REPLY_TEMPFAIL, "worker result: %s",
+			    strerror(errno));
+		}
+	} else if (fd != -1)
+		(void)close(fd);
+	if (verdict[0])
+		(void)strlcpy(s->verdict, verdict, sizeof(s->verdict));
+	(void)strlcpy(s->detail, detail, sizeof(s->detail));
+	if (rc == -1)
+		session_fail(s, reply[0] ? reply : REPLY_TEMPFAIL, "%s", why);
+	message_emit(f, s);
+}
+
 static void
 dataline(struct filter *f, struct session *s, const char *token,
     char *data, size_t len, int truncated)
 {
-	if (s->state == MSG_EMIT || s->state == MSG_COMMIT) {
+	if (s->state == MSG_EMIT || s->state == MSG_COMMIT ||
+	    s->state == MSG_WORK) {
 		/* smtpd sends commit before any new data: cannot happen */
 		log_warnx("%016" PRIx64 " data-line while the previous "
 		    "message is pending", s->id);
@@ -514,6 +573,7 @@ static void
 commit(struct filter *f, struct session *s, const char *token)
 {
 	switch (s->state) {
+	case MSG_WORK:
 	case MSG_EMIT:
 		/* answered once the last line is out (see proto_pump) */
 		s->commit_pending = 1;

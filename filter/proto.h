@@ -12,6 +12,10 @@
 #include "buf.h"
 #include "session.h"
 #include "spool.h"
+#include "worker.h"
+
+#define REPLY_TEMPFAIL	"451 4.3.0 Temporary failure in the S/MIME filter, " \
+			"try again later"
 
 enum filter_phase {
 	PHASE_CONFIG,		/* reading config|... lines */
@@ -55,6 +59,7 @@ struct filter {
 	uint64_t	 nmessages;
 	uint64_t	 nbadlines;
 	int		 warned_version;
+	struct workers	 workers;	/* none: hooks run in the loop */
 };
 
 int	 filter_init(struct filter *, size_t, size_t, const char *);
@@ -62,5 +67,8 @@ void	 filter_free(struct filter *);
 void	 proto_line(struct filter *, char *, size_t, int);
 int	 proto_pump(struct filter *, size_t);
 int	 proto_version_from(const char *, const char *);
+void	 proto_work_done(struct filter *, uint64_t, uint64_t, int,
+	    const char *, const char *, const char *, const char *, int);
+void	 proto_work_inline(struct filter *, struct session *);
 
 #endif

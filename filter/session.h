@@ -25,6 +25,7 @@ struct rcpt {
 enum msg_state {
 	MSG_NONE,	/* no message data yet */
 	MSG_DATA,	/* receiving data-lines */
+	MSG_WORK,	/* with a worker, or waiting for one */
 	MSG_EMIT,	/* writing the result back */
 	MSG_COMMIT	/* final "." written, waiting for commit */
 };
@@ -59,6 +60,7 @@ struct session {
 	char		 verdict[24];		/* for the log */
 	char		 detail[96];		/* algorithm, identity */
 	int		 commit_pending;
+	uint64_t	 job;		/* its worker job, while MSG_WORK */
 	char		 commit_token[TOKEN_LEN + 1];
 
 	/* emission queue */

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 #include "spool.h"
 
@@ -309,6 +310,34 @@ spool_unmap(struct spool *sp)
 	}
 	sp->map = NULL;
 	sp->maplen = 0;
+}
+
+/*
+ * The spool as a file, spilled now if it was in memory, for handing to
+ * another process; the descriptor stays the spool's.
+ */
+int
+spool_file_fd(struct spool *sp)
+{
+	if (sp->fd == -1 && spill(sp) == -1)
+		return -1;
+	if (flush_mem(sp) == -1)
+		return -1;
+	return sp->fd;
+}
+
+/* An empty spool takes over a file (spool_file_fd's), to be read. */
+int
+spool_adopt(struct spool *sp, int fd)
+{
+	struct stat st;
+
+	if (sp->fd != -1 || sp->size != 0 || fstat(fd, &st) == -1 ||
+	    st.st_size < 0)
+		return -1;
+	sp->fd = fd;
+	sp->size = (uint64_t)st.st_size;
+	return spool_rewind(sp);
 }
 
 /* Copy the spool to fd with read(2), a buffer at a time. */

@@ -45,6 +45,8 @@ void	 spool_unmap(struct spool *);
 void	 spool_reclaim(void *);
 void	 spool_wipe(struct spool *);
 int	 spool_copy_fd(struct spool *, int);
+int	 spool_file_fd(struct spool *);
+int	 spool_adopt(struct spool *, int);
 int	 spool_write_cb(void *, const void *, size_t);
 void	 spool_clear(struct spool *);
 

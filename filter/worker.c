@@ -1,0 +1,480 @@
+/*
+ * Worker processes.  Each is forked from the filter after the engine is
+ * loaded and gets one job at a time over a SOCK_SEQPACKET socketpair:
+ * the envelope the message hook needs and, as SCM_RIGHTS, the file
+ * descriptor of the message's spool.  It runs the same hook the loop
+ * would and answers with its outcome and the descriptor of the result.
+ * Jobs wait in a FIFO while every worker is busy.  A worker that dies
+ * fails its message with a temporary error and is replaced.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include "log.h"
+#include "proto.h"
+#include "worker.h"
+
+#define JOB_MAX		(64 * 1024)	/* envelope; larger: done in the loop */
+
+struct job_hdr {
+	uint64_t	 sid;
+	uint64_t	 seq;
+	uint32_t	 nrcpts;
+	uint32_t	 deferred;
+	uint32_t	 len;		/* sender, first RCPT, RCPTs; NUL ended */
+};
+
+struct job_result {
+	uint64_t	 sid;
+	uint64_t	 seq;
+	int32_t		 rc;		/* the message hook's */
+	char		 reply[128];
+	char		 why[200];
+	char		 verdict[24];
+	char		 detail[96];
+};
+
+/* One packet, with a descriptor when fd != -1. */
+static int
+send_packet(int sock, const void *p, size_t n, int fd)
+{
+	union {
+		struct cmsghdr	 h;
+		char		 buf[CMSG_SPACE(sizeof(int))];
+	} c;
+	struct msghdr m;
+	struct iovec iov;
+	struct cmsghdr *cm;
+	ssize_t r;
+
+	memset(&m, 0, sizeof(m));
+	iov.iov_base = (void *)(uintptr_t)p;
+	iov.iov_len = n;
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	if (fd != -1) {
+		memset(&c, 0, sizeof(c));
+		m.msg_control = c.buf;
+		m.msg_controllen = sizeof(c.buf);
+		cm = CMSG_FIRSTHDR(&m);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	}
+	do {
+		r = sendmsg(sock, &m, 0);
+	} while (r == -1 && errno == EINTR);
+	return r == (ssize_t)n ? 0 : -1;
+}
+
+/* One packet: its length (0 at end of file, -1 on error), *fd or -1. */
+static ssize_t
+recv_packet(int sock, void *p, size_t n, int *fd)
+{
+	union {
+		struct cmsghdr	 h;
+		char		 buf[CMSG_SPACE(sizeof(int))];
+	} c;
+	struct msghdr m;
+	struct iovec iov;
+	struct cmsghdr *cm;
+	ssize_t r;
+
+	*fd = -1;
+	memset(&m, 0, sizeof(m));
+	iov.iov_base = p;
+	iov.iov_len = n;
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = c.buf;
+	m.msg_controllen = sizeof(c.buf);
+	do {
+		r = recvmsg(sock, &m, 0);
+	} while (r == -1 && errno == EINTR);
+	if (r <= 0)
+		return r;
+	for (cm = CMSG_FIRSTHDR(&m); cm; cm = CMSG_NXTHDR(&m, cm))
+		if (cm->cmsg_level == SOL_SOCKET &&
+		    cm->cmsg_type == SCM_RIGHTS &&
+		    cm->cmsg_len == CMSG_LEN(sizeof(int)))
+			memcpy(fd, CMSG_DATA(cm), sizeof(int));
+	if (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
+		if (*fd != -1)
+			(void)close(*fd);
+		*fd = -1;
+		errno = EMSGSIZE;
+		return -1;
+	}
+	return r;
+}
+
+/* The worker's side: the envelope back into a session, the hook run. */
+static void
+run_job(struct filter *f, int sock, const char *buf, size_t n, int fd)
+{
+	struct job_hdr h;
+	struct job_result res;
+	struct session s;
+	struct spool in, out;
+	const char *p, *end, *msg;
+	size_t len, i;
+	int outfd = -1;
+
+	memset(&res, 0, sizeof(res));
+	memset(&s, 0, sizeof(s));
+	spool_init(&in, &f->pool);
+	spool_init(&out, &f->pool);
+	res.rc = -1;
+	(void)strlcpy(res.reply, REPLY_TEMPFAIL, sizeof(res.reply));
+	(void)strlcpy(res.why, "worker: bad job", sizeof(res.why));
+	memcpy(&h, buf, sizeof(h));
+	res.sid = h.sid;
+	res.seq = h.seq;
+	p = buf + sizeof(h);
+	end = p + h.len;
+	if (h.len != n - sizeof(h) || h.len == 0 || end[-1] != '\0' ||
+	    fd == -1 || h.nrcpts > h.len ||
+	    (s.rcpts = calloc(h.nrcpts + 1, sizeof(*s.rcpts))) == NULL)
+		goto answer;
+	s.id = h.sid;
+	s.sender = (char *)(uintptr_t)p;
+	p += strlen(p) + 1;
+	if (p >= end)
+		goto answer;
+	s.first_rcpt = *p ? (char *)(uintptr_t)p : NULL;
+	p += strlen(p) + 1;
+	for (i = 0; i < h.nrcpts && p < end; i++) {
+		s.rcpts[i].addr = (char *)(uintptr_t)p;
+		s.rcpts[i].result = RCPT_OK;
+		p += strlen(p) + 1;
+	}
+	if (i != h.nrcpts)
+		goto answer;
+	s.nrcpts = h.nrcpts;
+	s.deferred = h.deferred;
+	(void)strlcpy(s.verdict, "pass", sizeof(s.verdict));
+	if (spool_adopt(&in, fd) == -1 || spool_map(&in, &msg, &len) == -1) {
+		(void)strlcpy(res.why, "worker: the message cannot be read",
+		    sizeof(res.why));
+		goto answer;
+	}
+	fd = -1;
+	res.reply[0] = res.why[0] = '\0';
+	res.rc = f->hooks.message(f->hooks.arg, &s, msg, len, &out,
+	    res.reply, sizeof(res.reply), res.why, sizeof(res.why));
+	(void)strlcpy(res.verdict, s.verdict, sizeof(res.verdict));
+	(void)strlcpy(res.detail, s.detail, sizeof(res.detail));
+	if (res.rc == 1 && (outfd = spool_file_fd(&out)) == -1) {
+		res.rc = -1;
+		(void)strlcpy(res.reply, REPLY_TEMPFAIL, sizeof(res.reply));
+		(void)strlcpy(res.why, "worker: spool", sizeof(res.why));
+	}
+answer:
+	if (fd != -1)
+		(void)close(fd);
+	if (send_packet(sock, &res, sizeof(res), outfd) == -1)
+		log_warnx("worker: answering: %s", strerror(errno));
+	spool_clear(&in);
+	spool_clear(&out);
+	free(s.rcpts);
+}
+
+static void __attribute__((noreturn))
+worker_main(struct filter *f, int sock)
+{
+	char *buf;
+	ssize_t n;
+	int fd, null;
+
+	/* the loop's socket to smtpd is not ours to touch */
+	if ((null = open("/dev/null", O_RDWR)) != -1) {
+		(void)dup2(null, STDIN_FILENO);
+		(void)dup2(null, STDOUT_FILENO);
+		if (null > STDERR_FILENO)
+			(void)close(null);
+	}
+	if ((buf = malloc(JOB_MAX)) == NULL)
+		_exit(1);
+	for (;;) {
+		n = recv_packet(sock, buf, JOB_MAX, &fd);
+		if (n == 0)
+			break;
+		if (n == -1) {
+			if (errno == EMSGSIZE)
+				continue;
+			break;
+		}
+		if (f->hooks.tick) {
+			/* the rules again on SIGHUP; the keystore when it changed */
+			f->hooks.tick(f->hooks.arg, *f->workers.hup != 0);
+			*f->workers.hup = 0;
+		}
+		if ((size_t)n < sizeof(struct job_hdr)) {
+			if (fd != -1)
+				(void)close(fd);
+			continue;
+		}
+		run_job(f, sock, buf, (size_t)n, fd);
+	}
+	_exit(0);
+}
+
+static int
+spawn(struct filter *f, size_t i)
+{
+	struct worker *w = &f->workers.w[i];
+	int sv[2];
+	size_t j;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) == -1)
+		return -1;
+	if ((pid = fork()) == -1) {
+		(void)close(sv[0]);
+		(void)close(sv[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		(void)close(sv[0]);
+		for (j = 0; j < f->workers.n; j++)
+			if (f->workers.w[j].fd != -1)
+				(void)close(f->workers.w[j].fd);
+		worker_main(f, sv[1]);
+	}
+	(void)close(sv[1]);
+	(void)fcntl(sv[0], F_SETFD, FD_CLOEXEC);
+	w->pid = pid;
+	w->fd = sv[0];
+	w->busy = 0;
+	return 0;
+}
+
+/* n workers; 0 keeps the work in the loop. */
+int
+workers_start(struct filter *f, size_t n, volatile sig_atomic_t *hup)
+{
+	size_t i;
+
+	f->workers.hup = hup;
+	if (n > WORKERS_MAX)
+		n = WORKERS_MAX;
+	for (i = 0; i < n; i++) {
+		f->workers.w[i].fd = -1;
+		if (spawn(f, i) == -1) {
+			log_warnx("worker: %s", strerror(errno));
+			break;
+		}
+		f->workers.n = i + 1;
+	}
+	if (n > 0)
+		log_debug("%zu worker processes", f->workers.n);
+	return f->workers.n == n ? 0 : -1;
+}
+
+/* Online CPUs, at least one. */
+size_t
+workers_default(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > WORKERS_MAX ? WORKERS_MAX : (size_t)n;
+}
+
+void
+workers_stop(struct filter *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->workers.n; i++)
+		if (f->workers.w[i].fd != -1) {
+			(void)close(f->workers.w[i].fd);
+			f->workers.w[i].fd = -1;
+		}
+	for (i = 0; i < f->workers.n; i++)
+		(void)waitpid(f->workers.w[i].pid, NULL, 0);
+	free(f->workers.queue);
+	f->workers.queue = NULL;
+	f->workers.n = 0;
+}
+
+/* SIGHUP reached the loop: pass it on (a pkill reaches all of us anyway). */
+void
+workers_hup(struct filter *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->workers.n; i++)
+		(void)kill(f->workers.w[i].pid, SIGHUP);
+}
+
+int
+workers_busy(const struct filter *f)
+{
+	size_t i;
+
+	if (f->workers.qlen > 0)
+		return 1;
+	for (i = 0; i < f->workers.n; i++)
+		if (f->workers.w[i].busy)
+			return 1;
+	return 0;
+}
+
+/* Queue the session's message; 0, or -1 when it must be done inline. */
+int
+workers_submit(struct filter *f, struct session *s)
+{
+	struct workers *ws = &f->workers;
+	struct job_ref *q;
+	size_t i, ncap;
+
+	if (ws->n == 0)
+		return -1;
+	if (ws->qlen == ws->qcap) {
+		ncap = ws->qcap ? ws->qcap * 2 : 64;
+		if ((q = calloc(ncap, sizeof(*q))) == NULL)
+			return -1;
+		for (i = 0; i < ws->qlen; i++)
+			q[i] = ws->queue[(ws->qhead + i) % ws->qcap];
+		free(ws->queue);
+		ws->queue = q;
+		ws->qcap = ncap;
+		ws->qhead = 0;
+	}
+	s->job = ++ws->seq;
+	ws->queue[(ws->qhead + ws->qlen++) % ws->qcap].sid = s->id;
+	ws->queue[(ws->qhead + ws->qlen - 1) % ws->qcap].seq = s->job;
+	return 0;
+}
+
+/* The envelope of a job: sender, first RCPT, accepted RCPTs. */
+static size_t
+job_build(const struct session *s, char *buf, size_t cap)
+{
+	struct job_hdr h;
+	size_t off = sizeof(h), i, k;
+	const char *str;
+
+	memset(&h, 0, sizeof(h));
+	h.sid = s->id;
+	h.seq = s->job;
+	h.deferred = (uint32_t)s->deferred;
+	for (i = 0; i <= s->nrcpts + 1; i++) {
+		if (i == 0)
+			str = s->sender ? s->sender : "";
+		else if (i == 1)
+			str = s->first_rcpt ? s->first_rcpt : "";
+		else if (s->rcpts[i - 2].result == RCPT_OK) {
+			str = s->rcpts[i - 2].addr;
+			h.nrcpts++;
+		} else
+			continue;
+		k = strlen(str) + 1;
+		if (k > cap - off)
+			return 0;
+		memcpy(buf + off, str, k);
+		off += k;
+	}
+	h.len = (uint32_t)(off - sizeof(h));
+	memcpy(buf, &h, sizeof(h));
+	return off;
+}
+
+static int
+dispatch(struct worker *w, struct session *s)
+{
+	char *buf;
+	size_t n;
+	int fd, rc = -1;
+
+	if ((buf = malloc(JOB_MAX)) == NULL)
+		return -1;
+	if ((n = job_build(s, buf, JOB_MAX)) > 0 &&
+	    (fd = spool_file_fd(&s->spool)) != -1 &&
+	    send_packet(w->fd, buf, n, fd) == 0) {
+		w->busy = 1;
+		w->sid = s->id;
+		w->seq = s->job;
+		rc = 0;
+	}
+	free(buf);
+	return rc;
+}
+
+/* Hand queued jobs to idle workers; what cannot go is done inline. */
+void
+workers_kick(struct filter *f)
+{
+	struct workers *ws = &f->workers;
+	struct job_ref j;
+	struct session *s;
+	size_t i;
+	int live;
+
+	while (ws->qlen > 0) {
+		live = 0;
+		for (i = 0; i < ws->n; i++) {
+			live |= ws->w[i].fd != -1;
+			if (!ws->w[i].busy && ws->w[i].fd != -1)
+				break;
+		}
+		if (i == ws->n && live)
+			return;		/* all busy: the next answer kicks */
+		j = ws->queue[ws->qhead];
+		ws->qhead = (ws->qhead + 1) % ws->qcap;
+		ws->qlen--;
+		s = session_find(&f->sessions, j.sid);
+		if (s == NULL || s->state != MSG_WORK || s->job != j.seq)
+			continue;	/* gone meanwhile */
+		if (!live || dispatch(&ws->w[i], s) == -1)
+			proto_work_inline(f, s);
+	}
+}
+
+/* A worker's answer, or its end: finish its session's message. */
+void
+workers_input(struct filter *f, size_t i)
+{
+	struct worker *w = &f->workers.w[i];
+	struct job_result res;
+	ssize_t n;
+	int fd;
+
+	n = recv_packet(w->fd, &res, sizeof(res), &fd);
+	if (n == (ssize_t)sizeof(res) && w->busy && res.sid == w->sid &&
+	    res.seq == w->seq) {
+		w->busy = 0;
+		res.reply[sizeof(res.reply) - 1] = '\0';
+		res.why[sizeof(res.why) - 1] = '\0';
+		res.verdict[sizeof(res.verdict) - 1] = '\0';
+		res.detail[sizeof(res.detail) - 1] = '\0';
+		proto_work_done(f, res.sid, res.seq, res.rc, res.reply,
+		    res.why, res.verdict, res.detail, fd);
+		workers_kick(f);
+		return;
+	}
+	if (fd != -1)
+		(void)close(fd);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	/* gone (or talking nonsense): its message fails, a new one starts */
+	log_warnx("worker %ld ended", (long)w->pid);
+	(void)close(w->fd);
+	w->fd = -1;
+	(void)waitpid(w->pid, NULL, 0);
+	if (w->busy) {
+		w->busy = 0;
+		proto_work_done(f, w->sid, w->seq, -1, REPLY_TEMPFAIL,
+		    "worker ended", "", "", -1);
+	}
+	if (spawn(f, i) == -1)
+		log_warnx("worker: cannot start another: %s", strerror(errno));
+	workers_kick(f);
+}

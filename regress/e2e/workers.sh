@@ -1,0 +1,162 @@
+#!/bin/sh
+# Worker processes (-j): the filter loop hands messages to forked
+# workers.  Driven through the filter protocol as smtpd drives it:
+# interleaved sessions all come back signed and verifiable, each with its
+# own message; a worker killed while it holds a message fails that
+# message with a 451 (never a lost or truncated one) and is replaced;
+# SIGHUP to the filter reaches the workers' rules.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+
+F=${FILTER:-obj/asan/filter-smime}
+[ -x "$F" ] || F=./filter-smime
+C=$(pwd)/smimectl
+
+ok() { echo "ok workers-$1"; }
+fail() { echo "FAIL workers-$1: $2"; }
+
+W=$(mktemp -d "${TMPDIR:-/tmp}/fsworkers.XXXXXX") || exit 1
+trap 'kill $fpid 2>/dev/null; rm -rf "$W"' EXIT
+fpid=
+
+S=$W/store
+"$C" -k "$S" init > /dev/null
+"$C" -k "$S" selfsign --rsa 2048 alice@example.org > /dev/null
+"$C" -k "$S" export alice@example.org > "$W/alice.pem"
+
+head_lines() {
+	echo 'config|smtpd-version|6.8.0p2'
+	echo 'config|ready'
+}
+
+# session SID: a whole transaction whose body names its session
+session() {
+	printf 'report|0.6|1|smtp-in|tx-mail|%s|%s|ok|alice@example.org\n' "$1" "${1#????????}"
+	printf 'report|0.6|1|smtp-in|tx-rcpt|%s|%s|ok|bob@example.net\n' "$1" "${1#????????}"
+	for l in "From: alice@example.org" "To: bob@example.net" \
+	    "Subject: session $1" "" "body of session $1"; do
+		printf 'filter|0.6|1|smtp-in|data-line|%s|00000000000000aa|%s\n' "$1" "$l"
+	done
+	printf 'filter|0.6|1|smtp-in|data-line|%s|00000000000000aa|.\n' "$1"
+	printf 'filter|0.6|1|smtp-in|commit|%s|00000000000000bb|\n' "$1"
+}
+
+# message SID OUT: the data lines the filter gave back for a session
+message() {
+	sed -n "s/^filter-dataline|$1|00000000000000aa|//p" "$2" | sed '$d'
+}
+
+# ---- many sessions, interleaved: each its own message, signed ----------
+{
+	head_lines
+	# the lines of 40 sessions shuffled together, each in its order
+	i=1
+	while [ $i -le 40 ]; do
+		session "$(printf '%016x' $i)" | awk -v s=$i '{ print s, NR, $0 }'
+		i=$((i + 1))
+	done | sort -k2,2n -k1,1n -s | cut -d' ' -f3-
+} > "$W/many.in"
+"$F" -j 2 -k "$S" < "$W/many.in" > "$W/many.out" 2> "$W/many.err"
+rc=$?
+[ $rc = 0 ] && ok many-exit || fail many-exit "exit $rc: $(tail -n 3 "$W/many.err")"
+n=$(grep -c '|proceed$' "$W/many.out")
+[ "$n" = 40 ] && ok many-all-proceed || fail many-all-proceed "$n of 40"
+bad=0
+i=1
+while [ $i -le 40 ]; do
+	sid=$(printf '%016x' $i)
+	message "$sid" "$W/many.out" > "$W/m.eml"
+	if ! openssl smime -verify -in "$W/m.eml" -CAfile "$W/alice.pem" \
+	    -purpose smimesign 2>/dev/null | grep -q "^body of session $sid"; then
+		bad=$((bad + 1))
+	fi
+	i=$((i + 1))
+done
+[ $bad = 0 ] && ok many-each-own-message-verifies ||
+    fail many-each-own-message-verifies "$bad of 40 do not"
+n=$(grep -c ' signed msgid=' "$W/many.err")
+[ "$n" = 40 ] && ok many-log-lines || fail many-log-lines "$n signed lines"
+if grep -qE 'AddressSanitizer|runtime error|LeakSanitizer' "$W/many.err"; then
+	fail many-sanitizers "$(grep -m1 -E 'Sanitizer|runtime error' "$W/many.err")"
+else
+	ok many-sanitizers
+fi
+
+# ---- a worker killed while it holds a message ---------------------------
+# The workers are stopped, a message is handed to one of them, then both
+# are killed: that message must be refused with a 451 at commit, and the
+# next one signed by a replacement worker.
+mkfifo "$W/in"
+"$F" -j 2 -k "$S" < "$W/in" > "$W/kill.out" 2> "$W/kill.err" &
+fpid=$!
+exec 3> "$W/in"
+head_lines >&3
+kids=""
+for t in 1 2 3 4 5 6 7 8 9 10; do
+	kids=$(pgrep -P $fpid | tr '\n' ' ')
+	[ "$(echo $kids | wc -w)" -ge 2 ] && break
+	sleep 0.2
+done
+if [ "$(echo $kids | wc -w)" -lt 2 ]; then
+	fail kill-workers-started "children: '$kids'"
+else
+	ok kill-workers-started
+fi
+kill -STOP $kids 2>/dev/null
+session 00000000000000a1 >&3
+sleep 1
+kill -KILL $kids 2>/dev/null
+sleep 1
+session 00000000000000a2 >&3
+exec 3>&-
+wait $fpid
+rc=$?
+fpid=
+[ $rc = 0 ] && ok kill-filter-survives || fail kill-filter-survives "exit $rc"
+if grep -q '^filter-result|00000000000000a1|00000000000000bb|reject|451 ' "$W/kill.out"; then
+	ok kill-held-message-451
+else
+	fail kill-held-message-451 "$(grep '00000000000000a1|00000000000000bb' "$W/kill.out")"
+fi
+if [ -z "$(message 00000000000000a1 "$W/kill.out")" ]; then
+	ok kill-held-message-no-partial-data
+else
+	fail kill-held-message-no-partial-data "data lines were written"
+fi
+message 00000000000000a2 "$W/kill.out" > "$W/a2.eml"
+if grep -q '^filter-result|00000000000000a2|00000000000000bb|proceed$' "$W/kill.out" &&
+    openssl smime -verify -in "$W/a2.eml" -CAfile "$W/alice.pem" \
+    -purpose smimesign > /dev/null 2>&1; then
+	ok kill-replacement-signs
+else
+	fail kill-replacement-signs "$(grep 00000000000000a2 "$W/kill.out" | tail -n 2)"
+fi
+grep -q 'worker .* ended' "$W/kill.err" && ok kill-logged ||
+    fail kill-logged "$(tail -n 3 "$W/kill.err")"
+
+# ---- SIGHUP reaches the workers' rules ---------------------------------
+printf 'version: 1\ndefaults:\n  signature: detached\n' > "$W/rules.yaml"
+rm -f "$W/in"
+mkfifo "$W/in"
+"$F" -j 2 -f "$W/rules.yaml" -k "$S" < "$W/in" > "$W/hup.out" 2> "$W/hup.err" &
+fpid=$!
+exec 3> "$W/in"
+head_lines >&3
+session 00000000000000b1 >&3
+sleep 1
+printf 'version: 1\ndefaults:\n  signature: opaque\n' > "$W/rules.yaml"
+kill -HUP $fpid
+sleep 1
+session 00000000000000b2 >&3
+exec 3>&-
+wait $fpid
+fpid=
+message 00000000000000b1 "$W/hup.out" > "$W/b1.eml"
+message 00000000000000b2 "$W/hup.out" > "$W/b2.eml"
+if grep -q '^Content-Type: multipart/signed' "$W/b1.eml" &&
+    grep -q '^Content-Type: application/pkcs7-mime; smime-type=signed-data' "$W/b2.eml"; then
+	ok hup-new-rules-in-workers
+else
+	fail hup-new-rules-in-workers "$(grep -h '^Content-Type' "$W/b1.eml" "$W/b2.eml")"
+fi
+exit 0
