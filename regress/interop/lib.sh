@@ -2,6 +2,7 @@
 # the test PKI (pki.sh), a gpgsm home trusting the test root, an NSS
 # database trusting it, and helpers that print one ok/FAIL line.
 . regress/interop/pki.sh
+. regress/lib/gpgsm.sh
 
 TOOL=${TOOL:-$(pwd)/obj/asan/smimetool}
 W=$(mktemp -d /tmp/fsmime-interop.XXXXXX)
@@ -65,6 +66,6 @@ p12_of() {	# p12_of NAME -> $P/NAME.p12, password "test"
 
 gpgsm_import_p12() {	# gpgsm_import_p12 NAME
 	p12_of "$1"
-	echo test | gpgsm --batch --pinentry-mode loopback --passphrase-fd 0 \
-	    --import "$P/$1.p12" > "$W/gpgsm-import.log" 2>&1
+	: > "$W/gpgsm-import.log"
+	gpgsm_import_secret "$P/$1.p12" test "$P/$1.pem"
 }

@@ -8,6 +8,7 @@
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
+. regress/lib/gpgsm.sh
 TOOL=${TOOL:-$top/obj/asan/pfxtool}
 [ -x "$TOOL" ] || { echo "FAIL pfx-sh: $TOOL not built (make unit)"; exit 1; }
 W=$(mktemp -d /tmp/fsmime-pfx.XXXXXX)
@@ -141,8 +142,9 @@ if command -v gpgsm > /dev/null; then
 	quiet openssl pkcs12 -export -inkey "$W/rsa.key" -in "$W/rsa.pem" \
 	    -certfile "$W/chain.pem" -passout pass:test -keypbe PBE-SHA1-3DES \
 	    -certpbe PBE-SHA1-3DES -macalg sha1 -out "$W/rsa-for-gpgsm.p12"
-	echo test | GNUPGHOME=$g gpgsm --batch --pinentry-mode loopback \
-	    --passphrase-fd 0 --import "$W/rsa-for-gpgsm.p12" > "$W/g.log" 2>&1
+	(GNUPGHOME=$g; export GNUPGHOME
+	    gpgsm_import_secret "$W/rsa-for-gpgsm.p12" test "$W/rsa.pem")
+	cp "$W/gpgsm-import.log" "$W/g.log" 2>/dev/null
 	printf 'test\ntest\n' | GNUPGHOME=$g gpgsm --batch --pinentry-mode loopback \
 	    --passphrase-fd 0 --export-secret-key-p12 -o "$W/gpgsm-rsa.p12" \
 	    rsa@example.org >> "$W/g.log" 2>&1

@@ -25,3 +25,22 @@ gpgsm_verify_mime() {
 	GNUPGHOME=$_gd/gnupg gpgconf --kill all 2>/dev/null
 	return $_gr
 }
+
+# gpgsm_import_secret P12 PASSWORD CERT: import a PKCS#12 file into
+# $GNUPGHOME and check that the secret key of CERT (PEM) is there.  Under
+# load an import has now and then failed with "possibly bad passphrase"
+# (seen in make check, not reproduced alone), so the agent is started
+# first and the import tried up to three times.  Output in $W/gpgsm-import.log.
+gpgsm_import_secret() {
+	_gp=$(openssl x509 -in "$3" -noout -fingerprint -sha1 |
+	    sed 's/.*=//; s/://g')
+	gpgconf --launch gpg-agent > /dev/null 2>&1
+	for _gt in 1 2 3; do
+		echo "$2" | gpgsm --batch --pinentry-mode loopback \
+		    --passphrase-fd 0 --import "$1" >> "$W/gpgsm-import.log" 2>&1
+		gpgsm --with-colons --list-secret-keys 2>/dev/null |
+		    grep -q "^fpr:.*:$_gp:" && return 0
+		sleep 1
+	done
+	return 1
+}
