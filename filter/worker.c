@@ -40,28 +40,41 @@ struct job_result {
 	char		 detail[96];
 };
 
+/* Room for one descriptor beside a packet. */
+union fd_space {
+	struct cmsghdr	 h;
+	char		 buf[CMSG_SPACE(sizeof(int))];
+};
+
+static void
+packet_init(struct msghdr *m, struct iovec *iov, const void *p, size_t n,
+    union fd_space *c)
+{
+	memset(m, 0, sizeof(*m));
+	memset(c, 0, sizeof(*c));
+	iov->iov_base = (void *)(uintptr_t)p;
+	iov->iov_len = n;
+	m->msg_iov = iov;
+	m->msg_iovlen = 1;
+	m->msg_control = c->buf;
+	m->msg_controllen = sizeof(c->buf);
+}
+
 /* One packet, with a descriptor when fd != -1. */
 static int
 send_packet(int sock, const void *p, size_t n, int fd)
 {
-	union {
-		struct cmsghdr	 h;
-		char		 buf[CMSG_SPACE(sizeof(int))];
-	} c;
+	union fd_space c;
 	struct msghdr m;
 	struct iovec iov;
 	struct cmsghdr *cm;
 	ssize_t r;
 
-	memset(&m, 0, sizeof(m));
-	iov.iov_base = (void *)(uintptr_t)p;
-	iov.iov_len = n;
-	m.msg_iov = &iov;
-	m.msg_iovlen = 1;
-	if (fd != -1) {
-		memset(&c, 0, sizeof(c));
-		m.msg_control = c.buf;
-		m.msg_controllen = sizeof(c.buf);
+	packet_init(&m, &iov, p, n, &c);
+	if (fd == -1) {
+		m.msg_control = NULL;
+		m.msg_controllen = 0;
+	} else {
 		cm = CMSG_FIRSTHDR(&m);
 		cm->cmsg_level = SOL_SOCKET;
 		cm->cmsg_type = SCM_RIGHTS;
@@ -78,23 +91,14 @@ send_packet(int sock, const void *p, size_t n, int fd)
 static ssize_t
 recv_packet(int sock, void *p, size_t n, int *fd)
 {
-	union {
-		struct cmsghdr	 h;
-		char		 buf[CMSG_SPACE(sizeof(int))];
-	} c;
+	union fd_space c;
 	struct msghdr m;
 	struct iovec iov;
 	struct cmsghdr *cm;
 	ssize_t r;
 
 	*fd = -1;
-	memset(&m, 0, sizeof(m));
-	iov.iov_base = p;
-	iov.iov_len = n;
-	m.msg_iov = &iov;
-	m.msg_iovlen = 1;
-	m.msg_control = c.buf;
-	m.msg_controllen = sizeof(c.buf);
+	packet_init(&m, &iov, p, n, &c);
 	do {
 		r = recvmsg(sock, &m, 0);
 	} while (r == -1 && errno == EINTR);
