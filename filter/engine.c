@@ -252,8 +252,8 @@ engine_sender_check(struct engine *g, const char *sender,
 }
 
 /* The identity ready to sign: from the cache, or loaded and unsealed. */
-static struct engine_ident *
-load_ident(struct engine *g, const struct ks_entry *en,
+struct engine_ident *
+engine_ident(struct engine *g, const struct ks_entry *en,
     struct engine_result *r)
 {
 	uint8_t master[KS_MASTER_LEN];
@@ -742,7 +742,7 @@ engine_process(struct engine *g, const char *sender, char *const *rcpts,
 	if (plan_encryption(g, sender, rcpts, nrcpts, act, &p, pl, r) == -1)
 		goto done;
 	if ((en = sender_identity(g, sender, &p, r)) != NULL &&
-	    (id = load_ident(g, en, r)) == NULL)
+	    (id = engine_ident(g, en, r)) == NULL)
 		goto done;
 	if (r->verdict == VERDICT_TEMPFAIL || r->verdict == VERDICT_REJECT)
 		goto done;

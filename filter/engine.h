@@ -85,6 +85,8 @@ void	 engine_process(struct engine *, const char *, char *const *,
 	    struct engine_result *);
 void	 engine_inbound(struct engine *, char *const *, size_t, const char *,
 	    size_t, mime_write_fn, void *, struct engine_result *);
+struct engine_ident *engine_ident(struct engine *, const struct ks_entry *,
+	    struct engine_result *);
 const mbedtls_x509_crt *engine_cert_of(struct engine *,
 	    const struct ks_entry *);
 int	 engine_is_inbound(const struct engine *, const char *,

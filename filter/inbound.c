@@ -251,13 +251,16 @@ write_message(const char *msg, size_t len, const char *ar, const char *id,
 /* ---- decryption ------------------------------------------------------ */
 
 #define DEC_KEYS	8
+#if DEC_KEYS >= ENGINE_CACHE
+#error "a message's keys must fit in the identity cache at once"
+#endif
 
-/* Keys unsealed for one message, freed (and wiped) after it. */
+/*
+ * The keys one message may try.  They come from the engine's identity
+ * cache: unsealed once, like signing keys, not per message.
+ */
 struct dec_keys {
 	struct engine		*g;
-	uint8_t			 master[KS_MASTER_LEN];
-	int			 have_master;
-	mbedtls_pk_context	 pk[DEC_KEYS];
 	size_t			 n;
 	char			 account[KS_ACCOUNT_MAX + 1];
 };
@@ -279,7 +282,8 @@ find_key(void *arg, const uint8_t *issuer, size_t ilen, const uint8_t *serial,
 {
 	struct dec_keys *dk = arg;
 	const struct ks_entry *en;
-	struct ks_error e;
+	struct engine_ident *id;
+	struct engine_result r;
 	char h[65];
 
 	if (issuer) {
@@ -293,32 +297,14 @@ find_key(void *arg, const uint8_t *issuer, size_t ilen, const uint8_t *serial,
 		en = ks_by_ski(&dk->g->store, h);
 	}
 	/* current and retired keys both: rotation keeps old mail readable */
-	if (en == NULL || en->kind != KS_INTERNAL || dk->n == DEC_KEYS)
+	/* fewer than the cache holds: none is evicted while in use */
+	if (en == NULL || en->kind != KS_INTERNAL || dk->n == DEC_KEYS ||
+	    (id = engine_ident(dk->g, en, &r)) == NULL)
 		return -1;
-	if (!dk->have_master) {
-		if (ks_master_key(dk->g->store_dir, dk->master, &e) == -1)
-			return -1;
-		dk->have_master = 1;
-	}
-	mbedtls_pk_init(&dk->pk[dk->n]);
-	if (ks_load_key(&dk->g->store, dk->master, en, &dk->pk[dk->n], &e)
-	    == -1) {
-		mbedtls_pk_free(&dk->pk[dk->n]);
-		return -1;
-	}
 	(void)strlcpy(dk->account, en->account, sizeof(dk->account));
-	*key = &dk->pk[dk->n++];
+	dk->n++;
+	*key = &id->key;
 	return 0;
-}
-
-static void
-dec_keys_free(struct dec_keys *dk)
-{
-	size_t i;
-
-	for (i = 0; i < dk->n; i++)
-		mbedtls_pk_free(&dk->pk[i]);
-	mbedtls_platform_zeroize(dk->master, sizeof(dk->master));
 }
 
 /* Decrypted content, CRLF made LF, into the spool. */
@@ -410,7 +396,6 @@ decrypt(struct engine *g, const char *msg, size_t len, struct spool *plain,
 	    dk.account);
 	rc = 1;
 done:
-	dec_keys_free(&dk);
 	mime_scratch_close(&der);
 	return rc;
 }

@@ -56,7 +56,7 @@ awk -v c="$t2" -v d="$t3" 'BEGIN { printf "%f\n", 200 / (d - c) }' > "$W/openssl
 echo "== filter protocol loop: 500 messages of 10 KB through a recorded transcript"
 # the same message as 500 sessions' data-lines, fed to the filter as
 # smtpd would; the filter signs each with rsa@ (then ec@) from the store
-gen() {	# gen SENDER
+gen() {	# gen SENDER [MESSAGE]
 	echo 'config|smtpd-version|6.8.0p2'
 	echo 'config|ready'
 	awk -v from="$1" 'BEGIN { n = 0 }
@@ -71,7 +71,7 @@ gen() {	# gen SENDER
 			printf "filter|0.6|1|smtp-in|data-line|%s|00000000000000aa|.\n", sid
 			printf "filter|0.6|1|smtp-in|commit|%s|00000000000000bb|\n", sid
 		}
-	}' "$W/m.eml"
+	}' "${2:-$W/m.eml}"
 }
 for who in rsa ec; do
 	sed "s/^From: rsa@/From: $who@/" "$W/m.eml" > "$W/m2.eml"
@@ -92,6 +92,30 @@ for who in rsa ec; do
 	done
 done
 echo "   (workers by default: $(nproc) online CPUs)"
+
+echo "== inbound, filter protocol loop (-a verify): 500 messages of 10 KB"
+# signed by rsa@, and signed then encrypted to rsa@ (whose key the store
+# holds): verified; decrypted (an RSA private key operation) and verified
+sed "s/^From: [a-z]*@/From: rsa@/" "$W/m.eml" > "$W/in.eml"
+./filter-smime -p -k "$S" -s rsa@example.org < "$W/in.eml" > "$W/in-signed.eml"
+printf 'version: 1\ndefaults:\n  encrypt: required\n' > "$W/enc-self.yaml"
+./filter-smime -p -f "$W/enc-self.yaml" -k "$S" -s rsa@example.org \
+    -r rsa@example.org < "$W/in.eml" > "$W/in-enc.eml"
+for kind in signed enc; do
+	gen rsa@example.org "$W/in-$kind.eml" > "$W/t.in"
+	for j in 0 default; do
+		jopt=""
+		[ $j = 0 ] && jopt="-j 0"
+		t0=$(date +%s.%N)
+		./filter-smime $jopt -a verify -k "$S" < "$W/t.in" > "$W/t.out" 2>"$W/t.err"
+		t1=$(date +%s.%N)
+		n=$(grep -c '|proceed$' "$W/t.out")
+		c=$(grep -c ' checked msgid=' "$W/t.err")
+		awk -v a="$t0" -v b="$t1" -v n="$n" -v c="$c" -v k="$kind" -v j="$j" 'BEGIN {
+			printf "%-16s -j %-7s %7.1f messages/s (%d checked)\n",
+			    k == "signed" ? "verify" : "decrypt+verify", j, n / (b - a), c }'
+	done
+done
 
 echo "== pipe mode, large messages: MB/s and peak RSS (sign; sign+encrypt; verify; decrypt+verify)"
 printf 'version: 1\ndefaults:\n  encrypt: required\n' > "$W/enc.yaml"
