@@ -147,6 +147,7 @@ loop_run(struct filter *f, int infd, int outfd, volatile sig_atomic_t *hup)
 				f->hooks.tick(f->hooks.arg, 1);
 		} else if (f->hooks.tick)
 			f->hooks.tick(f->hooks.arg, 0);
+		workers_check(f);
 		if (f->phase == PHASE_REFUSED) {
 			rc = 1;
 			break;

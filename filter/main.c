@@ -60,6 +60,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: filter-smime [-dnv] [-a action] [-f rules.yaml] "
 	    "[-j workers] [-k keystore]\n"
+	    "                    [-t seconds]\n"
 	    "       filter-smime -p [-v] [-a action] [-f rules.yaml] "
 	    "[-k keystore] -s sender\n"
 	    "                   [-r recipient ...]\n"
@@ -188,7 +189,7 @@ parse_seconds(const char *s)
 }
 
 static int
-run_filter(struct engine *g, long nworkers)
+run_filter(struct engine *g, long nworkers, unsigned int deadline)
 {
 	struct filter f;
 	const char *tmpdir;
@@ -207,6 +208,7 @@ run_filter(struct engine *g, long nworkers)
 	if (nworkers < 0)
 		nworkers = g->have_store || g->action == ACTION_VERIFY ?
 		    (long)workers_default() : 0;
+	f.workers.deadline = deadline ? deadline : WORKER_DEADLINE;
 	if (workers_start(&f, (size_t)nworkers, &got_hup) == -1)
 		log_warnx("fewer worker processes than asked: %zu",
 		    f.workers.n);
@@ -312,7 +314,7 @@ main(int argc, char *argv[])
 		usage();
 	if (o.rcpt_check && (o.pipe || o.nrcpts == 0 || o.sender == NULL))
 		usage();
-	if ((o.exim || o.have_deadline) && !o.pipe && !o.rcpt_check)
+	if (o.exim && !o.pipe && !o.rcpt_check)
 		usage();
 	if (o.workers >= 0 && (o.pipe || o.rcpt_check))
 		usage();
@@ -324,7 +326,8 @@ main(int argc, char *argv[])
 	if (o.exim)
 		pipe_log_context(NULL, 0, o.rcpts, o.nrcpts);
 	/* the deadline covers everything: reading the keystore too */
-	log_deadline_arm(o.deadline, EX_TEMPFAIL);
+	if (o.pipe || o.rcpt_check)
+		log_deadline_arm(o.deadline, EX_TEMPFAIL);
 
 	if (check_config(&o) == -1) {
 		free(o.rcpts);
@@ -358,7 +361,7 @@ main(int argc, char *argv[])
 		if (o.exim && rc != EX_OK)
 			rc = EX_TEMPFAIL;
 	} else
-		rc = run_filter(&g, o.workers);
+		rc = run_filter(&g, o.workers, o.deadline);
 	alarm(0);
 	engine_free(&g);
 	free(o.rcpts);

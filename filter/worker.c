@@ -296,16 +296,40 @@ workers_stop(struct filter *f)
 {
 	size_t i;
 
-	for (i = 0; i < f->workers.n; i++)
-		if (f->workers.w[i].fd != -1) {
-			(void)close(f->workers.w[i].fd);
-			f->workers.w[i].fd = -1;
-		}
+	/* idle ones see the end of their socket; busy ones are stopped */
+	for (i = 0; i < f->workers.n; i++) {
+		if (f->workers.w[i].fd == -1)
+			continue;
+		(void)close(f->workers.w[i].fd);
+		f->workers.w[i].fd = -1;
+		if (f->workers.w[i].busy)
+			(void)kill(f->workers.w[i].pid, SIGTERM);
+	}
 	for (i = 0; i < f->workers.n; i++)
 		(void)waitpid(f->workers.w[i].pid, NULL, 0);
 	free(f->workers.queue);
 	f->workers.queue = NULL;
 	f->workers.n = 0;
+}
+
+/*
+ * A job past the deadline: the worker is killed, which fails its
+ * message (451) and brings a new worker, as when one dies.
+ */
+void
+workers_check(struct filter *f)
+{
+	time_t now = time(NULL);
+	size_t i;
+
+	for (i = 0; i < f->workers.n; i++)
+		if (f->workers.w[i].busy && f->workers.w[i].fd != -1 &&
+		    now - f->workers.w[i].since > (time_t)f->workers.deadline) {
+			log_warnx("worker %ld: message over %u s, stopped",
+			    (long)f->workers.w[i].pid, f->workers.deadline);
+			(void)kill(f->workers.w[i].pid, SIGKILL);
+			f->workers.w[i].since = now;	/* once */
+		}
 }
 
 /* SIGHUP reached the loop: pass it on (a pkill reaches all of us anyway). */
@@ -406,6 +430,7 @@ dispatch(struct worker *w, struct session *s)
 		w->busy = 1;
 		w->sid = s->id;
 		w->seq = s->job;
+		w->since = time(NULL);
 		rc = 0;
 	}
 	free(buf);
@@ -472,6 +497,7 @@ workers_input(struct filter *f, size_t i)
 	log_warnx("worker %ld ended", (long)w->pid);
 	(void)close(w->fd);
 	w->fd = -1;
+	(void)kill(w->pid, SIGKILL);	/* if it only talked nonsense */
 	(void)waitpid(w->pid, NULL, 0);
 	if (w->busy) {
 		w->busy = 0;

@@ -11,8 +11,10 @@
 #include <stdint.h>
 #include <signal.h>
 #include <sys/types.h>
+#include <time.h>
 
 #define WORKERS_MAX	16
+#define WORKER_DEADLINE	120	/* seconds a job may take (-t) */
 
 struct filter;
 struct session;
@@ -23,6 +25,7 @@ struct worker {
 	int		 busy;
 	uint64_t	 sid;		/* the job it is on */
 	uint64_t	 seq;
+	time_t		 since;		/* the job's start */
 };
 
 struct job_ref {
@@ -37,6 +40,7 @@ struct workers {
 	struct job_ref	*queue;		/* waiting for a worker, FIFO */
 	size_t		 qhead, qlen, qcap;
 	uint64_t	 seq;
+	unsigned int	 deadline;	/* seconds */
 };
 
 int	 workers_start(struct filter *, size_t, volatile sig_atomic_t *);
@@ -46,6 +50,7 @@ void	 workers_kick(struct filter *);
 void	 workers_input(struct filter *, size_t);
 int	 workers_busy(const struct filter *);
 void	 workers_hup(struct filter *);
+void	 workers_check(struct filter *);
 size_t	 workers_default(void);
 
 #endif

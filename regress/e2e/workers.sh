@@ -3,8 +3,9 @@
 # workers.  Driven through the filter protocol as smtpd drives it:
 # interleaved sessions all come back signed and verifiable, each with its
 # own message; a worker killed while it holds a message fails that
-# message with a 451 (never a lost or truncated one) and is replaced;
-# SIGHUP to the filter reaches the workers' rules.
+# message with a 451 (never a lost or truncated one) and is replaced, as
+# is one that hangs past the deadline (-t); SIGHUP to the filter reaches
+# the workers' rules.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 
@@ -133,6 +134,41 @@ else
 fi
 grep -q 'worker .* ended' "$W/kill.err" && ok kill-logged ||
     fail kill-logged "$(tail -n 3 "$W/kill.err")"
+
+# ---- a worker that hangs: stopped at the deadline (-t) -------------------
+rm -f "$W/in"
+mkfifo "$W/in"
+"$F" -j 1 -t 1 -k "$S" < "$W/in" > "$W/hang.out" 2> "$W/hang.err" &
+fpid=$!
+exec 3> "$W/in"
+head_lines >&3
+kid=""
+for t in 1 2 3 4 5 6 7 8 9 10; do
+	kid=$(pgrep -P $fpid)
+	[ -n "$kid" ] && break
+	sleep 0.2
+done
+kill -STOP $kid 2>/dev/null
+session 00000000000000c1 >&3
+# the deadline is 1 s, checked about every second
+for t in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do
+	grep -q '00000000000000c1|00000000000000bb|reject' "$W/hang.out" && break
+	sleep 0.5
+done
+session 00000000000000c2 >&3
+exec 3>&-
+wait $fpid
+fpid=
+if grep -q '^filter-result|00000000000000c1|00000000000000bb|reject|451 ' "$W/hang.out" &&
+    grep -q 'message over 1 s, stopped' "$W/hang.err"; then
+	ok hang-deadline-451
+else
+	fail hang-deadline-451 "$(grep 00000000000000c1 "$W/hang.out" | tail -n 1)"
+fi
+message 00000000000000c2 "$W/hang.out" > "$W/c2.eml"
+openssl smime -verify -in "$W/c2.eml" -CAfile "$W/alice.pem" \
+    -purpose smimesign > /dev/null 2>&1 && ok hang-replacement-signs ||
+    fail hang-replacement-signs "$(grep 00000000000000c2 "$W/hang.out" | tail -n 1)"
 
 # ---- SIGHUP reaches the workers' rules ---------------------------------
 printf 'version: 1\ndefaults:\n  signature: detached\n' > "$W/rules.yaml"
