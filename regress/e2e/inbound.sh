@@ -9,6 +9,7 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 . regress/lib/harness.sh
 . regress/interop/pki.sh
+. regress/lib/gpgsm.sh
 
 FILTER=${FILTER:-obj/asan/filter-smime}
 [ -x "$FILTER" ] || FILTER=./filter-smime
@@ -99,8 +100,9 @@ GNUPGHOME=$G gpgsm --batch --import "$P/root.pem" > /dev/null 2>&1
 fpr=$(GNUPGHOME=$G gpgsm --with-colons --list-keys 2>/dev/null |
     awk -F: '/^fpr/ { print $10; exit }')
 echo "$fpr S relax" > "$G/trustlist.txt"
-echo test | GNUPGHOME=$G gpgsm --batch --pinentry-mode loopback --passphrase-fd 0 \
-    --import "$W/rsa.p12" > /dev/null 2>&1
+(GNUPGHOME=$G; export GNUPGHOME
+    gpgsm_import_secret "$W/rsa.p12" test "$P/rsa.pem") ||
+    fail gpgsm-import "$(tail -n 2 "$W/gpgsm-import.log")"
 GNUPGHOME=$G gpgsm --batch --import "$P/chain.pem" "$P/bob.pem" > /dev/null 2>&1
 opaque_mime() {	# opaque_mime TYPE DERFILE -> an application/pkcs7-mime entity
 	printf 'Content-Type: application/pkcs7-mime; smime-type=%s; name=smime.p7m\nContent-Transfer-Encoding: base64\n\n' "$1"
