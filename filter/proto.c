@@ -455,11 +455,14 @@ proto_work_inline(struct filter *f, struct session *s)
 	message_emit(f, s);
 }
 
-/* A worker's outcome for job seq of session sid (see message_hook). */
+/*
+ * A worker's outcome for job seq of session sid (see message_hook); the
+ * result is in fd, or in res (reslen octets).
+ */
 void
 proto_work_done(struct filter *f, uint64_t sid, uint64_t seq, int rc,
     const char *reply, const char *why, const char *verdict,
-    const char *detail, int fd)
+    const char *detail, int fd, const char *res, size_t reslen)
 {
 	struct session *s = session_find(&f->sessions, sid);
 
@@ -471,8 +474,10 @@ proto_work_done(struct filter *f, uint64_t sid, uint64_t seq, int rc,
 	}
 	if (rc == 1) {
 		spool_clear(&s->spool);
-		if (spool_adopt(&s->spool, fd) == -1) {
-			(void)close(fd);
+		if (fd == -1 ? spool_write(&s->spool, res, reslen) == -1 :
+		    spool_adopt(&s->spool, fd) == -1) {
+			if (fd != -1)
+				(void)close(fd);
 			session_fail(s, REPLY_TEMPFAIL, "worker result: %s",
 			    strerror(errno));
 		}

@@ -68,7 +68,8 @@ void	 proto_line(struct filter *, char *, size_t, int);
 int	 proto_pump(struct filter *, size_t);
 int	 proto_version_from(const char *, const char *);
 void	 proto_work_done(struct filter *, uint64_t, uint64_t, int,
-	    const char *, const char *, const char *, const char *, int);
+	    const char *, const char *, const char *, const char *, int,
+	    const char *, size_t);
 void	 proto_work_inline(struct filter *, struct session *);
 
 #endif

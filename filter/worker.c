@@ -20,7 +20,12 @@
 #include "proto.h"
 #include "worker.h"
 
-#define JOB_MAX		(64 * 1024)	/* envelope; larger: done in the loop */
+/*
+ * A packet: a job's envelope and, when it fits, the message itself; or
+ * an answer and, when it fits, the result.  What does not fit goes as a
+ * file descriptor (a larger envelope: the job is done in the loop).
+ */
+#define JOB_MAX		(128 * 1024)
 
 struct job_hdr {
 	uint64_t	 sid;
@@ -28,6 +33,7 @@ struct job_hdr {
 	uint32_t	 nrcpts;
 	uint32_t	 deferred;
 	uint32_t	 len;		/* sender, first RCPT, RCPTs; NUL ended */
+	uint32_t	 msglen;	/* the message after them, or 0: a fd */
 };
 
 struct job_result {
@@ -38,6 +44,7 @@ struct job_result {
 	char		 why[200];
 	char		 verdict[24];
 	char		 detail[96];
+	uint32_t	 len;		/* the result after this, or 0: a fd */
 };
 
 /* Room for one descriptor beside a packet. */
@@ -121,7 +128,8 @@ recv_packet(int sock, void *p, size_t n, int *fd)
 
 /* The worker's side: the envelope back into a session, the hook run. */
 static void
-run_job(struct filter *f, int sock, const char *buf, size_t n, int fd)
+run_job(struct filter *f, int sock, const char *buf, size_t n, int fd,
+    char *rbuf)
 {
 	struct job_hdr h;
 	struct job_result res;
@@ -143,8 +151,9 @@ run_job(struct filter *f, int sock, const char *buf, size_t n, int fd)
 	res.seq = h.seq;
 	p = buf + sizeof(h);
 	end = p + h.len;
-	if (h.len != n - sizeof(h) || h.len == 0 || end[-1] != '\0' ||
-	    fd == -1 || h.nrcpts > h.len ||
+	if (h.len > n - sizeof(h) || h.msglen != n - sizeof(h) - h.len ||
+	    h.len == 0 || end[-1] != '\0' || (fd == -1) != (h.msglen > 0) ||
+	    h.nrcpts > h.len ||
 	    (s.rcpts = calloc(h.nrcpts + 1, sizeof(*s.rcpts))) == NULL)
 		goto answer;
 	s.id = h.sid;
@@ -164,7 +173,11 @@ run_job(struct filter *f, int sock, const char *buf, size_t n, int fd)
 	s.nrcpts = h.nrcpts;
 	s.deferred = h.deferred;
 	(void)strlcpy(s.verdict, "pass", sizeof(s.verdict));
-	if (spool_adopt(&in, fd) == -1 || spool_map(&in, &msg, &len) == -1) {
+	if (fd == -1) {
+		msg = end;
+		len = h.msglen;
+	} else if (spool_adopt(&in, fd) == -1 ||
+	    spool_map(&in, &msg, &len) == -1) {
 		(void)strlcpy(res.why, "worker: the message cannot be read",
 		    sizeof(res.why));
 		goto answer;
@@ -175,7 +188,11 @@ run_job(struct filter *f, int sock, const char *buf, size_t n, int fd)
 	    res.reply, sizeof(res.reply), res.why, sizeof(res.why));
 	(void)strlcpy(res.verdict, s.verdict, sizeof(res.verdict));
 	(void)strlcpy(res.detail, s.detail, sizeof(res.detail));
-	if (res.rc == 1 && (outfd = spool_file_fd(&out)) == -1) {
+	if (res.rc == 1 && !spool_in_file(&out) &&
+	    out.memlen <= JOB_MAX - sizeof(res)) {
+		res.len = (uint32_t)out.memlen;
+		memcpy(rbuf + sizeof(res), out.mem, out.memlen);
+	} else if (res.rc == 1 && (outfd = spool_file_fd(&out)) == -1) {
 		res.rc = -1;
 		(void)strlcpy(res.reply, REPLY_TEMPFAIL, sizeof(res.reply));
 		(void)strlcpy(res.why, "worker: spool", sizeof(res.why));
@@ -183,8 +200,15 @@ run_job(struct filter *f, int sock, const char *buf, size_t n, int fd)
 answer:
 	if (fd != -1)
 		(void)close(fd);
-	if (send_packet(sock, &res, sizeof(res), outfd) == -1)
-		log_warnx("worker: answering: %s", strerror(errno));
+	memcpy(rbuf, &res, sizeof(res));
+	if (send_packet(sock, rbuf, sizeof(res) + res.len, outfd) == -1 &&
+	    res.len > 0 && (outfd = spool_file_fd(&out)) != -1) {
+		/* too big for the socket's buffer: the file after all */
+		res.len = 0;
+		memcpy(rbuf, &res, sizeof(res));
+		if (send_packet(sock, rbuf, sizeof(res), outfd) == -1)
+			log_warnx("worker: answering: %s", strerror(errno));
+	}
 	spool_clear(&in);
 	spool_clear(&out);
 	free(s.rcpts);
@@ -193,7 +217,7 @@ answer:
 static void __attribute__((noreturn))
 worker_main(struct filter *f, int sock)
 {
-	char *buf;
+	char *buf, *rbuf;
 	ssize_t n;
 	int fd, null;
 
@@ -204,7 +228,7 @@ worker_main(struct filter *f, int sock)
 		if (null > STDERR_FILENO)
 			(void)close(null);
 	}
-	if ((buf = malloc(JOB_MAX)) == NULL)
+	if ((buf = malloc(JOB_MAX)) == NULL || (rbuf = malloc(JOB_MAX)) == NULL)
 		_exit(1);
 	for (;;) {
 		n = recv_packet(sock, buf, JOB_MAX, &fd);
@@ -225,7 +249,7 @@ worker_main(struct filter *f, int sock)
 				(void)close(fd);
 			continue;
 		}
-		run_job(f, sock, buf, (size_t)n, fd);
+		run_job(f, sock, buf, (size_t)n, fd, rbuf);
 	}
 	_exit(0);
 }
@@ -269,6 +293,8 @@ workers_start(struct filter *f, size_t n, volatile sig_atomic_t *hup)
 	f->workers.hup = hup;
 	if (n > WORKERS_MAX)
 		n = WORKERS_MAX;
+	if (n > 0 && (f->workers.buf = malloc(JOB_MAX)) == NULL)
+		return -1;
 	for (i = 0; i < n; i++) {
 		f->workers.w[i].fd = -1;
 		if (spawn(f, i) == -1) {
@@ -309,6 +335,8 @@ workers_stop(struct filter *f)
 		(void)waitpid(f->workers.w[i].pid, NULL, 0);
 	free(f->workers.queue);
 	f->workers.queue = NULL;
+	free(f->workers.buf);
+	f->workers.buf = NULL;
 	f->workers.n = 0;
 }
 
@@ -415,25 +443,37 @@ job_build(const struct session *s, char *buf, size_t cap)
 	return off;
 }
 
+/* The message in the packet when it fits (no file), else its fd. */
 static int
-dispatch(struct worker *w, struct session *s)
+dispatch(struct worker *w, struct session *s, char *buf)
 {
-	char *buf;
-	size_t n;
-	int fd, rc = -1;
+	struct job_hdr h;
+	const char *msg;
+	size_t n, len;
+	int fd = -1, rc = -1, sent = -1;
 
-	if ((buf = malloc(JOB_MAX)) == NULL)
+	if ((n = job_build(s, buf, JOB_MAX)) == 0)
 		return -1;
-	if ((n = job_build(s, buf, JOB_MAX)) > 0 &&
-	    (fd = spool_file_fd(&s->spool)) != -1 &&
-	    send_packet(w->fd, buf, n, fd) == 0) {
+	if (!spool_in_file(&s->spool) && s->spool.memlen <= JOB_MAX - n &&
+	    spool_map(&s->spool, &msg, &len) == 0 && len > 0) {
+		memcpy(buf + n, msg, len);
+		memcpy(&h, buf, sizeof(h));
+		h.msglen = (uint32_t)len;
+		memcpy(buf, &h, sizeof(h));
+		sent = send_packet(w->fd, buf, n + len, -1);
+		h.msglen = 0;		/* for a retry with the fd */
+		memcpy(buf, &h, sizeof(h));
+	}
+	/* too big for the packet (or for the socket's buffer): the file */
+	if (sent == -1 && (fd = spool_file_fd(&s->spool)) != -1)
+		sent = send_packet(w->fd, buf, n, fd);
+	if (sent == 0) {
 		w->busy = 1;
 		w->sid = s->id;
 		w->seq = s->job;
 		w->since = time(NULL);
 		rc = 0;
 	}
-	free(buf);
 	return rc;
 }
 
@@ -462,7 +502,7 @@ workers_kick(struct filter *f)
 		s = session_find(&f->sessions, j.sid);
 		if (s == NULL || s->state != MSG_WORK || s->job != j.seq)
 			continue;	/* gone meanwhile */
-		if (!live || dispatch(&ws->w[i], s) == -1)
+		if (!live || dispatch(&ws->w[i], s, ws->buf) == -1)
 			proto_work_inline(f, s);
 	}
 }
@@ -476,8 +516,11 @@ workers_input(struct filter *f, size_t i)
 	ssize_t n;
 	int fd;
 
-	n = recv_packet(w->fd, &res, sizeof(res), &fd);
-	if (n == (ssize_t)sizeof(res) && w->busy && res.sid == w->sid &&
+	n = recv_packet(w->fd, f->workers.buf, JOB_MAX, &fd);
+	if (n >= (ssize_t)sizeof(res))
+		memcpy(&res, f->workers.buf, sizeof(res));
+	if (n >= (ssize_t)sizeof(res) && (size_t)n == sizeof(res) + res.len &&
+	    (res.len == 0 || fd == -1) && w->busy && res.sid == w->sid &&
 	    res.seq == w->seq) {
 		w->busy = 0;
 		res.reply[sizeof(res.reply) - 1] = '\0';
@@ -485,7 +528,8 @@ workers_input(struct filter *f, size_t i)
 		res.verdict[sizeof(res.verdict) - 1] = '\0';
 		res.detail[sizeof(res.detail) - 1] = '\0';
 		proto_work_done(f, res.sid, res.seq, res.rc, res.reply,
-		    res.why, res.verdict, res.detail, fd);
+		    res.why, res.verdict, res.detail, fd, res.len ?
+		    f->workers.buf + sizeof(res) : NULL, res.len);
 		workers_kick(f);
 		return;
 	}
@@ -502,7 +546,7 @@ workers_input(struct filter *f, size_t i)
 	if (w->busy) {
 		w->busy = 0;
 		proto_work_done(f, w->sid, w->seq, -1, REPLY_TEMPFAIL,
-		    "worker ended", "", "", -1);
+		    "worker ended", "", "", -1, NULL, 0);
 	}
 	if (spawn(f, i) == -1)
 		log_warnx("worker: cannot start another: %s", strerror(errno));

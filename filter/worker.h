@@ -41,6 +41,7 @@ struct workers {
 	size_t		 qhead, qlen, qcap;
 	uint64_t	 seq;
 	unsigned int	 deadline;	/* seconds */
+	char		*buf;		/* a packet */
 };
 
 int	 workers_start(struct filter *, size_t, volatile sig_atomic_t *);
