@@ -170,6 +170,47 @@ openssl smime -verify -in "$W/c2.eml" -CAfile "$W/alice.pem" \
     -purpose smimesign > /dev/null 2>&1 && ok hang-replacement-signs ||
     fail hang-replacement-signs "$(grep 00000000000000c2 "$W/hang.out" | tail -n 1)"
 
+# ---- the session goes away while its message is with a worker ----------
+# its answer finds no session and is dropped; the filter goes on
+rm -f "$W/in"
+mkfifo "$W/in"
+"$F" -j 1 -k "$S" < "$W/in" > "$W/gone.out" 2> "$W/gone.err" &
+fpid=$!
+exec 3> "$W/in"
+head_lines >&3
+kid=""
+for t in 1 2 3 4 5 6 7 8 9 10; do
+	kid=$(pgrep -P $fpid)
+	[ -n "$kid" ] && break
+	sleep 0.2
+done
+kill -STOP $kid 2>/dev/null
+session 00000000000000d1 | grep -v '|commit|' >&3
+sleep 0.5
+printf 'report|0.6|1|smtp-in|link-disconnect|00000000000000d1\n' >&3
+sleep 0.5
+kill -CONT $kid 2>/dev/null
+session 00000000000000d2 >&3
+exec 3>&-
+wait $fpid
+rc=$?
+fpid=
+message 00000000000000d2 "$W/gone.out" > "$W/d2.eml"
+if [ $rc = 0 ] && ! grep -q '00000000000000d1|00000000000000bb' "$W/gone.out" &&
+    grep -q '^filter-result|00000000000000d2|00000000000000bb|proceed$' "$W/gone.out" &&
+    openssl smime -verify -in "$W/d2.eml" -CAfile "$W/alice.pem" \
+    -purpose smimesign > /dev/null 2>&1; then
+	ok gone-session-answer-dropped
+else
+	fail gone-session-answer-dropped "exit $rc: $(tail -n 2 "$W/gone.out")"
+fi
+if grep -qE 'AddressSanitizer|runtime error' "$W/gone.err" "$W/kill.err" \
+    "$W/hang.err"; then
+	fail sanitizers "$(grep -h -m1 -E 'Sanitizer|runtime error' "$W"/*.err)"
+else
+	ok sanitizers
+fi
+
 # ---- SIGHUP reaches the workers' rules ---------------------------------
 printf 'version: 1\ndefaults:\n  signature: detached\n' > "$W/rules.yaml"
 rm -f "$W/in"
