@@ -354,7 +354,9 @@ int	mime_body_needs_encoding(const char *, size_t);
  * message's size.  One hook per process (the engine is single-threaded);
  * without one, mime_consumed() costs a test.
  */
+#ifndef MIME_CHUNK		/* the fuzz build makes it tiny: edges everywhere */
 #define MIME_CHUNK	(256 * 1024)
+#endif
 #define MIME_RECLAIM	(4 * 1024 * 1024)
 
 void	mime_set_reclaim(void (*)(void *), void *);

@@ -177,7 +177,9 @@ outer_headers(const struct mime_entity *e, struct smime_lf *o, int flags)
  * passed on, as each pass needs.  Canonicalising is deterministic, so a
  * second pass gives the octets the first counted; it is checked.
  */
+#ifndef PASS_BUF		/* the fuzz build makes it tiny */
 #define PASS_BUF	(64 * 1024)
+#endif
 
 struct pass {
 	mbedtls_md_context_t	*md;		/* hash, or NULL */
