@@ -47,22 +47,76 @@ parse_certs(const uint8_t *buf, size_t len, mbedtls_x509_crt *chain)
 	return chain->raw.p != NULL && rc >= 0 ? 0 : -1;
 }
 
+#define PKCS8_BEGIN	"-----BEGIN ENCRYPTED PRIVATE KEY-----"
+#define PKCS8_END	"-----END ENCRYPTED PRIVATE KEY-----"
+
+/*
+ * An encrypted PKCS#8 key (PEM or DER): our own PBES2/PKCS#12 decryption
+ * (pfx.c), since mbedTLS 2.28 does not know openssl 3's default AES
+ * scheme.  0, -1 not such a key or broken, -2 wrong password.
+ */
 static int
-parse_key(const uint8_t *buf, size_t len, mbedtls_pk_context *pk)
+parse_pkcs8(const uint8_t *z, const uint8_t *der, size_t len,
+    const char *password, mbedtls_pk_context *pk)
 {
+	mbedtls_pem_context pem;
+	enum pfx_err pe;
+	size_t used;
+	char why[200];
+
+	mbedtls_pem_init(&pem);
+	if (z != NULL) {
+		if (mbedtls_pem_read_buffer(&pem, PKCS8_BEGIN, PKCS8_END, z,
+		    NULL, 0, &used) != 0) {
+			mbedtls_pem_free(&pem);
+			return -1;
+		}
+		der = pem.buf;
+		len = pem.buflen;
+	}
+	pe = pfx_pkcs8_decrypt(der, len, password, PFX_MAX_ITERATIONS, pk, why,
+	    sizeof(why));
+	mbedtls_pem_free(&pem);
+	return pe == PFX_OK ? 0 : pe == PFX_ERR_DECRYPT ||
+	    pe == PFX_ERR_PASSWORD ? -2 : -1;
+}
+
+/*
+ * A separate private key, PEM or DER, in clear or encrypted (PKCS#8, or
+ * the traditional "Proc-Type: 4,ENCRYPTED" PEM) with password.  0, -1
+ * unparseable, -2 wrong or missing password.
+ */
+static int
+parse_key(const uint8_t *buf, size_t len, const char *password,
+    mbedtls_pk_context *pk)
+{
+	const unsigned char *pw = (const unsigned char *)password;
+	size_t pwlen = password ? strlen(password) : 0;
 	uint8_t *z;
 	int rc;
 
-	if (!is_pem(buf, len))
-		return mbedtls_pk_parse_key(pk, buf, len, NULL, 0) == 0 ? 0 : -1;
+	if (!is_pem(buf, len)) {
+		if (mbedtls_pk_parse_key(pk, buf, len, NULL, 0) == 0)
+			return 0;
+		mbedtls_pk_free(pk);
+		mbedtls_pk_init(pk);
+		return password ? parse_pkcs8(NULL, buf, len, password, pk) :
+		    -1;
+	}
 	if ((z = malloc(len + 1)) == NULL)
 		return -1;
 	memcpy(z, buf, len);
 	z[len] = '\0';
-	rc = mbedtls_pk_parse_key(pk, z, len + 1, NULL, 0);
+	if (memmem(z, len, PKCS8_BEGIN, sizeof(PKCS8_BEGIN) - 1) != NULL)
+		rc = password ? parse_pkcs8(z, NULL, 0, password, pk) : -2;
+	else {
+		rc = mbedtls_pk_parse_key(pk, z, len + 1, pw, pwlen);
+		rc = rc == 0 ? 0 : rc == MBEDTLS_ERR_PK_PASSWORD_REQUIRED ||
+		    rc == MBEDTLS_ERR_PK_PASSWORD_MISMATCH ? -2 : -1;
+	}
 	mbedtls_platform_zeroize(z, len + 1);
 	free(z);
-	return rc == 0 ? 0 : -1;
+	return rc;
 }
 
 static int
@@ -352,9 +406,20 @@ ks_import(const char *dir, const uint8_t *buf, size_t len,
 		goto done;
 	}
 	if (o->key) {
-		if (has_key || parse_key(o->key, o->keylen, &key) == -1) {
+		if (has_key) {
+			ks_error_set(e, EX_DATAERR, "a PKCS#12 file brings its "
+			    "own key: no --key with it");
+			goto done;
+		}
+		switch (parse_key(o->key, o->keylen, o->password, &key)) {
+		case -1:
 			ks_error_set(e, EX_DATAERR, "the private key does not "
-			    "parse (encrypted keys: use a PKCS#12 file)");
+			    "parse");
+			goto done;
+		case -2:
+			ks_error_set(e, EX_NOPERM, o->password ? "wrong password "
+			    "for the private key" : "the private key is "
+			    "encrypted: give its password (--password-file)");
 			goto done;
 		}
 		has_key = 1;

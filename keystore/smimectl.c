@@ -164,8 +164,8 @@ cmd_init(const char *dir, int argc, char *argv[])
 /* ---- import ---------------------------------------------------------- */
 
 /*
- * The PKCS#12 password: --password-file, $SMIMECTL_PASSWORD, else a
- * prompt without echo.  Used once, then wiped.
+ * The password of a PKCS#12 file or an encrypted key: --password-file,
+ * $SMIMECTL_PASSWORD, else a prompt without echo.  Used once, then wiped.
  */
 static char *
 get_password(const char *file, char *buf, size_t bufsz)
@@ -191,13 +191,29 @@ get_password(const char *file, char *buf, size_t bufsz)
 			return NULL;
 		return buf;
 	}
-	return readpassphrase("PKCS#12 password: ", buf, bufsz, RPP_REQUIRE_TTY);
+	return readpassphrase("Password: ", buf, bufsz, RPP_REQUIRE_TTY);
 }
 
 static int
 looks_like_cert_text(const uint8_t *buf, size_t len)
 {
 	return len > 10 && memmem(buf, len, "-----BEGIN ", 11) != NULL;
+}
+
+/* A --key file that needs a password: encrypted PEM, or DER that does
+ * not parse in clear (encrypted PKCS#8). */
+static int
+key_is_encrypted(const uint8_t *key, size_t len)
+{
+	mbedtls_pk_context pk;
+	int rc;
+
+	if (looks_like_cert_text(key, len))
+		return memmem(key, len, "ENCRYPTED", 9) != NULL;
+	mbedtls_pk_init(&pk);
+	rc = mbedtls_pk_parse_key(&pk, key, len, NULL, 0);
+	mbedtls_pk_free(&pk);
+	return rc != 0;
 }
 
 static int
@@ -251,8 +267,9 @@ cmd_import(const char *dir, int argc, char *argv[])
 	o.key = key;
 	o.keylen = keylen;
 	/* DER that is not one certificate is taken for PKCS#12 */
-	if (!looks_like_cert_text(buf, len) && (pwfile ||
-	    getenv("SMIMECTL_PASSWORD") || isatty(STDIN_FILENO))) {
+	if ((!looks_like_cert_text(buf, len) || (key && key_is_encrypted(key,
+	    keylen))) && (pwfile || getenv("SMIMECTL_PASSWORD") ||
+	    isatty(STDIN_FILENO))) {
 		if ((o.password = get_password(pwfile, pass, sizeof(pass))) ==
 		    NULL) {
 			fprintf(stderr, "smimectl: cannot read the password\n");

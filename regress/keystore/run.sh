@@ -102,6 +102,34 @@ case $? in 65|77) ok p12-bitflip ;; *) fail p12-bitflip "exit $?: $(cat "$W/out"
 unchanged p12-bitflip "$before"
 run cert-key-mismatch 65 "does not match" "$C" -k "$S" import --key "$P/p256.key" "$P/rsa.pem"
 unchanged cert-key-mismatch "$before"
+
+# encrypted keys beside a certificate: openssl 3's default PKCS#8
+# (PBES2, AES-256), PKCS#8 DER with AES-128, the traditional PEM
+# encryption; the key must match the certificate to be taken
+openssl pkey -in "$P/rsa.key" -aes256 -passout pass:secret -out "$W/k8.pem"
+openssl pkcs8 -topk8 -in "$P/rsa.key" -v2 aes-128-cbc -passout pass:secret \
+    -outform DER -out "$W/k8.der"
+openssl rsa -in "$P/rsa.key" -aes128 -traditional -passout pass:secret \
+    -out "$W/ktrad.pem" 2>/dev/null
+echo secret > "$W/kpw"
+run key-encrypted-wrong-password 77 "wrong password for the private key" \
+    env SMIMECTL_PASSWORD=wrong "$C" -k "$S" import --key "$W/k8.pem" "$P/rsa.pem"
+unchanged key-encrypted-wrong-password "$before"
+run key-encrypted-no-password 77 "the private key is encrypted" \
+    "$C" -k "$S" import --key "$W/k8.pem" "$P/rsa.pem" < /dev/null
+unchanged key-encrypted-no-password "$before"
+for k in k8.pem k8.der ktrad.pem; do
+	K=$W/store-$k
+	"$C" -k "$K" init > /dev/null
+	run "key-encrypted-$k" 0 "imported rsa@example.org" \
+	    "$C" -k "$K" import --password-file "$W/kpw" --key "$W/$k" "$P/rsa.pem"
+	# the key went in sealed, never in clear
+	if grep -rqF "$(sed -n 2p "$P/rsa.key")" "$K"; then
+		fail "key-encrypted-$k-sealed" "key text found in the store"
+	else
+		ok "key-encrypted-$k-sealed"
+	fi
+done
 run cert-expired 65 "expired; --force imports it anyway" "$C" -k "$S" import "$P/expired.pem"
 unchanged cert-expired "$before"
 run cert-not-yet-valid 65 "not yet valid; --force" "$C" -k "$S" import "$P/future.pem"
