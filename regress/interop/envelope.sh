@@ -179,10 +179,7 @@ neg wrong-key-ec "^error: wrong key" 1 "$W/p256-ecdh-aes128-cbc-ias.der" p256 ec
 # tampered ciphertext: CBC gives the same words as a wrong key
 flip() {	# flip IN OUT OFFSET-FROM-END: xor one byte with 0x5a
 	cp "$1" "$2"
-	_at=$(( $(stat -c %s "$2") - $3 ))
-	_b=$(od -An -tu1 -j "$_at" -N1 "$2" | tr -d ' ')
-	printf "\\$(printf '%03o' $(( _b ^ 90 )))" |
-	    dd of="$2" bs=1 seek="$_at" conv=notrunc 2>/dev/null
+	flip_byte "$2" $(( $(stat -c %s "$2") - $3 ))
 }
 # the last byte of the next-to-last block: the padding byte changes to
 # one that is never valid, whatever the key

@@ -69,3 +69,11 @@ gpgsm_import_p12() {	# gpgsm_import_p12 NAME
 	: > "$W/gpgsm-import.log"
 	gpgsm_import_secret "$P/$1.p12" test "$P/$1.pem"
 }
+
+# flip_byte FILE OFFSET: xor the byte at OFFSET with 0x5a, so it always
+# changes (writing a fixed value leaves it alone one time in 256)
+flip_byte() {
+	_fb=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
+	printf "\\$(printf '%03o' $(( _fb ^ 90 )))" |
+	    dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+}

@@ -96,7 +96,7 @@ head -c 700 "$W/openssl3.p12" > "$W/trunc.p12"
 SMIMECTL_PASSWORD=test run p12-truncated 65 "" "$C" -k "$S" import "$W/trunc.p12"
 unchanged p12-truncated "$before"
 cp "$W/legacy.p12" "$W/flip.p12"
-printf '\001' | dd of="$W/flip.p12" bs=1 seek=300 conv=notrunc 2>/dev/null
+flip_byte "$W/flip.p12" 300
 SMIMECTL_PASSWORD=test "$C" -k "$S" import "$W/flip.p12" > "$W/out" 2>&1
 case $? in 65|77) ok p12-bitflip ;; *) fail p12-bitflip "exit $?: $(cat "$W/out")" ;; esac
 unchanged p12-bitflip "$before"
