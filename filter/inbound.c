@@ -374,8 +374,11 @@ decrypt(struct engine *g, const char *msg, size_t len, struct spool *plain,
 	/* routing headers, then the entity that was inside */
 	mime_hdr_iter_init(&it, &ent);
 	while (mime_hdr_next(&it, &f))
-		if (!smime_header_is_content(f.name, f.namelen))
-			(void)spool_write(plain, f.raw, f.rawlen);
+		if (!smime_header_is_content(f.name, f.namelen) &&
+		    spool_write(plain, f.raw, f.rawlen) == -1) {
+			snprintf(note, notesz, "spool: %s", strerror(errno));
+			goto done;
+		}
 	memset(&lf, 0, sizeof(lf));
 	lf.fn = spool_write_cb;
 	lf.arg = plain;
@@ -586,12 +589,17 @@ unwrap_signed(struct engine *g, const char *msg, size_t len,
 		from_address(msg, len, from, sizeof(from));
 		(void)format_result(g, &v, rc, &e, from, ar, arsz, why,
 		    sizeof(why));
+		/* a layer that cannot be written whole is not used */
+		done = 1;
 		mime_hdr_iter_init(&it, &ent);
 		while (mime_hdr_next(&it, &f))
-			if (!smime_header_is_content(f.name, f.namelen))
-				(void)spool_write(next, f.raw, f.rawlen);
-		(void)smime_write_chunked(spool_write_cb, next, ip, ilen);
-		done = 1;
+			if (!smime_header_is_content(f.name, f.namelen) &&
+			    spool_write(next, f.raw, f.rawlen) == -1)
+				done = 0;
+		if (smime_write_chunked(spool_write_cb, next, ip, ilen) == -1)
+			done = 0;
+		if (!done)
+			ar[0] = '\0';
 	}
 	if (rc == 0)
 		smime_verify_free(&v);
