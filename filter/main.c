@@ -14,6 +14,7 @@
 #include "hooks.h"
 #include "log.h"
 #include "loop.h"
+#include "mbedtls_compat.h"
 #include "proto.h"
 #include "spool.h"
 
@@ -329,6 +330,13 @@ main(int argc, char *argv[])
 	if (o.pipe || o.rcpt_check)
 		log_deadline_arm(o.deadline, EX_TEMPFAIL);
 
+	if (compat_init() == -1) {
+		/* entropy missing: a later try may find it */
+		log_warnx("the crypto library would not start (%s)",
+		    compat_version());
+		free(o.rcpts);
+		return EX_TEMPFAIL;
+	}
 	if (check_config(&o) == -1) {
 		free(o.rcpts);
 		return config_failed(&o);

@@ -7,10 +7,11 @@
 #include <time.h>
 
 #include <mbedtls/oid.h>
-#include <mbedtls/sha256.h>
+#include <mbedtls/md.h>
 
 #include "cms.h"
 #include "ks.h"
+#include "mbedtls_compat.h"
 
 static void
 to_hex(const uint8_t *p, size_t n, char *out)
@@ -30,7 +31,8 @@ ks_fingerprint(const mbedtls_x509_crt *crt, char out[KS_FPR_LEN + 1])
 {
 	uint8_t h[32];
 
-	if (mbedtls_sha256_ret(crt->raw.p, crt->raw.len, h, 0) != 0)
+	if (mbedtls_md(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256),
+	    crt->raw.p, crt->raw.len, h) != 0)
 		return -1;
 	to_hex(h, sizeof(h), out);
 	return 0;
@@ -45,15 +47,16 @@ int
 ks_idhash(const uint8_t *issuer, size_t ilen, const uint8_t *serial,
     size_t slen, char out[33])
 {
-	mbedtls_sha256_context c;
+	mbedtls_md_context_t c;
 	uint8_t h[32];
 	int rc;
 
-	mbedtls_sha256_init(&c);
-	rc = mbedtls_sha256_starts_ret(&c, 0) || mbedtls_sha256_update_ret(&c,
-	    issuer, ilen) || mbedtls_sha256_update_ret(&c, serial, slen) ||
-	    mbedtls_sha256_finish_ret(&c, h);
-	mbedtls_sha256_free(&c);
+	mbedtls_md_init(&c);
+	rc = mbedtls_md_setup(&c, mbedtls_md_info_from_type(MBEDTLS_MD_SHA256),
+	    0) || mbedtls_md_starts(&c) || mbedtls_md_update(&c, issuer,
+	    ilen) || mbedtls_md_update(&c, serial, slen) ||
+	    mbedtls_md_finish(&c, h);
+	mbedtls_md_free(&c);
 	if (rc)
 		return -1;
 	to_hex(h, 16, out);

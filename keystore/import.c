@@ -15,6 +15,7 @@
 
 #include "cms.h"
 #include "ks.h"
+#include "mbedtls_compat.h"
 #include "pfx.h"
 
 #define EX_DATAERR	65
@@ -71,8 +72,7 @@ parse_pkcs8(const uint8_t *z, const uint8_t *der, size_t len,
 			mbedtls_pem_free(&pem);
 			return -1;
 		}
-		der = pem.buf;
-		len = pem.buflen;
+		der = compat_pem_buffer(&pem, &len);
 	}
 	pe = pfx_pkcs8_decrypt(der, len, password, PFX_MAX_ITERATIONS, pk, why,
 	    sizeof(why));
@@ -96,7 +96,7 @@ parse_key(const uint8_t *buf, size_t len, const char *password,
 	int rc;
 
 	if (!is_pem(buf, len)) {
-		if (mbedtls_pk_parse_key(pk, buf, len, NULL, 0) == 0)
+		if (compat_pk_parse_key(pk, buf, len, NULL, 0) == 0)
 			return 0;
 		mbedtls_pk_free(pk);
 		mbedtls_pk_init(pk);
@@ -110,7 +110,7 @@ parse_key(const uint8_t *buf, size_t len, const char *password,
 	if (memmem(z, len, PKCS8_BEGIN, sizeof(PKCS8_BEGIN) - 1) != NULL)
 		rc = password ? parse_pkcs8(z, NULL, 0, password, pk) : -2;
 	else {
-		rc = mbedtls_pk_parse_key(pk, z, len + 1, pw, pwlen);
+		rc = compat_pk_parse_key(pk, z, len + 1, pw, pwlen);
 		rc = rc == 0 ? 0 : rc == MBEDTLS_ERR_PK_PASSWORD_REQUIRED ||
 		    rc == MBEDTLS_ERR_PK_PASSWORD_MISMATCH ? -2 : -1;
 	}
@@ -122,7 +122,7 @@ parse_key(const uint8_t *buf, size_t len, const char *password,
 static int
 is_ca(const mbedtls_x509_crt *c)
 {
-	return c->ca_istrue;
+	return compat_crt_is_ca(c);
 }
 
 static const char *
@@ -142,7 +142,7 @@ check_leaf(const mbedtls_x509_crt *crt, mbedtls_pk_context *key,
 	char email[KS_ACCOUNT_MAX + 1];
 	unsigned want;
 
-	if (key && mbedtls_pk_check_pair(&crt->pk, key) != 0) {
+	if (key && compat_pk_check_pair(&crt->pk, key) != 0) {
 		ks_error_set(e, EX_DATAERR, "the private key does not match "
 		    "the certificate");
 		return -1;
@@ -426,7 +426,7 @@ ks_import(const char *dir, const uint8_t *buf, size_t len,
 	}
 	/* with a key: its certificate; without: every end-entity one */
 	for (c = &chain; c && c->raw.p && n < KS_IMPORT_MAX; c = c->next) {
-		if (has_key ? mbedtls_pk_check_pair(&c->pk, &key) == 0 :
+		if (has_key ? compat_pk_check_pair(&c->pk, &key) == 0 :
 		    !is_ca(c))
 			leaves[n++] = c;
 		if (has_key && n == 1)

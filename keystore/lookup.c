@@ -11,6 +11,7 @@
 
 #include "ber.h"
 #include "ks.h"
+#include "mbedtls_compat.h"
 
 #define EX_DATAERR	65
 #define EX_NOINPUT	66
@@ -217,7 +218,7 @@ ks_load_key(const struct ks_store *s, const uint8_t *master,
 	free(sealed);
 	if (rc == -1)
 		return -1;
-	rc = mbedtls_pk_parse_key(pk, der, derlen, NULL, 0);
+	rc = compat_pk_parse_key(pk, der, derlen, NULL, 0);
 	mbedtls_platform_zeroize(der, derlen);
 	free(der);
 	if (rc != 0) {

@@ -35,6 +35,7 @@
 
 #include "ber.h"
 #include "cms.h"
+#include "mbedtls_compat.h"
 #include "oid.h"
 #include "pfx.h"
 #include "rc2.h"
@@ -504,7 +505,7 @@ pfx_cbc(struct pfx_ctx *x, mbedtls_cipher_type_t type, const uint8_t *key,
 
 	if ((info = mbedtls_cipher_info_from_type(type)) == NULL)
 		return pfx_fail(x, PFX_ERR_UNSUPPORTED, "cipher not available");
-	bs = info->block_size;
+	bs = compat_cipher_block_size(info);
 	if (ctlen == 0 || ctlen % bs != 0)
 		return pfx_fail(x, PFX_ERR_DECRYPT,
 		    "ciphertext is not a whole number of blocks");
@@ -630,7 +631,6 @@ pfx_pbes2(struct pfx_ctx *x, const struct ber_elem *params,
 	unsigned long	 iter;
 	mbedtls_md_type_t prf = MBEDTLS_MD_SHA1;
 	mbedtls_cipher_type_t cipher;
-	mbedtls_md_context_t md;
 	uint8_t		 key[PFX_MAX_KEY], iv[PFX_MAX_IV];
 	uint8_t		*salt = NULL;
 	size_t		 saltlen = 0;
@@ -743,16 +743,13 @@ pfx_pbes2(struct pfx_ctx *x, const struct ber_elem *params,
 	if ((rc = pfx_octets_dup(x, &saltel, &salt, &saltlen, "PBKDF2 salt")))
 		return rc;
 
-	mbedtls_md_init(&md);
-	if (mbedtls_md_setup(&md, mbedtls_md_info_from_type(prf), 1) != 0 ||
-	    mbedtls_pkcs5_pbkdf2_hmac(&md, (const unsigned char *)x->pw,
+	if (compat_pbkdf2_hmac(prf, (const unsigned char *)x->pw,
 	    x->pwlen, salt, saltlen, (unsigned int)iter, (uint32_t)keylen,
 	    key) != 0)
 		rc = pfx_fail(x, PFX_ERR_NOMEM, "PBKDF2 failed");
 	else
 		rc = pfx_cbc(x, cipher, key, keylen, iv, ivlen, ct, ctlen, pt,
 		    ptlen);
-	mbedtls_md_free(&md);
 	mbedtls_platform_zeroize(key, sizeof(key));
 	mbedtls_platform_zeroize(iv, sizeof(iv));
 	free(salt);
@@ -850,7 +847,7 @@ pfx_load_key(struct pfx_ctx *x, mbedtls_pk_context *pk, const uint8_t *der,
 {
 	int		 ret;
 
-	if ((ret = mbedtls_pk_parse_key(pk, der, len, NULL, 0)) == 0)
+	if ((ret = compat_pk_parse_key(pk, der, len, NULL, 0)) == 0)
 		return PFX_OK;
 	mbedtls_pk_free(pk);
 	mbedtls_pk_init(pk);
@@ -1413,7 +1410,7 @@ pfx_order_chain(struct pfx_contents *c, char *errbuf, size_t errlen)
 			    c->key_local_id_len, c->certs[i].local_id,
 			    c->certs[i].local_id_len)))
 				continue;
-			if (mbedtls_pk_check_pair(&crt[i].pk, &c->key) == 0)
+			if (compat_pk_check_pair(&crt[i].pk, &c->key) == 0)
 				leaf = i;
 		}
 	}

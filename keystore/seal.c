@@ -13,7 +13,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
+#include <unistd.h>
 
 #include <mbedtls/gcm.h>
 #include <mbedtls/platform_util.h>
@@ -145,9 +145,9 @@ ks_seal(const uint8_t master[KS_MASTER_LEN], const char *fpr,
 		return -1;
 	}
 	memcpy(p, MAGIC, MAGIC_LEN);
-	if (getrandom(p + MAGIC_LEN, NONCE_LEN, 0) != NONCE_LEN) {
+	if (getentropy(p + MAGIC_LEN, NONCE_LEN) == -1) {
 		free(p);
-		ks_error_set(e, EX_SOFTWARE, "getrandom: %s", strerror(errno));
+		ks_error_set(e, EX_SOFTWARE, "getentropy: %s", strerror(errno));
 		return -1;
 	}
 	mbedtls_gcm_init(&gcm);

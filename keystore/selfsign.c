@@ -19,6 +19,7 @@
 
 #include "der.h"
 #include "ks.h"
+#include "mbedtls_compat.h"
 
 #define EX_USAGE	64
 #define EX_SOFTWARE	70
@@ -117,14 +118,12 @@ write_cert(const struct ks_selfsign_opts *o, mbedtls_pk_context *pk,
     mbedtls_ctr_drbg_context *drbg, mbedtls_x509_crt *crt)
 {
 	mbedtls_x509write_cert w;
-	mbedtls_mpi serial;
 	unsigned char buf[CERT_BUF], sn[16];
 	char subject[KS_ACCOUNT_MAX + 64], from[15], to[15];
 	time_t now = time(NULL);
 	int n, rc = -1;
 
 	mbedtls_x509write_crt_init(&w);
-	mbedtls_mpi_init(&serial);
 	if (mbedtls_ctr_drbg_random(drbg, sn, sizeof(sn)) != 0)
 		goto done;
 	sn[0] &= 0x7f;			/* positive */
@@ -140,8 +139,7 @@ write_cert(const struct ks_selfsign_opts *o, mbedtls_pk_context *pk,
 	mbedtls_x509write_crt_set_md_alg(&w, MBEDTLS_MD_SHA256);
 	mbedtls_x509write_crt_set_subject_key(&w, pk);
 	mbedtls_x509write_crt_set_issuer_key(&w, pk);
-	if (mbedtls_mpi_read_binary(&serial, sn, sizeof(sn)) != 0 ||
-	    mbedtls_x509write_crt_set_serial(&w, &serial) != 0 ||
+	if (compat_crt_set_serial(&w, sn, sizeof(sn)) != 0 ||
 	    mbedtls_x509write_crt_set_validity(&w, from, to) != 0 ||
 	    mbedtls_x509write_crt_set_subject_name(&w, subject) != 0 ||
 	    mbedtls_x509write_crt_set_issuer_name(&w, subject) != 0 ||
@@ -158,7 +156,6 @@ write_cert(const struct ks_selfsign_opts *o, mbedtls_pk_context *pk,
 		goto done;
 	rc = 0;
 done:
-	mbedtls_mpi_free(&serial);
 	mbedtls_x509write_crt_free(&w);
 	return rc;
 }

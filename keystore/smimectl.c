@@ -18,10 +18,11 @@
 
 #include <mbedtls/pem.h>
 #include <mbedtls/platform_util.h>
-#include <mbedtls/sha256.h>
+#include <mbedtls/md.h>
 
 #include "cms.h"
 #include "ks.h"
+#include "mbedtls_compat.h"
 
 #define EX_OK		0
 #define EX_USAGE	64
@@ -211,7 +212,7 @@ key_is_encrypted(const uint8_t *key, size_t len)
 	if (looks_like_cert_text(key, len))
 		return memmem(key, len, "ENCRYPTED", 9) != NULL;
 	mbedtls_pk_init(&pk);
-	rc = mbedtls_pk_parse_key(&pk, key, len, NULL, 0);
+	rc = compat_pk_parse_key(&pk, key, len, NULL, 0);
 	mbedtls_pk_free(&pk);
 	return rc != 0;
 }
@@ -763,7 +764,7 @@ cmd_check(const char *dir, int argc, char *argv[])
 				printf("BAD %s %s: key: %s\n", en->account,
 				    en->fpr, e.msg);
 				bad++;
-			} else if (mbedtls_pk_check_pair(&crt.pk, &pk) != 0) {
+			} else if (compat_pk_check_pair(&crt.pk, &pk) != 0) {
 				printf("BAD %s %s: key does not match the "
 				    "certificate\n", en->account, en->fpr);
 				bad++;
@@ -839,7 +840,7 @@ import_into(const char *dir, const char *sub, const char *file, int crl)
 		bad = mbedtls_x509_crl_parse(&c, buf, len + (buf[0] != 0x30)) != 0;
 	else
 		bad = mbedtls_x509_crt_parse(&t, buf, len + (buf[0] != 0x30)) != 0 ||
-		    !t.ca_istrue;
+		    !compat_crt_is_ca(&t);
 	mbedtls_x509_crl_free(&c);
 	mbedtls_x509_crt_free(&t);
 	if (bad) {
@@ -848,7 +849,8 @@ import_into(const char *dir, const char *sub, const char *file, int crl)
 		free(buf);
 		return EX_DATAERR;
 	}
-	if (mbedtls_sha256_ret(buf, len, h, 0) != 0 ||
+	if (mbedtls_md(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), buf,
+	    len, h) != 0 ||
 	    (rc = open_store(dir, &s)) != 0) {
 		free(buf);
 		return EX_SOFTWARE;
@@ -1053,6 +1055,11 @@ main(int argc, char *argv[])
 		usage(EX_USAGE);
 	if (strcmp(argv[0], "help") == 0)
 		usage(EX_OK);
+	if (compat_init() == -1) {
+		fprintf(stderr, "smimectl: %s would not start\n",
+		    compat_version());
+		return EX_SOFTWARE;
+	}
 	if ((v = find_verb(argv[0])) == NULL) {
 		fprintf(stderr, "smimectl: unknown verb: %s\n", argv[0]);
 		usage(EX_USAGE);

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #include "ks.h"
@@ -217,7 +216,7 @@ ks_init(const char *dir, struct ks_error *e)
 		free(p);
 		return -1;
 	}
-	if (getrandom(key, sizeof(key), 0) != (ssize_t)sizeof(key) ||
+	if (getentropy(key, sizeof(key)) == -1 ||
 	    write(fd, key, sizeof(key)) != (ssize_t)sizeof(key) ||
 	    fsync(fd) == -1) {
 		ks_error_set(e, EX_IOERR, "%s: %s", p, strerror(errno));

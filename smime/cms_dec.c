@@ -30,6 +30,7 @@
 #include "der.h"
 #include "kdf.h"
 #include "kw.h"
+#include "mbedtls_compat.h"
 #include "oid.h"
 
 #define CHUNK		4096
@@ -608,24 +609,32 @@ static int
 ecdh_z(mbedtls_pk_context *key, const struct kari *k, struct cms_rng *rng,
     uint8_t *z, size_t *zlen)
 {
-	mbedtls_ecp_keypair *kp = mbedtls_pk_ec(*key);
-	mbedtls_ecp_point q;
-	mbedtls_mpi zz;
+	mbedtls_ecp_group grp;
+	mbedtls_ecp_point q, ours;
+	mbedtls_mpi d, zz;
 	int rc = -1;
 
-	if (k->curve_given && k->curve != kp->grp.id)
+	if (k->curve_given && k->curve != compat_ec_group_id(key))
 		return -1;
+	mbedtls_ecp_group_init(&grp);
 	mbedtls_ecp_point_init(&q);
+	mbedtls_ecp_point_init(&ours);
+	mbedtls_mpi_init(&d);
 	mbedtls_mpi_init(&zz);
-	*zlen = (kp->grp.pbits + 7) / 8;
-	if (mbedtls_ecp_point_read_binary(&kp->grp, &q, k->point,
-	    k->pointlen) == 0 && mbedtls_ecp_check_pubkey(&kp->grp, &q) == 0 &&
-	    mbedtls_ecdh_compute_shared(&kp->grp, &zz, &q, &kp->d,
+	if (compat_ec_export(key, &grp, &d, &ours) == 0 &&
+	    (*zlen = (grp.pbits + 7) / 8) <= MBEDTLS_ECP_MAX_BYTES &&
+	    mbedtls_ecp_point_read_binary(&grp, &q, k->point,
+	    k->pointlen) == 0 && mbedtls_ecp_check_pubkey(&grp, &q) == 0 &&
+	    mbedtls_ecdh_compute_shared(&grp, &zz, &q, &d,
 	    cms_rng_func, rng) == 0 &&
 	    mbedtls_mpi_write_binary(&zz, z, *zlen) == 0)
 		rc = 0;
+	/* mbedtls_mpi_free wipes the copy of the private scalar */
+	mbedtls_mpi_free(&d);
 	mbedtls_mpi_free(&zz);
+	mbedtls_ecp_point_free(&ours);
 	mbedtls_ecp_point_free(&q);
+	mbedtls_ecp_group_free(&grp);
 	return rc;
 }
 
@@ -924,7 +933,7 @@ gcm_seg(void *arg, const uint8_t *in, size_t n)
 			n -= take;
 			if (rn->npend < 16)
 				continue;
-			if (mbedtls_gcm_update(&rn->gcm, 16, rn->pend, buf) !=
+			if (compat_gcm_update(&rn->gcm, rn->pend, 16, buf) !=
 			    0 || run_emit(rn, buf, 16) == -1)
 				return -1;
 			rn->npend = 0;
@@ -933,7 +942,7 @@ gcm_seg(void *arg, const uint8_t *in, size_t n)
 		take = n - n % 16;
 		if (take > CHUNK)
 			take = CHUNK;
-		if (mbedtls_gcm_update(&rn->gcm, take, in, buf) != 0 ||
+		if (compat_gcm_update(&rn->gcm, in, take, buf) != 0 ||
 		    run_emit(rn, buf, take) == -1)
 			return -1;
 		mime_consumed(take);
@@ -954,14 +963,14 @@ gcm_pass(const struct envelope *env, const struct content_alg *ca,
 	rn->npend = 0;
 	mbedtls_gcm_init(&rn->gcm);
 	if (mbedtls_gcm_setkey(&rn->gcm, MBEDTLS_CIPHER_ID_AES, cek,
-	    (unsigned)ca->keylen * 8) != 0 || mbedtls_gcm_starts(&rn->gcm,
+	    (unsigned)ca->keylen * 8) != 0 || compat_gcm_starts(&rn->gcm,
 	    MBEDTLS_GCM_DECRYPT, ca->iv, ca->ivlen, aad, aadlen) != 0 ||
 	    ber_octets_foreach(&env->ct, gcm_seg, rn) != BER_OK)
 		goto done;
-	if (rn->npend > 0 && (mbedtls_gcm_update(&rn->gcm, rn->npend,
-	    rn->pend, buf) != 0 || run_emit(rn, buf, rn->npend) == -1))
+	if (rn->npend > 0 && (compat_gcm_update(&rn->gcm, rn->pend,
+	    rn->npend, buf) != 0 || run_emit(rn, buf, rn->npend) == -1))
 		goto done;
-	if (mbedtls_gcm_finish(&rn->gcm, tag, ca->taglen) != 0 ||
+	if (compat_gcm_finish(&rn->gcm, tag, ca->taglen) != 0 ||
 	    mbedtls_ct_memcmp(tag, env->mac, ca->taglen) != 0)
 		goto done;
 	rc = 0;

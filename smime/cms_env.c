@@ -20,6 +20,7 @@
 #include "der.h"
 #include "kdf.h"
 #include "kw.h"
+#include "mbedtls_compat.h"
 #include "oid.h"
 
 #define CHUNK		4096
@@ -154,26 +155,30 @@ static int
 kari_wrap(const mbedtls_x509_crt *crt, const struct env_build *b,
     struct kari_out *o)
 {
-	const mbedtls_ecp_keypair *peer = mbedtls_pk_ec(crt->pk);
 	uint8_t z[MBEDTLS_ECP_MAX_BYTES], info[64], kek[32];
 	const uint8_t *woid;
 	size_t zlen, infolen, woidlen, keklen;
-	mbedtls_ecp_group grp;
-	mbedtls_ecp_point q;
-	mbedtls_mpi d, zz;
+	mbedtls_ecp_group grp, pgrp;
+	mbedtls_ecp_point q, peer;
+	mbedtls_mpi d, pd, zz;
 	mbedtls_md_type_t md;
 	int rc = -1;
 
 	mbedtls_ecp_group_init(&grp);
+	mbedtls_ecp_group_init(&pgrp);
 	mbedtls_ecp_point_init(&q);
+	mbedtls_ecp_point_init(&peer);
 	mbedtls_mpi_init(&d);
+	mbedtls_mpi_init(&pd);
 	mbedtls_mpi_init(&zz);
 	keklen = b->cd->wrap == OID_AES128_WRAP ? 16 : 32;
 	woid = oid_bytes(b->cd->wrap, &woidlen);
-	if (kdf_for_curve(peer->grp.id, &md, &o->kdf_oid, &o->kdf_oidlen) ||
-	    mbedtls_ecp_group_load(&grp, peer->grp.id) != 0 ||
+	/* the certificate's key: its curve and point (pd stays empty) */
+	if (compat_ec_export(&crt->pk, &pgrp, &pd, &peer) != 0 ||
+	    kdf_for_curve(pgrp.id, &md, &o->kdf_oid, &o->kdf_oidlen) ||
+	    mbedtls_ecp_group_load(&grp, pgrp.id) != 0 ||
 	    mbedtls_ecdh_gen_public(&grp, &d, &q, cms_rng_func, b->rng) ||
-	    mbedtls_ecdh_compute_shared(&grp, &zz, &peer->Q, &d,
+	    mbedtls_ecdh_compute_shared(&grp, &zz, &peer, &d,
 	    cms_rng_func, b->rng) != 0)
 		goto done;
 	/* Z is the field element at full width, leading zeros kept */
@@ -193,9 +198,12 @@ done:
 	mbedtls_platform_zeroize(z, sizeof(z));
 	mbedtls_platform_zeroize(kek, sizeof(kek));
 	mbedtls_mpi_free(&d);
+	mbedtls_mpi_free(&pd);
 	mbedtls_mpi_free(&zz);
 	mbedtls_ecp_point_free(&q);
+	mbedtls_ecp_point_free(&peer);
 	mbedtls_ecp_group_free(&grp);
+	mbedtls_ecp_group_free(&pgrp);
 	return rc;
 }
 
@@ -380,7 +388,7 @@ cipher_start(struct cms_env *env, const struct cipher_def *cd,
 	if (cd->gcm)
 		return mbedtls_gcm_setkey(&env->gcmctx, MBEDTLS_CIPHER_ID_AES,
 		    cek, (unsigned)cd->keylen * 8) != 0 ||
-		    mbedtls_gcm_starts(&env->gcmctx, MBEDTLS_GCM_ENCRYPT, iv,
+		    compat_gcm_starts(&env->gcmctx, MBEDTLS_GCM_ENCRYPT, iv,
 		    GCM_NONCE_LEN, NULL, 0) != 0 ? -1 : 0;
 	return mbedtls_cipher_setup(&env->cbc,
 	    mbedtls_cipher_info_from_type(cd->type)) != 0 ||
@@ -483,7 +491,7 @@ gcm_feed(struct cms_env *env, const uint8_t *in, size_t n, cms_write_fn out,
 			n -= take;
 			if (env->npend < 16)
 				continue;
-			if (mbedtls_gcm_update(&env->gcmctx, 16, env->pend,
+			if (compat_gcm_update(&env->gcmctx, env->pend, 16,
 			    buf) != 0)
 				goto fail;
 			env->npend = 0;
@@ -494,7 +502,7 @@ gcm_feed(struct cms_env *env, const uint8_t *in, size_t n, cms_write_fn out,
 		take = n - n % 16;
 		if (take > CHUNK)
 			take = CHUNK;
-		if (mbedtls_gcm_update(&env->gcmctx, take, in, buf) != 0)
+		if (compat_gcm_update(&env->gcmctx, in, take, buf) != 0)
 			goto fail;
 		if (emit(out, arg, buf, take, e) == -1)
 			return -1;
@@ -558,8 +566,8 @@ gcm_finish(struct cms_env *env, cms_write_fn out, void *arg,
 {
 	uint8_t buf[16], *t;
 
-	if (env->npend > 0 && mbedtls_gcm_update(&env->gcmctx, env->npend,
-	    env->pend, buf) != 0) {
+	if (env->npend > 0 && compat_gcm_update(&env->gcmctx, env->pend,
+	    env->npend, buf) != 0) {
 		cms_error_set(e, CMS_ERR_CRYPTO, "AES-GCM failed");
 		return -1;
 	}
@@ -572,7 +580,7 @@ gcm_finish(struct cms_env *env, cms_write_fn out, void *arg,
 	}
 	t[0] = DER_OCTET_STRING;
 	t[1] = GCM_TAG_LEN;
-	if (mbedtls_gcm_finish(&env->gcmctx, t + 2, GCM_TAG_LEN) != 0) {
+	if (compat_gcm_finish(&env->gcmctx, t + 2, GCM_TAG_LEN) != 0) {
 		free(t);
 		cms_error_set(e, CMS_ERR_CRYPTO, "AES-GCM tag failed");
 		return -1;

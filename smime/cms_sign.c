@@ -10,6 +10,7 @@
 
 #include "cms.h"
 #include "der.h"
+#include "mbedtls_compat.h"
 #include "oid.h"
 
 static enum oid_id
@@ -157,8 +158,9 @@ sign_attrs(const struct cms_signer *s, const uint8_t *attrs, size_t alen,
 		if (mbedtls_pk_get_type(s->key) == MBEDTLS_PK_RSA)
 			mbedtls_rsa_set_padding(mbedtls_pk_rsa(*s->key),
 			    MBEDTLS_RSA_PKCS_V15, MBEDTLS_MD_NONE);
-		rc = mbedtls_pk_sign(s->key, s->md, hash,
-		    mbedtls_md_get_size(mi), sig, siglen, cms_rng_func, rng);
+		rc = compat_pk_sign(s->key, s->md, hash,
+		    mbedtls_md_get_size(mi), sig, MBEDTLS_PK_SIGNATURE_MAX_SIZE,
+		    siglen, cms_rng_func, rng);
 	}
 	if (rc != 0) {
 		cms_error_set(e, CMS_ERR_CRYPTO, "signing failed (mbedTLS "
@@ -312,7 +314,7 @@ cms_sign(const struct cms_signer *s, const uint8_t *digest, size_t dlen,
 		    "or of the wrong kind");
 		return -1;
 	}
-	if (mbedtls_pk_check_pair(&s->cert->pk, s->key) != 0) {
+	if (compat_pk_check_pair(&s->cert->pk, s->key) != 0) {
 		cms_error_set(e, CMS_ERR_ARG, "private key does not match the "
 		    "signer's certificate");
 		return -1;

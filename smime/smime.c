@@ -359,7 +359,7 @@ sign_detached(struct smime_lf *o, const struct cms_signer *s,
 		cms_error_set(e, CMS_ERR_CRYPTO, "digest");
 		return -1;
 	}
-	if (cms_sign(s, digest, mbedtls_md_get_size(md->md_info), -1, now,
+	if (cms_sign(s, digest, mbedtls_md_get_size(mbedtls_md_info_from_type(s->md)), -1, now,
 	    rng, &f, e) == -1)
 		return -1;
 	bs.o = o;
@@ -405,7 +405,7 @@ sign_opaque(struct smime_lf *o, const struct cms_signer *s,
 		cms_error_set(e, CMS_ERR_CRYPTO, "digest");
 		return -1;
 	}
-	if (cms_sign(s, digest, mbedtls_md_get_size(md->md_info),
+	if (cms_sign(s, digest, mbedtls_md_get_size(mbedtls_md_info_from_type(s->md)),
 	    (int64_t)len, now, rng, &f, e) == -1)
 		return -1;
 	bs.o = o;

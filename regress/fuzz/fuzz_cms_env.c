@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "cms.h"
+#include "mbedtls_compat.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -113,9 +114,9 @@ setup(void)
 	mbedtls_x509_crt_init(&ec_crt);
 	mbedtls_entropy_init(&rng.entropy);
 	mbedtls_ctr_drbg_init(&rng.drbg);
-	if (mbedtls_pk_parse_key(&rsa_key, (const unsigned char *)rsa_key_pem,
+	if (compat_pk_parse_key(&rsa_key, (const unsigned char *)rsa_key_pem,
 	    sizeof(rsa_key_pem), NULL, 0) != 0 ||
-	    mbedtls_pk_parse_key(&ec_key, (const unsigned char *)ec_key_pem,
+	    compat_pk_parse_key(&ec_key, (const unsigned char *)ec_key_pem,
 	    sizeof(ec_key_pem), NULL, 0) != 0 ||
 	    mbedtls_x509_crt_parse(&rsa_crt, (const unsigned char *)rsa_crt_pem,
 	    sizeof(rsa_crt_pem)) != 0 ||

@@ -31,6 +31,7 @@
 #include <mbedtls/x509_crt.h>
 
 #include "cms.h"
+#include "mbedtls_compat.h"
 
 static void
 usage(void)
@@ -151,7 +152,7 @@ cmd_sign(int argc, char *argv[])
 		load_cert(&chn, chain);
 	if (enc)
 		load_cert(&enccrt, enc);
-	if ((rc = mbedtls_pk_parse_keyfile(&pk, key, NULL)) != 0)
+	if ((rc = compat_pk_parse_keyfile(&pk, key, NULL)) != 0)
 		errx(65, "%s: cannot parse key (-0x%04x)", key, (unsigned)-rc);
 	if (cms_rng_init(&rng) == -1)
 		errx(70, "cannot seed the DRBG");
@@ -423,7 +424,7 @@ cmd_decrypt(int argc, char *argv[])
 	mbedtls_x509_crt_init(&crt);
 	mbedtls_pk_init(&pk);
 	load_cert(&crt, cert);
-	if ((rc = mbedtls_pk_parse_keyfile(&pk, key, NULL)) != 0)
+	if ((rc = compat_pk_parse_keyfile(&pk, key, NULL)) != 0)
 		errx(65, "%s: cannot parse key (-0x%04x)", key, (unsigned)-rc);
 	if (cms_rng_init(&rng) == -1)
 		errx(70, "cannot seed the DRBG");

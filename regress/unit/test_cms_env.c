@@ -14,6 +14,7 @@
 
 #include "ber.h"
 #include "cms.h"
+#include "mbedtls_compat.h"
 #include "unit.h"
 
 #define DATA	"regress/unit/data/"
@@ -111,7 +112,7 @@ load_ident(struct ident *id, const char *name)
 	if (mbedtls_x509_crt_parse_file(&id->crt, path) != 0)
 		return -1;
 	snprintf(path, sizeof(path), DATA "env_%s.key", name);
-	return mbedtls_pk_parse_keyfile(&id->key, path, NULL) == 0 ? 0 : -1;
+	return compat_pk_parse_keyfile(&id->key, path, NULL) == 0 ? 0 : -1;
 }
 
 static void
@@ -736,8 +737,9 @@ test_padding_restored(const uint8_t *in, size_t len)
 	buf_free(&dec);
 	UNIT_OK("env-oaep-ok", st == CMS_D_OK);
 	UNIT_OK("env-oaep-padding-restored",
-	    mbedtls_pk_rsa(rsa.crt.pk)->padding == MBEDTLS_RSA_PKCS_V15 &&
-	    mbedtls_pk_rsa(rsa.key)->padding == MBEDTLS_RSA_PKCS_V15);
+	    compat_rsa_padding(mbedtls_pk_rsa(rsa.crt.pk)) ==
+	    MBEDTLS_RSA_PKCS_V15 &&
+	    compat_rsa_padding(mbedtls_pk_rsa(rsa.key)) == MBEDTLS_RSA_PKCS_V15);
 }
 
 static int
@@ -759,7 +761,7 @@ main(void)
 	mbedtls_pk_init(&rsa_other);
 	if (cms_rng_init(&rng) == -1 || load_ident(&rsa, "rsa") ||
 	    load_ident(&p256, "p256") || load_ident(&p384, "p384") ||
-	    mbedtls_pk_parse_keyfile(&rsa_other, DATA "env_rsa_other.key",
+	    compat_pk_parse_keyfile(&rsa_other, DATA "env_rsa_other.key",
 	    NULL) != 0 || gen_ec_other() == -1 ||
 	    (plain = slurp(DATA "env_plain.txt", &plen)) == NULL) {
 		UNIT_FAIL("env-setup", "cannot load test keys from " DATA);

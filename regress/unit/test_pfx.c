@@ -11,6 +11,7 @@
 #include <mbedtls/pkcs12.h>
 #include <mbedtls/x509_crt.h>
 
+#include "mbedtls_compat.h"
 #include "pfx.h"
 #include "unit.h"
 
@@ -343,7 +344,7 @@ test_pkcs8(void)
 		if (rc != PFX_OK)
 			UNIT_FAIL(name, "%s: %s", pfx_strerror(rc), err);
 		else
-			UNIT_OK(name, mbedtls_pk_check_pair(&leaf.pk, &pk) == 0);
+			UNIT_OK(name, compat_pk_check_pair(&leaf.pk, &pk) == 0);
 		mbedtls_pk_free(&pk);
 
 		snprintf(name, sizeof(name), "pfx-pkcs8-wrongpw-%s", files[i]);
