@@ -72,11 +72,12 @@ t_err cli-check-keystore-open-message 'readable or writable by others'
 t cli-check-keystore-missing 78 $F -n -k "$W/nostore"
 
 # gcc builds everything for the other tests; clang must be clean too
+# (the same preprocessor flags as the build: they differ between systems)
 bad=""
+cppflags=$(make -s --no-print-directory print-cppflags)
 for f in filter/*.c smime/*.c keystore/*.c regress/tools/*.c; do
-	clang -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
-	    -isystem /usr/include/bsd -DLIBBSD_OVERLAY -Ifilter -Ismime \
-	    -Ikeystore -O2 -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
+	# shellcheck disable=SC2086
+	clang $cppflags -O2 -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
 	    -Wmissing-prototypes -Wstrict-prototypes -fsyntax-only "$f" \
 	    > "$W/clang.out" 2>&1 || bad="$bad $f"
 done
