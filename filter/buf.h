@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /* A growable byte buffer consumed from the front (I/O queues). */
 #ifndef BUF_H
 #define BUF_H

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * The default mobile-carrier destination exception: mail domains of
  * mobile carriers whose handsets (notably Japanese feature phones) do not

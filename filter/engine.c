@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * The outbound decision and the work for one message.  Signing
  * identities (certificate, chain, unsealed key) are cached by

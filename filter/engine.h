@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * What happens to one message, shared by filter mode and pipe mode:
  * the sender's signing identity from the keystore, the S/MIME engine,

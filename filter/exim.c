@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * Exim transport filter support: find the Exim message id in the input,
  * for the syslog lines of -e.

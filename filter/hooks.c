@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /* Filter mode: the protocol engine's hooks, served by the engine. */
 #define _GNU_SOURCE	/* memmem(3) in glibc */
 

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * Inbound: verify a message's S/MIME signature and record the verdict in
  * an Authentication-Results header (RFC 8601, method smime of RFC 7281),

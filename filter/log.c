@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * Log lines on stderr, "filter-smime: <text>".  Under smtpd every line we
  * write there lands in the mail log, so we never log message bodies or key
@@ -160,8 +163,10 @@ on_deadline(int sig)
 	(void)sig;
 	if (deadline_fd != -1)
 		(void)send(deadline_fd, deadline_line, deadline_len, 0);
-	else if (!log_syslog)
-		(void)write(STDERR_FILENO, deadline_line, deadline_len);
+	else if (!log_syslog &&
+	    write(STDERR_FILENO, deadline_line, deadline_len) == -1) {
+		/* nowhere left to say it: exit all the same */
+	}
 	_exit(deadline_status);
 }
 

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /* Diagnostics on stderr; smtpd copies a filter's stderr into its log. */
 #ifndef LOG_H
 #define LOG_H

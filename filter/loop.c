@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * One poll(2) loop over stdin and stdout (under smtpd both are the same
  * socket).  Input is split into lines for proto.c; output is queued in

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /* The single-threaded poll(2) loop that moves protocol lines. */
 #ifndef LOOP_H
 #define LOOP_H

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * filter-smime: S/MIME for the mail gateway, as an OpenSMTPD filter
  * (filter proc-exec) speaking the filter protocol on stdin and stdout.

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * Pipe mode: one message on standard input, the result on standard
  * output, a sysexits status (for Exim's transport_filter and scripts).

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * Protocol engine.  Every input line is handled here and answered (if it
  * is a request) through f->out.  Nothing in a line is trusted: a malformed

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * The OpenSMTPD filter protocol (0.6 and 0.7): handshake, reports that keep
  * the session table, data-line and commit requests, and the responses.

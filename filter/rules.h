@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * rules: the policy file (filter-smime.yaml(5)).  rules_load() parses it
  * with libyaml into a compiled policy that is immutable afterwards; the

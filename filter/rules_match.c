@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * rules: answer the filter's policy questions from a loaded, immutable
  * struct rules.  Globs compare lowercased text on both sides; regular

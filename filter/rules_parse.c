@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * rules: load the policy file.  libyaml's event stream is turned into a
  * small tree (bounded depth and size, no aliases, one document), which is

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * The session table: one entry per SMTP session smtpd multiplexes over our
  * stdin, keyed by its 64-bit session id.  A session holds the transaction

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * Message spool: a message is kept in memory up to a bound, then moved to
  * an unlinked temporary file, so memory stays bounded whatever its size.

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * Worker processes.  Each is forked from the filter after the engine is
  * loaded and gets one job at a time over a SOCK_SEQPACKET socketpair:

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * Worker processes for the filter loop: signing and encrypting take
  * milliseconds of CPU a message, so the loop hands whole messages to

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /* Certificate facts the store records: fingerprint, ids, purpose, times. */
 #define _GNU_SOURCE	/* timegm(3) in glibc */
 

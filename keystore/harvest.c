@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * Harvested certificates: a sender's certificate taken from a signature
  * that verified, so replies can be encrypted to it.  Kept apart from

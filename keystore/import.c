@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * Import: parse what the admin gives (PEM or DER certificates, bundles,
  * a PEM/DER private key, PKCS#12), check everything, and only then

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * The keystore: certificates and sealed private keys in a directory an
  * admin can back up with tar.  See smimectl(8) for the layout.

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * The filter's questions.  Everything is answered from the index in
  * memory; only a chosen certificate or key is read from its file.

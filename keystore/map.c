@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * Open-addressing hash map from C strings to pointers, for the
  * keystore's lookup tables: built once per load, read per message.

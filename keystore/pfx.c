@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * PKCS#12 reader: see pfx.h for what is read and how passwords are
  * encoded.  Structure (RFC 7292):

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * RC2, written from RFC 2268: key expansion (section 2), encryption
  * (section 3) and decryption (section 4); CBC and PKCS#7 padding on top.

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * RC2 (RFC 2268), only to read legacy PKCS#12 files: their certificate
  * bags are often encrypted with pbeWithSHAAnd40BitRC2-CBC (5-byte key,

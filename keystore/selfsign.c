@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * smimectl selfsign: a key and a self-signed certificate fit for S/MIME:
  * SAN rfc822Name (dNSName for an @domain identity), keyUsage for the

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * smimectl: manage the filter-smime keystore.  One function per verb;
  * every verb has --help; exit codes follow sysexits(3).

@@ -1,9 +1,15 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The filter-smime authors.  See LICENSE.
 # The README's demo: a throwaway keystore with a self-signed identity, a
 # private smtpd on loopback with filter-smime in its filter line, one
 # message sent through it, what arrived, and openssl verifying it.
+# FILTER and SMIMECTL name the programs (default: the ones built here;
+# regress/package/deb.sh runs the demo against the installed package).
 set -u
 cd "$(dirname "$0")/.." || exit 1
+FILTER=${FILTER:-./filter-smime}
+SMIMECTL=${SMIMECTL:-./smimectl}
 . regress/lib/harness.sh
 
 say() { printf '\n=== %s\n' "$*"; }
@@ -11,15 +17,15 @@ say() { printf '\n=== %s\n' "$*"; }
 h_new
 S=$W/store
 say "a throwaway keystore with a self-signed identity for alice@example.org"
-./smimectl -k "$S" init | sed 's/^/    /'
+"$SMIMECTL" -k "$S" init | sed 's/^/    /'
 printf '    fingerprint: '
-./smimectl -k "$S" selfsign --rsa 2048 alice@example.org
-./smimectl -k "$S" list | sed 's/^/    /'
-./smimectl -k "$S" export alice@example.org > "$W/alice.pem"
+"$SMIMECTL" -k "$S" selfsign --rsa 2048 alice@example.org
+"$SMIMECTL" -k "$S" list | sed 's/^/    /'
+"$SMIMECTL" -k "$S" export alice@example.org > "$W/alice.pem"
 chown -R opensmtpd "$S"		# the filter runs as smtpd's user
 
 say "smtpd.conf of a private smtpd on 127.0.0.1:$H_PORT"
-h_start ./filter-smime -v -k "$S" ||
+h_start "$FILTER" -v -k "$S" ||
     { echo "demo: smtpd did not start: $H_WHY"; exit 1; }
 sed 's/^/    /' "$W/smtpd.conf"
 

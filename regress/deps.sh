@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The filter-smime authors.  See LICENSE.
 # Install every package the build and the tests need, on Debian 12.
 # Non-interactive and idempotent; never starts the system's smtpd or Exim.
 #
@@ -76,9 +78,11 @@ prepare_exim() {
 	echo "deps: private Exim ready in $EXIM_DIR"
 }
 
-PKGS="make gcc clang libclang-rt-14-dev pkg-config
+PKGS="make gcc clang libclang-rt-dev pkg-config git debootstrap
+dpkg-dev debhelper build-essential
 libmbedtls-dev libyaml-dev libbsd-dev
-opensmtpd swaks openssl gpgsm libnss3-tools python3 iproute2 util-linux procps
+opensmtpd swaks openssl ca-certificates gpgsm gpg-agent libnss3-tools python3
+iproute2 util-linux procps
 time
 mandoc"
 

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The filter-smime authors.  See LICENSE.
 # Run every test group, collect "ok NAME" / "FAIL NAME: why" lines and end
 # with one line "N passed, N failed".  Exit non-zero on any failure.
 #
@@ -42,7 +44,7 @@ for f in obj/fuzz/fuzz_*; do
 	[ -x "$f" ] || continue
 	rungroup "fuzz-replay/$(basename "$f")" sh regress/fuzz/replay.sh "$f"
 done
-for t in regress/cli/run.sh regress/transcript/run.sh regress/keystore/*.sh regress/e2e/*.sh regress/interop/*.sh; do
+for t in regress/cli/run.sh regress/transcript/run.sh regress/keystore/*.sh regress/e2e/*.sh regress/interop/*.sh regress/package/*.sh; do
 	[ -f "$t" ] || continue
 	case "$t" in */lib.sh|*/pki.sh) continue ;; esac	# sourced helpers
 	rungroup "$t" sh "$t"

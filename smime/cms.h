@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * CMS (RFC 5652) as S/MIME uses it: SignedData, EnvelopedData and
  * AuthEnvelopedData, built with our DER writer and read with our BER

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /* Certificate details mbedTLS 2.28 does not give: email, SKI. */
 #include <string.h>
 

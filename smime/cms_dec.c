@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * EnvelopedData (RFC 5652 §6) and AuthEnvelopedData (RFC 5083): the
  * decrypting side, DER or indefinite-length BER with the encrypted

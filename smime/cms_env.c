@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * EnvelopedData (RFC 5652 §6) with AES-CBC (RFC 3565) and
  * AuthEnvelopedData (RFC 5083) with AES-GCM (RFC 5084): the encrypting

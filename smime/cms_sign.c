@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * SignedData (RFC 5652 §5) with S/MIME signed attributes (RFC 8551
  * §2.5): contentType, signingTime, messageDigest, sMIMECapabilities and,

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /* Shared pieces of the CMS engine: the DRBG, errors, frames. */
 #include <stdarg.h>
 #include <stdio.h>

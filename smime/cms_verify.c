@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * SignedData verification (RFC 5652 §5.6), DER or BER, detached or
  * opaque, any number of signers (up to CMS_MAX_SIGNERS reported), with

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * ANSI X9.63 KDF over mbedtls_md, and the RFC 5753 SharedInfo encoding.
  */

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * ANSI X9.63 key derivation as used by CMS ECDH key agreement (RFC 5753
  * section 7.2), and the ECC-CMS-SharedInfo it hashes.

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * AES key wrap, RFC 3394 section 2.2.1 and 2.2.2 (the indexed form),
  * over single-block AES from mbedTLS.

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * AES key wrap (RFC 3394) with the default initial value A6A6A6A6A6A6A6A6.
  *

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * MIME structure: header sections, Content-Type, multipart levels and
  * the iterative walk over nested multiparts.  See mime.h.

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * MIME layer of the S/MIME engine: header sections, Content-Type,
  * multipart structure, transfer encodings and the canonical form that

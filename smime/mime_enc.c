@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * Content-Transfer-Encodings (RFC 2045 §6.7, §6.8), streaming.
  *

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * OID table: see oid.h.  Entries are in enum order so oid_get() is an
  * index; the byte strings were computed from the dotted forms beside

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * Object identifiers of CMS and S/MIME, as DER content octets (what
  * follows the 06 tag and length), with lookup by bytes.  mbedTLS's

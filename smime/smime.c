@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * Signing a message: multipart/signed (detached, RFC 8551 §3.5.3) or
  * application/pkcs7-mime; smime-type=signed-data (opaque, §3.5.2).

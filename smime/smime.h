@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * S/MIME message entry points (RFC 8551): a whole RFC 5322 message in,
  * the signed message out.  Routing headers stay outside, Content-*

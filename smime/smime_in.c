@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * Inbound: find the S/MIME signature of a message (multipart/signed with
  * either protocol spelling, or application/(x-)pkcs7-mime signed-data,

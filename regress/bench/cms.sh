@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The filter-smime authors.  See LICENSE.
 # CMS engine figures beside openssl speed on the same machine, and
 # pipe-mode signing of 10 KB messages against a per-message openssl cms
 # pipeline with the same key.  Prints figures; never fails on speed.

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The filter-smime authors.  See LICENSE.
 # Pass-through benchmark through a real smtpd (private, loopback):
 #   - messages/s WITH and WITHOUT the filter, and the ratio: $BENCH_N small
 #     messages (default 300), $BENCH_C sessions at a time (default 10),

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The filter-smime authors.  See LICENSE.
 # Command lines: options, exit codes, -n checks, smimectl init, man pages,
 # make install.
 set -u
@@ -83,6 +85,16 @@ for f in filter/*.c smime/*.c keystore/*.c regress/tools/*.c; do
 done
 [ -z "$bad" ] && echo "ok build-clang-clean" ||
     echo "FAIL build-clang-clean:$bad: $(head -n 3 "$W/clang.out")"
+
+# Every source file carries the license header (LICENSE: ISC).
+nolic=""
+for f in $(git ls-files 2>/dev/null | grep -E '\.(c|h|sh|py)$|^GNUmakefile$|^debian/rules$|^man/.*\.[58]$'); do
+	head -n 3 "$f" | grep -q 'SPDX-License-Identifier: ISC' ||
+	    nolic="$nolic $f"
+done
+[ -f LICENSE ] && grep -q 'Permission to use, copy, modify, and distribute' LICENSE &&
+    [ -z "$nolic" ] && echo "ok license-headers" ||
+    echo "FAIL license-headers: LICENSE or the header missing in:$nolic"
 
 for m in man/*.[58]; do
 	if mandoc -Tlint -W warning "$m" > "$W/lint" 2>&1; then

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The filter-smime authors.  See LICENSE.
 # End-to-end outbound encryption through a real smtpd: sign-then-encrypt
 # to several recipients (RSA and EC certificates from the keystore), each
 # copy decrypted with openssl by its own key and the signature inside

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The filter-smime authors.  See LICENSE.
 # End-to-end with a real Exim 4.96 (Debian's binary, unpacked by make deps,
 # never installed): filter-smime as the transport_filter of an smtp
 # transport (max_rcpt = 1, sender through an untainted lsearch ret=key

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The filter-smime authors.  See LICENSE.
 # Inbound verification through a real smtpd (-a verify on the inbound
 # listener): messages signed at test time by openssl (detached, opaque,
 # -stream BER), gpgsm and NSS; tampered, wrong signer, untrusted root,

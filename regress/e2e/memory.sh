@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The filter-smime authors.  See LICENSE.
 # Memory stays bounded whatever the message's size (architecture.md):
 # a 64 MB message is signed (detached and opaque), signed and encrypted,
 # decrypted, verified and passed through, in pipe mode and through the

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The filter-smime authors.  See LICENSE.
 # End-to-end pass-through: messages go through a real smtpd (private,
 # loopback) with the filter, and must be delivered byte-identical.
 #

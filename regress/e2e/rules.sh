@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The filter-smime authors.  See LICENSE.
 # rules.yaml in action: per-sender policy (no signing, opaque, sha512,
 # PSS), destination and header exceptions, no-signing-key tempfail, the
 # shipped example, refusals of what this release does not carry out,

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The filter-smime authors.  See LICENSE.
 # End-to-end outbound signing through a real smtpd: the filter runs with
 # a keystore (-k) and signs for senders that have an identity.  What
 # arrives is verified with openssl and gpgsm; an expired identity gets

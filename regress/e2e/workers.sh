@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The filter-smime authors.  See LICENSE.
 # Worker processes (-j): the filter loop hands messages to forked
 # workers.  Driven through the filter protocol as smtpd drives it:
 # interleaved sessions all come back signed and verifiable, each with its

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * libFuzzer target for the BER reader (and, as a by-product, the DER
  * writer).  Each input is walked to full depth without recursion; every

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * Fuzz SignedData parsing and verification: arbitrary bytes as a
  * ContentInfo, verified detached (over a fixed content) and opaque, and

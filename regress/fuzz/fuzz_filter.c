@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * Fuzz the whole filter: protocol lines from "smtpd" with the engine's
  * hooks installed over a real keystore and policy (made once at start),

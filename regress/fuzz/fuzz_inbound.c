@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * Fuzz the inbound path: arbitrary bytes as a message, the MIME walk to
  * the signed part, base64, CMS parsing and verification.

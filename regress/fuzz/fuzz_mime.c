@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * libFuzzer target for the MIME layer.  Each input is taken as an
  * entity: its header fields are iterated, unfolded and parsed as

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * Fuzz the outbound path on hostile message content: a message from the
  * network is signed (detached and opaque) and encrypted, as the filter

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * libFuzzer target for the PKCS#12 reader.  Each input is read as a PFX
  * with the corpus password "test" (leaf and chain ordering on success)

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * Fuzz the protocol engine: arbitrary bytes as lines from smtpd, after a
  * handshake chosen by the first byte.  Besides crashes, it checks that

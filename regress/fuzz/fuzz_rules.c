@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * Fuzz the policy loader: arbitrary bytes as a rules file through
  * rules_load_mem().  A failed load must leave a "name:line:col: what"

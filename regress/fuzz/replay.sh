@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The filter-smime authors.  See LICENSE.
 # Replay the committed seed corpus of one fuzz target: every input once,
 # under ASan+UBSan.  Prints one ok/FAIL line.
 set -u

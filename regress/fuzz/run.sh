@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The filter-smime authors.  See LICENSE.
 # make fuzz: run every fuzz target for SECONDS, growing a scratch corpus
 # seeded from the committed one.  Crashes are left as crash-* files in
 # regress/out/fuzz/ and make the run fail.

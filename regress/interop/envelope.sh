@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The filter-smime authors.  See LICENSE.
 # EnvelopedData / AuthEnvelopedData interop matrix.  Ours -> openssl cms,
 # gpgsm, NSS cmsutil; theirs -> us; and the negative cases with their
 # precise verdicts.  Every cell prints one ok/FAIL line named

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The filter-smime authors.  See LICENSE.
 # Shared by the interop tests (sourced; POSIX sh).  Sets up, in $W:
 # the test PKI (pki.sh), a gpgsm home trusting the test root, an NSS
 # database trusting it, and helpers that print one ok/FAIL line.

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The filter-smime authors.  See LICENSE.
 # Test PKI, made with openssl at test time (sourced; POSIX sh).
 #   pki_make DIR   root CA (RSA) -> intermediate CA (P-384) -> leaves:
 #     rsa (RSA-2048), p256, p384, p521 (EC), expired (RSA, valid in 2020),

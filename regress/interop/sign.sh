@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The filter-smime authors.  See LICENSE.
 # SignedData interop matrix.  Ours -> openssl cms, gpgsm, NSS cmsutil;
 # theirs -> us; and the negative cases, each with its precise verdict.
 # Every cell prints one ok/FAIL line named interop-sign-FROM-VARIANT-TO.

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The filter-smime authors.  See LICENSE.
 # PKCS#12 import matrix made at test time: openssl 3 (default, -legacy,
 # Windows-style 3DES, unencrypted, no MAC, RC2-128/2DES, AES-128 with a
 # SHA-512 MAC, UTF-8 password), NSS pk12util and gpgsm exports, for RSA,

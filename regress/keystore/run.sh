@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The filter-smime authors.  See LICENSE.
 # Keystore and smimectl: every PKCS#12 flavour (made here with openssl,
 # NSS pk12util and gpgsm), certificates alone, bundles, each refusal with
 # its message and exit code and the store unchanged after it, sealing,

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The filter-smime authors.  See LICENSE.
 # Regression harness: a private Exim 4.96 (Debian's binary, unpacked by
 # regress/deps.sh with dpkg -x, never installed) on loopback, relaying
 # through filter-smime as a transport filter to a loopback SMTP sink.

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The filter-smime authors.  See LICENSE.
 # gpgsm_verify_mime MSG ANCHOR DIR: 0 when gpgsm reports a good signature
 # on the multipart/signed message MSG, trusting the certificate ANCHOR;
 # DIR is a scratch directory (made here).  gpgsm verifies detached CMS
@@ -30,7 +32,9 @@ gpgsm_verify_mime() {
 # $GNUPGHOME and check that the secret key of CERT (PEM) is there.  Under
 # load an import has now and then failed with "possibly bad passphrase"
 # (seen in make check, not reproduced alone), so the agent is started
-# first and the import tried up to three times.  Output in $W/gpgsm-import.log.
+# first and the import tried up to three times, the agent restarted
+# between tries (seen with gpgsm 2.2 and 2.4).  Output in
+# $W/gpgsm-import.log.
 gpgsm_import_secret() {
 	_gp=$(openssl x509 -in "$3" -noout -fingerprint -sha1 |
 	    sed 's/.*=//; s/://g')
@@ -40,7 +44,9 @@ gpgsm_import_secret() {
 		    --passphrase-fd 0 --import "$1" >> "$W/gpgsm-import.log" 2>&1
 		gpgsm --with-colons --list-secret-keys 2>/dev/null |
 		    grep -q "^fpr:.*:$_gp:" && return 0
-		sleep 1
+		gpgconf --kill gpg-agent > /dev/null 2>&1
+		sleep 2
+		gpgconf --launch gpg-agent > /dev/null 2>&1
 	done
 	return 1
 }

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The filter-smime authors.  See LICENSE.
 # Regression harness: a private OpenSMTPD on loopback, optionally with a
 # proc-exec filter, delivering every copy into a directory.
 # POSIX sh (dash); source it:  . regress/lib/harness.sh
@@ -12,6 +14,8 @@
 #                          copied into $W/bin and run from there with the
 #                          ARGs (shell words, joined by spaces; no '"').
 #                          No FILTER (or ""): no filter line at all.
+#                          H_FILTER_INSTALLED=1: run FILTER where it is
+#                          (an installed package), not a copy.
 #                          $H_CONF_EXTRA: extra smtpd.conf lines (before the
 #                          listen line); $H_LISTEN_EXTRA: appended to the
 #                          listen line; $H_SMTPD_FLAGS: e.g. "-v -T filters"
@@ -196,9 +200,16 @@ h_start() {
 	H_FILTER=""
 	H_FILTER_CMD=""
 	if [ $# -gt 0 ] && [ -n "$1" ]; then
-		H_FILTER=$W/bin/$(basename "$1")
-		cp "$1" "$H_FILTER" || return 1
-		chmod 755 "$H_FILTER"
+		# A copy smtpd's user can run, unless the program is
+		# installed system-wide (H_FILTER_INSTALLED=1): then smtpd
+		# runs it from where it is, as an admin's config would.
+		if [ "${H_FILTER_INSTALLED:-0}" = 1 ]; then
+			H_FILTER=$1
+		else
+			H_FILTER=$W/bin/$(basename "$1")
+			cp "$1" "$H_FILTER" || return 1
+			chmod 755 "$H_FILTER"
+		fi
 		shift
 		# Sanitizer reports go to files in $W/san, not to stderr: a
 		# leak report is written when the filter exits, after smtpd

@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The filter-smime authors.  See LICENSE.
 # Test helper, not part of the product: the smallest pass-through filter
 # (protocol 0.6).  It lets the harness be exercised without filter-smime:
 # every data-line is echoed back unchanged, every commit proceeds.

@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The filter-smime authors.  See LICENSE.
 """Send message files over SMTP exactly as they are, for the regression tests.
 
   smtpsend.py --port P [--host H] --from A --to B [--to C ...]

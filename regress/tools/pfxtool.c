@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * pfxtool: a test-only command line over the PKCS#12 reader, for
  * regress/keystore/pfx.sh.  Not installed.

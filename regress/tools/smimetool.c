@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * smimetool: a test-only command line over the CMS engine, so the
  * interop tests can feed openssl, gpgsm and NSS with our output and us

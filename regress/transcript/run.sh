@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The filter-smime authors.  See LICENSE.
 # Feed recorded and hand-written protocol transcripts to the filter (the
 # ASan+UBSan build) and check its exact output.  Each case NAME has:
 #   cases/NAME.in      what smtpd sends (0.6 ones recorded from smtpd 6.8)

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * Unit tests for the BER reader (smime/ber.c).
  * Run from the top of the tree: real CMS files are read from

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * EnvelopedData / AuthEnvelopedData: round trips through our encrypt
  * and decrypt for every cipher and recipient kind, BER re-chunking,

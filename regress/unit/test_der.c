@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * Unit tests for the DER writer (smime/der.c) and the OID table
  * (smime/oid.c).  Encodings are checked byte for byte and read back

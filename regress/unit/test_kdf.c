@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * X9.63 KDF and RFC 5753 ECC-CMS-SharedInfo.
  *

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * AES key wrap: RFC 3394 section 4 vectors, tamper and wrong-KEK checks,
  * argument checks, in-place operation.

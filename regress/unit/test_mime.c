@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * Unit tests for smime/mime*.c: header sections, Content-Type,
  * multipart walking, transfer encodings and the canonical form.

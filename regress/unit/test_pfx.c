@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * PKCS#12 reader tests over the committed files in regress/unit/data/pfx/
  * (made by openssl 3, NSS pk12util and gpgsm; see the README there).

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /* proto: version detection, responses, stuffing, limits, commit timing. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * RC2: the eight RFC 2268 section 5 vectors, CBC against OpenSSL output,
  * round trips, padding and argument checks.

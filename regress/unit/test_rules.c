@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * rules: the policy file.  Every key with every value, defaults, rule
  * order, patterns, exceptions, header rules, exact error positions, and

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /* session table: many sessions, lookups, removal, transaction state. */
 #include <stdint.h>
 

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /* spool: memory up to the bounds, then an unlinked file; exact read-back. */
 #include <dirent.h>
 #include <stdlib.h>

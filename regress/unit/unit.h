@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * Tiny unit test helpers.  Each check prints "ok NAME" or "FAIL NAME: why";
  * regress/run.sh counts those lines.  A runner exits non-zero when any

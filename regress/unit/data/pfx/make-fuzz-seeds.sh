@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The filter-smime authors.  See LICENSE.
 # Make the fuzz seeds regress/fuzz/corpus/pfx/ from the committed test
 # files: the same keys and chains re-exported with one iteration (the fuzz
 # target caps iterations at 4), plus truncated copies.  Run by hand.

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The filter-smime authors.  See LICENSE.
 # Re-make the committed PKCS#12 test files (run once, by hand; the unit
 # test reads the results, it does not run this).  Needs openssl 3,
 # NSS certutil/pk12util and gpgsm 2.2.  See README for what each file is.

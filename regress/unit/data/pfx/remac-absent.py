@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The filter-smime authors.  See LICENSE.
 """Re-MAC a DER PFX whose MacData uses SHA-256 with the *absent* password
 (RFC 7292 B.1: zero password bytes, not the two-zero-byte BMPString of "").
 Usage: remac-absent.py in.p12 out.p12.  Made emptypw-absent-p384.p12 from

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The filter-smime authors.  See LICENSE.
 """Synthetic PKCS#12 variants that no exporter writes, from the openssl
 files here.  Usage: synth.py SRCDIR OUTDIR MACITER.  Reads SRCDIR/
 nomac-noenc-p256.p12 and SRCDIR/ossl3-p256.p12 (password "test") and
