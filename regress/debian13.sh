@@ -11,8 +11,9 @@
 # $D13_DIR (default /var/cache/filter-smime-trixie, outside the
 # repository, like the private Exim); packages installed there by
 # "make deps" stay between runs.  Each run copies the working tree
-# (tracked and untracked files that git does not ignore) to /src in the
-# root and runs the command there, in a mount namespace of its own, so
+# (tracked and untracked files that git does not ignore) to a directory
+# of its own in the root (/src.XXXXXX, removed afterwards) and runs the
+# command there, in a mount namespace of its own, so
 # nothing stays mounted afterwards.  The root is bind-mounted onto itself
 # first: the end-to-end harness calls "unshare -m", which fails in a
 # chroot whose root is not a mount point ("cannot change root filesystem
@@ -62,16 +63,18 @@ make_root() {
 }
 
 make_root
-rm -rf "$R/src"
-tree_copy "$top" "$R/src"
+# A directory of this run's own, so that two runs can share the root.
+src=$(mktemp -d "$R/src.XXXXXX")
+trap 'rm -rf "$src"' EXIT INT TERM
+tree_copy "$top" "$src"
 cp /etc/resolv.conf "$R/etc/resolv.conf" 2>/dev/null || true
 grep -q '^# filter-smime' "$R/etc/hosts" 2>/dev/null ||
     printf '# filter-smime\n127.0.0.1\tlocalhost\n::1\tlocalhost\n' \
     > "$R/etc/hosts"
 
-export R cmd
+export R cmd src
 # A clean environment inside: the host's PATH and locale, nothing else.
-exec unshare -m --propagation private sh -c '
+unshare -m --propagation private sh -c '
 	set -e
 	mount --bind "$R" "$R"
 	mount -t proc proc "$R/proc"
@@ -86,5 +89,5 @@ exec unshare -m --propagation private sh -c '
 	    FSMIME_SYSTEM_INSTALL=1 \
 	    /bin/sh -c "command -v make > /dev/null || {
 		apt-get update -qq && apt-get install -y -qq make > /dev/null; }
-	    cd /src && $cmd"
+	    cd /${src##*/} && $cmd"
 '
