@@ -155,6 +155,8 @@ out_dataline(struct filter *f, const struct session *s, const char *line,
 	if (f->proto_minor == 6 &&
 	    (size_t)plen + (size_t)stuff + len > PROTO_06_RESPONSE_MAX)
 		return -1;
+	if (len > PROTO_07_LINE_MAX)
+		return -1;
 	if (buf_reserve(&f->out, (size_t)plen + 2 + len) == -1)
 		return -1;
 	(void)buf_add(&f->out, prefix, (size_t)plen);
@@ -710,15 +712,22 @@ proto_line(struct filter *f, char *line, size_t len, int truncated)
 
 /* ---- emission ----------------------------------------------------- */
 
-/* Send the complete lines in s->rbuf; -1 when one cannot be sent. */
+/*
+ * Send the complete lines in s->rbuf; -1 when one cannot be sent.  The
+ * first s->rseen octets are a partial line already searched for its end:
+ * a long line is scanned once, and given up as soon as it is longer than
+ * the protocol can carry, not buffered whole.
+ */
 static int
 emit_lines(struct filter *f, struct session *s, int eof)
 {
 	char *p = s->rbuf, *end = s->rbuf + s->rlen, *nl;
-	size_t left;
+	size_t left, max;
 
+	max = f->proto_minor == 6 ? PROTO_06_RESPONSE_MAX : PROTO_07_LINE_MAX;
 	while (p < end) {
-		nl = memchr(p, '\n', (size_t)(end - p));
+		nl = memchr(p == s->rbuf ? p + s->rseen : p, '\n',
+		    (size_t)(end - (p == s->rbuf ? p + s->rseen : p)));
 		if (nl == NULL && !eof)
 			break;
 		if (nl == NULL)
@@ -732,7 +741,12 @@ emit_lines(struct filter *f, struct session *s, int eof)
 	}
 	left = (size_t)(end - p);
 	memmove(s->rbuf, p, left);
-	s->rlen = left;
+	s->rlen = s->rseen = left;
+	if (left > max) {
+		session_fail(s, REPLY_LONGLINE, "line of more than %zu octets "
+		    "exceeds the protocol limit", max);
+		return -1;
+	}
 	return 0;
 }
 
@@ -779,7 +793,7 @@ proto_pump(struct filter *f, size_t room)
 		if (!emit_chunk(f, s))
 			continue;
 		emit_dequeue(f, s);
-		s->rlen = 0;
+		s->rlen = s->rseen = 0;
 		out_end(f, s);
 		s->state = MSG_COMMIT;
 		if (s->commit_pending)

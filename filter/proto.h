@@ -28,6 +28,13 @@ enum filter_phase {
 
 /* 0.6 and earlier copy a response into char[LINE_MAX] (glibc: 2048). */
 #define PROTO_06_RESPONSE_MAX	2047
+/*
+ * 0.7 parses responses in place, without a limit; smtpd itself takes no
+ * client line of 65535 octets or more (SMTP_LINE_MAX), so a longer line
+ * can only be one we made (decrypted content): refused like an
+ * over-long 0.6 line, and never buffered without bound.
+ */
+#define PROTO_07_LINE_MAX	65535
 /* queued messages are written while less than this is waiting */
 #define PROTO_EMIT_ROOM		(256 * 1024)
 

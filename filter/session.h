@@ -71,6 +71,7 @@ struct session {
 	int		 queued;
 	char		*rbuf;
 	size_t		 rlen;
+	size_t		 rseen;		/* rbuf octets known to hold no '\n' */
 	size_t		 rcap;
 };
 

@@ -16,7 +16,8 @@ $C -k "$S" selfsign --ec P-256 ec@example.org > /dev/null
 $C -k "$S" export rsa@example.org > "$W/rsa.pem"
 $C -k "$S" export ec@example.org > "$W/ec.pem"
 
-echo "== CMS engine (mbedTLS $(grep -m1 -o 'MBEDTLS_VERSION_STRING *"[^"]*"' /usr/include/mbedtls/version.h | cut -d'"' -f2))"
+# 2.28 defines the version in version.h, 3.x in build_info.h
+echo "== CMS engine (mbedTLS $(cat /usr/include/mbedtls/version.h /usr/include/mbedtls/build_info.h 2>/dev/null | grep -m1 -o 'MBEDTLS_VERSION_STRING *"[^"]*"' | cut -d'"' -f2))"
 /usr/bin/time -f "   peak RSS %M kB (64 MB message held in memory)" \
     obj/bench/cmsbench "$S" rsa@example.org "$W/rsa.pem" "$W/ec.pem"
 obj/bench/cmsbench "$S" ec@example.org "$W/rsa.pem" "$W/ec.pem" | head -n 1

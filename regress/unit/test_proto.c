@@ -217,6 +217,9 @@ main(void)
 	test_limit("6.8.0p2", 1997, 1, "limit-06-1997-passes");
 	test_limit("6.8.0p2", 1998, 0, "limit-06-1998-rejected");
 	test_limit("7.4.0", 60000, 1, "limit-07-none");
+	test_limit("7.4.0", 65535, 1, "limit-07-65535-passes");
+	test_limit("7.4.0", 65536, 0, "limit-07-65536-rejected");
+	test_limit("7.4.0", 4 << 20, 0, "limit-07-4mb-rejected");
 	test_commit_waits();
 	test_unregistered();
 	UNIT_EXIT();
