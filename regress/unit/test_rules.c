@@ -709,8 +709,11 @@ test_misc(void)
 			UNIT_OK("example.dest", rules_destination_excepted(r,
 			    "pager@example.org"));
 			UNIT_OK("example.header", rules_header_action(r,
-			    "x-mailer", "bulk-mailer 2.0", &h) == 1 &&
+			    "x-acme-bulk", "newsletter 12", &h) == 1 &&
 			    h.action == RULES_ACTION_SKIP && !h.strip);
+			UNIT_OK("example.no-x-mailer-skip",
+			    rules_header_action(r, "x-mailer",
+			    "bulk-mailer 2.0", &h) == 0);
 			rules_free(r);
 		}
 	}
