@@ -59,8 +59,9 @@ ossl_sign() {	# ossl_sign TAG [-nodetach]: signed by rsa@example.org
 	{ hdrs "$tag"; openssl cms -sign -in "$W/part.txt" -signer "$P/rsa.pem" \
 	    -inkey "$P/rsa.key" "$@"; } > "$W/$tag.eml"
 }
-ossl_env() {	# ossl_env TAG CERT [-outform DER]: body only
-	openssl cms -encrypt -in "$W/part.txt" -aes256 "$P/$2.pem"
+ossl_env() {	# ossl_env TAG CIPHER-OPTIONS... CERT...: body only
+	tag=$1; shift
+	openssl cms -encrypt -in "$W/part.txt" "$@"
 }
 mk_messages() {
 	ossl_sign signed
@@ -89,8 +90,15 @@ mk_messages() {
 	  printf 'MIME-Version: 1.0\nContent-Type: application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m\nContent-Transfer-Encoding: base64\n\n'
 	  head -c $((n / 2)) "$W/env.der" | base64; } > "$W/fake-truncated.eml"
 	# real envelopes: for somebody else (rsa@example.org), for bob
-	{ hdrs env-other; ossl_env env-other rsa; } > "$W/env-other.eml"
-	{ hdrs env-bob; ossl_env env-bob bob; } > "$W/env-bob.eml"
+	{ hdrs env-other; ossl_env env-other -aes256 "$P/rsa.pem"; } > "$W/env-other.eml"
+	{ hdrs env-bob; ossl_env env-bob -aes256 "$P/bob.pem"; } > "$W/env-bob.eml"
+	# bob named by subject key identifier; AES-GCM; bob among others
+	{ hdrs env-bob-ski; ossl_env env-bob-ski -aes256 -keyid "$P/bob.pem"; } \
+	    > "$W/env-bob-ski.eml"
+	{ hdrs env-bob-gcm; ossl_env env-bob-gcm -aes-256-gcm "$P/bob.pem"; } \
+	    > "$W/env-bob-gcm.eml"
+	{ hdrs env-bob-many; ossl_env env-bob-many -aes256 "$P/rsa.pem" \
+	    "$P/bob.pem"; } > "$W/env-bob-many.eml"
 	# an S/MIME attachment does not make the message encrypted
 	{ hdrs attached
 	  printf 'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="m1"\n\n--m1\n'
@@ -101,10 +109,10 @@ mk_messages() {
 }
 mk_messages
 for t in signed opaque fake-garbage fake-onepart fake-b64 fake-truncated \
-    env-other env-bob attached; do
+    env-other env-bob env-bob-ski env-bob-gcm env-bob-many attached; do
 	[ -s "$W/$t.eml" ] || { fail "make-$t" "openssl made no message"; exit 0; }
 done
-ALL="signed opaque fake-garbage fake-onepart fake-b64 fake-truncated env-other env-bob attached"
+ALL="signed opaque fake-garbage fake-onepart fake-b64 fake-truncated env-other env-bob env-bob-ski env-bob-gcm env-bob-many attached"
 
 if ! h_start "$FILTER" -v -f "$W/rules.yaml" -k "$S"; then
 	fail start "$H_WHY"
@@ -202,21 +210,24 @@ else
 fi
 # an attached .p7m inside multipart/mixed: the message is encrypted
 check_encrypted attached "signed, encrypted"
-# a real envelope for bob: unchanged, body byte for byte
-if copy_for env-bob bob@example.net > "$W/got-env-bob"; then
-	body_of "$W/env-bob.eml" > "$W/want-body"
-	body_of "$W/got-env-bob" > "$W/got-body"
-	if cmp -s "$W/want-body" "$W/got-body" &&
-	    trace_is "$W/got-env-bob" "already encrypted for <bob@example.net>"; then
-		ok env-bob-unchanged
-	else
-		fail env-bob-unchanged "$(grep '^X-SMIME-Gateway' "$W/got-env-bob"; diff "$W/want-body" "$W/got-body" | head -n 3)"
+# a real envelope for bob (by issuer and serial, by subject key
+# identifier, AES-GCM, among other recipients): unchanged, byte for byte
+for t in env-bob env-bob-ski env-bob-gcm env-bob-many; do
+	if ! copy_for "$t" bob@example.net > "$W/got-$t"; then
+		fail "$t-delivered" "no copy for bob"
+		continue
 	fi
-	encrypted_for env-bob "$W/got-env-bob" && grep -q "$MARK" "$W/dec-env-bob" &&
-	    ok env-bob-decrypts
-else
-	fail env-bob-delivered "no copy for bob"
-fi
+	body_of "$W/$t.eml" > "$W/want-body"
+	body_of "$W/got-$t" > "$W/got-body"
+	if cmp -s "$W/want-body" "$W/got-body" &&
+	    trace_is "$W/got-$t" "already encrypted for <bob@example.net>"; then
+		ok "$t-unchanged"
+	else
+		fail "$t-unchanged" "$(grep '^X-SMIME-Gateway' "$W/got-$t"; diff "$W/want-body" "$W/got-body" | head -n 3)"
+	fi
+	encrypted_for "$t" "$W/got-$t" && grep -q "$MARK" "$W/dec-$t" &&
+	    ok "$t-decrypts"
+done
 
 # ---- only signing required (dave@sign.example) --------------------------------
 signed_by_us() {	# signed_by_us TAG TRACE
