@@ -153,7 +153,7 @@ fi
 # behind our trace field (and smtpd's Received field under it)
 sed 's/^Subject: rsa$/Subject: again/' "$W/got-rsa" > "$W/m-again.eml"
 send alice@example.org "$W/m-again.eml"
-h_wait_delivered 4 30
+h_wait_delivered 5 30 || fail again-delivered "$H_WHY"
 got again > "$W/got-again"
 tail -n +2 "$W/got-again" > "$W/got-again-rest"
 if head -n 1 "$W/got-again" | grep -q '^X-SMIME-Gateway: .*; already signed$' &&
