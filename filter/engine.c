@@ -26,7 +26,8 @@ const char *
 engine_verdict_str(enum engine_verdict v)
 {
 	static const char *names[] = { "pass", "signed", "encrypted",
-	    "signed+encrypted", "checked", "tempfail", "reject", "bad-input" };
+	    "signed+encrypted", "checked", "tempfail", "reject", "bad-input",
+	    "already-smime" };
 
 	return names[v];
 }
@@ -300,25 +301,28 @@ engine_ident(struct engine *g, const struct ks_entry *en,
  * Our trace field, first in the output: what was done, and where.  It
  * is for people reading headers, never trusted on input (a sender could
  * write it): what is already S/MIME is left alone on its own merits.
+ * what is what was done ("signed", "already encrypted for <rcpt>");
+ * note, when not NULL, why a label was not believed.
  */
 static int
-trace_field(struct engine *g, int sign, int encrypt, mime_write_fn out,
-    void *arg)
+trace_field(struct engine *g, const char *what, const char *note,
+    mime_write_fn out, void *arg)
 {
-	char line[400];
+	char line[600];
 	int n;
 
-	n = snprintf(line, sizeof(line), "X-SMIME-Gateway: %.300s; %s\n",
-	    rules_authserv_id(g->rules), sign && encrypt ? "signed, encrypted" :
-	    sign ? "signed" : "encrypted");
+	n = snprintf(line, sizeof(line), "X-SMIME-Gateway: %.300s; %s%s%s\n",
+	    rules_authserv_id(g->rules), what, note ? "; " : "",
+	    note ? note : "");
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return -1;
 	return out(arg, line, (size_t)n) == 0 ? 0 : -1;
 }
 
 /*
- * The header exceptions (the built-in already-S/MIME one first): the
- * matching rule of lowest rank, or -1 when none matches.  When that rule
+ * The header exceptions: the matching rule of lowest rank, or -1 when
+ * none matches.  A Content-Type that says S/MIME is not one of them:
+ * already_smime() proves it or processes the message.  When that rule
  * strips its tag (a "[secure]" in the Subject, say), *stripped receives
  * the message with the field rewritten.
  */
@@ -682,44 +686,378 @@ engine_tx_mode(const struct engine *g, const char *sender)
 }
 
 /*
+ * Mail that says it is S/MIME already.  The label proves nothing (a
+ * sender writes it): smime_probe() looks at the structure, and an
+ * envelope must name, for each recipient whose certificates we know,
+ * one of those certificates (issuer and serial, or subject key
+ * identifier); otherwise the message is content like any other.
+ */
+#define ENGINE_RIDS	256	/* identifiers looked at in one envelope */
+
+struct rid_set {
+	char	 id[ENGINE_RIDS][2 + 64 + 1];	/* "i:" idhash, "s:" ski hex */
+	size_t	 n;
+};
+
+static void
+hex_of(const uint8_t *p, size_t n, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hex[p[i] >> 4];
+		out[2 * i + 1] = hex[p[i] & 0xf];
+	}
+	out[2 * n] = '\0';
+}
+
+/* cms_rid_fn: keep each identifier in the keystore's own spelling. */
+static int
+rid_collect(void *arg, const struct cms_rid *rid)
+{
+	struct rid_set *rs = arg;
+	char *d;
+
+	if (rs->n == ENGINE_RIDS)
+		return 1;	/* the rest cannot count for anyone */
+	d = rs->id[rs->n];
+	if (rid->issuer != NULL) {
+		memcpy(d, "i:", 2);
+		if (ks_idhash(rid->issuer, rid->ilen, rid->serial, rid->slen,
+		    d + 2) == -1)
+			return 0;
+	} else {
+		if (rid->skilen > 32)
+			return 0;	/* the keystore keeps none this long */
+		memcpy(d, "s:", 2);
+		hex_of(rid->ski, rid->skilen, d + 2);
+	}
+	rs->n++;
+	return 0;
+}
+
+static int
+rid_has(const struct rid_set *rs, const char *kind, const char *v)
+{
+	size_t i;
+
+	for (i = 0; i < rs->n; i++)
+		if (memcmp(rs->id[i], kind, 2) == 0 &&
+		    strcmp(rs->id[i] + 2, v) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Does the envelope address this account's certificates?  1 yes, 0 no,
+ * -1 when the store knows no certificate to encrypt to for it.
+ */
+static int
+rid_account(const struct engine *g, const char *account, int harvested,
+    const struct rid_set *rs)
+{
+	const struct ks_entry *en;
+	int known = -1;
+
+	en = ks_account_entries(&g->store, account);
+	for (; en != NULL; en = en->next_in_account) {
+		if (!(en->purpose & KS_P_ENCRYPT) || en->state == KS_REJECTED ||
+		    (en->kind == KS_HARVESTED && !harvested))
+			continue;
+		known = 0;
+		if (rid_has(rs, "i:", en->idhash) ||
+		    (strcmp(en->ski, "-") != 0 && rid_has(rs, "s:", en->ski)))
+			return 1;
+	}
+	return known;
+}
+
+/* The recipient's own certificates, else its domain's: 1, 0 or -1. */
+static int
+rid_recipient(const struct engine *g, const char *rcpt, int harvested,
+    const struct rid_set *rs)
+{
+	const char *at;
+	int own;
+
+	own = rid_account(g, rcpt, harvested, rs);
+	if (own == 1 || (at = strrchr(rcpt, '@')) == NULL)
+		return own;
+	switch (rid_account(g, at, 0, rs)) {
+	case 1:
+		return 1;
+	case 0:
+		return 0;
+	default:
+		return own;
+	}
+}
+
+/* Is encryption asked for this recipient, by the rules or the command? */
+static int
+wants_encryption(const struct engine *g, int act,
+    const struct rules_policy *rp)
+{
+	return rp->encrypt != RULES_ENCRYPT_NO ||
+	    g->action == ACTION_ENCRYPT || g->action == ACTION_SIGN_ENCRYPT ||
+	    act == RULES_ACTION_ENCRYPT || act == RULES_ACTION_SIGN_ENCRYPT;
+}
+
+/*
+ * The first recipient that wants encryption and whose known
+ * certificates the envelope does not name, or NULL; *checked counts
+ * those whose certificate was found in it.
+ */
+static const char *
+envelope_misses(struct engine *g, const char *sender, char *const *rcpts,
+    size_t nrcpts, int act, const struct rid_set *rs, size_t *checked,
+    char *list, size_t listsz)
+{
+	struct rules_policy rp;
+	size_t i;
+
+	*checked = 0;
+	list[0] = '\0';
+	if (!g->have_store)
+		return NULL;
+	for (i = 0; i < nrcpts; i++) {
+		rules_recipient_policy(g->rules, sender, rcpts[i], &rp);
+		if (!wants_encryption(g, act, &rp))
+			continue;
+		switch (rid_recipient(g, rcpts[i], rp.harvested, rs)) {
+		case 0:
+			return rcpts[i];
+		case 1:
+			if ((*checked)++ > 0)
+				(void)strlcat(list, ", ", listsz);
+			(void)strlcat(list, "<", listsz);
+			(void)strlcat(list, rcpts[i], listsz);
+			(void)strlcat(list, ">", listsz);
+			break;
+		default:
+			break;	/* no certificate known: any recipient will do */
+		}
+	}
+	return NULL;
+}
+
+/* A header-safe address: printable, no specials that end a field. */
+static int
+header_safe(const char *a)
+{
+	for (; *a != '\0'; a++)
+		if ((unsigned char)*a <= 0x20 || (unsigned char)*a >= 0x7f ||
+		    *a == '<' || *a == '>' || *a == ';' || *a == '\\')
+			return 0;
+	return 1;
+}
+
+/*
+ * Proven S/MIME leaves as it came, body and header, behind our trace
+ * field.  The field names the recipient only when it is the only one:
+ * with more, it would show every recipient (Bcc included) to all.
+ */
+static void
+keep_message(struct engine *g, const char *msg, size_t len, const char *what,
+    const char *one_rcpt, const char *why, mime_write_fn out, void *arg,
+    struct engine_result *r)
+{
+	char note[400];
+
+	if (one_rcpt != NULL && header_safe(one_rcpt))
+		snprintf(note, sizeof(note), "%s for <%.300s>", what, one_rcpt);
+	else
+		(void)strlcpy(note, what, sizeof(note));
+	if (trace_field(g, note, NULL, out, arg) == -1 ||
+	    smime_write_chunked(out, arg, msg, len) == -1) {
+		engine_result_set(r, VERDICT_TEMPFAIL, REPLY_INTERNAL, "writing "
+		    "the message");
+		return;
+	}
+	engine_result_set(r, VERDICT_KEPT, NULL, "%s", why);
+}
+
+/*
+ * What the message proves to be, with the decision that follows:
+ * 1 when it was kept as it is (r set), 0 to process it, with *signed_ok
+ * when it is really signed (then it is not signed again) and *note for
+ * the trace field and the log.
+ */
+static int
+already_smime(struct engine *g, const char *sender, char *const *rcpts,
+    size_t nrcpts, int act, const char *msg, size_t len, int *signed_ok,
+    const char **note, mime_write_fn out, void *arg, struct engine_result *r)
+{
+	struct smime_probe pr;
+	struct rid_set *rs;
+	const char *miss;
+	char list[150], why[200];
+	size_t checked;
+
+	*signed_ok = 0;
+	*note = NULL;
+	if (!rules_already_smime(g->rules))
+		return 0;
+	if ((rs = calloc(1, sizeof(*rs))) == NULL)
+		return 0;	/* unproven: processed like any message */
+	(void)smime_probe(msg, len, rid_collect, rs, &pr);
+	switch (pr.proof) {
+	case SMIME_PROOF_NONE:
+		break;
+	case SMIME_PROOF_LABEL:
+		*note = "label not S/MIME: processed";
+		log_debug("label not S/MIME: %s", pr.why);
+		break;
+	case SMIME_PROOF_SIGNED:
+		*signed_ok = 1;
+		break;
+	case SMIME_PROOF_ENVELOPED:
+		miss = envelope_misses(g, sender, rcpts, nrcpts, act, rs,
+		    &checked, list, sizeof(list));
+		if (miss != NULL) {
+			*note = "not encrypted for the recipient: processed";
+			log_debug("%s names none of <%s>'s certificates", pr.why,
+			    miss);
+			break;
+		}
+		if (checked > 0)
+			snprintf(why, sizeof(why), "already encrypted for %.170s",
+			    list);
+		else
+			snprintf(why, sizeof(why), "already encrypted (%.40s, %zu "
+			    "recipients)", pr.why, pr.nris);
+		keep_message(g, msg, len, "already encrypted", checked > 0 &&
+		    nrcpts == 1 ? rcpts[0] : NULL, why, out, arg, r);
+		free(rs);
+		return 1;
+	}
+	free(rs);
+	return 0;
+}
+
+/* What the trace field says was done. */
+static const char *
+done_what(int sign, int encrypt, int signed_ok)
+{
+	if (signed_ok)
+		return "encrypted the signed message";
+	return sign && encrypt ? "signed, encrypted" : sign ? "signed" :
+	    "encrypted";
+}
+
+/*
+ * Sign, encrypt or both, as decided, through out: id NULL does not
+ * sign; pl->want encrypts.  A message that is signed already
+ * (signed_ok) is encrypted as it stands, the signed entity becoming the
+ * enveloped content (RFC 8551 §3.7), so its signature survives inside.
+ */
+static void
+engine_apply(struct engine *g, const char *msg, size_t len,
+    struct engine_ident *id, const struct ks_entry *en,
+    const struct rules_policy *p, const struct enc_plan *pl, int signed_ok,
+    const char *note, mime_write_fn out, void *arg, struct engine_result *r)
+{
+	static const mbedtls_md_type_t mds[] = { MBEDTLS_MD_SHA256,
+	    MBEDTLS_MD_SHA384, MBEDTLS_MD_SHA512 };
+	struct cms_signer s;
+	struct cms_error ce;
+	struct spool_pool pool;
+	struct spool mid;
+	const char *smsg;
+	size_t slen;
+	char sdetail[100] = "", pre[120] = "";
+	int rc, hp;
+
+	spool_pool_tmp(&pool, ENGINE_MID_MEM);
+	spool_init(&mid, &pool);
+	if (note != NULL || signed_ok)
+		snprintf(pre, sizeof(pre), "%s; ", note ? note : done_what(0,
+		    1, 1));
+	if (trace_field(g, done_what(id != NULL, pl->want, signed_ok), note,
+	    out, arg) == -1) {
+		engine_result_set(r, VERDICT_TEMPFAIL, REPLY_INTERNAL, "writing "
+		    "the message");
+		goto release;
+	}
+	if (id != NULL) {
+		memset(&s, 0, sizeof(s));
+		s.cert = &id->crt;
+		s.chain = id->chain.raw.p ? &id->chain : NULL;
+		s.key = &id->key;
+		s.md = mds[p->digest];
+		s.rsa_pss = p->rsa_padding == RULES_PAD_PSS;
+		/* RFC 9788: protected headers go into the encrypted payload */
+		hp = pl->want && p->header_protection ? SMIME_HP : 0;
+		rc = smime_sign(msg, len, &s, (p->signature == RULES_SIG_OPAQUE ?
+		    SMIME_OPAQUE : 0) | hp, time(NULL), &g->rng, pl->want ?
+		    spool_write_cb : out, pl->want ? (void *)&mid : arg, &ce);
+		if (rc == -1)
+			goto failed;
+		snprintf(sdetail, sizeof(sdetail), "%s %s%s with %.16s",
+		    p->signature == RULES_SIG_OPAQUE ? "opaque" : "detached",
+		    cms_micalg(s.md), s.rsa_pss ? " pss" : "", en->fpr);
+	}
+	if (pl->want) {
+		hp = p->header_protection ? SMIME_OBSCURE : 0;
+		if (id && spool_map(&mid, &smsg, &slen) == -1) {
+			engine_result_set(r, VERDICT_TEMPFAIL, REPLY_INTERNAL,
+			    "spool: %s", strerror(errno));
+			goto release;
+		}
+		rc = id ? smime_encrypt(smsg, slen, pl->rs,
+		    pl->n, pl->cipher, hp, &g->rng, out, arg, &ce) :
+		    smime_encrypt(msg, len, pl->rs, pl->n, pl->cipher, hp ?
+		    SMIME_HP | SMIME_OBSCURE : 0, &g->rng, out, arg, &ce);
+		if (rc == -1)
+			goto failed;
+		engine_result_set(r, id ? VERDICT_SIGNED_ENCRYPTED : VERDICT_ENCRYPTED,
+		    NULL, "%s%s%s%s to %zu certificates", pre, sdetail,
+		    sdetail[0] ? ", " : "", cipher_name(pl->cipher), pl->n);
+	} else
+		engine_result_set(r, VERDICT_SIGNED, NULL, "%s%s", pre, sdetail);
+	goto release;
+failed:
+	engine_result_set(r, ce.code == CMS_ERR_ENCODING ? VERDICT_BADINPUT :
+	    VERDICT_TEMPFAIL, ce.code == CMS_ERR_ENCODING ?
+	    "554 5.6.0 The message is not valid MIME" : REPLY_INTERNAL,
+	    "%s", ce.msg);
+release:
+	spool_clear(&mid);
+}
+
+/*
  * One message: sign, encrypt, both, or pass, or say why not.  The output
- * goes through out only for the signed/encrypted verdicts; for a pass
- * the caller sends the original.
+ * goes through out only for the signed/encrypted/already-smime verdicts;
+ * for a pass the caller sends the original.
  */
 void
 engine_process(struct engine *g, const char *sender, char *const *rcpts,
     size_t nrcpts, const char *msg, size_t len, mime_write_fn out, void *arg,
     struct engine_result *r)
 {
-	static const mbedtls_md_type_t mds[] = { MBEDTLS_MD_SHA256,
-	    MBEDTLS_MD_SHA384, MBEDTLS_MD_SHA512 };
-	const struct ks_entry *en;
+	const struct ks_entry *en = NULL;
 	struct engine_ident *id = NULL;
 	struct rules_policy p;
 	struct enc_plan *pl;
-	struct cms_signer s;
-	struct cms_error ce;
 	struct spool_pool pool;
-	struct spool stripped, mid;
-	const char *smsg;
+	struct spool stripped;
+	const char *smsg, *note;
 	size_t slen;
-	char sdetail[100] = "";
 	size_t i;
-	int act, rc, hp, did_strip = 0;
+	int act, did_strip = 0, signed_ok;
 
 	rules_sender_policy(g->rules, sender, &p);
 	/* intermediate messages: spools, in memory only while small */
 	spool_pool_tmp(&pool, ENGINE_MID_MEM);
 	spool_init(&stripped, &pool);
-	spool_init(&mid, &pool);
 	act = header_action(g->rules, msg, len, &stripped, &did_strip);
 	if (did_strip && spool_map(&stripped, &smsg, &slen) == 0) {
 		msg = smsg;
 		len = slen;
 	}
 	if (act == RULES_ACTION_SKIP) {
-		engine_result_set(r, VERDICT_PASS, NULL, "header exception (or already "
-		    "S/MIME)");
+		engine_result_set(r, VERDICT_PASS, NULL, "header exception");
 		spool_clear(&stripped);
 		return;
 	}
@@ -737,6 +1075,11 @@ engine_process(struct engine *g, const char *sender, char *const *rcpts,
 			spool_clear(&stripped);
 			return;
 		}
+	if (already_smime(g, sender, rcpts, nrcpts, act, msg, len, &signed_ok,
+	    &note, out, arg, r)) {
+		spool_clear(&stripped);
+		return;
+	}
 	if ((pl = calloc(1, sizeof(*pl))) == NULL) {
 		engine_result_set(r, VERDICT_TEMPFAIL, REPLY_INTERNAL, "out of memory");
 		spool_clear(&stripped);
@@ -744,6 +1087,16 @@ engine_process(struct engine *g, const char *sender, char *const *rcpts,
 	}
 	if (plan_encryption(g, sender, rcpts, nrcpts, act, &p, pl, r) == -1)
 		goto done;
+	if (signed_ok) {
+		/* signed already: encrypted as it stands, or left alone */
+		if (!pl->want)
+			keep_message(g, msg, len, "already signed", NULL,
+			    "already signed", out, arg, r);
+		else
+			engine_apply(g, msg, len, NULL, NULL, &p, pl, 1, NULL,
+			    out, arg, r);
+		goto done;
+	}
 	if ((en = sender_identity(g, sender, &p, r)) != NULL &&
 	    (id = engine_ident(g, en, r)) == NULL)
 		goto done;
@@ -751,55 +1104,7 @@ engine_process(struct engine *g, const char *sender, char *const *rcpts,
 		goto done;
 	if (id == NULL && !pl->want)
 		goto done;		/* r says why it passes */
-	if (trace_field(g, id != NULL, pl->want, out, arg) == -1) {
-		engine_result_set(r, VERDICT_TEMPFAIL, REPLY_INTERNAL, "writing "
-		    "the message");
-		goto release;
-	}
-	if (id != NULL) {
-		memset(&s, 0, sizeof(s));
-		s.cert = &id->crt;
-		s.chain = id->chain.raw.p ? &id->chain : NULL;
-		s.key = &id->key;
-		s.md = mds[p.digest];
-		s.rsa_pss = p.rsa_padding == RULES_PAD_PSS;
-		/* RFC 9788: protected headers go into the encrypted payload */
-		hp = pl->want && p.header_protection ? SMIME_HP : 0;
-		rc = smime_sign(msg, len, &s, (p.signature == RULES_SIG_OPAQUE ?
-		    SMIME_OPAQUE : 0) | hp, time(NULL), &g->rng, pl->want ?
-		    spool_write_cb : out, pl->want ? (void *)&mid : arg, &ce);
-		if (rc == -1)
-			goto failed;
-		snprintf(sdetail, sizeof(sdetail), "%s %s%s with %.16s",
-		    p.signature == RULES_SIG_OPAQUE ? "opaque" : "detached",
-		    cms_micalg(s.md), s.rsa_pss ? " pss" : "", en->fpr);
-	}
-	if (pl->want) {
-		hp = p.header_protection ? SMIME_OBSCURE : 0;
-		if (id && spool_map(&mid, &smsg, &slen) == -1) {
-			engine_result_set(r, VERDICT_TEMPFAIL, REPLY_INTERNAL,
-			    "spool: %s", strerror(errno));
-			goto release;
-		}
-		rc = id ? smime_encrypt(smsg, slen, pl->rs,
-		    pl->n, pl->cipher, hp, &g->rng, out, arg, &ce) :
-		    smime_encrypt(msg, len, pl->rs, pl->n, pl->cipher, hp ?
-		    SMIME_HP | SMIME_OBSCURE : 0, &g->rng, out, arg, &ce);
-		if (rc == -1)
-			goto failed;
-		engine_result_set(r, id ? VERDICT_SIGNED_ENCRYPTED : VERDICT_ENCRYPTED,
-		    NULL, "%s%s%s to %zu certificates", sdetail,
-		    sdetail[0] ? ", " : "", cipher_name(pl->cipher), pl->n);
-	} else
-		engine_result_set(r, VERDICT_SIGNED, NULL, "%s", sdetail);
-	goto release;
-failed:
-	engine_result_set(r, ce.code == CMS_ERR_ENCODING ? VERDICT_BADINPUT :
-	    VERDICT_TEMPFAIL, ce.code == CMS_ERR_ENCODING ?
-	    "554 5.6.0 The message is not valid MIME" : REPLY_INTERNAL,
-	    "%s", ce.msg);
-release:
-	spool_clear(&mid);
+	engine_apply(g, msg, len, id, en, &p, pl, 0, note, out, arg, r);
 done:
 	plan_free(pl);
 	free(pl);

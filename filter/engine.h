@@ -32,7 +32,8 @@ enum engine_verdict {
 	VERDICT_CHECKED,	/* inbound: result header added */
 	VERDICT_TEMPFAIL,	/* 4xx / EX_TEMPFAIL */
 	VERDICT_REJECT,		/* 5xx / EX_NOPERM */
-	VERDICT_BADINPUT	/* 5xx / EX_DATAERR */
+	VERDICT_BADINPUT,	/* 5xx / EX_DATAERR */
+	VERDICT_KEPT		/* proven S/MIME: unchanged behind our trace */
 };
 
 struct engine_ident {

@@ -60,6 +60,7 @@ hook_message(void *arg, struct session *s, const char *msg, size_t len,
 	case VERDICT_ENCRYPTED:
 	case VERDICT_SIGNED_ENCRYPTED:
 	case VERDICT_CHECKED:
+	case VERDICT_KEPT:
 		(void)strlcpy(s->detail, r.why, sizeof(s->detail));
 		return 1;
 	case VERDICT_PASS:

@@ -112,6 +112,7 @@ pipe_run(struct engine *g, const char *sender, char **rcpts, int nrcpts)
 	case VERDICT_ENCRYPTED:
 	case VERDICT_SIGNED_ENCRYPTED:
 	case VERDICT_CHECKED:
+	case VERDICT_KEPT:
 		rc = spool_copy_fd(&out, STDOUT_FILENO) == 0 ? EX_OK : EX_IOERR;
 		break;
 	case VERDICT_BADINPUT:

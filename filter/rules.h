@@ -96,11 +96,11 @@ enum rules_action {
 };
 
 /*
- * A header exception that matched.  rule is the rule's rank: 0 for the
- * built-in already-S/MIME rule, 1.. for the file's headers: entries in
- * order.  Over all of a message's fields the hit with the lowest rank
- * wins ("first match wins").  line is the rule's line in the file (0 for
- * the built-in rule), for logs.
+ * A header exception that matched.  rule is the rule's rank, 1.. for the
+ * file's headers: entries in order.  Over all of a message's fields the
+ * hit with the lowest rank wins ("first match wins").  line is the
+ * rule's line in the file, for logs.  Header rules match text the
+ * sender wrote: the admin chooses them, the sender can trigger them.
  */
 struct rules_header_hit {
 	enum rules_action	 action;
@@ -149,8 +149,13 @@ int	 rules_header_action(const struct rules *, const char *name,
  */
 size_t	 rules_strip(const struct rules *, const struct rules_header_hit *,
 	    const char *value, char *out, size_t outsz);
-/* 1 for multipart/signed, application/(x-)pkcs7-mime, multipart/encrypted. */
+/*
+ * 1 for multipart/signed, application/(x-)pkcs7-mime, multipart/encrypted:
+ * a label, which says what a message claims to be, not what it is.
+ */
 int	 rules_already_smime_ct(const char *content_type_value);
+/* exceptions: already-smime: proven S/MIME mail may leave unchanged. */
+int	 rules_already_smime(const struct rules *);
 
 const char *rules_authserv_id(const struct rules *);
 

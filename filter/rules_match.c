@@ -234,6 +234,16 @@ header_matches(const struct rules_hdr *h, const char *value)
 	return hit;
 }
 
+/*
+ * Whether mail that is S/MIME already may leave unchanged.  The label
+ * alone never decides: the engine proves the structure (smime_probe).
+ */
+int
+rules_already_smime(const struct rules *r)
+{
+	return r->already_smime;
+}
+
 int
 rules_header_action(const struct rules *r, const char *name,
     const char *value, struct rules_header_hit *hit)
@@ -242,14 +252,6 @@ rules_header_action(const struct rules *r, const char *name,
 
 	if (name == NULL || value == NULL)
 		return 0;
-	if (r->already_smime && strcasecmp(name, "content-type") == 0 &&
-	    rules_already_smime_ct(value)) {
-		hit->action = RULES_ACTION_SKIP;
-		hit->rule = 0;
-		hit->line = 0;
-		hit->strip = 0;
-		return 1;
-	}
 	for (i = 0; i < r->nhdrs; i++) {
 		if (strcasecmp(name, r->hdrs[i].name) != 0 ||
 		    !header_matches(&r->hdrs[i], value))

@@ -175,6 +175,41 @@ int	 cms_signed_content(const uint8_t *, size_t,
 int	 cms_cert_email(const mbedtls_x509_crt *, char *, size_t);
 int	 cms_cert_ski(const mbedtls_x509_crt *, const uint8_t **, size_t *);
 
+/* ---- structure only (cms_probe.c) ---- */
+
+/*
+ * One recipient identifier of an envelope: issuer (Name, whole DER) and
+ * serial (INTEGER content) for issuerAndSerialNumber, or ski for a
+ * subject key identifier; the unused pair is NULL, 0.  The spans are
+ * valid during the call only.  Return 0 to go on, 1 to stop.
+ */
+struct cms_rid {
+	const uint8_t	*issuer;
+	size_t		 ilen;
+	const uint8_t	*serial;
+	size_t		 slen;
+	const uint8_t	*ski;
+	size_t		 skilen;
+};
+typedef int (*cms_rid_fn)(void *, const struct cms_rid *);
+
+/* The ContentInfo's contentType, or OID_UNKNOWN when it is no CMS. */
+enum oid_id cms_probe_type(const uint8_t *, size_t);
+/*
+ * 0 when the input is a well-formed SignedData ContentInfo with at
+ * least one SignerInfo (and, with need_content, encapsulated content);
+ * -1 with e saying why not.  No signature is checked.
+ */
+int	 cms_probe_signed(const uint8_t *, size_t, int, struct cms_error *);
+/*
+ * 0 when the input is a well-formed EnvelopedData or AuthEnvelopedData
+ * ContentInfo with at least one RecipientInfo and encrypted content
+ * that looks encrypted; each recipient identifier then goes to fn (may
+ * be NULL) and *nris counts the RecipientInfos.  -1 with e otherwise.
+ */
+int	 cms_probe_enveloped(const uint8_t *, size_t, cms_rid_fn, void *,
+	    size_t *, struct cms_error *);
+
 /* ---- EnvelopedData and AuthEnvelopedData (RFC 5652 §6, RFC 5083) ---- */
 #ifndef CMS_ENV_H
 #define CMS_ENV_H

@@ -50,4 +50,31 @@ int	 smime_body_decode(const struct mime_entity *, struct mime_scratch *,
 	    const uint8_t **, size_t *);
 void	 smime_verify_free(struct cms_verify *);
 
+/*
+ * What a message's top-level entity proves to be (smime_probe.c): by
+ * structure, never by its Content-Type alone.
+ */
+enum smime_proof {
+	SMIME_PROOF_NONE,	/* not labelled S/MIME */
+	SMIME_PROOF_LABEL,	/* labelled S/MIME, the structure does not hold */
+	SMIME_PROOF_SIGNED,	/* multipart/signed (two parts, a SignedData
+				 * in the second) or opaque SignedData */
+	SMIME_PROOF_ENVELOPED	/* (Auth)EnvelopedData with recipients */
+};
+
+struct smime_probe {
+	enum smime_proof	 proof;
+	char			 why[200];	/* what held, or what did not */
+	size_t			 nris;		/* enveloped: RecipientInfos */
+};
+
+/*
+ * Look at msg's top-level entity.  For an envelope, each recipient
+ * identifier goes to fn (NULL: not wanted).  Returns 0; pr says what
+ * was found.
+ */
+int	 smime_probe(const char *, size_t, cms_rid_fn, void *,
+	    struct smime_probe *);
+const char *smime_proof_str(enum smime_proof);
+
 #endif /* SMIME_H */
