@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * Structural checks of CMS (RFC 5652 §5, §6; RFC 5083 §2): is this
  * really a SignedData with a signer, or an EnvelopedData or

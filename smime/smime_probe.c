@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * Is a message S/MIME already?  Decided by structure (RFC 8551 §3),
  * never by its label: outbound policy leaves a message alone only when

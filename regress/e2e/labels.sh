@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The filter-smime authors.  See LICENSE.
 # End-to-end: "already S/MIME" is proven, not claimed (issue 18).  Mail
 # whose Content-Type says S/MIME leaves unchanged only when its structure
 # holds: a real signature is encrypted as it stands where encryption is

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * libFuzzer target for the structural proof of S/MIME: each input is
  * probed as a whole message (smime_probe: MIME, base64, then CMS) and

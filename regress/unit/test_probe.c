@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * Structural proof of S/MIME (cms_probe.c, smime_probe.c): files made
  * by openssl and by our encryptor are proven, with their recipient
