@@ -1067,6 +1067,10 @@ engine_process(struct engine *g, const char *sender, char *const *rcpts,
 	if (p.bcc == RULES_BCC_SKIP_SIGN && nrcpts == 1 &&
 	    !visible_recipient(msg, len, rcpts[0]))
 		p.sign = 0;
+	else if (p.bcc == RULES_BCC_SKIP_SIGN && nrcpts > 1)
+		/* rules that only meet here (refused alone at load) */
+		log_warnx("bcc: skip-sign in a transaction of %zu recipients: "
+		    "a Bcc copy among them is signed like the rest", nrcpts);
 	/* one body for all: a recipient that must not get S/MIME wins */
 	for (i = 0; i < nrcpts; i++)
 		if (rules_destination_excepted(g->rules, rcpts[i])) {

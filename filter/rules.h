@@ -221,6 +221,7 @@ struct rules_rule {
 	unsigned		 set;		/* RULES_K_* */
 	struct rules_policy	 p;		/* the values of the keys in set */
 	size_t			 line;
+	size_t			 bcc_line, bcc_col;	/* of its bcc: key */
 };
 
 struct rules_hdr {
@@ -236,6 +237,7 @@ struct rules_hdr {
 struct rules {
 	char			*authserv_id;
 	struct rules_policy	 defaults;
+	size_t			 defaults_bcc_line, defaults_bcc_col;
 	struct rules_rule	*rules;
 	size_t			 nrules;
 	struct rules_pattern	*dests;

@@ -855,6 +855,10 @@ parse_defaults(struct ctx *c, const struct ynode *n, struct rules *r)
 		    &set);
 		if (rc == -1)
 			return -1;
+		if (rc == 1 && strcmp(n->kid[i]->str, "bcc") == 0) {
+			r->defaults_bcc_line = n->kid[i]->line;
+			r->defaults_bcc_col = n->kid[i]->col;
+		}
 		if (rc == 0)
 			return unknown_key(c, n->kid[i], "defaults");
 	}
@@ -885,6 +889,10 @@ parse_rule(struct ctx *c, const struct ynode *n, struct rules_rule *rule)
 			return unknown_key(c, k, "a rule");
 		if (rc == -1)
 			return -1;
+		if (idx == -1 && strcmp(k->str, "bcc") == 0) {
+			rule->bcc_line = k->line;
+			rule->bcc_col = k->col;
+		}
 	}
 	return 0;
 }
@@ -1165,6 +1173,48 @@ valid_authserv_id(const char *s)
 	return n > 0 && n <= 255;
 }
 
+/*
+ * bcc: skip-sign can leave a blind copy unsigned only when that copy is a
+ * transaction of its own: in a shared (or per-class) transaction the one
+ * body that all recipients get would be signed, Bcc copy included.  So a
+ * mapping that asks for skip-sign, alone or over the defaults, must come
+ * with transaction: per-recipient (refused here, with its line).  Rules
+ * that only meet at run time are logged by the engine.
+ */
+static int
+check_bcc(struct ctx *c, const struct rules *r)
+{
+	const struct rules_rule *rule;
+	enum rules_transaction tx;
+	enum rules_bcc bcc;
+	size_t i, line, col;
+
+	for (i = 0; i <= r->nrules; i++) {
+		if (i == r->nrules) {
+			bcc = r->defaults.bcc;
+			tx = r->defaults.transaction;
+			line = r->defaults_bcc_line;
+			col = r->defaults_bcc_col;
+		} else {
+			rule = &r->rules[i];
+			bcc = rule->set & RULES_K_BCC ? rule->p.bcc :
+			    r->defaults.bcc;
+			tx = rule->set & RULES_K_TRANSACTION ?
+			    rule->p.transaction : r->defaults.transaction;
+			line = rule->set & RULES_K_BCC ? rule->bcc_line :
+			    rule->line;
+			col = rule->set & RULES_K_BCC ? rule->bcc_col : 1;
+		}
+		if (bcc == RULES_BCC_SKIP_SIGN && tx != RULES_TX_PER_RECIPIENT) {
+			ctx_error(c, line, col, "bcc: skip-sign needs "
+			    "transaction: per-recipient (a shared transaction "
+			    "would sign the Bcc copy)");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int
 parse_top(struct ctx *c, const struct ynode *root, struct rules *r)
 {
@@ -1223,7 +1273,7 @@ parse_top(struct ctx *c, const struct ynode *root, struct rules *r)
 	}
 	if (!(seen & 1u))
 		return fail(c, root, "missing version");
-	return 0;
+	return check_bcc(c, r);
 }
 
 /* ---- entry points ---- */

@@ -72,6 +72,10 @@ chmod 0755 "$W/store"
 t cli-check-keystore-open-refused 78 $F -n -k "$W/store"
 t_err cli-check-keystore-open-message 'readable or writable by others'
 t cli-check-keystore-missing 78 $F -n -k "$W/nostore"
+# bcc: skip-sign in a shared transaction would sign the Bcc copy: refused
+printf 'version: 1\ndefaults:\n  bcc: skip-sign\n' > "$W/bcc.yaml"
+t cli-check-bcc-skip-sign-shared 78 $F -n -f "$W/bcc.yaml"
+t_err cli-check-bcc-skip-sign-shared-where "bcc.yaml:3:3: bcc: skip-sign needs transaction: per-recipient"
 
 # gcc builds everything for the other tests; clang must be clean too
 # (the same preprocessor flags as the build: they differ between systems)

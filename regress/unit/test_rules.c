@@ -235,8 +235,12 @@ test_every_value(void)
 		/* in defaults */
 		snprintf(name, sizeof(name), "value.defaults.%s.%s",
 		    kvs[i].key, kvs[i].value);
+		/* skip-sign comes with per-recipient (see err.bcc-*) */
 		snprintf(yaml, sizeof(yaml), "version: 1\ndefaults:\n"
-		    "  %s: %s\n", kvs[i].key, kvs[i].value);
+		    "  %s: %s\n%s", kvs[i].key, kvs[i].value,
+		    kvs[i].want == RULES_BCC_SKIP_SIGN &&
+		    strcmp(kvs[i].key, "bcc") == 0 ?
+		    "  transaction: per-recipient\n" : "");
 		if ((r = load(yaml)) == NULL) {
 			UNIT_FAIL(name, "%s", err);
 			continue;
@@ -249,8 +253,11 @@ test_every_value(void)
 		snprintf(name, sizeof(name), "value.rule.%s.%s",
 		    kvs[i].key, kvs[i].value);
 		snprintf(yaml, sizeof(yaml), "version: 1\nrules:\n"
-		    "  - recipient: \"*@x.example\"\n    %s: %s\n",
-		    kvs[i].key, kvs[i].value);
+		    "  - recipient: \"*@x.example\"\n    %s: %s\n%s",
+		    kvs[i].key, kvs[i].value,
+		    kvs[i].want == RULES_BCC_SKIP_SIGN &&
+		    strcmp(kvs[i].key, "bcc") == 0 ?
+		    "    transaction: per-recipient\n" : "");
 		if ((r = load(yaml)) == NULL) {
 			UNIT_FAIL(name, "%s", err);
 			continue;
@@ -392,7 +399,8 @@ test_patterns(void)
 	    "  - sender: \"*\"\n"
 	    "    harvested: no\n"
 	    "  - sender: \"?*@*\"\n"
-	    "    bcc: skip-sign\n");
+	    "    bcc: skip-sign\n"
+	    "    transaction: per-recipient\n");
 	if (r == NULL) {
 		UNIT_FAIL("pattern.load", "%s", err);
 		return;
@@ -777,6 +785,21 @@ test_errors(void)
 	expect_error("err.bad-digest",
 	    "version: 1\ndefaults:\n  digest: sha1\n", 3, 11,
 	    "digest: \"sha1\" is not sha256, sha384 or sha512");
+	expect_error("err.bcc-skip-sign-shared-defaults",
+	    "version: 1\ndefaults:\n  bcc: skip-sign\n", 3, 3,
+	    "bcc: skip-sign needs transaction: per-recipient (a shared "
+	    "transaction would sign the Bcc copy)");
+	expect_error("err.bcc-skip-sign-per-class-rule",
+	    "version: 1\nrules:\n  - sender: \"*\"\n"
+	    "    transaction: per-class\n    bcc: skip-sign\n", 5, 5,
+	    "bcc: skip-sign needs transaction: per-recipient (a shared "
+	    "transaction would sign the Bcc copy)");
+	expect_error("err.bcc-skip-sign-rule-makes-shared",
+	    "version: 1\ndefaults:\n  transaction: per-recipient\n"
+	    "  bcc: skip-sign\nrules:\n  - recipient: \"@x.example\"\n"
+	    "    transaction: shared\n", 6, 1,
+	    "bcc: skip-sign needs transaction: per-recipient (a shared "
+	    "transaction would sign the Bcc copy)");
 	expect_error("err.bad-rsa-padding",
 	    "version: 1\ndefaults:\n  rsa-padding: oaep\n", 3, 16,
 	    "rsa-padding: \"oaep\" is not pkcs1 or pss");
