@@ -41,7 +41,8 @@ enum cms_err {
 	CMS_ERR_NOMEM,
 	CMS_ERR_UNSUPPORTED,	/* algorithm or form we do not do */
 	CMS_ERR_CRYPTO,		/* mbedTLS failure while signing */
-	CMS_ERR_ENCODING	/* DER writer failure */
+	CMS_ERR_ENCODING,	/* DER writer failure, input not MIME */
+	CMS_ERR_OUTPUT		/* the caller's writer failed: temporary */
 };
 
 struct cms_error {

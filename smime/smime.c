@@ -60,6 +60,19 @@ smime_lf_flush(struct smime_lf *o)
 	return o->err ? -1 : 0;
 }
 
+/*
+ * A failure while the output writer failed is the writer's (a full or
+ * unwritable TMPDIR, a closed pipe), whatever the step that noticed it
+ * made of it: a temporary condition, never "not valid MIME".
+ */
+static void
+output_failed(const struct smime_lf *o, int rc, struct cms_error *e)
+{
+	if (rc == -1 && o->err)
+		cms_error_set(e, CMS_ERR_OUTPUT, "the output could not be "
+		    "written");
+}
+
 static int
 put(struct smime_lf *o, const char *s)
 {
@@ -524,6 +537,7 @@ smime_encrypt(const char *msg, size_t len, const struct cms_recipient *rs,
 	}
 	rc = 0;
 done:
+	output_failed(&o, rc, e);
 	if (begun)
 		cms_env_free(&env);
 	cms_frame_free(&f);
@@ -572,6 +586,7 @@ smime_sign(const char *msg, size_t len, const struct cms_signer *s,
 	rc = flags & SMIME_OPAQUE ? sign_opaque(&o, s, &in, now, rng, ps, &md,
 	    e) : sign_detached(&o, s, &in, now, rng, ps, &md, e);
 done:
+	output_failed(&o, rc, e);
 	mbedtls_md_free(&md);
 	mime_buf_clear(&hdr);
 	free(ps);

@@ -200,5 +200,23 @@ else
 fi
 $P -x > /dev/null 2>&1
 [ $? = 64 ] && ok pipe-bad-option-64 || fail pipe-bad-option-64 "rc=$?"
+
+# The output cannot be written (TMPDIR full; here a file size limit, with
+# SIGXFSZ ignored so that write(2) fails with EFBIG): a temporary failure,
+# 75 with the reason, never 65 "not valid MIME".  The input stays in
+# memory (under 4 MB); the opaque result spills past 4 MB to TMPDIR.
+{ cat "$W/m-rsa-pipe.eml"; head -c 2600000 /dev/urandom | base64 -w 76; } \
+    > "$W/m-3m.eml"
+printf 'version: 1\ndefaults:\n  signature: opaque\n' > "$W/opaque.yaml"
+(trap '' XFSZ; ulimit -f 64; exec $P -s alice@example.org \
+    -r bob@example.net -f "$W/opaque.yaml" < "$W/m-3m.eml" \
+    > /dev/null 2> "$W/pipe.err")
+rc=$?
+if [ $rc = 75 ] && grep -q 'the output could not be written' "$W/pipe.err" &&
+    ! grep -q 'not valid MIME' "$W/pipe.err"; then
+	ok pipe-output-write-fails-75
+else
+	fail pipe-output-write-fails-75 "rc=$rc $(head -c 300 "$W/pipe.err")"
+fi
 h_stop
 exit 0
