@@ -72,6 +72,7 @@ trust_load(struct engine *g)
 struct author {
 	char	 spec[ADDR_SPEC_MAX + 1];
 	char	 why[120];
+	char	 matched[CERTID_ADDR_LEN + 1];	/* the certificate's spelling */
 };
 
 static void
@@ -83,7 +84,7 @@ author_of(const char *msg, size_t len, struct author *a)
 	size_t n;
 	int rc;
 
-	a->spec[0] = '\0';
+	a->spec[0] = a->matched[0] = '\0';
 	if (mime_entity_parse(msg, len, &e) != MIME_OK) {
 		snprintf(a->why, sizeof(a->why), "header section unreadable");
 		return;
@@ -109,26 +110,33 @@ author_of(const char *msg, size_t len, struct author *a)
 /*
  * Is the author among the signing certificate's addresses?  All of them
  * count, rfc822Names and emailAddress alike; without the certificate,
- * the one address the verifier kept.
+ * the one address the verifier kept.  The address that matched is kept
+ * in a->matched: it is the identity the pass is for.
  */
 static int
-signer_is_author(const struct cms_signer_result *s, const char *spec)
+signer_is_author(const struct cms_signer_result *s, struct author *a)
 {
 	struct certid_addrs ca;
 	size_t i;
 
 	if (s->cert != NULL && certid_addrs(s->cert, s->certlen, &ca) == 0) {
 		for (i = 0; i < ca.n; i++)
-			if (addr_spec_eq(ca.addr[i], spec))
+			if (addr_spec_eq(ca.addr[i], a->spec)) {
+				(void)strlcpy(a->matched, ca.addr[i],
+				    sizeof(a->matched));
 				return 1;
+			}
 		return 0;
 	}
-	return s->email[0] != '\0' && addr_spec_eq(s->email, spec);
+	if (s->email[0] == '\0' || !addr_spec_eq(s->email, a->spec))
+		return 0;
+	(void)strlcpy(a->matched, s->email, sizeof(a->matched));
+	return 1;
 }
 
 /* RFC 7281 result for one signer, and a reason for the comment. */
 static const char *
-signer_result(const struct cms_signer_result *s, const struct author *a,
+signer_result(const struct cms_signer_result *s, struct author *a,
     char *why, size_t whysz)
 {
 	switch (s->status) {
@@ -137,7 +145,7 @@ signer_result(const struct cms_signer_result *s, const struct author *a,
 			snprintf(why, whysz, "%s", a->why);
 			return "policy";
 		}
-		if (!signer_is_author(s, a->spec)) {
+		if (!signer_is_author(s, a)) {
 			snprintf(why, whysz, "signer %.120s is not the From address",
 			    s->email[0] ? s->email : "without an address");
 			return "policy";
@@ -592,7 +600,7 @@ issuer_of(const struct cms_signer_result *s, char *out, size_t outsz)
  */
 static const char *
 format_result(struct engine *g, const struct cms_verify *v, int rc,
-    const struct cms_error *e, const struct author *a, char *ar,
+    const struct cms_error *e, struct author *a, char *ar,
     size_t arsz, char *why, size_t whysz)
 {
 	const struct cms_signer_result *s;
@@ -620,7 +628,9 @@ format_result(struct engine *g, const struct cms_verify *v, int rc,
 	ar_comment(com, sizeof(com), why);
 	snprintf(ar, arsz, "Authentication-Results: %s;\n\tsmime=%s%s\n", id,
 	    res, com);
-	ar_prop(ar, arsz, "identifier", s->email, 1);
+	/* a pass names the address it binds, else the certificate's first */
+	ar_prop(ar, arsz, "identifier", strcmp(res, "pass") == 0 &&
+	    a->matched[0] != '\0' ? a->matched : s->email, 1);
 	if (ar[0] != '\0' && strlcat(ar, "\tbody.smime-part=1\n", arsz) >=
 	    arsz)
 		ar[0] = '\0';
