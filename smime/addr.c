@@ -117,7 +117,7 @@ skip_comment(struct parser *ps)
 			if (i + 1 == ps->len)
 				return ADDR_E_UNTERM;
 			c = (unsigned char)ps->s[i + 1];
-			if (c == '\0' || c == '\r' || c == '\n')
+			if (c == '\0' || c == '\r' || c == '\n' || is_ctl(c))
 				return ADDR_E_CTRL;
 			i += 2;
 			continue;
@@ -185,7 +185,7 @@ lex_quoted(struct parser *ps, struct tok *t, char close)
 			if (i + 1 == ps->len)
 				return ADDR_E_UNTERM;
 			c = (unsigned char)ps->s[i + 1];
-			if (c == '\0' || c == '\r' || c == '\n')
+			if (c == '\0' || c == '\r' || c == '\n' || is_ctl(c))
 				return ADDR_E_CTRL;
 			if (c >= 0x80)
 				t->has8bit = 1;
