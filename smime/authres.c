@@ -171,24 +171,45 @@ atext_or_dot(unsigned char c)
 	    (c >= '0' && c <= '9') || strchr("!#$%&'*+-/=?^_`{|}~.", c) != NULL;
 }
 
+static int
+is_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9');
+}
+
+/* domain-name: labels of letters, digits and inner hyphens (RFC 6376). */
+static int
+is_domain_name(const char *p)
+{
+	const char *label = p;
+
+	for (;; p++) {
+		if (*p == '.' || *p == '\0') {
+			if (p == label || !is_alnum(*label) || !is_alnum(p[-1]))
+				return 0;
+			if (*p == '\0')
+				return 1;
+			label = p + 1;
+		} else if (!is_alnum(*p) && *p != '-')
+			return 0;
+	}
+}
+
 /* dot-atom "@" domain-name, the unquoted form a pvalue allows. */
 static int
 is_plain_addr(const char *s)
 {
 	const char *at = strchr(s, '@'), *p;
 
-	if (at == NULL || at == s || at[1] == '\0' || strchr(at + 1, '@') ||
-	    s[0] == '.' || at[-1] == '.' || at[1] == '.' ||
-	    s[strlen(s) - 1] == '.' || strstr(s, "..") != NULL)
+	if (at == NULL || at == s || strchr(at + 1, '@') != NULL ||
+	    s[0] == '.' || at[-1] == '.')
 		return 0;
 	for (p = s; p < at; p++)
-		if (!atext_or_dot((unsigned char)*p))
+		if (!atext_or_dot((unsigned char)*p) || (p[0] == '.' &&
+		    p[1] == '.'))
 			return 0;
-	for (p = at + 1; *p != '\0'; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.'))
-			return 0;
-	return 1;
+	return is_domain_name(at + 1);
 }
 
 /* What may stand for c in a header: printable ASCII or '?'. */
