@@ -7,7 +7,9 @@
  *	- a written value is a token, a plain addr-spec or one quoted-string
  *	  whose every '"' and '\' is escaped, printable ASCII only;
  *	- a written comment has every '(', ')' and '\' escaped, so it
- *	  closes where we close it; printable ASCII only.
+ *	  closes where we close it; printable ASCII only;
+ *	- what the writer makes of printable text, the reader reads back as
+ *	  that text: an authserv-id we write is the one we compare.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -65,6 +67,23 @@ comment_or_die(const char *s, size_t n)
 	}
 }
 
+static void
+roundtrip_or_die(const char *s)
+{
+	char out[2 * AUTHRES_ID_MAX + 8], back[AUTHRES_ID_MAX + 3];
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > AUTHRES_ID_MAX)
+		return;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f)
+			return;
+	if (authres_value(out, sizeof(out), s, AUTHRES_ID_MAX, 0) == 0 ||
+	    authres_servid(out, strlen(out), back, sizeof(back)) != 0 ||
+	    strcmp(back, s) != 0)
+		abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -91,6 +110,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	} else if (s[0] != '\0')
 		abort();
+	roundtrip_or_die(s);
 	n = authres_comment(out, sizeof(out), s, maxlen);
 	printable_or_die(out, n);
 	comment_or_die(out, n);
