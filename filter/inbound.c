@@ -558,13 +558,15 @@ trust_set(struct engine *g, struct cms_trust *t)
 
 /* " (text)" for a comment, or nothing when text is empty. */
 static void
-ar_comment(char *out, size_t outsz, const char *text)
+ar_comment(char *out, size_t outsz, const char *text, size_t maxlen)
 {
 	char c[2 * AR_TEXT_MAX + 8];
 
 	out[0] = '\0';
+	if (maxlen > AR_TEXT_MAX)
+		maxlen = AR_TEXT_MAX;
 	/* cut short, a comment would lose its ")": then none at all */
-	if (authres_comment(c, sizeof(c), text, AR_TEXT_MAX) > 0 &&
+	if (authres_comment(c, sizeof(c), text, maxlen) > 0 &&
 	    snprintf(out, outsz, " (%s)", c) >= (int)outsz)
 		out[0] = '\0';
 }
@@ -575,7 +577,9 @@ ar_prop(char *ar, size_t arsz, const char *name, const char *v, int addr)
 {
 	char val[2 * AR_TEXT_MAX + 8], line[2 * AR_TEXT_MAX + 64];
 
-	if (authres_value(val, sizeof(val), v, AR_TEXT_MAX, addr) == 0)
+	/* after a field that did not fit, no continuation line on its own */
+	if (ar[0] == '\0' ||
+	    authres_value(val, sizeof(val), v, AR_TEXT_MAX, addr) == 0)
 		return;
 	snprintf(line, sizeof(line), "\tbody.smime-%s=%s\n", name, val);
 	if (strlcat(ar, line, arsz) >= arsz)
@@ -606,7 +610,7 @@ format_result(struct engine *g, const struct cms_verify *v, int rc,
 	const struct cms_signer_result *s;
 	const char *res;
 	char id[2 * AUTHRES_ID_MAX + 8], com[2 * AR_TEXT_MAX + 16];
-	char dn[1024], who[2 * AR_TEXT_MAX + 8];
+	char dn[1024], who[2 * AR_TEXT_MAX + 8], lc[2 * AR_TEXT_MAX + 16];
 
 	ar[0] = '\0';
 	if (rc == 1) {
@@ -617,7 +621,7 @@ format_result(struct engine *g, const struct cms_verify *v, int rc,
 	    AUTHRES_ID_MAX, 0) == 0)
 		(void)strlcpy(id, "localhost", sizeof(id));
 	if (rc == -1) {
-		ar_comment(com, sizeof(com), e->msg);
+		ar_comment(com, sizeof(com), e->msg, AR_TEXT_MAX);
 		snprintf(ar, arsz, "Authentication-Results: %s;\n"
 		    "\tsmime=permerror%s\n", id, com);
 		snprintf(why, whysz, "smime=permerror%.150s", com);
@@ -625,7 +629,9 @@ format_result(struct engine *g, const struct cms_verify *v, int rc,
 	}
 	s = &v->signers[0];
 	res = signer_result(s, a, why, whysz);
-	ar_comment(com, sizeof(com), why);
+	ar_comment(com, sizeof(com), why, AR_TEXT_MAX);
+	/* the log line keeps a short reason for anything but a pass */
+	ar_comment(lc, sizeof(lc), strcmp(res, "pass") == 0 ? "" : why, 60);
 	snprintf(ar, arsz, "Authentication-Results: %s;\n\tsmime=%s%s\n", id,
 	    res, com);
 	/* a pass names the address it binds, else the certificate's first */
@@ -637,10 +643,11 @@ format_result(struct engine *g, const struct cms_verify *v, int rc,
 	ar_prop(ar, arsz, "serial", s->serial, 0);
 	issuer_of(s, dn, sizeof(dn));
 	ar_prop(ar, arsz, "issuer", dn, 0);
-	if (authres_value(who, sizeof(who), s->email, 150, 1) == 0)
+	if (authres_value(who, sizeof(who), s->email, 60, 1) == 0)
 		(void)strlcpy(who, "unknown", sizeof(who));
-	if (snprintf(why, whysz, "smime=%s signer=%s", res, who) >= (int)whysz)
-		why[0] = '\0';
+	if (snprintf(why, whysz, "smime=%s%s signer=%s", res, lc, who) >=
+	    (int)whysz && whysz > 4)
+		memcpy(why + whysz - 4, "...", 4);	/* a log line, cut */
 	harvest(g, s, strcmp(res, "pass") == 0);
 	return res;
 }

@@ -215,7 +215,7 @@ h_stop
 # ---- pipe mode ------------------------------------------------------------
 mkdir -p "$W/pipe"
 for t in $CASES; do
-	"$FILTER" -p -a verify -f "$W/rules.yaml" -k "$S" < "$W/$t.eml" \
+	"$FILTER" -p -v -a verify -f "$W/rules.yaml" -k "$S" < "$W/$t.eml" \
 	    > "$W/pipe/$t.out" 2> "$W/pipe/$t.err" || fail "pipe-$t-exit" "exit $?"
 done
 got_pipe() { cat "$W/pipe/$1.out"; }
@@ -225,8 +225,16 @@ if $CHECK "$W"/pipe/*.out > "$W/check" 2>&1; then
 else
 	fail pipe-authres-grammar "$(head -n 5 "$W/check")"
 fi
-# the log line carries no raw certificate octets either
-if LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177-\377]')" "$W/pipe/hostile.err"; then
+# the log says why, and which fields went; it carries no raw
+# certificate octets either
+grep -q 'smime=policy (2 From: fields) signer=rsa@example.org' "$W/pipe/twofrom.err" &&
+    ok pipe-log-reason || fail pipe-log-reason "$(cat "$W/pipe/twofrom.err")"
+grep -q 'forged fields removed (8)' "$W/pipe/unsigned.err" &&
+    ok pipe-log-forged || fail pipe-log-forged "$(cat "$W/pipe/unsigned.err")"
+if ! grep -q 'smime=policy (untrusted certificate chain) signer=hostile@example.org' \
+    "$W/pipe/hostile.err"; then
+	fail pipe-log-clean "no verdict line: $(cat "$W/pipe/hostile.err")"
+elif LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177-\377]')" "$W/pipe/hostile.err"; then
 	fail pipe-log-clean "$(od -c "$W/pipe/hostile.err" | head -n 5)"
 else
 	ok pipe-log-clean
