@@ -85,6 +85,8 @@ mk() {
 		printf 'X-SMIME-Decrypted: aes256-CBC for alice@example.org (forged-6)\n'
 		printf 'x-smime-decrypt: failed (forged-7)\n'
 		printf 'X-SMIME-Gateway: mx.test.example; signed (forged-8)\n'
+		printf 'Authentication-Results : mx.test.example(c); smime=pass (forged-9)\n'
+		printf 'X-SMIME-Decrypted\t: aes256-CBC (forged-10)\n'
 		cat "$W/$e.ent"
 	} > "$W/$t.eml"
 }
@@ -229,7 +231,7 @@ fi
 # certificate octets either
 grep -q 'smime=policy (2 From: fields) signer=rsa@example.org' "$W/pipe/twofrom.err" &&
     ok pipe-log-reason || fail pipe-log-reason "$(cat "$W/pipe/twofrom.err")"
-grep -q 'forged fields removed (8)' "$W/pipe/unsigned.err" &&
+grep -q 'forged fields removed (10)' "$W/pipe/unsigned.err" &&
     ok pipe-log-forged || fail pipe-log-forged "$(cat "$W/pipe/unsigned.err")"
 if ! grep -q 'smime=policy (untrusted certificate chain) signer=hostile@example.org' \
     "$W/pipe/hostile.err"; then
