@@ -104,6 +104,12 @@ author_of(const char *msg, size_t len, struct author *a)
 		    l.count);
 		return;
 	}
+	/* a group name beside the mailbox reads like another author */
+	if (l.groups > 1 || (l.groups == 1 && !l.mb[0].in_group)) {
+		snprintf(a->why, sizeof(a->why), "From: holds a group beside "
+		    "its mailbox");
+		return;
+	}
 	(void)strlcpy(a->spec, l.mb[0].spec, sizeof(a->spec));
 }
 

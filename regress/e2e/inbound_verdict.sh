@@ -101,6 +101,7 @@ mk twofrom rsa 'From: rsa@example.org' 'From: rsa@example.org'
 mk twomailboxes rsa 'From: rsa@example.org, mallory@example.org'
 mk grouptwo rsa 'From: Team: rsa@example.org, mallory@example.org;'
 mk groupempty rsa 'From: undisclosed-recipients:;'
+mk groupbeside rsa 'From: rsa@example.org, "ceo@bank.example":;'
 mk nullfrom rsa 'From: <>'
 mk nofrom rsa 'Sender: rsa@example.org'
 mk noat rsa 'From: rsa'
@@ -114,7 +115,7 @@ mk hostile hostile 'From: hostile@example.org'
 mk long long 'From: long@example.org'
 mk unsigned plain 'From: rsa@example.org'
 CASES="comment commentangle quotedname eword twofrom twomailboxes grouptwo
-groupempty nullfrom nofrom noat goodfolded groupone multisecond legacy hostile
+groupempty groupbeside nullfrom nofrom noat goodfolded groupone multisecond legacy hostile
 long unsigned"
 NCASES=$(echo $CASES | wc -w)
 
@@ -163,6 +164,9 @@ check_all() {	# check_all MODE FILE-OF-TAG-FUNCTION
 			expect "$W/got" "$m-$t" policy "(From: holds 2 mailboxes)" ;;
 		groupempty)
 			expect "$W/got" "$m-$t" policy "(From: holds 0 mailboxes)" ;;
+		groupbeside)
+			expect "$W/got" "$m-$t" policy \
+			    "(From: holds a group beside its mailbox)" ;;
 		nullfrom)
 			expect "$W/got" "$m-$t" policy "(From: null address <>)" ;;
 		nofrom) expect "$W/got" "$m-$t" policy "(no From: field)" ;;

@@ -99,6 +99,8 @@ static const struct acase cases[] = {
 	    { "a@example.org", "b@example.org" } },
 	{ "group-and-mailbox", "T: a@example.org;, c@example.org", ADDR_OK, 2,
 	    { "a@example.org", "c@example.org" } },
+	{ "mailbox-and-empty-group", "a@example.org, \"ceo@bank.example\":;",
+	    ADDR_OK, 1, { "a@example.org" } },
 	{ "group-nested", "A: B: a@example.org;;", ADDR_E_GROUP, 0, { 0 } },
 	{ "group-open", "Team: a@example.org", ADDR_E_GROUP, 0, { 0 } },
 	{ "group-no-name", ": a@example.org;", ADDR_E_SYNTAX, 0, { 0 } },
