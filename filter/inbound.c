@@ -5,12 +5,13 @@
  * Inbound: verify a message's S/MIME signature and record the verdict in
  * an Authentication-Results header (RFC 8601, method smime of RFC 7281),
  * after removing any incoming one that claims our authserv-id (RFC 8601
- * §5), so a sender cannot forge a pass.  Signers' certificates from
+ * §5) and any field of the names we write ourselves, so a sender cannot
+ * forge a pass or a decryption.  A pass needs the signer to be the
+ * single From: author (RFC 8550 §3).  Signers' certificates from
  * signatures that pass are harvested for encrypting replies.
  */
 #define _GNU_SOURCE	/* strcasestr(3) in glibc */
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,9 @@
 
 #include <mbedtls/platform_util.h>
 
+#include "addr.h"
+#include "authres.h"
+#include "certid.h"
 #include "engine.h"
 #include "log.h"
 #include "smime.h"
@@ -62,67 +66,95 @@ trust_load(struct engine *g)
 	g->trust_loaded = 1;
 }
 
-/* A header value token or a quoted-string (RFC 8601 §2.2 value). */
-static void
-put_value(char *out, size_t outsz, const char *v)
-{
-	size_t o = 0;
-	const char *p;
-	int quote = 0;
+/*
+ * The author a pass is bound to: the one mailbox of the one From: field.
+ * Anything else (no From:, two of them, a list, an empty group, "<>",
+ * what does not parse) leaves spec empty and says why: clients show
+ * such fields in different ways, so no signer can be their author.
+ */
+struct author {
+	char	 spec[ADDR_SPEC_MAX + 1];
+	char	 why[120];
+	char	 matched[CERTID_ADDR_LEN + 1];	/* the certificate's spelling */
+};
 
-	for (p = v; *p; p++)
-		if (!isalnum((unsigned char)*p) && !strchr("@.-_+", *p))
-			quote = 1;
-	if (!quote) {
-		(void)strlcpy(out, v, outsz);
-		return;
-	}
-	if (outsz < 3)
-		return;
-	out[o++] = '"';
-	for (p = v; *p && o + 3 < outsz; p++) {
-		if (*p == '"' || *p == '\\')
-			out[o++] = '\\';
-		if ((unsigned char)*p >= 0x20 && *p != 0x7f)
-			out[o++] = *p;
-	}
-	out[o++] = '"';
-	out[o] = '\0';
-}
-
-/* The address in a From: value: inside <...>, else the value itself. */
 static void
-from_address(const char *msg, size_t len, char *out, size_t outsz)
+author_of(const char *msg, size_t len, struct author *a)
 {
 	struct mime_entity e;
 	struct mime_field f;
-	char *v, *lt, *gt, *p;
+	struct addr_list l;
+	size_t n;
+	int rc;
 
-	out[0] = '\0';
-	if (mime_entity_parse(msg, len, &e) != MIME_OK ||
-	    mime_hdr_find(&e, "from", 0, &f) != 0 ||
-	    (v = malloc(f.valuelen + 1)) == NULL)
+	a->spec[0] = a->matched[0] = '\0';
+	if (mime_entity_parse(msg, len, &e) != MIME_OK) {
+		snprintf(a->why, sizeof(a->why), "header section unreadable");
 		return;
-	v[mime_unfold(f.value, f.valuelen, v)] = '\0';
-	if ((lt = strrchr(v, '<')) != NULL && (gt = strchr(lt, '>')) != NULL) {
-		*gt = '\0';
-		p = lt + 1;
-	} else
-		for (p = v; isspace((unsigned char)*p); p++)
-			;
-	p[strcspn(p, " \t\r\n")] = '\0';
-	(void)strlcpy(out, p, outsz);
-	free(v);
+	}
+	if ((n = mime_hdr_count(&e, "from")) != 1 ||
+	    mime_hdr_find(&e, "from", 0, &f) != 0) {
+		snprintf(a->why, sizeof(a->why), n == 0 ? "no From: field" :
+		    "%zu From: fields", n);
+		return;
+	}
+	if ((rc = addr_parse_mailboxes(f.value, f.valuelen, &l)) != ADDR_OK) {
+		snprintf(a->why, sizeof(a->why), "From: %s", addr_strerror(rc));
+		return;
+	}
+	if (l.count != 1) {
+		snprintf(a->why, sizeof(a->why), "From: holds %zu mailboxes",
+		    l.count);
+		return;
+	}
+	/* a group name beside the mailbox reads like another author */
+	if (l.groups > 1 || (l.groups == 1 && !l.mb[0].in_group)) {
+		snprintf(a->why, sizeof(a->why), "From: holds a group beside "
+		    "its mailbox");
+		return;
+	}
+	(void)strlcpy(a->spec, l.mb[0].spec, sizeof(a->spec));
+}
+
+/*
+ * Is the author among the signing certificate's addresses?  All of them
+ * count, rfc822Names and emailAddress alike; without the certificate,
+ * the one address the verifier kept.  The address that matched is kept
+ * in a->matched: it is the identity the pass is for.
+ */
+static int
+signer_is_author(const struct cms_signer_result *s, struct author *a)
+{
+	struct certid_addrs ca;
+	size_t i;
+
+	if (s->cert != NULL && certid_addrs(s->cert, s->certlen, &ca) == 0) {
+		for (i = 0; i < ca.n; i++)
+			if (addr_spec_eq(ca.addr[i], a->spec)) {
+				(void)strlcpy(a->matched, ca.addr[i],
+				    sizeof(a->matched));
+				return 1;
+			}
+		return 0;
+	}
+	if (s->email[0] == '\0' || !addr_spec_eq(s->email, a->spec))
+		return 0;
+	(void)strlcpy(a->matched, s->email, sizeof(a->matched));
+	return 1;
 }
 
 /* RFC 7281 result for one signer, and a reason for the comment. */
 static const char *
-signer_result(const struct cms_signer_result *s, const char *from,
+signer_result(const struct cms_signer_result *s, struct author *a,
     char *why, size_t whysz)
 {
 	switch (s->status) {
 	case CMS_V_OK:
-		if (from[0] && strcasecmp(from, s->email) != 0) {
+		if (a->spec[0] == '\0') {
+			snprintf(why, whysz, "%s", a->why);
+			return "policy";
+		}
+		if (!signer_is_author(s, a)) {
 			snprintf(why, whysz, "signer %.120s is not the From address",
 			    s->email[0] ? s->email : "without an address");
 			return "policy";
@@ -199,19 +231,29 @@ harvest(struct engine *g, const struct cms_signer_result *s, int pass)
 	mbedtls_x509_crt_free(&crt);
 }
 
-/* Drop Authentication-Results fields that claim our authserv-id. */
+/* The fields we write ourselves: never taken from outside. */
+static const char *const own_fields[] = {
+	"x-smime-decrypted",		/* inbound, this file */
+	"x-smime-decrypt",
+	"x-smime-gateway"		/* outbound, engine.c */
+};
+
+/*
+ * A field to drop: an Authentication-Results that claims our
+ * authserv-id however it is spelled, or one that cannot be read at all
+ * (RFC 8601 §5), and any field of the names we write.
+ */
 static int
 is_forged(const struct mime_field *f, const char *id)
 {
-	size_t n = strlen(id), i = 0;
+	size_t i;
 
-	if (!mime_hdr_is(f, "authentication-results"))
-		return 0;
-	while (i < f->valuelen && isspace((unsigned char)f->value[i]))
-		i++;
-	return f->valuelen - i >= n && strncasecmp(f->value + i, id, n) == 0 &&
-	    (f->valuelen - i == n || f->value[i + n] == ';' ||
-	    isspace((unsigned char)f->value[i + n]));
+	if (mime_hdr_is(f, "authentication-results"))
+		return authres_claims(f->value, f->valuelen, id);
+	for (i = 0; i < sizeof(own_fields) / sizeof(own_fields[0]); i++)
+		if (mime_hdr_is(f, own_fields[i]))
+			return 1;
+	return 0;
 }
 
 /*
@@ -445,7 +487,7 @@ engine_inbound(struct engine *g, char *const *rcpts, size_t nrcpts,
 	struct spool_pool pool;
 	struct spool plain, clear, layer;
 	struct cms_error e;
-	char note[200], trace[2400], outer[2048];
+	char note[200], safe[320], trace[2400], outer[2048];
 	const char *p;
 	size_t n = 0, plen;
 	int drc;
@@ -465,12 +507,15 @@ engine_inbound(struct engine *g, char *const *rcpts, size_t nrcpts,
 	}
 	/* decrypt; what was inside is verified and delivered */
 	rules_inbound(g->rules, &ib);
+	note[0] = '\0';
 	drc = decrypt(g, msg, len, &plain, note, sizeof(note));
 	if (drc == 0 && ib.encrypt_at_rest && g->have_store)
 		n = rest_recipients(g, rcpts, nrcpts, rs, CMS_MAX_RECIPIENTS);
+	/* the note holds no message text, but goes through the writer */
+	(void)authres_comment(safe, sizeof(safe), note, 150);
 	if (drc == 1) {
 		snprintf(trace, sizeof(trace), "%sX-SMIME-Decrypted: %s\n",
-		    outer, note);
+		    outer, safe[0] ? safe : "decrypted");
 		if (spool_map(&plain, &p, &plen) == -1)
 			engine_result_set(r, VERDICT_TEMPFAIL, REPLY_INTERNAL,
 			    "spool: %s", strerror(errno));
@@ -479,7 +524,7 @@ engine_inbound(struct engine *g, char *const *rcpts, size_t nrcpts,
 	} else if (drc == -1) {
 		/* never lose the original: pass it with the reason */
 		snprintf(trace, sizeof(trace), "%sX-SMIME-Decrypt: failed "
-		    "(%.150s)\n", outer, note);
+		    "(%s)\n", outer, safe[0] ? safe : "unknown");
 		verify_and_write(g, msg, len, trace, out, arg, r, NULL);
 	} else if (n > 0) {
 		/* plaintext in: verified, then encrypted to its recipients */
@@ -517,42 +562,101 @@ trust_set(struct engine *g, struct cms_trust *t)
 	t->at = time(NULL);
 }
 
+/* Longest value or comment we write; longer ones end in AUTHRES_MARK. */
+#define AR_TEXT_MAX	200
+
+/* " (text)" for a comment, or nothing when text is empty. */
+static void
+ar_comment(char *out, size_t outsz, const char *text, size_t maxlen)
+{
+	char c[2 * AR_TEXT_MAX + 8];
+
+	out[0] = '\0';
+	if (maxlen > AR_TEXT_MAX)
+		maxlen = AR_TEXT_MAX;
+	/* cut short, a comment would lose its ")": then none at all */
+	if (authres_comment(c, sizeof(c), text, maxlen) > 0 &&
+	    snprintf(out, outsz, " (%s)", c) >= (int)outsz)
+		out[0] = '\0';
+}
+
+/* "\tbody.smime-NAME=value\n", or nothing when there is no value. */
+static void
+ar_prop(char *ar, size_t arsz, const char *name, const char *v, int addr)
+{
+	char val[2 * AR_TEXT_MAX + 8], line[2 * AR_TEXT_MAX + 64];
+
+	/* after a field that did not fit, no continuation line on its own */
+	if (ar[0] == '\0' ||
+	    authres_value(val, sizeof(val), v, AR_TEXT_MAX, addr) == 0)
+		return;
+	snprintf(line, sizeof(line), "\tbody.smime-%s=%s\n", name, val);
+	if (strlcat(ar, line, arsz) >= arsz)
+		ar[0] = '\0';
+}
+
+/* The issuer of the signer's certificate as text, whatever its length. */
+static void
+issuer_of(const struct cms_signer_result *s, char *out, size_t outsz)
+{
+	if (s->cert == NULL || certid_dn(s->cert, s->certlen, CERTID_ISSUER,
+	    out, outsz) == -1)
+		(void)strlcpy(out, s->issuer, outsz);
+}
+
 /*
  * The Authentication-Results field for one verification (rc as
  * smime_verify gives it) into ar, a summary into why; harvests from a
  * signature that allows it.  Returns the RFC 7281 result, NULL unsigned.
+ * Every value from the message or a certificate goes through the
+ * writer: a token or an escaped quoted-string, or left out when empty.
  */
 static const char *
 format_result(struct engine *g, const struct cms_verify *v, int rc,
-    const struct cms_error *e, const char *from, char *ar, size_t arsz,
-    char *why, size_t whysz)
+    const struct cms_error *e, struct author *a, char *ar,
+    size_t arsz, char *why, size_t whysz)
 {
 	const struct cms_signer_result *s;
-	const char *id = rules_authserv_id(g->rules), *res;
-	char v1[320], v2[320];
+	const char *res;
+	char id[2 * AUTHRES_ID_MAX + 8], com[2 * AR_TEXT_MAX + 16];
+	char dn[1024], who[2 * AR_TEXT_MAX + 8], lc[2 * AR_TEXT_MAX + 16];
 
 	ar[0] = '\0';
 	if (rc == 1) {
 		snprintf(why, whysz, "not signed");
 		return NULL;
 	}
+	if (authres_value(id, sizeof(id), rules_authserv_id(g->rules),
+	    AUTHRES_ID_MAX, 0) == 0)
+		(void)strlcpy(id, "localhost", sizeof(id));
 	if (rc == -1) {
+		ar_comment(com, sizeof(com), e->msg, AR_TEXT_MAX);
 		snprintf(ar, arsz, "Authentication-Results: %s;\n"
-		    "\tsmime=permerror (%s)\n", id, e->msg);
-		snprintf(why, whysz, "smime=permerror (%.150s)", e->msg);
+		    "\tsmime=permerror%s\n", id, com);
+		snprintf(why, whysz, "smime=permerror%.150s", com);
 		return "permerror";
 	}
 	s = &v->signers[0];
-	res = signer_result(s, from, why, whysz);
-	put_value(v1, sizeof(v1), s->email[0] ? s->email : "unknown");
-	put_value(v2, sizeof(v2), s->issuer);
-	snprintf(ar, arsz, "Authentication-Results: %s;\n"
-	    "\tsmime=%s (%s)\n\tbody.smime-identifier=%s\n"
-	    "\tbody.smime-part=1\n\tbody.smime-serial=%s\n"
-	    "\tbody.smime-issuer=%s\n", id, res, why, v1,
-	    s->serial[0] ? s->serial : "0", v2);
-	snprintf(why, whysz, "smime=%s signer=%.150s", res,
-	    s->email[0] ? s->email : "unknown");
+	res = signer_result(s, a, why, whysz);
+	ar_comment(com, sizeof(com), why, AR_TEXT_MAX);
+	/* the log line keeps a short reason for anything but a pass */
+	ar_comment(lc, sizeof(lc), strcmp(res, "pass") == 0 ? "" : why, 60);
+	snprintf(ar, arsz, "Authentication-Results: %s;\n\tsmime=%s%s\n", id,
+	    res, com);
+	/* a pass names the address it binds, else the certificate's first */
+	ar_prop(ar, arsz, "identifier", strcmp(res, "pass") == 0 &&
+	    a->matched[0] != '\0' ? a->matched : s->email, 1);
+	if (ar[0] != '\0' && strlcat(ar, "\tbody.smime-part=1\n", arsz) >=
+	    arsz)
+		ar[0] = '\0';
+	ar_prop(ar, arsz, "serial", s->serial, 0);
+	issuer_of(s, dn, sizeof(dn));
+	ar_prop(ar, arsz, "issuer", dn, 0);
+	if (authres_value(who, sizeof(who), s->email, 60, 1) == 0)
+		(void)strlcpy(who, "unknown", sizeof(who));
+	if (snprintf(why, whysz, "smime=%s%s signer=%s", res, lc, who) >=
+	    (int)whysz && whysz > 4)
+		memcpy(why + whysz - 4, "...", 4);	/* a log line, cut */
 	harvest(g, s, strcmp(res, "pass") == 0);
 	return res;
 }
@@ -575,7 +679,8 @@ unwrap_signed(struct engine *g, const char *msg, size_t len,
 	struct cms_verify v;
 	struct cms_trust t;
 	struct cms_error e;
-	char from[320], why[200];
+	struct author au;
+	char why[200];
 	const char *ip = NULL;
 	size_t ilen = 0;
 	int rc, top = 0, done = 0;
@@ -589,8 +694,8 @@ unwrap_signed(struct engine *g, const char *msg, size_t len,
 	if (rc == 0 && top && spool_map(&inner, &ip, &ilen) == 0 && ilen > 0 &&
 	    mime_entity_parse(ip, ilen, &in) == MIME_OK &&
 	    is_enveloped(&in) && mime_entity_parse(msg, len, &ent) == MIME_OK) {
-		from_address(msg, len, from, sizeof(from));
-		(void)format_result(g, &v, rc, &e, from, ar, arsz, why,
+		author_of(msg, len, &au);
+		(void)format_result(g, &v, rc, &e, &au, ar, arsz, why,
 		    sizeof(why));
 		/* a layer that cannot be written whole is not used */
 		done = 1;
@@ -623,7 +728,8 @@ verify_and_write(struct engine *g, const char *msg, size_t len,
 	struct spool inner;
 	const char *ip = NULL;
 	size_t ilen = 0;
-	char ar[4096], from[320], why[200];
+	struct author au;
+	char ar[4096], why[200];
 	const char *id = rules_authserv_id(g->rules), *res;
 	int rc, removed = 0, top = 0, strip = 0;
 
@@ -634,8 +740,8 @@ verify_and_write(struct engine *g, const char *msg, size_t len,
 	spool_init(&inner, &pool);
 	rc = smime_verify_ex(msg, len, &t, &v, ib.remove_signature ?
 	    spool_write_cb : NULL, &inner, &top, &e);
-	from_address(msg, len, from, sizeof(from));
-	res = format_result(g, &v, rc, &e, from, ar, sizeof(ar), why,
+	author_of(msg, len, &au);
+	res = format_result(g, &v, rc, &e, &au, ar, sizeof(ar), why,
 	    sizeof(why));
 	/* signature: remove, for a verified whole-message signature */
 	strip = ib.remove_signature && top && res && strcmp(res, "pass") == 0 &&
@@ -659,5 +765,6 @@ verify_and_write(struct engine *g, const char *msg, size_t len,
 	    "decrypted " : "", decrypted ? decrypted : "", decrypted ? ", " :
 	    "", why, strip ? ", signature removed" : "");
 	if (removed)
-		log_info("forged Authentication-Results removed (%d)", removed);
+		log_info("forged fields removed (%d): Authentication-Results "
+		    "with our authserv-id, X-SMIME-*", removed);
 }

@@ -221,6 +221,9 @@ if tr -d '\r' < "$W/detached.ent" | sed '1,/^$/d' > "$W/want-body" &&
 else
 	fail detached-body-unchanged "$(diff "$W/want-body" "$W/got-body" | head -n 4)"
 fi
+# every Authentication-Results and X-SMIME-* field delivered is well-formed
+"$H_PYTHON" regress/lib/authres_check.py $(h_delivered) > "$W/check" 2>&1 &&
+    ok authres-grammar || fail authres-grammar "$(head -n 5 "$W/check")"
 h_health && ok filter-alive || fail filter-alive "$H_WHY"
 h_stop
 
@@ -332,6 +335,8 @@ fpb=$(awk -F'\t' '$1 == "bob@example.net" { print $2 }' "$R/index")
 "$FILTER" -p -a decrypt -k "$R" < "$W/encrsa.eml" > "$W/ret.out" 2>/dev/null
 grep -q '^X-SMIME-Decrypted: aes256-CBC for bob@example.net' "$W/ret.out" &&
     ok retired-key-decrypts || fail retired-key-decrypts "$(grep X-SMIME "$W/ret.out")"
+"$H_PYTHON" regress/lib/authres_check.py "$W/ret.out" "$W/rm.out" "$W/dir.out" > "$W/check" 2>&1 &&
+    ok pipe-authres-grammar || fail pipe-authres-grammar "$(head -n 5 "$W/check")"
 
 # bad input: still delivered (pipe mode exit 0), with the right result
 python3 -c "

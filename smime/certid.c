@@ -1,0 +1,301 @@
+/*
+ * Who a certificate names.  The signer binding needs every address a
+ * certificate holds, not the first (a certificate may carry several
+ * rfc822Names); the verdict needs the issuer as text whatever its
+ * length, shortened by the writer rather than dropped.  Both are read
+ * here from the DER with the BER reader, each level a fresh reader over
+ * its parent's content: no recursion, every read bounded by its parent.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "ber.h"
+#include "certid.h"
+
+static const uint8_t oid_email[] = {
+	0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x01
+};
+static const uint8_t oid_san[] = { 0x55, 0x1d, 0x11 };
+
+/* The names mbedTLS and OpenSSL print for the usual attributes. */
+static const struct {
+	uint8_t		 oid[10];
+	size_t		 len;
+	const char	*name;
+} attr_names[] = {
+	{ { 0x55, 0x04, 0x03 }, 3, "CN" },
+	{ { 0x55, 0x04, 0x04 }, 3, "SN" },
+	{ { 0x55, 0x04, 0x05 }, 3, "serialNumber" },
+	{ { 0x55, 0x04, 0x06 }, 3, "C" },
+	{ { 0x55, 0x04, 0x07 }, 3, "L" },
+	{ { 0x55, 0x04, 0x08 }, 3, "ST" },
+	{ { 0x55, 0x04, 0x0a }, 3, "O" },
+	{ { 0x55, 0x04, 0x0b }, 3, "OU" },
+	{ { 0x55, 0x04, 0x0c }, 3, "title" },
+	{ { 0x55, 0x04, 0x2a }, 3, "GN" },
+	{ { 0x55, 0x04, 0x2b }, 3, "initials" },
+	{ { 0x55, 0x04, 0x2e }, 3, "dnQualifier" },
+	{ { 0x55, 0x04, 0x41 }, 3, "pseudonym" },
+	{ { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x01 }, 9,
+	    "emailAddress" },
+	{ { 0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64, 0x01, 0x19 }, 10,
+	    "DC" },
+	{ { 0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64, 0x01, 0x01 }, 10,
+	    "UID" },
+};
+
+/* The issuer and subject Names, and the extensions, of a certificate. */
+struct tbs {
+	struct ber_elem	 issuer, subject, exts;
+	int		 have_exts;
+};
+
+static int
+oid_is(const struct ber_elem *e, const uint8_t *oid, size_t len)
+{
+	return e->tag == BER_OID && e->len == len &&
+	    memcmp(e->content, oid, len) == 0;
+}
+
+static int
+tbs_read(const uint8_t *der, size_t len, struct tbs *t)
+{
+	struct ber_reader r;
+	struct ber_elem e;
+	int i;
+
+	memset(t, 0, sizeof(*t));
+	ber_init(&r, der, len, BER_F_DER);
+	if (ber_expect(&r, BER_SEQUENCE, &e) != BER_OK)
+		return -1;
+	ber_init(&r, e.content, e.len, BER_F_DER);
+	if (ber_expect(&r, BER_SEQUENCE, &e) != BER_OK)
+		return -1;
+	ber_init(&r, e.content, e.len, BER_F_DER);
+	if (ber_next(&r, &e) != BER_OK)
+		return -1;
+	if (e.tag == BER_CONTEXT_CONS(0) && ber_next(&r, &e) != BER_OK)
+		return -1;		/* version, then serialNumber */
+	/* signature, issuer, validity, subject, subjectPublicKeyInfo */
+	for (i = 0; i < 5; i++) {
+		if (ber_expect(&r, BER_SEQUENCE, &e) != BER_OK)
+			return -1;
+		if (i == 1)
+			t->issuer = e;
+		else if (i == 3)
+			t->subject = e;
+	}
+	while (ber_next(&r, &e) == BER_OK)
+		if (e.tag == BER_CONTEXT_CONS(3)) {
+			t->exts = e;
+			t->have_exts = 1;
+		}
+	return 0;
+}
+
+static void
+add_addr(struct certid_addrs *a, const uint8_t *p, size_t len)
+{
+	size_t i;
+
+	if (a->n == CERTID_ADDRS_MAX || len == 0 || len > CERTID_ADDR_LEN)
+		return;
+	for (i = 0; i < len; i++)
+		if (p[i] < 0x21 || p[i] > 0x7e)
+			return;		/* an address has no spaces or controls */
+	memcpy(a->addr[a->n], p, len);
+	a->addr[a->n][len] = '\0';
+	a->n++;
+}
+
+/* rfc822Name entries ([1] IA5String) of subjectAltName. */
+static void
+san_addrs(const struct ber_elem *exts, struct certid_addrs *a)
+{
+	struct ber_reader r, x;
+	struct ber_elem e, oid, v;
+
+	ber_init(&r, exts->content, exts->len, BER_F_DER);
+	if (ber_expect(&r, BER_SEQUENCE, &e) != BER_OK)
+		return;
+	ber_init(&r, e.content, e.len, BER_F_DER);
+	while (ber_expect(&r, BER_SEQUENCE, &e) == BER_OK) {
+		ber_init(&x, e.content, e.len, BER_F_DER);
+		if (ber_expect(&x, BER_OID, &oid) != BER_OK ||
+		    !oid_is(&oid, oid_san, sizeof(oid_san)))
+			continue;
+		if (ber_next(&x, &v) != BER_OK ||
+		    (v.tag == BER_BOOLEAN && ber_next(&x, &v) != BER_OK) ||
+		    v.tag != BER_OCTET_STRING)
+			return;
+		ber_init(&x, v.content, v.len, BER_F_DER);
+		if (ber_expect(&x, BER_SEQUENCE, &e) != BER_OK)
+			return;
+		ber_init(&x, e.content, e.len, BER_F_DER);
+		while (ber_next(&x, &e) == BER_OK)
+			if (e.tag == BER_CONTEXT(1))
+				add_addr(a, e.content, e.len);
+	}
+}
+
+/* Calls fn for each attribute of a Name, in order; -1 when malformed. */
+typedef void (*attr_fn)(void *, const struct ber_elem *,
+    const struct ber_elem *, int);
+
+static int
+name_walk(const struct ber_elem *name, attr_fn fn, void *arg)
+{
+	struct ber_reader r, set, atv;
+	struct ber_elem rdn, e, oid, val;
+	int first;
+
+	ber_init(&r, name->content, name->len, BER_F_DER);
+	while (ber_next(&r, &rdn) == BER_OK) {
+		if (rdn.tag != BER_SET)
+			return -1;
+		ber_init(&set, rdn.content, rdn.len, BER_F_DER);
+		for (first = 1; ber_next(&set, &e) == BER_OK; first = 0) {
+			if (e.tag != BER_SEQUENCE)
+				return -1;
+			ber_init(&atv, e.content, e.len, BER_F_DER);
+			if (ber_expect(&atv, BER_OID, &oid) != BER_OK ||
+			    ber_next(&atv, &val) != BER_OK)
+				return -1;
+			fn(arg, &oid, &val, first);
+		}
+		if (ber_error(&set) != BER_OK)
+			return -1;
+	}
+	return ber_error(&r) == BER_OK ? 0 : -1;
+}
+
+static void
+email_attr(void *arg, const struct ber_elem *oid, const struct ber_elem *val,
+    int first)
+{
+	(void)first;
+	if (oid_is(oid, oid_email, sizeof(oid_email)) && !val->constructed)
+		add_addr(arg, val->content, val->len);
+}
+
+/*
+ * Every email address of a certificate: the rfc822Names, then the
+ * subject's emailAddress attributes (RFC 8550 §3).  Returns 0, -1 when
+ * the certificate cannot be read.
+ */
+int
+certid_addrs(const uint8_t *der, size_t len, struct certid_addrs *a)
+{
+	struct tbs t;
+
+	memset(a, 0, sizeof(*a));
+	if (tbs_read(der, len, &t) == -1)
+		return -1;
+	if (t.have_exts)
+		san_addrs(&t.exts, a);
+	return name_walk(&t.subject, email_attr, a);
+}
+
+/* ---- a Name as text ------------------------------------------------ */
+
+struct dn_out {
+	char	*p;
+	size_t	 sz, o;
+	int	 cut;
+};
+
+static void
+dn_putc(struct dn_out *d, char c)
+{
+	if (d->o + 1 >= d->sz) {
+		d->cut = 1;
+		return;
+	}
+	/* a NUL would end the text early and hide what follows */
+	d->p[d->o++] = c == '\0' ? '?' : c;
+	d->p[d->o] = '\0';
+}
+
+static void
+dn_puts(struct dn_out *d, const char *s)
+{
+	for (; *s != '\0'; s++)
+		dn_putc(d, *s);
+}
+
+/* An OID in dotted form; "?" for an arc that does not fit a long. */
+static void
+dn_oid(struct dn_out *d, const struct ber_elem *oid)
+{
+	unsigned long v = 0;
+	char num[24];
+	size_t i;
+	int first = 1;
+
+	for (i = 0; i < oid->len; i++) {
+		if (v > (~0UL >> 7)) {
+			dn_puts(d, "?");
+			return;
+		}
+		v = (v << 7) | (oid->content[i] & 0x7f);
+		if (oid->content[i] & 0x80)
+			continue;
+		if (first)
+			snprintf(num, sizeof(num), "%lu.%lu", v < 80 ? v / 40 :
+			    2UL, v < 80 ? v % 40 : v - 80);
+		else
+			snprintf(num, sizeof(num), ".%lu", v);
+		dn_puts(d, num);
+		first = 0;
+		v = 0;
+	}
+}
+
+static void
+dn_attr(void *arg, const struct ber_elem *oid, const struct ber_elem *val,
+    int first)
+{
+	struct dn_out *d = arg;
+	size_t i, step = val->tag == BER_BMP_STRING ? 2 : 1;
+
+	if (d->o > 0)
+		dn_puts(d, first ? ", " : " + ");
+	for (i = 0; i < sizeof(attr_names) / sizeof(attr_names[0]); i++)
+		if (oid_is(oid, attr_names[i].oid, attr_names[i].len))
+			break;
+	if (i < sizeof(attr_names) / sizeof(attr_names[0]))
+		dn_puts(d, attr_names[i].name);
+	else
+		dn_oid(d, oid);
+	dn_putc(d, '=');
+	/* BMPString: the low octet of each ASCII character, '?' otherwise */
+	for (i = 0; i + step <= val->len; i += step)
+		dn_putc(d, step == 1 ? (char)val->content[i] :
+		    val->content[i] == 0 ? (char)val->content[i + 1] : '?');
+}
+
+/*
+ * The issuer or subject as "O=Example, CN=Name" (RDNs in certificate
+ * order, as mbedTLS prints them), raw octets and all.  Returns 0, 1
+ * when cut to fit out, -1 when the certificate cannot be read.
+ */
+int
+certid_dn(const uint8_t *der, size_t len, enum certid_name which,
+    char *out, size_t outsz)
+{
+	struct tbs t;
+	struct dn_out d;
+
+	if (outsz == 0)
+		return -1;
+	out[0] = '\0';
+	if (tbs_read(der, len, &t) == -1)
+		return -1;
+	memset(&d, 0, sizeof(d));
+	d.p = out;
+	d.sz = outsz;
+	if (name_walk(which == CERTID_ISSUER ? &t.issuer : &t.subject, dn_attr,
+	    &d) == -1)
+		return -1;
+	return d.cut;
+}
