@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * RFC 5322 address lists, read the way a mail client reads them, so that
  * the author we bind to a signature is the author the reader sees.

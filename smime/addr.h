@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * RFC 5322 address lists (§3.4, §3.6.2, obsolete forms of §4.4): the
  * mailboxes of a From: (or Sender:, To:) field body and the addr-spec of

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * RFC 8601 syntax, both ways: the authserv-id of an incoming
  * Authentication-Results field, read as leniently as any reader might

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * Who a certificate names.  The signer binding needs every address a
  * certificate holds, not the first (a certificate may carry several

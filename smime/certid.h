@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * Who a certificate names, read from its DER with our own BER reader:
  * every email address (rfc822Name in subjectAltName, emailAddress in the

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The filter-smime authors.  See LICENSE.
 # Inbound verdict integrity (issue 13), through a real smtpd on an
 # inbound listener (-a verify) and again in pipe mode: smime=pass only
 # for the single From: author among the signer's certificate addresses;

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * libFuzzer target for the RFC 5322 address parser (smime/addr.c): each
  * input is a From: field body.  Properties checked:

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * libFuzzer target for RFC 8601 reading and writing (smime/authres.c).
  * The input is taken as an Authentication-Results field body (its

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * libFuzzer target for certificate identities (smime/certid.c): each
  * input is taken as a certificate's DER.  Properties checked:

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The filter-smime authors.  See LICENSE.
 """Strict check of the Authentication-Results (RFC 8601 §2.2, with RFC
 5322 CFWS and RFC 2045 tokens) and X-SMIME-* fields of messages.
 

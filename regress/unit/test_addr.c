@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * RFC 5322 address lists (smime/addr.c), as an attacker would write
  * them: comments and quoted display names holding addresses, encoded

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
 /*
  * RFC 8601 reading and writing (smime/authres.c) and certificate
  * identities (smime/certid.c): authserv-ids in every spelling a sender
