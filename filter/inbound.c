@@ -613,11 +613,12 @@ issuer_of(const struct cms_signer_result *s, char *out, size_t outsz)
  */
 static const char *
 format_result(struct engine *g, const struct cms_verify *v, int rc,
-    const struct cms_error *e, struct author *a, char *ar,
-    size_t arsz, char *why, size_t whysz)
+    const struct cms_error *e, const struct smime_scope *sc,
+    struct author *a, char *ar, size_t arsz, char *why, size_t whysz)
 {
 	const struct cms_signer_result *s;
-	const char *res;
+	const char *res, *sigres;
+	char part[160];
 	char id[2 * AUTHRES_ID_MAX + 8], com[2 * AR_TEXT_MAX + 16];
 	char dn[1024], who[2 * AR_TEXT_MAX + 8], lc[2 * AR_TEXT_MAX + 16];
 
@@ -637,7 +638,20 @@ format_result(struct engine *g, const struct cms_verify *v, int rc,
 		return "permerror";
 	}
 	s = &v->signers[0];
-	res = signer_result(s, a, why, whysz);
+	res = sigres = signer_result(s, a, why, whysz);
+	if (!sc->top) {
+		/*
+		 * The signature covers one part, not what a client shows as
+		 * the message: never the message's pass.
+		 */
+		snprintf(part, sizeof(part), "only part %s is signed: %s; ",
+		    sc->part, sigres);
+		if (strlen(part) + strlen(why) < whysz) {
+			memmove(why + strlen(part), why, strlen(why) + 1);
+			memcpy(why, part, strlen(part));
+		}
+		res = "neutral";
+	}
 	ar_comment(com, sizeof(com), why, AR_TEXT_MAX);
 	/* the log line keeps a short reason for anything but a pass */
 	ar_comment(lc, sizeof(lc), strcmp(res, "pass") == 0 ? "" : why, 60);
@@ -646,8 +660,8 @@ format_result(struct engine *g, const struct cms_verify *v, int rc,
 	/* a pass names the address it binds, else the certificate's first */
 	ar_prop(ar, arsz, "identifier", strcmp(res, "pass") == 0 &&
 	    a->matched[0] != '\0' ? a->matched : s->email, 1);
-	if (ar[0] != '\0' && strlcat(ar, "\tbody.smime-part=1\n", arsz) >=
-	    arsz)
+	snprintf(part, sizeof(part), "\tbody.smime-part=%s\n", sc->part);
+	if (ar[0] != '\0' && strlcat(ar, part, arsz) >= arsz)
 		ar[0] = '\0';
 	ar_prop(ar, arsz, "serial", s->serial, 0);
 	issuer_of(s, dn, sizeof(dn));
@@ -657,7 +671,7 @@ format_result(struct engine *g, const struct cms_verify *v, int rc,
 	if (snprintf(why, whysz, "smime=%s%s signer=%s", res, lc, who) >=
 	    (int)whysz && whysz > 4)
 		memcpy(why + whysz - 4, "...", 4);	/* a log line, cut */
-	harvest(g, s, strcmp(res, "pass") == 0);
+	harvest(g, s, strcmp(sigres, "pass") == 0);
 	return res;
 }
 
@@ -683,19 +697,20 @@ unwrap_signed(struct engine *g, const char *msg, size_t len,
 	char why[200];
 	const char *ip = NULL;
 	size_t ilen = 0;
-	int rc, top = 0, done = 0;
+	struct smime_scope sc;
+	int rc, done = 0;
 
 	trust_set(g, &t);
 	memset(&v, 0, sizeof(v));
 	spool_pool_tmp(&pool, ENGINE_MID_MEM);
 	spool_init(&inner, &pool);
-	rc = smime_verify_ex(msg, len, &t, &v, spool_write_cb, &inner, &top,
+	rc = smime_verify_ex(msg, len, &t, &v, spool_write_cb, &inner, &sc,
 	    &e);
-	if (rc == 0 && top && spool_map(&inner, &ip, &ilen) == 0 && ilen > 0 &&
+	if (rc == 0 && sc.top && spool_map(&inner, &ip, &ilen) == 0 && ilen > 0 &&
 	    mime_entity_parse(ip, ilen, &in) == MIME_OK &&
 	    is_enveloped(&in) && mime_entity_parse(msg, len, &ent) == MIME_OK) {
 		author_of(msg, len, &au);
-		(void)format_result(g, &v, rc, &e, &au, ar, arsz, why,
+		(void)format_result(g, &v, rc, &e, &sc, &au, ar, arsz, why,
 		    sizeof(why));
 		/* a layer that cannot be written whole is not used */
 		done = 1;
@@ -731,7 +746,8 @@ verify_and_write(struct engine *g, const char *msg, size_t len,
 	struct author au;
 	char ar[4096], why[200];
 	const char *id = rules_authserv_id(g->rules), *res;
-	int rc, removed = 0, top = 0, strip = 0;
+	struct smime_scope sc;
+	int rc, removed = 0, strip = 0;
 
 	trust_set(g, &t);
 	memset(&v, 0, sizeof(v));
@@ -739,12 +755,12 @@ verify_and_write(struct engine *g, const char *msg, size_t len,
 	spool_pool_tmp(&pool, ENGINE_MID_MEM);
 	spool_init(&inner, &pool);
 	rc = smime_verify_ex(msg, len, &t, &v, ib.remove_signature ?
-	    spool_write_cb : NULL, &inner, &top, &e);
+	    spool_write_cb : NULL, &inner, &sc, &e);
 	author_of(msg, len, &au);
-	res = format_result(g, &v, rc, &e, &au, ar, sizeof(ar), why,
+	res = format_result(g, &v, rc, &e, &sc, &au, ar, sizeof(ar), why,
 	    sizeof(why));
 	/* signature: remove, for a verified whole-message signature */
-	strip = ib.remove_signature && top && res && strcmp(res, "pass") == 0 &&
+	strip = ib.remove_signature && sc.top && res && strcmp(res, "pass") == 0 &&
 	    spool_map(&inner, &ip, &ilen) == 0 && ilen > 0;
 	smime_verify_free(&v);
 	if (extra[0] && strlcat(ar, extra, sizeof(ar)) >= sizeof(ar))

@@ -42,8 +42,18 @@ int	 smime_lf_flush(struct smime_lf *);
 
 int	 smime_verify(const char *, size_t, const struct cms_trust *,
 	    struct cms_verify *, struct cms_error *);
+/*
+ * Where the signature found sits: over the whole message (top), or over
+ * one part, named as RFC 7281's body.smime-part numbers it (IMAP part
+ * numbers: "2" is the second part of the top multipart, "2.1" the first
+ * part inside that; the whole message is "1").
+ */
+struct smime_scope {
+	int	 top;
+	char	 part[64];
+};
 int	 smime_verify_ex(const char *, size_t, const struct cms_trust *,
-	    struct cms_verify *, mime_write_fn, void *, int *,
+	    struct cms_verify *, mime_write_fn, void *, struct smime_scope *,
 	    struct cms_error *);
 int	 smime_write_chunked(mime_write_fn, void *, const void *, size_t);
 int	 smime_body_decode(const struct mime_entity *, struct mime_scratch *,

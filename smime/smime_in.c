@@ -5,7 +5,16 @@
  * Inbound: find the S/MIME signature of a message (multipart/signed with
  * either protocol spelling, or application/(x-)pkcs7-mime signed-data,
  * at the top or nested in the MIME tree) and verify it.
+ *
+ * What a mail client shows must be what was read here: a structure two
+ * readers could take apart differently is an error, not a signature.
+ * Duplicate Content-Type or Content-Transfer-Encoding fields on any
+ * entity read before the signature, a multipart/signed without
+ * protocol= or whose signature part is not of that protocol, or with
+ * other than two parts: permerror.  An attached message (message/rfc822)
+ * is someone else's mail: its signatures are never this message's.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -16,6 +25,12 @@
 struct find {
 	struct mime_node	 node;		/* spans into the message */
 	int			 kind;		/* 1 detached, 2 opaque */
+	const char		*bad;		/* a structure not to trust */
+	int			 dup;		/* duplicate structural fields */
+	/* the path to the node being visited, per depth */
+	size_t			 index[MIME_MAX_DEPTH];
+	int			 message[MIME_MAX_DEPTH]; /* message/rfc822 */
+	unsigned int		 depth;
 };
 
 /*
@@ -80,22 +95,94 @@ is_signed_data(const struct mime_ctype *ct)
 	return p == NULL || strcasecmp(p->value, "signed-data") == 0;
 }
 
-/* The first signed entity, depth first. */
+static int
+is_sig_type(const struct mime_ctype *ct)
+{
+	return mime_ctype_is(ct, "application", "pkcs7-signature") ||
+	    mime_ctype_is(ct, "application", "x-pkcs7-signature");
+}
+
+/* Two Content-Type (or -Transfer-Encoding) fields: readers may differ. */
+static int
+duplicate_structure(const struct mime_entity *e)
+{
+	return mime_hdr_count(e, "content-type") > 1 ||
+	    mime_hdr_count(e, "content-transfer-encoding") > 1;
+}
+
+/* Inside an attached message (an ancestor is message/rfc822)? */
+static int
+in_attached_message(const struct find *f, unsigned int depth)
+{
+	unsigned int i;
+
+	for (i = 0; i < depth; i++)
+		if (f->message[i])
+			return 1;
+	return 0;
+}
+
+/*
+ * The first signed entity, depth first, outside attached messages; a
+ * structure that cannot be trusted on the way stops the search.
+ */
 static int
 find_cb(void *arg, const struct mime_node *n)
 {
 	struct find *f = arg;
+	const struct mime_param *proto;
 
-	if (n->ct == NULL)
+	if (n->depth < MIME_MAX_DEPTH) {
+		f->index[n->depth] = n->index;
+		f->message[n->depth] = n->ct != NULL &&
+		    mime_entity_is_message(&n->ent, n->ct);
+	}
+	if (n->ct == NULL || in_attached_message(f, n->depth))
 		return 0;
-	if (mime_ctype_is(n->ct, "multipart", "signed") && is_sig_protocol(n->ct))
+	/* matters only if a signature follows: noted, the walk goes on */
+	if (duplicate_structure(&n->ent))
+		f->dup = 1;
+	if (mime_ctype_is(n->ct, "multipart", "signed")) {
+		proto = mime_ctype_param(n->ct, "protocol");
+		if (proto == NULL) {
+			f->bad = "multipart/signed without protocol";
+			f->node = *n;
+			return 1;
+		}
+		if (!is_sig_protocol(n->ct))
+			return 0;	/* another kind (PGP/MIME) */
 		f->kind = 1;
-	else if (is_signed_data(n->ct))
+	} else if (is_signed_data(n->ct))
 		f->kind = 2;
 	else
 		return 0;
 	f->node = *n;
+	f->depth = n->depth;
 	return 1;	/* stop */
+}
+
+/* The signed entity's RFC 7281 part number ("1" for the whole message). */
+static void
+part_number(const struct find *f, char *out, size_t outsz)
+{
+	unsigned int i;
+	size_t used = 0;
+	int k;
+
+	if (f->depth == 0 || f->depth >= MIME_MAX_DEPTH) {
+		(void)strlcpy(out, "1", outsz);
+		return;
+	}
+	out[0] = '\0';
+	for (i = 1; i <= f->depth; i++) {
+		k = snprintf(out + used, outsz - used, "%s%zu", i > 1 ? "." :
+		    "", f->index[i] + 1);
+		if (k < 0 || (size_t)k >= outsz - used) {
+			(void)strlcpy(out, "1", outsz);
+			return;
+		}
+		used += (size_t)k;
+	}
 }
 
 /*
@@ -181,7 +268,7 @@ verify_detached(const struct mime_node *n, const struct cms_trust *t,
     struct cms_verify *v, mime_write_fn inner, void *arg,
     struct cms_error *e)
 {
-	struct mime_ctype ct;
+	struct mime_ctype ct, sct;
 	struct mime_span bnd, part[2];
 	struct mime_entity sig;
 	struct mime_scratch der;
@@ -191,6 +278,7 @@ verify_detached(const struct mime_node *n, const struct cms_trust *t,
 	int rc = -1, i = 0;
 
 	mime_ctype_init(&ct);
+	mime_ctype_init(&sct);
 	memset(&der, 0, sizeof(der));	/* closed below even if not used */
 	if (mime_entity_ctype(&n->ent, &ct) != MIME_OK ||
 	    mime_ctype_boundary(&ct, &bnd) != MIME_OK) {
@@ -201,13 +289,20 @@ verify_detached(const struct mime_node *n, const struct cms_trust *t,
 	mime_mp_init(&mp, n->ent.body, n->ent.bodylen, bnd.p, bnd.len);
 	while (i < 2 && mime_mp_next(&mp, &part[i]))
 		i++;
-	if (i < 2) {
+	if (i < 2 || mime_mp_next(&mp, &bnd)) {
+		/* a third part: which two would a client show? */
 		cms_error_set(e, CMS_ERR_ENCODING, "multipart/signed without "
-		    "two parts");
+		    "exactly two parts");
 		goto done;
 	}
 	if (mime_entity_parse(part[1].p, part[1].len, &sig) != MIME_OK ||
-	    smime_body_decode(&sig, &der, &d, &dlen) == -1) {
+	    mime_entity_ctype(&sig, &sct) != MIME_OK || !is_sig_type(&sct) ||
+	    duplicate_structure(&sig)) {
+		cms_error_set(e, CMS_ERR_ENCODING, "the signature part is not "
+		    "of the multipart/signed protocol");
+		goto done;
+	}
+	if (smime_body_decode(&sig, &der, &d, &dlen) == -1) {
 		cms_error_set(e, CMS_ERR_ENCODING, "the signature part cannot "
 		    "be decoded");
 		goto done;
@@ -220,6 +315,7 @@ verify_detached(const struct mime_node *n, const struct cms_trust *t,
 		rc = -1;
 done:
 	mime_ctype_clear(&ct);
+	mime_ctype_clear(&sct);
 	mime_scratch_close(&der);
 	return rc;
 }
@@ -268,19 +364,29 @@ smime_verify(const char *msg, size_t len, const struct cms_trust *t,
 
 /*
  * The same, also writing the signed entity (LF line ends) to inner (when
- * not NULL) and saying whether the signature covers the whole message
- * (top) rather than a part nested in it.
+ * not NULL) and saying where the signature sits (sc, when not NULL).
  */
 int
 smime_verify_ex(const char *msg, size_t len, const struct cms_trust *t,
-    struct cms_verify *v, mime_write_fn inner, void *arg, int *top,
-    struct cms_error *e)
+    struct cms_verify *v, mime_write_fn inner, void *arg,
+    struct smime_scope *sc, struct cms_error *e)
 {
 	struct find f;
 	int rc;
 
 	memset(&f, 0, sizeof(f));
+	if (sc != NULL) {
+		sc->top = 0;
+		(void)strlcpy(sc->part, "1", sizeof(sc->part));
+	}
 	rc = mime_walk(msg, len, find_cb, &f);
+	if (f.bad == NULL && f.kind != 0 && f.dup)
+		f.bad = "duplicate Content-Type or Content-Transfer-Encoding "
+		    "fields";
+	if (f.bad != NULL) {
+		cms_error_set(e, CMS_ERR_ENCODING, "%s", f.bad);
+		return -1;
+	}
 	if (f.kind == 0) {
 		if (rc == MIME_OK || rc == MIME_E_CALLBACK)
 			return 1;
@@ -290,8 +396,10 @@ smime_verify_ex(const char *msg, size_t len, const struct cms_trust *t,
 		return rc == MIME_E_DEPTH || rc == MIME_E_FIELDS ||
 		    rc == MIME_E_HDRSIZE || rc == MIME_E_NOMEM ? -1 : 1;
 	}
-	if (top)
-		*top = f.node.depth == 0;
+	if (sc != NULL) {
+		sc->top = f.node.depth == 0;
+		part_number(&f, sc->part, sizeof(sc->part));
+	}
 	return f.kind == 1 ? verify_detached(&f.node, t, v, inner, arg, e) :
 	    verify_opaque(&f.node, t, v, inner, arg, e);
 }

@@ -116,9 +116,45 @@ mk legacy legacy 'From: Legacy <legacy@example.org>'
 mk hostile hostile 'From: hostile@example.org'
 mk long long 'From: long@example.org'
 mk unsigned plain 'From: rsa@example.org'
+# Signature scope and structure: the signed entity as one part of an
+# unsigned multipart, alone inside one, a signed mail forwarded as an
+# attachment; multipart/signed with three parts, without protocol=, with
+# a signature part of another type; duplicate Content-Type fields.
+"$H_PYTHON" - "$W" <<'PY'
+import re, sys
+w = sys.argv[1]
+ent = open(w + "/rsa.ent").read()
+head, body = ent.split("\n\n", 1)
+bnd = re.search(r'boundary="?([^";\s]+)"?', head).group(1)
+def put(name, text):
+    open("%s/%s.ent" % (w, name), "w").write(text)
+def mixed(*parts):
+    out = 'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="OUTER"\n\n'
+    for p in parts:
+        out += "--OUTER\n" + p.rstrip("\n") + "\n"
+    return out + "--OUTER--\n"
+unsigned = "Content-Type: text/plain\n\nText the signer never wrote.\n"
+put("inmixed", mixed(unsigned, ent))
+put("wrapped", mixed(ent))
+put("forwarded", mixed(unsigned, "Content-Type: message/rfc822\n\n"
+    "From: rsa@example.org\nTo: alice@example.org\nSubject: old\n" + ent))
+third = ("--%s\nContent-Type: text/plain\n\nA third part.\n--%s--" %
+    (bnd, bnd))
+put("threeparts", ent.replace("--%s--" % bnd, third))
+put("noprotocol", re.sub(r'protocol="[^"]*";?\s*', "", head, count=1) +
+    "\n\n" + body)
+put("wrongsigtype", head + "\n\n" + re.sub(
+    r"Content-Type: application/(x-)?pkcs7-signature",
+    "Content-Type: text/plain", body, count=1))
+put("dupct", head + "\nContent-Type: text/plain\n\n" + body)
+PY
+for t in inmixed wrapped forwarded threeparts noprotocol wrongsigtype dupct; do
+	mk "$t" "$t" 'From: rsa@example.org'
+done
 CASES="comment commentangle quotedname eword twofrom twomailboxes grouptwo
 groupempty groupbeside nullfrom nofrom noat goodfolded groupone multisecond legacy hostile
-long unsigned"
+long unsigned inmixed wrapped forwarded threeparts noprotocol wrongsigtype
+dupct"
 NCASES=$(echo $CASES | wc -w)
 
 # expect FILE TAG RESULT [comment pattern [more patterns]]: our one field,
@@ -189,7 +225,25 @@ check_all() {	# check_all MODE FILE-OF-TAG-FUNCTION
 		long)
 			expect "$W/got" "$m-$t" policy \
 			    "body.smime-issuer=\"O=$long, OU=$long, OU=" "LLL...\"" ;;
-		unsigned) expect "$W/got" "$m-$t" none ;;
+		unsigned|forwarded) expect "$W/got" "$m-$t" none ;;
+		inmixed)
+			expect "$W/got" "$m-$t" neutral \
+			    "(only part 2 is signed: pass" "body.smime-part=2" ;;
+		wrapped)
+			expect "$W/got" "$m-$t" neutral \
+			    "(only part 1 is signed: pass" "body.smime-part=1" ;;
+		threeparts)
+			expect "$W/got" "$m-$t" permerror \
+			    "(multipart/signed without exactly two parts)" ;;
+		noprotocol)
+			expect "$W/got" "$m-$t" permerror \
+			    "(multipart/signed without protocol)" ;;
+		wrongsigtype)
+			expect "$W/got" "$m-$t" permerror \
+			    "(the signature part is not of the multipart/signed protocol)" ;;
+		dupct)
+			expect "$W/got" "$m-$t" permerror \
+			    "(duplicate Content-Type or Content-Transfer-Encoding fields)" ;;
 		esac
 	done
 }
