@@ -34,7 +34,7 @@ static int	unwrap_signed(struct engine *, const char *, size_t,
 		    struct spool *, char *, size_t);
 static void	verify_and_write(struct engine *, const char *, size_t,
 		    const char *, mime_write_fn, void *, struct engine_result *,
-		    const char *);
+		    const char *, int);
 
 #ifndef SYSTEM_CA_BUNDLE
 #define SYSTEM_CA_BUNDLE	"/etc/ssl/certs/ca-certificates.crt"
@@ -387,7 +387,7 @@ is_enveloped(const struct mime_entity *e)
  */
 static int
 decrypt(struct engine *g, const char *msg, size_t len, struct spool *plain,
-    char *note, size_t notesz)
+    char *note, size_t notesz, int *aead)
 {
 	struct mime_entity ent;
 	struct mime_hdr_iter it;
@@ -442,6 +442,7 @@ decrypt(struct engine *g, const char *msg, size_t len, struct spool *plain,
 	}
 	snprintf(note, notesz, "%s for %.150s", d.alg ? d.alg : "decrypted",
 	    dk.account);
+	*aead = d.auth;
 	rc = 1;
 done:
 	mime_scratch_close(&der);
@@ -490,7 +491,7 @@ engine_inbound(struct engine *g, char *const *rcpts, size_t nrcpts,
 	char note[200], safe[320], trace[2400], outer[2048];
 	const char *p;
 	size_t n = 0, plen;
-	int drc;
+	int drc, aead = 0;
 
 	/* encrypted-then-signed: the outer signature first */
 	spool_pool_tmp(&pool, ENGINE_MID_MEM);
@@ -508,7 +509,7 @@ engine_inbound(struct engine *g, char *const *rcpts, size_t nrcpts,
 	/* decrypt; what was inside is verified and delivered */
 	rules_inbound(g->rules, &ib);
 	note[0] = '\0';
-	drc = decrypt(g, msg, len, &plain, note, sizeof(note));
+	drc = decrypt(g, msg, len, &plain, note, sizeof(note), &aead);
 	if (drc == 0 && ib.encrypt_at_rest && g->have_store)
 		n = rest_recipients(g, rcpts, nrcpts, rs, CMS_MAX_RECIPIENTS);
 	/* the note holds no message text, but goes through the writer */
@@ -520,16 +521,17 @@ engine_inbound(struct engine *g, char *const *rcpts, size_t nrcpts,
 			engine_result_set(r, VERDICT_TEMPFAIL, REPLY_INTERNAL,
 			    "spool: %s", strerror(errno));
 		else
-			verify_and_write(g, p, plen, trace, out, arg, r, note);
+			verify_and_write(g, p, plen, trace, out, arg, r, note,
+			    aead);
 	} else if (drc == -1) {
 		/* never lose the original: pass it with the reason */
 		snprintf(trace, sizeof(trace), "%sX-SMIME-Decrypt: failed "
 		    "(%s)\n", outer, safe[0] ? safe : "unknown");
-		verify_and_write(g, msg, len, trace, out, arg, r, NULL);
+		verify_and_write(g, msg, len, trace, out, arg, r, NULL, 0);
 	} else if (n > 0) {
 		/* plaintext in: verified, then encrypted to its recipients */
 		verify_and_write(g, msg, len, outer, spool_write_cb, &clear, r,
-		    NULL);
+		    NULL, 0);
 		if (r->verdict == VERDICT_TEMPFAIL)
 			goto done;
 		if (spool_map(&clear, &p, &plen) == -1 || smime_encrypt(p,
@@ -543,7 +545,7 @@ engine_inbound(struct engine *g, char *const *rcpts, size_t nrcpts,
 		engine_result_set(r, VERDICT_CHECKED, NULL, "%.150s, encrypted "
 		    "at rest to %zu certificates", trace, n);
 	} else
-		verify_and_write(g, msg, len, outer, out, arg, r, NULL);
+		verify_and_write(g, msg, len, outer, out, arg, r, NULL, 0);
 done:
 	spool_wipe(&plain);
 	spool_wipe(&clear);
@@ -730,10 +732,40 @@ unwrap_signed(struct engine *g, const char *msg, size_t len,
 	return done;
 }
 
+/*
+ * Content decrypted from EnvelopedData (CBC) has no integrity: flipped
+ * ciphertext bits decrypt to altered plaintext.  Unless a signature
+ * inside passed, say so: the X-SMIME-Decrypted record (the last line of
+ * extra) is marked "(unauthenticated)", and a message with no verdict
+ * of its own gets smime=none with the reason.  Returns the extra text
+ * to use (xtra, or extra unchanged when it does not fit).
+ */
+static const char *
+unauthenticated(struct engine *g, char *ar, size_t arsz, const char *extra,
+    char *xtra, size_t xsz)
+{
+	char id[2 * AUTHRES_ID_MAX + 8];
+	size_t n = strlen(extra);
+
+	if (n == 0 || extra[n - 1] != '\n' ||
+	    snprintf(xtra, xsz, "%.*s (unauthenticated)\n", (int)(n - 1),
+	    extra) >= (int)xsz)
+		return extra;
+	if (ar[0] == '\0') {
+		if (authres_value(id, sizeof(id), rules_authserv_id(g->rules),
+		    AUTHRES_ID_MAX, 0) == 0)
+			(void)strlcpy(id, "localhost", sizeof(id));
+		snprintf(ar, arsz, "Authentication-Results: %s;\n\tsmime=none "
+		    "(decrypted content without integrity protection and "
+		    "without a signature)\n", id);
+	}
+	return xtra;
+}
+
 static void
 verify_and_write(struct engine *g, const char *msg, size_t len,
     const char *extra, mime_write_fn out, void *arg, struct engine_result *r,
-    const char *decrypted)
+    const char *decrypted, int aead)
 {
 	struct rules_inbound ib;
 	struct cms_verify v;
@@ -744,7 +776,7 @@ verify_and_write(struct engine *g, const char *msg, size_t len,
 	const char *ip = NULL;
 	size_t ilen = 0;
 	struct author au;
-	char ar[4096], why[200];
+	char ar[4096], why[200], xtra[2600];
 	const char *id = rules_authserv_id(g->rules), *res;
 	struct smime_scope sc;
 	int rc, removed = 0, strip = 0;
@@ -763,6 +795,10 @@ verify_and_write(struct engine *g, const char *msg, size_t len,
 	strip = ib.remove_signature && sc.top && res && strcmp(res, "pass") == 0 &&
 	    spool_map(&inner, &ip, &ilen) == 0 && ilen > 0;
 	smime_verify_free(&v);
+	if (decrypted != NULL && !aead && (res == NULL || strcmp(res,
+	    "pass") != 0))
+		extra = unauthenticated(g, ar, sizeof(ar), extra, xtra,
+		    sizeof(xtra));
 	if (extra[0] && strlcat(ar, extra, sizeof(ar)) >= sizeof(ar))
 		ar[0] = '\0';
 	rc = write_message(msg, len, ar, id, strip ? ip : NULL, ilen, out, arg,

@@ -80,6 +80,14 @@ openssl cms -encrypt -aes-256-gcm "$P/ecbob.pem" < "$W/opaque.ent" > "$W/encgcm.
 mk encgcm p256@example.org "$W/encgcm.ent"
 openssl cms -encrypt -aes256 "$P/p384.pem" < "$W/detached.ent" > "$W/encother.ent"
 mk encother rsa@example.org "$W/encother.ent"
+# encrypted, nothing signed inside: CBC has no integrity, GCM has
+openssl cms -encrypt -aes256 "$P/bob.pem" < "$W/body" > "$W/encplain.ent"
+mk encplain rsa@example.org "$W/encplain.ent"
+openssl cms -encrypt -aes-256-gcm "$P/ecbob.pem" < "$W/body" > "$W/gcmplain.ent"
+mk gcmplain rsa@example.org "$W/gcmplain.ent"
+# CBC around a signature that is not the author's: no pass, so marked
+openssl cms -encrypt -aes256 "$P/bob.pem" < "$W/detached.ent" > "$W/encwrong.ent"
+mk encwrong mallory@example.org "$W/encwrong.ent"
 
 # encrypted to bob, then signed by rsa@ (encrypt-then-sign), and triple
 # wrapped: signed by rsa@, encrypted to bob, signed again by rsa@
@@ -132,11 +140,11 @@ cmsutil -E -d "$N" -r bob -i "$W/detached.ent" -o "$W/nss-enc.der" 2>/dev/null
 opaque_mime enveloped-data "$W/nss-enc.der" > "$W/nssenc.ent"
 mk nssenc rsa@example.org "$W/nssenc.ent"
 
-for t in detached opaque stream wrongfrom expired revoked untrusted tampered garbage unsigned encrsa encgcm encother gpgsmsig gpgsmenc nsssig nssenc encsign triple; do
+for t in detached opaque stream wrongfrom expired revoked untrusted tampered garbage unsigned encrsa encgcm encother encplain gcmplain encwrong gpgsmsig gpgsmenc nsssig nssenc encsign triple; do
 	h_send --from x@example.net --to alice@example.org --file "$W/$t.eml" > /dev/null 2>&1 ||
 	    fail "$t-accepted" "not accepted"
 done
-h_wait_delivered 19 60 || fail delivered "$(h_delivered | wc -l) of 19"
+h_wait_delivered 22 60 || fail delivered "$(h_delivered | wc -l) of 22"
 
 got() {	# got TAG: the delivered copy
 	for f in $(h_delivered); do
@@ -206,6 +214,27 @@ for t in encrsa encgcm; do
 done
 verdict encrsa pass "body.smime-identifier=rsa@example.org"
 verdict encgcm pass "body.smime-identifier=p256@example.org"
+# CBC content is vouched for only by a signature that passes
+unauth() {	# unauth TAG yes|no: is the decryption record marked?
+	got "$1" > "$W/got"
+	n=$(grep -c '^X-SMIME-Decrypted: .* (unauthenticated)$' "$W/got")
+	d=$(grep -c '^X-SMIME-Decrypted: ' "$W/got")
+	[ "$2" = yes ] && want=1 || want=0
+	if [ "$d" = 1 ] && [ "$n" = "$want" ]; then
+		ok "$1-unauthenticated-$2"
+	else
+		fail "$1-unauthenticated-$2" "$(sed -n 1,14p "$W/got" | tr "\n\t" "|  ")"
+	fi
+}
+unauth encplain yes
+unauth encwrong yes
+unauth encrsa no
+unauth gcmplain no
+verdict encplain none "(decrypted content without integrity protection and without a signature)"
+verdict encwrong policy "(signer rsa@example.org is not the From address)"
+got gcmplain > "$W/got"
+grep -q '^Authentication-Results: mx.test.example' "$W/got" &&
+    fail gcmplain-no-result "$(grep smime= "$W/got")" || ok gcmplain-no-result
 got encother > "$W/got"
 if grep -q '^X-SMIME-Decrypt: failed (no matching recipient' "$W/got" &&
     grep -q 'smime-type=enveloped-data' "$W/got"; then
