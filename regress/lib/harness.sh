@@ -350,8 +350,10 @@ h_sanitizer_reports() {
 	return 0
 }
 
+# -r -w: the instance's root and directory too; entering a mount
+# namespace otherwise leaves a chroot (the Debian 13 root) behind.
 h_smtpctl() {
-	nsenter -t "$H_PID" -m smtpctl "$@"
+	nsenter -t "$H_PID" -m -r -w smtpctl "$@"
 }
 
 h_stop() {
