@@ -13,6 +13,7 @@
 #define _GNU_SOURCE	/* strcasestr(3) in glibc */
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,9 +33,16 @@
 static int	is_enveloped(const struct mime_entity *);
 static int	unwrap_signed(struct engine *, const char *, size_t,
 		    struct spool *, char *, size_t);
+/* What decryption learned, for the verdict and the header merge. */
+struct decrypted {
+	const char	*note;		/* "aes256-CBC for bob@..." */
+	int		 aead;		/* AuthEnvelopedData: has integrity */
+	size_t		 nouter;	/* routing fields before the inner ones */
+};
+
 static void	verify_and_write(struct engine *, const char *, size_t,
 		    const char *, mime_write_fn, void *, struct engine_result *,
-		    const char *, int);
+		    const struct decrypted *);
 
 #ifndef SYSTEM_CA_BUNDLE
 #define SYSTEM_CA_BUNDLE	"/etc/ssl/certs/ca-certificates.crt"
@@ -256,35 +264,140 @@ is_forged(const struct mime_field *f, const char *id)
 	return 0;
 }
 
+/* Fields a message has at most once (RFC 5322, section 3.6). */
+static int
+single_field(const struct mime_field *f)
+{
+	static const char *const names[] = { "from", "sender", "reply-to",
+	    "to", "cc", "bcc", "message-id", "in-reply-to", "references",
+	    "subject", "date" };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (mime_hdr_is(f, names[i]))
+			return 1;
+	return 0;
+}
+
 /*
- * The message with our header first and forged ones dropped; with repl,
- * the routing headers and then repl (the signed entity) instead of the
- * message's own content.
+ * From: and Sender: are never replaced: the verdict bound the signer to
+ * the From: it checked, and that one stays what a client shows.
  */
 static int
-write_message(const char *msg, size_t len, const char *ar, const char *id,
-    const char *repl, size_t repllen, mime_write_fn out, void *arg,
+author_field(const struct mime_field *f)
+{
+	return mime_hdr_is(f, "from") || mime_hdr_is(f, "sender");
+}
+
+/* Does e hold a field of f's name among its fields from..to-1? */
+static int
+holds_field(const struct mime_entity *e, size_t from, size_t to,
+    const struct mime_field *f)
+{
+	struct mime_hdr_iter it;
+	struct mime_field g;
+	size_t i;
+
+	mime_hdr_iter_init(&it, e);
+	for (i = 0; i < to && mime_hdr_next(&it, &g); i++)
+		if (i >= from && g.namelen == f->namelen &&
+		    strncasecmp(g.name, f->name, f->namelen) == 0)
+			return 1;
+	return 0;
+}
+
+/* RFC 9788: the signed entity says it carries the protected fields. */
+static int
+protected_fields(const struct mime_entity *e)
+{
+	struct mime_ctype ct;
+	int hp;
+
+	mime_ctype_init(&ct);
+	hp = mime_entity_ctype(e, &ct) == MIME_OK &&
+	    mime_ctype_param(&ct, "hp") != NULL;
+	mime_ctype_clear(&ct);
+	return hp;
+}
+
+/*
+ * The signed entity that replaces the content (signature: remove), its
+ * fields merged with the routing ones already written: with protected
+ * fields (RFC 9788) its values replaced those (see write_message), else
+ * a field the routing header has already is dropped here.
+ */
+static int
+write_inner(const struct mime_entity *outer, const struct mime_entity *in,
+    int inner_wins, const char *id, mime_write_fn out, void *arg,
     int *removed)
 {
-	struct mime_entity e;
 	struct mime_hdr_iter it;
 	struct mime_field f;
 
+	mime_hdr_iter_init(&it, in);
+	while (mime_hdr_next(&it, &f)) {
+		if (is_forged(&f, id)) {
+			(*removed)++;
+			continue;
+		}
+		if ((!inner_wins || author_field(&f)) && single_field(&f) &&
+		    holds_field(outer, 0, SIZE_MAX, &f))
+			continue;
+		if (out(arg, f.raw, f.rawlen) != 0)
+			return -1;
+	}
+	if (out(arg, in->sep, in->seplen) != 0 ||
+	    smime_write_chunked(out, arg, in->body, in->bodylen) != 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * The message with our header first and forged ones dropped; with repl,
+ * the routing headers and then repl (the signed entity) instead of the
+ * message's own content.  Never two From:, Subject:, Date: (...) at the
+ * top: after decryption the fields from nouter on are the inner
+ * entity's, not covered by any signature, so the routing ones win; a
+ * signed entity that replaces the content wins only with protected
+ * fields (write_inner).
+ */
+static int
+write_message(const char *msg, size_t len, const char *ar, const char *id,
+    const char *repl, size_t repllen, size_t nouter, mime_write_fn out,
+    void *arg, int *removed)
+{
+	struct mime_entity e, in;
+	struct mime_hdr_iter it;
+	struct mime_field f;
+	int merge, inner_wins = 0;
+	size_t i;
+
 	if (mime_entity_parse(msg, len, &e) != MIME_OK)
 		return -1;
+	/* an entity that does not parse goes out as it is, as before */
+	merge = repl != NULL && mime_entity_parse(repl, repllen, &in) ==
+	    MIME_OK;
+	if (merge)
+		inner_wins = protected_fields(&in);
 	if (ar[0] && out(arg, ar, strlen(ar)) != 0)
 		return -1;
 	mime_hdr_iter_init(&it, &e);
-	while (mime_hdr_next(&it, &f)) {
+	for (i = 0; mime_hdr_next(&it, &f); i++) {
 		if (is_forged(&f, id)) {
 			(*removed)++;
 			continue;
 		}
 		if (repl && smime_header_is_content(f.name, f.namelen))
 			continue;
+		if (single_field(&f) && ((i >= nouter &&
+		    holds_field(&e, 0, nouter, &f)) || (inner_wins &&
+		    !author_field(&f) && holds_field(&in, 0, SIZE_MAX, &f))))
+			continue;
 		if (out(arg, f.raw, f.rawlen) != 0)
 			return -1;
 	}
+	if (merge)
+		return write_inner(&e, &in, inner_wins, id, out, arg, removed);
 	if (repl)
 		return smime_write_chunked(out, arg, repl, repllen);
 	if (out(arg, e.sep, e.seplen) != 0 ||
@@ -387,7 +500,7 @@ is_enveloped(const struct mime_entity *e)
  */
 static int
 decrypt(struct engine *g, const char *msg, size_t len, struct spool *plain,
-    char *note, size_t notesz, int *aead)
+    char *note, size_t notesz, struct decrypted *dec)
 {
 	struct mime_entity ent;
 	struct mime_hdr_iter it;
@@ -418,12 +531,16 @@ decrypt(struct engine *g, const char *msg, size_t len, struct spool *plain,
 	}
 	/* routing headers, then the entity that was inside */
 	mime_hdr_iter_init(&it, &ent);
-	while (mime_hdr_next(&it, &f))
-		if (!smime_header_is_content(f.name, f.namelen) &&
-		    spool_write(plain, f.raw, f.rawlen) == -1) {
+	dec->nouter = 0;
+	while (mime_hdr_next(&it, &f)) {
+		if (smime_header_is_content(f.name, f.namelen))
+			continue;
+		if (spool_write(plain, f.raw, f.rawlen) == -1) {
 			snprintf(note, notesz, "spool: %s", strerror(errno));
 			goto done;
 		}
+		dec->nouter++;
+	}
 	memset(&lf, 0, sizeof(lf));
 	lf.fn = spool_write_cb;
 	lf.arg = plain;
@@ -442,7 +559,8 @@ decrypt(struct engine *g, const char *msg, size_t len, struct spool *plain,
 	}
 	snprintf(note, notesz, "%s for %.150s", d.alg ? d.alg : "decrypted",
 	    dk.account);
-	*aead = d.auth;
+	dec->aead = d.auth;
+	dec->note = note;
 	rc = 1;
 done:
 	mime_scratch_close(&der);
@@ -491,7 +609,8 @@ engine_inbound(struct engine *g, char *const *rcpts, size_t nrcpts,
 	char note[200], safe[320], trace[2400], outer[2048];
 	const char *p;
 	size_t n = 0, plen;
-	int drc, aead = 0;
+	struct decrypted dec;
+	int drc;
 
 	/* encrypted-then-signed: the outer signature first */
 	spool_pool_tmp(&pool, ENGINE_MID_MEM);
@@ -509,7 +628,8 @@ engine_inbound(struct engine *g, char *const *rcpts, size_t nrcpts,
 	/* decrypt; what was inside is verified and delivered */
 	rules_inbound(g->rules, &ib);
 	note[0] = '\0';
-	drc = decrypt(g, msg, len, &plain, note, sizeof(note), &aead);
+	memset(&dec, 0, sizeof(dec));
+	drc = decrypt(g, msg, len, &plain, note, sizeof(note), &dec);
 	if (drc == 0 && ib.encrypt_at_rest && g->have_store)
 		n = rest_recipients(g, rcpts, nrcpts, rs, CMS_MAX_RECIPIENTS);
 	/* the note holds no message text, but goes through the writer */
@@ -521,17 +641,16 @@ engine_inbound(struct engine *g, char *const *rcpts, size_t nrcpts,
 			engine_result_set(r, VERDICT_TEMPFAIL, REPLY_INTERNAL,
 			    "spool: %s", strerror(errno));
 		else
-			verify_and_write(g, p, plen, trace, out, arg, r, note,
-			    aead);
+			verify_and_write(g, p, plen, trace, out, arg, r, &dec);
 	} else if (drc == -1) {
 		/* never lose the original: pass it with the reason */
 		snprintf(trace, sizeof(trace), "%sX-SMIME-Decrypt: failed "
 		    "(%s)\n", outer, safe[0] ? safe : "unknown");
-		verify_and_write(g, msg, len, trace, out, arg, r, NULL, 0);
+		verify_and_write(g, msg, len, trace, out, arg, r, NULL);
 	} else if (n > 0) {
 		/* plaintext in: verified, then encrypted to its recipients */
 		verify_and_write(g, msg, len, outer, spool_write_cb, &clear, r,
-		    NULL, 0);
+		    NULL);
 		if (r->verdict == VERDICT_TEMPFAIL)
 			goto done;
 		if (spool_map(&clear, &p, &plen) == -1 || smime_encrypt(p,
@@ -545,7 +664,7 @@ engine_inbound(struct engine *g, char *const *rcpts, size_t nrcpts,
 		engine_result_set(r, VERDICT_CHECKED, NULL, "%.150s, encrypted "
 		    "at rest to %zu certificates", trace, n);
 	} else
-		verify_and_write(g, msg, len, outer, out, arg, r, NULL, 0);
+		verify_and_write(g, msg, len, outer, out, arg, r, NULL);
 done:
 	spool_wipe(&plain);
 	spool_wipe(&clear);
@@ -765,8 +884,9 @@ unauthenticated(struct engine *g, char *ar, size_t arsz, const char *extra,
 static void
 verify_and_write(struct engine *g, const char *msg, size_t len,
     const char *extra, mime_write_fn out, void *arg, struct engine_result *r,
-    const char *decrypted, int aead)
+    const struct decrypted *dec)
 {
+	const char *decrypted = dec != NULL ? dec->note : NULL;
 	struct rules_inbound ib;
 	struct cms_verify v;
 	struct cms_trust t;
@@ -795,14 +915,14 @@ verify_and_write(struct engine *g, const char *msg, size_t len,
 	strip = ib.remove_signature && sc.top && res && strcmp(res, "pass") == 0 &&
 	    spool_map(&inner, &ip, &ilen) == 0 && ilen > 0;
 	smime_verify_free(&v);
-	if (decrypted != NULL && !aead && (res == NULL || strcmp(res,
+	if (dec != NULL && !dec->aead && (res == NULL || strcmp(res,
 	    "pass") != 0))
 		extra = unauthenticated(g, ar, sizeof(ar), extra, xtra,
 		    sizeof(xtra));
 	if (extra[0] && strlcat(ar, extra, sizeof(ar)) >= sizeof(ar))
 		ar[0] = '\0';
-	rc = write_message(msg, len, ar, id, strip ? ip : NULL, ilen, out, arg,
-	    &removed);
+	rc = write_message(msg, len, ar, id, strip ? ip : NULL, ilen,
+	    dec != NULL ? dec->nouter : SIZE_MAX, out, arg, &removed);
 	spool_clear(&inner);
 	if (rc == -1) {
 		engine_result_set(r, VERDICT_TEMPFAIL, REPLY_INTERNAL, "writing the "

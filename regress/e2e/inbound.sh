@@ -305,6 +305,47 @@ fi
 $V -f "$W/rm.yaml" < "$W/tampered.eml" > "$W/rm.out" 2>/dev/null
 grep -q 'multipart/signed' "$W/rm.out" && ok signature-remove-keeps-failed ||
     fail signature-remove-keeps-failed "a failed signature was removed"
+# Decrypted or unwrapped mail never has two From:, Subject: or Date:
+# fields.  The entity inside an envelope is covered by no signature: the
+# routing fields stay.  A signed entity that replaces the content
+# (signature: remove) wins only with protected fields (RFC 9788 hp=),
+# and never for From:, the field the verdict checked.
+one_each() {	# one_each FILE: one From:, Subject:, Date: each
+	for h in From Subject Date; do
+		[ "$(grep -ci "^$h:" "$1")" = 1 ] || return 1
+	done
+}
+merged() {	# merged TAG FILE SUBJECT
+	if one_each "$2" && grep -q '^From: Sender <rsa@example.org>$' "$2" &&
+	    grep -q "^Subject: $3\$" "$2" && ! grep -q 'ceo@bank' "$2" &&
+	    grep -q '^Merge test body' "$2"; then
+		ok "$1"
+	else
+		fail "$1" "$(grep -iE '^(from|subject|date|x-smime|content-type):|smime=' "$2" | tr '\n' '|')"
+	fi
+}
+printf 'From: CEO <ceo@bank.example>\nSubject: injected\nDate: Thu, 01 Jan 2026 00:00:00 +0000\nContent-Type: text/plain\n\nMerge test body.\n' > "$W/inner.ent"
+openssl cms -encrypt -aes256 "$P/bob.pem" < "$W/inner.ent" > "$W/encmerge.ent"
+mk encmerge rsa@example.org "$W/encmerge.ent"
+$V < "$W/encmerge.eml" > "$W/merge.out" 2>/dev/null
+merged decrypted-fields-routing-wins "$W/merge.out" encmerge
+for hp in no yes; do
+	if [ $hp = yes ]; then
+		ct='text/plain; hp="clear"' subj=protected
+	else
+		ct='text/plain' subj=opmerge-$hp
+	fi
+	printf 'From: CEO <ceo@bank.example>\nSubject: protected\nDate: Thu, 01 Jan 2026 00:00:00 +0000\nContent-Type: %s\n\nMerge test body.\n' "$ct" > "$W/inner.ent"
+	openssl cms -sign -nodetach -in "$W/inner.ent" -signer "$P/rsa.pem" \
+	    -inkey "$P/rsa.key" -certfile "$P/chain.pem" > "$W/opm.ent" 2>/dev/null
+	mk "opmerge-$hp" rsa@example.org "$W/opm.ent"
+	$V -f "$W/rm.yaml" < "$W/opmerge-$hp.eml" > "$W/merge.out" 2>/dev/null
+	if grep -q 'smime=pass' "$W/merge.out" && ! grep -qi pkcs7 "$W/merge.out"; then
+		merged "unwrapped-fields-protected-$hp" "$W/merge.out" "$subj"
+	else
+		fail "unwrapped-fields-protected-$hp" "not a removed pass: $(grep smime= "$W/merge.out")"
+	fi
+done
 H2=$W/hstore
 "$C" -k "$H2" init > /dev/null
 "$C" -k "$H2" anchor import "$P/root.pem" > /dev/null
