@@ -369,11 +369,21 @@ write_message(const char *msg, size_t len, const char *ar, const char *id,
 	struct mime_entity e, in;
 	struct mime_hdr_iter it;
 	struct mime_field f;
-	int merge, inner_wins = 0;
+	int rc, merge, inner_wins = 0;
 	size_t i;
 
-	if (mime_entity_parse(msg, len, &e) != MIME_OK)
-		return -1;
+	if ((rc = mime_entity_parse(msg, len, &e)) != MIME_OK) {
+		/*
+		 * A header over the parser's limits (fields, size) is no
+		 * reason to hold mail that can go on unchanged: passed as it
+		 * is, forged fields still removed, nothing merged.
+		 */
+		if ((rc != MIME_E_FIELDS && rc != MIME_E_HDRSIZE) ||
+		    repl != NULL || mime_entity_parse_any(msg, len, &e) !=
+		    MIME_OK)
+			return -1;
+		nouter = SIZE_MAX;
+	}
 	/* an entity that does not parse goes out as it is, as before */
 	merge = repl != NULL && mime_entity_parse(repl, repllen, &in) ==
 	    MIME_OK;

@@ -222,8 +222,9 @@ mime_field_name(const char *p, size_t n)
 	return namelen;
 }
 
-int
-mime_entity_parse(const char *p, size_t n, struct mime_entity *e)
+static int
+entity_parse(const char *p, size_t n, struct mime_entity *e,
+    size_t maxfields, size_t maxheader)
 {
 	size_t	off = 0, ll, nfields = 0;
 	int	infield = 0;
@@ -244,13 +245,13 @@ mime_entity_parse(const char *p, size_t n, struct mime_entity *e)
 			if (!infield)
 				break;
 		} else if (mime_field_name(p + off, ll) > 0) {
-			if (++nfields > MIME_MAX_FIELDS)
+			if (++nfields > maxfields)
 				return MIME_E_FIELDS;
 			infield = 1;
 		} else
 			break;
 		off += ll;
-		if (off > MIME_MAX_HEADER)
+		if (off > maxheader)
 			return MIME_E_HDRSIZE;
 	}
 	e->hdrlen = off;
@@ -260,6 +261,22 @@ mime_entity_parse(const char *p, size_t n, struct mime_entity *e)
 	e->body = e->sep + e->seplen;
 	e->bodylen = n - off - e->seplen;
 	return MIME_OK;
+}
+
+int
+mime_entity_parse(const char *p, size_t n, struct mime_entity *e)
+{
+	return entity_parse(p, n, e, MIME_MAX_FIELDS, MIME_MAX_HEADER);
+}
+
+/*
+ * The same split without the limits, for a message passed on as it is:
+ * one linear scan, nothing kept per field.
+ */
+int
+mime_entity_parse_any(const char *p, size_t n, struct mime_entity *e)
+{
+	return entity_parse(p, n, e, SIZE_MAX, SIZE_MAX);
 }
 
 void

@@ -132,6 +132,7 @@ struct mime_hdr_iter {
 };
 
 int	mime_entity_parse(const char *, size_t, struct mime_entity *);
+int	mime_entity_parse_any(const char *, size_t, struct mime_entity *);
 void	mime_hdr_iter_init(struct mime_hdr_iter *,
 	    const struct mime_entity *);
 int	mime_hdr_next(struct mime_hdr_iter *, struct mime_field *);

@@ -148,13 +148,17 @@ put("wrongsigtype", head + "\n\n" + re.sub(
     "Content-Type: text/plain", body, count=1))
 put("dupct", head + "\nContent-Type: text/plain\n\n" + body)
 PY
-for t in inmixed wrapped forwarded threeparts noprotocol wrongsigtype dupct; do
+# over the parser's limits: delivered as it is, with permerror, the forged
+# fields still removed (a limit is no reason to hold mail: never 451)
+{ awk 'BEGIN { for (i = 0; i < 2500; i++) printf "X-Field-%d: v\n", i }'
+    cat "$W/rsa.ent"; } > "$W/manyfields.ent"
+for t in inmixed wrapped forwarded threeparts noprotocol wrongsigtype dupct manyfields; do
 	mk "$t" "$t" 'From: rsa@example.org'
 done
 CASES="comment commentangle quotedname eword twofrom twomailboxes grouptwo
 groupempty groupbeside nullfrom nofrom noat goodfolded groupone multisecond legacy hostile
 long unsigned inmixed wrapped forwarded threeparts noprotocol wrongsigtype
-dupct"
+dupct manyfields"
 NCASES=$(echo $CASES | wc -w)
 
 # expect FILE TAG RESULT [comment pattern [more patterns]]: our one field,
@@ -244,6 +248,12 @@ check_all() {	# check_all MODE FILE-OF-TAG-FUNCTION
 		dupct)
 			expect "$W/got" "$m-$t" permerror \
 			    "(duplicate Content-Type or Content-Transfer-Encoding fields)" ;;
+		manyfields)
+			expect "$W/got" "$m-$t" permerror \
+			    "(MIME: too many header fields)"
+			[ "$(grep -c '^X-Field-' "$W/got")" = 2500 ] &&
+			    ok "$m-manyfields-unchanged" ||
+			    fail "$m-manyfields-unchanged" "fields lost" ;;
 		esac
 	done
 }
@@ -300,6 +310,21 @@ elif LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177-\377]')" "$W/pipe/hosti
 	fail pipe-log-clean "$(od -c "$W/pipe/hostile.err" | head -n 5)"
 else
 	ok pipe-log-clean
+fi
+# a header line of 2 MB (smtpd itself takes no such line): delivered, 0
+{ printf 'From: rsa@example.org\nSubject: longline\n'
+  printf 'Authentication-Results: mx.test.example; smime=pass (forged-L)\n'
+  printf 'X-Long: '; head -c 2000000 /dev/zero | tr '\0' a; printf '\n'
+  cat "$W/rsa.ent"; } > "$W/longline.eml"
+"$FILTER" -p -a verify -f "$W/rules.yaml" -k "$S" < "$W/longline.eml" \
+    > "$W/pipe/longline.out" 2> /dev/null
+rc=$?
+if [ $rc = 0 ] && grep -q 'smime=permerror (MIME: header section too large)' \
+    "$W/pipe/longline.out" && ! grep -q forged-L "$W/pipe/longline.out" &&
+    [ "$(grep -c '^X-Long: a*$' "$W/pipe/longline.out")" = 1 ]; then
+	ok pipe-header-line-2mb-delivered
+else
+	fail pipe-header-line-2mb-delivered "exit $rc: $(head -c 200 "$W/pipe/longline.out")"
 fi
 # a message the filter did not change otherwise still loses forged fields
 grep -q '^Verdict test body' "$W/pipe/unsigned.out" && ok pipe-unsigned-delivered ||
