@@ -208,5 +208,11 @@ fi
 grep -q 'filter-smime: [0-9a-f]* signed+encrypted msgid=.* aes256-cbc to 3 certificates' "$W/smtpd.log" &&
     ok log-line || fail log-line "$(grep 'signed+encrypted' "$W/smtpd.log" | head -n 2)"
 h_health && ok filter-alive || fail filter-alive "$H_WHY"
+# every X-SMIME-* (and Authentication-Results) field we wrote is well-formed
+if $H_PYTHON regress/lib/authres_check.py $(h_delivered) > "$W/archeck" 2>&1; then
+	ok x-smime-grammar
+else
+	fail x-smime-grammar "$(head -n 3 "$W/archeck")"
+fi
 h_stop
 exit 0

@@ -271,6 +271,12 @@ grep -q ' encrypted msgid=.* encrypted the signed message; ' "$L" &&
 grep -q 'signed+encrypted msgid=.* label not S/MIME: processed; ' "$L" &&
     ok log-label-processed || fail log-label-processed "no such line"
 if h_health; then ok filter-alive; else fail filter-alive "$H_WHY"; fi
+# every X-SMIME-* (and Authentication-Results) field we wrote is well-formed
+if $H_PYTHON regress/lib/authres_check.py $(h_delivered) > "$W/archeck" 2>&1; then
+	ok x-smime-grammar
+else
+	fail x-smime-grammar "$(head -n 3 "$W/archeck")"
+fi
 h_stop
 
 # ---- pipe mode, same store and rules --------------------------------------------

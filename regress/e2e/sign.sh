@@ -218,5 +218,11 @@ if [ $rc = 75 ] && grep -q 'the output could not be written' "$W/pipe.err" &&
 else
 	fail pipe-output-write-fails-75 "rc=$rc $(head -c 300 "$W/pipe.err")"
 fi
+# every X-SMIME-* (and Authentication-Results) field we wrote is well-formed
+if $H_PYTHON regress/lib/authres_check.py $(h_delivered) > "$W/archeck" 2>&1; then
+	ok x-smime-grammar
+else
+	fail x-smime-grammar "$(head -n 3 "$W/archeck")"
+fi
 h_stop
 exit 0
