@@ -1020,7 +1020,7 @@ engine_apply(struct engine *g, const char *msg, size_t len,
 failed:
 	engine_result_set(r, ce.code == CMS_ERR_ENCODING ? VERDICT_BADINPUT :
 	    VERDICT_TEMPFAIL, ce.code == CMS_ERR_ENCODING ?
-	    "554 5.6.0 The message is not valid MIME" : REPLY_INTERNAL,
+	    REPLY_BAD_MIME : REPLY_INTERNAL,
 	    "%s", ce.msg);
 release:
 	spool_clear(&mid);

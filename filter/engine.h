@@ -15,6 +15,7 @@
 #include "cms.h"
 #include "ks.h"
 #include "mime.h"
+#include "replies.h"
 #include "rules.h"
 
 #define ENGINE_CACHE	32
@@ -100,17 +101,5 @@ void	 engine_result_set(struct engine_result *, enum engine_verdict,
 	    const char *, const char *, ...)
 	    __attribute__((format(printf, 4, 5)));
 const char *engine_verdict_str(enum engine_verdict);
-
-#define REPLY_EXPIRED	"451 4.7.0 S/MIME certificate is expired"
-#define REPLY_NOT_VALID	"451 4.7.0 S/MIME certificate is not yet valid"
-#define REPLY_NO_KEY	"451 4.7.0 No S/MIME signing certificate for the sender"
-#define REPLY_NO_CERT_BOUNCE	"550 5.7.1 No S/MIME certificate for this " \
-			"recipient, and policy requires encryption"
-#define REPLY_NO_CERT_TEMP	"451 4.7.1 No S/MIME certificate for this " \
-			"recipient yet, try again later"
-#define REPLY_DEFER	"452 4.5.3 Too many recipients for one S/MIME " \
-			"message, send the others in another transaction"
-#define REPLY_INTERNAL	"451 4.3.0 Temporary failure in the S/MIME filter, " \
-			"try again later"
 
 #endif /* ENGINE_H */

@@ -24,8 +24,6 @@
 #define MAX_FIELDS	8
 #define EMIT_CHUNK	(64 * 1024)
 
-#define REPLY_LONGLINE	"554 5.6.0 Message has a line too long to pass " \
-			"through the S/MIME filter"
 
 struct field {
 	char	*p;

@@ -15,10 +15,9 @@
 #include "buf.h"
 #include "session.h"
 #include "spool.h"
+#include "replies.h"
 #include "worker.h"
 
-#define REPLY_TEMPFAIL	"451 4.3.0 Temporary failure in the S/MIME filter, " \
-			"try again later"
 
 enum filter_phase {
 	PHASE_CONFIG,		/* reading config|... lines */

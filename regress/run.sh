@@ -50,6 +50,22 @@ for t in regress/cli/run.sh regress/transcript/run.sh regress/keystore/*.sh regr
 	rungroup "$t" sh "$t"
 done
 
+# The failure map in filter-smime(8), DIAGNOSTICS, names the tests that
+# prove each row: on a full run, each must have run and passed.
+if [ -z "${ONLY:-}" ]; then
+	missing=""
+	for t in $(sed -n '/^\.Sh DIAGNOSTICS/,/^\.Sh /s/^\.\\" tests: //p' \
+	    man/filter-smime.8); do
+		grep -qx "ok $t" "$log" || missing="$missing $t"
+	done
+	if [ -z "$missing" ]; then
+		echo "ok diagnostics-map-tested" | tee -a "$log"
+	else
+		echo "FAIL diagnostics-map-tested: not run or failed:$missing" |
+		    tee -a "$log"
+	fi
+fi
+
 pass=$(grep -c '^ok ' "$log")
 fail=$(grep -c '^FAIL ' "$log")
 echo "$pass passed, $fail failed"

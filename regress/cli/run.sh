@@ -90,6 +90,27 @@ done
 [ -z "$bad" ] && echo "ok build-clang-clean" ||
     echo "FAIL build-clang-clean:$bad: $(head -n 3 "$W/clang.out")"
 
+# The failure map: every reply in filter/replies.h is in filter-smime(8)
+# DIAGNOSTICS, and every reply there is one the code gives.
+sed -n '/^\.Sh DIAGNOSTICS/,/^\.Sh /p' man/filter-smime.8 > "$W/diag"
+awk '/^#define REPLY_/ { s = ""; more = 1 }
+    more { while (match($0, /"[^"]*"/)) { s = s substr($0, RSTART + 1, RLENGTH - 2); $0 = substr($0, RSTART + RLENGTH) } }
+    more && !/\\$/ { if (s != "") print s; more = 0 }' filter/replies.h | sort -u > "$W/replies"
+nomap=""
+while IFS= read -r r; do
+	grep -qF "$r" "$W/diag" || nomap="$nomap [$r]"
+done < "$W/replies"
+nocode=""
+grep -oE '^\.Dq [245][0-9][0-9] [245]\.[0-9]\.[0-9].*' "$W/diag" |
+    sed 's/^\.Dq //; s/ [.;,]$//' | sort -u > "$W/mapped"
+while IFS= read -r r; do
+	case "$r" in *" "*" "*) ;; *) continue ;; esac	# "451 4.3.0" alone
+	grep -qxF "$r" "$W/replies" || nocode="$nocode [$r]"
+done < "$W/mapped"
+[ -s "$W/replies" ] && [ -z "$nomap" ] && [ -z "$nocode" ] &&
+    echo "ok diagnostics-map-replies" ||
+    echo "FAIL diagnostics-map-replies: not in the map:$nomap; not in the code:$nocode"
+
 # Every source file carries the license header (LICENSE: ISC).
 nolic=""
 for f in $(git ls-files 2>/dev/null | grep -E '\.(c|h|sh|py)$|^GNUmakefile$|^debian/rules$|^man/.*\.[58]$'); do

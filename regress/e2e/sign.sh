@@ -218,6 +218,26 @@ if [ $rc = 75 ] && grep -q 'the output could not be written' "$W/pipe.err" &&
 else
 	fail pipe-output-write-fails-75 "rc=$rc $(head -c 300 "$W/pipe.err")"
 fi
+# Over the parser's limits (2500 header fields): permanent, 65
+{ awk 'BEGIN { for (i = 0; i < 2500; i++) printf "X-Field-%d: v\n", i }'
+    cat "$W/m-rsa-pipe.eml"; } > "$W/m-fields.eml"
+$P -s alice@example.org -r bob@example.net < "$W/m-fields.eml" \
+    > "$W/pipe.out" 2> "$W/pipe.err"
+rc=$?
+[ $rc = 65 ] && [ ! -s "$W/pipe.out" ] && grep -q '554 5.6.0' "$W/pipe.err" &&
+    ok pipe-over-limit-65 || fail pipe-over-limit-65 "rc=$rc $(head -c 200 "$W/pipe.err")"
+# The master key gone (being restored, say): temporary, 75; back: signed
+mv "$S/master.key" "$W/master.key.away"
+$P -s alice@example.org -r bob@example.net < "$W/m-rsa-pipe.eml" \
+    > "$W/pipe.out" 2> "$W/pipe.err"
+rc=$?
+mv "$W/master.key.away" "$S/master.key"
+[ $rc = 75 ] && [ ! -s "$W/pipe.out" ] && grep -q 'master key' "$W/pipe.err" &&
+    ok pipe-master-key-missing-75 ||
+    fail pipe-master-key-missing-75 "rc=$rc $(head -c 200 "$W/pipe.err")"
+$P -s alice@example.org -r bob@example.net < "$W/m-rsa-pipe.eml" \
+    > "$W/pipe.out" 2> "$W/pipe.err" && grep -q 'multipart/signed' "$W/pipe.out" &&
+    ok pipe-master-key-restored || fail pipe-master-key-restored "$(head -c 200 "$W/pipe.err")"
 # every X-SMIME-* (and Authentication-Results) field we wrote is well-formed
 if $H_PYTHON regress/lib/authres_check.py $(h_delivered) > "$W/archeck" 2>&1; then
 	ok x-smime-grammar
