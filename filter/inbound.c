@@ -136,6 +136,8 @@ signer_result(const struct cms_signer_result *s, const char *from,
 		snprintf(why, whysz, "%s", cms_vstatus_str(s->status));
 		return "fail";
 	case CMS_V_MALFORMED:
+	case CMS_V_CHAIN_LENGTH:	/* over a work bound: not judged */
+	case CMS_V_BUDGET:
 		snprintf(why, whysz, "%s", cms_vstatus_str(s->status));
 		return "permerror";
 	case CMS_V_UNSUPPORTED:
