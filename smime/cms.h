@@ -127,7 +127,7 @@ struct cms_limits {
 	unsigned	 pkops;		/* public-key operations, all signers */
 };
 
-/* 50 certificates, 10 signers, 6 on a path, RSA-8192, e <= 2^32, 64. */
+/* 50 certificates, 10 signers, 6 on a path, RSA-8192, e <= 2^32, 32. */
 extern const struct cms_limits cms_limits_default;
 
 enum cms_vstatus {

@@ -26,7 +26,7 @@ const struct cms_limits cms_limits_default = {
 	.chain = 6,
 	.rsa_bits = 8192,
 	.rsa_exp = (uint64_t)1 << 32,
-	.pkops = 64
+	.pkops = 32
 };
 
 /* The parts of a SignedData we use, as spans of the input. */
