@@ -452,6 +452,8 @@ engine_inbound(struct engine *g, char *const *rcpts, size_t nrcpts,
 	size_t n = 0, plen;
 	int drc;
 
+	/* every verification of this message spends from one budget */
+	cms_budget_init(&g->budget, NULL);
 	/* encrypted-then-signed: the outer signature first */
 	spool_pool_tmp(&pool, ENGINE_MID_MEM);
 	spool_init(&plain, &pool);
@@ -517,6 +519,7 @@ trust_set(struct engine *g, struct cms_trust *t)
 	t->anchors = &g->anchors;
 	t->crls = g->crls.version ? &g->crls : NULL;
 	t->at = time(NULL);
+	t->budget = &g->budget;
 }
 
 /*

@@ -127,7 +127,7 @@ struct cms_limits {
 	unsigned	 pkops;		/* public-key operations, all signers */
 };
 
-/* 50 certificates, 10 signers, 6 on a path, RSA-8192, e <= 2^32, 32. */
+/* 50 certificates, 10 signers, 6 on a path, RSA-8192, e <= 2^32, 64. */
 extern const struct cms_limits cms_limits_default;
 
 enum cms_vstatus {
@@ -167,11 +167,25 @@ struct cms_signer_result {
 	size_t			 enc_preflen;
 };
 
+/*
+ * Public-key operations a message may still spend.  One budget may be
+ * shared by every verification of one message (an outer and an inner
+ * signature; the same signature looked at twice).
+ */
+struct cms_budget {
+	unsigned		 left;
+	unsigned		 spent;
+};
+
+/* A full budget: lim->pkops (lim NULL: cms_limits_default). */
+void	 cms_budget_init(struct cms_budget *, const struct cms_limits *);
+
 struct cms_trust {
 	const mbedtls_x509_crt	*anchors;
 	const mbedtls_x509_crl	*crls;
 	time_t			 at;		/* validation time */
 	const struct cms_limits	*limits;	/* NULL: cms_limits_default */
+	struct cms_budget	*budget;	/* NULL: a full one per call */
 };
 
 struct cms_verify {

@@ -12,12 +12,6 @@
 
 #include "cms.h"
 
-/* Public-key operations a message may still spend. */
-struct cms_budget {
-	unsigned	 left;
-	unsigned	 spent;
-};
-
 /* 0 and n taken from the budget, or -1 when it does not hold n. */
 int	 cms_budget_take(struct cms_budget *, unsigned);
 

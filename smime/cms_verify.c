@@ -26,7 +26,7 @@ const struct cms_limits cms_limits_default = {
 	.chain = 6,
 	.rsa_bits = 8192,
 	.rsa_exp = (uint64_t)1 << 32,
-	.pkops = 32
+	.pkops = 64
 };
 
 /* The parts of a SignedData we use, as spans of the input. */
@@ -561,7 +561,8 @@ struct verify_ctx {
 	struct cert_set		*cs;
 	const struct cms_trust	*t;
 	const struct cms_limits	*lim;
-	struct cms_budget	 budget;
+	struct cms_budget	*budget;	/* the caller's, or own */
+	struct cms_budget	 own;
 };
 
 /* One public-key operation with the signer's key, if the budget has it. */
@@ -570,9 +571,9 @@ signature_budgeted(struct verify_ctx *vc, const struct signer_info *si,
     mbedtls_x509_crt *crt, const unsigned char *hash,
     struct cms_signer_result *res)
 {
-	if (cms_budget_take(&vc->budget, 1) == -1) {
+	if (cms_budget_take(vc->budget, 1) == -1) {
 		snprintf(res->detail, sizeof(res->detail), "all %u public-key "
-		    "operations spent", vc->lim->pkops);
+		    "operations spent", vc->budget->spent);
 		return CMS_V_BUDGET;
 	}
 	return check_signature(si, crt, res->md, hash, res->detail,
@@ -649,7 +650,7 @@ verify_signer(struct verify_ctx *vc, const struct signer_info *si,
 	if (vc->t == NULL)
 		return CMS_V_OK;
 	return cms_chain_check(crt, vc->cs->crt, vc->cs->n, vc->t, vc->lim,
-	    &vc->budget, res->detail, sizeof(res->detail));
+	    vc->budget, res->detail, sizeof(res->detail));
 }
 
 /* Every SignerInfo, when there are no more than the bound. */
@@ -663,6 +664,7 @@ verify_signers(struct verify_ctx *vc, struct cms_verify *out,
 	struct cms_signer_result *res;
 	size_t max = vc->lim->signers < CMS_MAX_SIGNERS ? vc->lim->signers :
 	    CMS_MAX_SIGNERS;
+	unsigned spent = vc->budget->spent;
 
 	if ((out->nsigners = count_elems(&vc->sd->signer_infos, max)) > max) {
 		cms_error_set(e, CMS_ERR_LIMIT, "more than %zu signers", max);
@@ -681,7 +683,7 @@ verify_signers(struct verify_ctx *vc, struct cms_verify *out,
 		else
 			res->status = verify_signer(vc, &si, res);
 	}
-	out->pkops = vc->budget.spent;
+	out->pkops = vc->budget->spent - spent;
 	return 0;
 }
 
@@ -708,7 +710,8 @@ verify_src(const uint8_t *buf, size_t len, const struct content_src *c,
 	vc.t = t;
 	vc.lim = t != NULL && t->limits != NULL ? t->limits :
 	    &cms_limits_default;
-	vc.budget.left = vc.lim->pkops;
+	cms_budget_init(&vc.own, vc.lim);
+	vc.budget = t != NULL && t->budget != NULL ? t->budget : &vc.own;
 	if ((vc.cs = calloc(1, sizeof(*vc.cs))) == NULL) {
 		cms_error_set(e, CMS_ERR_NOMEM, "out of memory");
 		return -1;
