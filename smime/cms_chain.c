@@ -12,6 +12,7 @@
  * named like each issuer, look-alikes further up the path) and taken
  * from the message's budget; and mbedTLS is given that path alone.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -214,7 +215,7 @@ path_cost(const struct cms_path *p, const struct cms_trust *t)
 			if (name_like(&p->crt[i]->issuer, &p->crt[j]->subject))
 				cost++;
 	}
-	return cost > 64 * CMS_MAX_CHAIN ? 64 * CMS_MAX_CHAIN : (unsigned)cost;
+	return cost > UINT_MAX ? UINT_MAX : (unsigned)cost;
 }
 
 /* mbedTLS checks validity against now only: we check against at. */
@@ -263,7 +264,7 @@ classify(const struct vrfy_ctx *v, const struct cms_trust *t, char *why,
 	size_t d;
 
 	for (d = 0; d <= v->top; d++) {
-		if (!(v->flags[d] & nt))
+		if (!(v->flags[d] & nt) || v->crt[d] == NULL)
 			continue;
 		if (d < v->top || anchors_named(t, v->crt[d]) > 0) {
 			dn(name, sizeof(name), &v->crt[d]->subject);

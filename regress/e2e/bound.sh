@@ -18,7 +18,7 @@ cd "$(dirname "$0")/../.." || exit 1
 FILTER=${FILTER:-obj/asan/filter-smime}
 [ -x "$FILTER" ] || FILTER=./filter-smime
 C=$(pwd)/smimectl
-LIMIT=${BOUND_SECONDS:-30}	# ASan, 2 busy cores: the worst takes about 10
+LIMIT=${BOUND_SECONDS:-60}	# wall clock, ASan, busy cores: never a hang
 
 ok() { echo "ok bound-$1"; }
 fail() { echo "FAIL bound-$1: $2"; }
@@ -87,18 +87,19 @@ case_ attack permerror "certificate 2 has an RSA public exponent of 40"
 case_ worst permerror "public-key operation budget spent"
 case_ worst-ec permerror "public-key operation budget spent"
 
-# The worst case without sanitizers: what the manual states.
+# The worst case without sanitizers, in CPU seconds (the shell's times
+# for its children): what the manual states.
 if [ -x ./filter-smime ]; then
-	s=$(date +%s%N)
-	./filter-smime -p -a verify -f "$W/rules.yaml" -k "$S" \
-	    < "$W/worst-ec.eml" > "$W/opt.out" 2> "$W/opt.err"
-	ms=$(( ($(date +%s%N) - s) / 1000000 ))
+	cpu=$( (./filter-smime -p -a verify -f "$W/rules.yaml" -k "$S" \
+	    < "$W/worst-ec.eml" > "$W/opt.out" 2> "$W/opt.err"; times) |
+	    tail -n 1 | awk '{ for (i = 1; i <= 2; i++) {
+		split($i, a, "m"); s += a[1] * 60 + a[2] } printf "%.2f", s }')
 	if ! grep -qF "budget spent" "$W/opt.out"; then
 		fail worst-ec-optimised "$(grep 'smime=' "$W/opt.out")"
-	elif [ "$ms" -ge 5000 ]; then
-		fail worst-ec-optimised-time "${ms} ms, the bound is 5 s"
+	elif [ "$(echo "$cpu" | awk '{ print ($1 < 5) }')" != 1 ]; then
+		fail worst-ec-optimised-time "${cpu} s of CPU, the bound is 5 s"
 	else
-		ok "worst-ec-optimised (${ms} ms for 64 operations)"
+		ok "worst-ec-optimised (${cpu} s of CPU for 64 operations)"
 	fi
 fi
 exit 0
