@@ -66,6 +66,7 @@ struct engine {
 	int			 trust_loaded;
 	unsigned long		 tick;
 	time_t			 checked;	/* last look for a new index */
+	struct cms_budget	 budget;	/* one inbound message's */
 };
 
 struct engine_result {

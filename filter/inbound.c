@@ -176,6 +176,8 @@ signer_result(const struct cms_signer_result *s, struct author *a,
 		snprintf(why, whysz, "%s", cms_vstatus_str(s->status));
 		return "fail";
 	case CMS_V_MALFORMED:
+	case CMS_V_CHAIN_LENGTH:	/* over a work bound: not judged */
+	case CMS_V_BUDGET:
 		snprintf(why, whysz, "%s", cms_vstatus_str(s->status));
 		return "permerror";
 	case CMS_V_UNSUPPORTED:
@@ -622,6 +624,8 @@ engine_inbound(struct engine *g, char *const *rcpts, size_t nrcpts,
 	struct decrypted dec;
 	int drc;
 
+	/* every verification of this message spends from one budget */
+	cms_budget_init(&g->budget, NULL);
 	/* encrypted-then-signed: the outer signature first */
 	spool_pool_tmp(&pool, ENGINE_MID_MEM);
 	spool_init(&plain, &pool);
@@ -691,6 +695,7 @@ trust_set(struct engine *g, struct cms_trust *t)
 	t->anchors = &g->anchors;
 	t->crls = g->crls.version ? &g->crls : NULL;
 	t->at = time(NULL);
+	t->budget = &g->budget;
 }
 
 /* Longest value or comment we write; longer ones end in AUTHRES_MARK. */

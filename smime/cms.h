@@ -42,7 +42,8 @@ enum cms_err {
 	CMS_ERR_UNSUPPORTED,	/* algorithm or form we do not do */
 	CMS_ERR_CRYPTO,		/* mbedTLS failure while signing */
 	CMS_ERR_ENCODING,	/* DER writer failure, input not MIME */
-	CMS_ERR_OUTPUT		/* the caller's writer failed: temporary */
+	CMS_ERR_OUTPUT,		/* the caller's writer failed: temporary */
+	CMS_ERR_LIMIT		/* input over a work bound (cms_limits) */
 };
 
 struct cms_error {
@@ -103,7 +104,32 @@ const char *cms_micalg(mbedtls_md_type_t);
 
 /* ---- verification ---- */
 
-#define CMS_MAX_SIGNERS	8
+#define CMS_MAX_SIGNERS	10	/* SignerInfos one message may hold */
+#define CMS_MAX_CERTS	50	/* certificates one message may bring */
+#define CMS_MAX_CHAIN	8	/* mbedTLS stops at 8 intermediates */
+
+/*
+ * Work bounds for one SignedData (threat-model rule 5).  Past the
+ * number of certificates or signers, or with a certificate whose RSA
+ * key is over the key bounds, the message is not judged: cms_verify
+ * fails with CMS_ERR_LIMIT.  A path longer than chain, or a signer the
+ * budget of public-key operations cannot cover, gets
+ * CMS_V_CHAIN_LENGTH or CMS_V_BUDGET.  Every public-key operation
+ * (signature, certificate, CRL) is counted before it is made.
+ */
+struct cms_limits {
+	size_t		 certs;		/* at most CMS_MAX_CERTS */
+	size_t		 signers;	/* at most CMS_MAX_SIGNERS */
+	size_t		 chain;		/* message certificates on a path,
+					 * the signer's included; at most
+					 * CMS_MAX_CHAIN */
+	unsigned	 rsa_bits;	/* RSA modulus */
+	uint64_t	 rsa_exp;	/* RSA public exponent */
+	unsigned	 pkops;		/* public-key operations, all signers */
+};
+
+/* 50 certificates, 10 signers, 6 on a path, RSA-8192, e <= 2^32, 64. */
+extern const struct cms_limits cms_limits_default;
 
 enum cms_vstatus {
 	CMS_V_OK = 0,
@@ -118,7 +144,10 @@ enum cms_vstatus {
 	CMS_V_NOT_YET_VALID,
 	CMS_V_REVOKED,
 	CMS_V_KEY_USAGE,	/* keyUsage forbids signing */
-	CMS_V_EKU		/* extKeyUsage lacks emailProtection */
+	CMS_V_EKU,		/* extKeyUsage lacks emailProtection */
+	CMS_V_CHAIN_LENGTH,	/* path to an anchor over the bound */
+	CMS_V_BUDGET,		/* public-key operations spent */
+	CMS_V_CHAIN_SIGNATURE	/* a certificate's signature is bad */
 };
 
 struct cms_signer_result {
@@ -139,15 +168,32 @@ struct cms_signer_result {
 	size_t			 enc_preflen;
 };
 
+/*
+ * Public-key operations a message may still spend.  One budget may be
+ * shared by every verification of one message (an outer and an inner
+ * signature; the same signature looked at twice).
+ */
+struct cms_budget {
+	unsigned		 left;
+	unsigned		 spent;
+};
+
+/* A full budget: lim->pkops (lim NULL: cms_limits_default). */
+void	 cms_budget_init(struct cms_budget *, const struct cms_limits *);
+
 struct cms_trust {
 	const mbedtls_x509_crt	*anchors;
 	const mbedtls_x509_crl	*crls;
 	time_t			 at;		/* validation time */
+	const struct cms_limits	*limits;	/* NULL: cms_limits_default */
+	struct cms_budget	*budget;	/* NULL: a full one per call */
 };
 
 struct cms_verify {
 	int			 opaque;	/* content embedded */
 	size_t			 nsigners;	/* SignerInfos in the message */
+	unsigned		 pkops;		/* public-key operations made,
+						 * at most (an upper bound) */
 	struct cms_signer_result signers[CMS_MAX_SIGNERS];
 };
 
@@ -175,6 +221,8 @@ int	 cms_signed_content(const uint8_t *, size_t,
 /* Certificate helpers shared with the keystore. */
 int	 cms_cert_email(const mbedtls_x509_crt *, char *, size_t);
 int	 cms_cert_ski(const mbedtls_x509_crt *, const uint8_t **, size_t *);
+int	 cms_cert_key_bounds(const uint8_t *, size_t, unsigned, uint64_t,
+	    char *, size_t);
 
 /* ---- structure only (cms_probe.c) ---- */
 

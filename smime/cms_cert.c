@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: ISC */
 /* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
 
-/* Certificate details mbedTLS 2.28 does not give: email, SKI. */
+/*
+ * Certificate details mbedTLS 2.28 does not give: email, SKI; and the
+ * size of an RSA key read from the encoding, before mbedTLS parses it.
+ */
+#include <stdio.h>
 #include <string.h>
 
 #include <mbedtls/asn1.h>
@@ -9,6 +13,7 @@
 
 #include "ber.h"
 #include "cms.h"
+#include "oid.h"
 
 static int
 copy_str(char *dst, size_t dstsz, const unsigned char *p, size_t len)
@@ -88,4 +93,95 @@ cms_cert_ski(const mbedtls_x509_crt *crt, const uint8_t **ski, size_t *len)
 		return 0;
 	}
 	return -1;
+}
+
+/* Bits in an unsigned big-endian integer without leading zeros. */
+static size_t
+uint_bits(const uint8_t *p, size_t n)
+{
+	size_t bits = n * 8;
+	uint8_t b = p[0];
+
+	if (b == 0)
+		return 0;
+	for (; (b & 0x80) == 0; b <<= 1)
+		bits--;
+	return bits;
+}
+
+/* The subjectPublicKeyInfo of a Certificate: its content, in r. */
+static int
+spki_enter(const uint8_t *der, size_t len, struct ber_reader *r)
+{
+	struct ber_elem el;
+	int i;
+
+	ber_init(r, der, len, 0);
+	if (ber_expect(r, BER_SEQUENCE, &el) != BER_OK ||
+	    ber_enter(r) != BER_OK ||
+	    ber_expect(r, BER_SEQUENCE, &el) != BER_OK ||
+	    ber_enter(r) != BER_OK || ber_next(r, &el) != BER_OK)
+		return -1;
+	if (el.tag == BER_CONTEXT_CONS(0) && ber_next(r, &el) != BER_OK)
+		return -1;	/* version, then serialNumber */
+	/* signature, issuer, validity, subject */
+	for (i = 0; i < 4; i++)
+		if (ber_expect(r, BER_SEQUENCE, &el) != BER_OK)
+			return -1;
+	if (ber_expect(r, BER_SEQUENCE, &el) != BER_OK ||
+	    ber_enter(r) != BER_OK)
+		return -1;
+	return 0;
+}
+
+/*
+ * Is the certificate's RSA key within maxbits and maxexp?  Read from the
+ * DER before any mbedTLS call: a public-key operation costs in the
+ * modulus and the exponent's length, and mbedTLS does not bound the
+ * exponent.  0 within the bounds, also for other keys and encodings
+ * mbedTLS will refuse anyway; -1 over a bound, why saying which.
+ */
+int
+cms_cert_key_bounds(const uint8_t *der, size_t len, unsigned maxbits,
+    uint64_t maxexp, char *why, size_t whysz)
+{
+	struct ber_reader r, k;
+	struct ber_elem alg, oid, bits, n, e;
+	const uint8_t *o, *p, *q;
+	size_t ol, pl, nl, el, i;
+	unsigned unused;
+	uint64_t x;
+
+	if (spki_enter(der, len, &r) == -1 ||
+	    ber_expect(&r, BER_SEQUENCE, &alg) != BER_OK ||
+	    ber_expect(&r, BER_BIT_STRING, &bits) != BER_OK)
+		return 0;
+	ber_init(&k, alg.content, alg.len, 0);
+	if (ber_expect(&k, BER_OID, &oid) != BER_OK ||
+	    ber_get_oid(&oid, &o, &ol) != BER_OK ||
+	    !oid_is(OID_RSA_ENCRYPTION, o, ol) ||
+	    ber_get_bitstring(&bits, &p, &pl, &unused) != BER_OK)
+		return 0;
+	ber_init(&k, p, pl, 0);
+	if (ber_expect(&k, BER_SEQUENCE, &alg) != BER_OK ||
+	    ber_enter(&k) != BER_OK ||
+	    ber_expect(&k, BER_INTEGER, &n) != BER_OK ||
+	    ber_expect(&k, BER_INTEGER, &e) != BER_OK ||
+	    ber_get_uint_raw(&n, &p, &nl) != BER_OK ||
+	    ber_get_uint_raw(&e, &q, &el) != BER_OK)
+		return 0;
+	if (uint_bits(p, nl) > maxbits) {
+		snprintf(why, whysz, "an RSA key of %zu bits (at most %u)",
+		    uint_bits(p, nl), maxbits);
+		return -1;
+	}
+	for (x = 0, i = 0; i < el && x <= maxexp; i++)
+		x = i < 8 ? x << 8 | q[i] : UINT64_MAX;
+	if (x > maxexp) {
+		snprintf(why, whysz, "an RSA public exponent of %zu bits "
+		    "(at most %llu)", uint_bits(q, el),
+		    (unsigned long long)maxexp);
+		return -1;
+	}
+	return 0;
 }

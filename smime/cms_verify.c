@@ -16,10 +16,18 @@
 
 #include "ber.h"
 #include "cms.h"
+#include "cms_chain.h"
 #include "mime.h"
 #include "oid.h"
 
-#define MAX_CERTS	32
+const struct cms_limits cms_limits_default = {
+	.certs = CMS_MAX_CERTS,
+	.signers = CMS_MAX_SIGNERS,
+	.chain = 6,
+	.rsa_bits = 8192,
+	.rsa_exp = (uint64_t)1 << 32,
+	.pkops = 64
+};
 
 /* The parts of a SignedData we use, as spans of the input. */
 struct signed_data {
@@ -47,9 +55,9 @@ struct signer_info {
 };
 
 struct cert_set {
-	mbedtls_x509_crt crt[MAX_CERTS];
-	const uint8_t	*der[MAX_CERTS];	/* the encoding in the input */
-	size_t		 derlen[MAX_CERTS];
+	mbedtls_x509_crt crt[CMS_MAX_CERTS];
+	const uint8_t	*der[CMS_MAX_CERTS];	/* the encoding in the input */
+	size_t		 derlen[CMS_MAX_CERTS];
 	size_t		 n;
 };
 
@@ -63,7 +71,10 @@ cms_vstatus_str(enum cms_vstatus s)
 		"untrusted certificate chain", "certificate expired",
 		"certificate not yet valid", "certificate revoked",
 		"key usage does not allow signing",
-		"extended key usage does not allow email protection"
+		"extended key usage does not allow email protection",
+		"certificate chain too long",
+		"public-key operation budget spent",
+		"certificate signature does not verify"
 	};
 
 	if ((size_t)s < sizeof(names) / sizeof(names[0]))
@@ -245,19 +256,52 @@ done:
 	return rc;
 }
 
-static void
-load_certs(const struct signed_data *sd, struct cert_set *cs)
+/* Elements in a SET, or more than max: counted before any is used. */
+static size_t
+count_elems(const struct ber_elem *set, size_t max)
 {
 	struct ber_reader r;
 	struct ber_elem el;
+	size_t n = 0;
+
+	ber_init(&r, set->content, set->len, 0);
+	while (n <= max && ber_next(&r, &el) == BER_OK)
+		n++;
+	return n;
+}
+
+/*
+ * The message's certificates, parsed.  More than lim->certs, or an RSA
+ * key over the bounds in any of them, and the message is not judged:
+ * no public-key operation is made with a key that was not measured.
+ */
+static int
+load_certs(const struct signed_data *sd, const struct cms_limits *lim,
+    struct cert_set *cs, struct cms_error *e)
+{
+	struct ber_reader r;
+	struct ber_elem el;
+	size_t max = lim->certs < CMS_MAX_CERTS ? lim->certs : CMS_MAX_CERTS;
+	char why[100];
 
 	cs->n = 0;
 	if (!sd->has_certs)
-		return;
+		return 0;
+	if (count_elems(&sd->certs, max) > max) {
+		cms_error_set(e, CMS_ERR_LIMIT, "more than %zu certificates",
+		    max);
+		return -1;
+	}
 	ber_init(&r, sd->certs.content, sd->certs.len, 0);
-	while (cs->n < MAX_CERTS && ber_next(&r, &el) == BER_OK) {
+	while (ber_next(&r, &el) == BER_OK) {
 		if (el.tag != BER_SEQUENCE)
 			continue;	/* attribute or other certificates */
+		if (cms_cert_key_bounds(el.raw, el.rawlen, lim->rsa_bits,
+		    lim->rsa_exp, why, sizeof(why)) == -1) {
+			cms_error_set(e, CMS_ERR_LIMIT, "certificate %zu has "
+			    "%s", cs->n + 1, why);
+			return -1;
+		}
 		mbedtls_x509_crt_init(&cs->crt[cs->n]);
 		if (mbedtls_x509_crt_parse_der(&cs->crt[cs->n], el.raw,
 		    el.rawlen) == 0) {
@@ -268,6 +312,7 @@ load_certs(const struct signed_data *sd, struct cert_set *cs)
 		else
 			mbedtls_x509_crt_free(&cs->crt[cs->n]);
 	}
+	return 0;
 }
 
 static void
@@ -485,86 +530,6 @@ check_signature(const struct signer_info *si, mbedtls_x509_crt *crt,
 	return CMS_V_OK;
 }
 
-/* x509 time against a time_t, in UTC. */
-static int
-x509_time_cmp(const mbedtls_x509_time *t, time_t at)
-{
-	struct tm tm;
-	long a[6], b[6];
-	int i;
-
-	if (gmtime_r(&at, &tm) == NULL)
-		return 0;
-	a[0] = t->year; a[1] = t->mon; a[2] = t->day;
-	a[3] = t->hour; a[4] = t->min; a[5] = t->sec;
-	b[0] = tm.tm_year + 1900L; b[1] = tm.tm_mon + 1L; b[2] = tm.tm_mday;
-	b[3] = tm.tm_hour; b[4] = tm.tm_min; b[5] = tm.tm_sec;
-	for (i = 0; i < 6; i++)
-		if (a[i] != b[i])
-			return a[i] < b[i] ? -1 : 1;
-	return 0;
-}
-
-struct vrfy_ctx {
-	time_t	 at;
-	int	 expired;
-	int	 future;
-};
-
-/* mbedTLS checks validity against now only: we check against at. */
-static int
-vrfy_cb(void *arg, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
-{
-	struct vrfy_ctx *v = arg;
-
-	(void)depth;
-	*flags &= ~(uint32_t)(MBEDTLS_X509_BADCERT_EXPIRED |
-	    MBEDTLS_X509_BADCERT_FUTURE);
-	if (x509_time_cmp(&crt->valid_to, v->at) < 0)
-		v->expired = 1;
-	if (x509_time_cmp(&crt->valid_from, v->at) > 0)
-		v->future = 1;
-	return 0;
-}
-
-static enum cms_vstatus
-check_chain(mbedtls_x509_crt *signer, struct cert_set *cs,
-    const struct cms_trust *t, char *why, size_t whysz)
-{
-	mbedtls_x509_crt chain;
-	struct vrfy_ctx v;
-	uint32_t flags = 0;
-	size_t i;
-	int rc;
-
-	mbedtls_x509_crt_init(&chain);
-	if (mbedtls_x509_crt_parse_der(&chain, signer->raw.p,
-	    signer->raw.len) != 0)
-		return CMS_V_MALFORMED;
-	for (i = 0; i < cs->n; i++)
-		if (&cs->crt[i] != signer)
-			(void)mbedtls_x509_crt_parse_der(&chain, cs->crt[i].raw.p,
-			    cs->crt[i].raw.len);
-	memset(&v, 0, sizeof(v));
-	v.at = t->at;
-	rc = mbedtls_x509_crt_verify(&chain,
-	    (mbedtls_x509_crt *)t->anchors, (mbedtls_x509_crl *)t->crls,
-	    NULL, &flags, vrfy_cb, &v);
-	mbedtls_x509_crt_free(&chain);
-	if (flags & MBEDTLS_X509_BADCERT_REVOKED)
-		return CMS_V_REVOKED;
-	if (rc != 0 || flags != 0) {
-		(void)mbedtls_x509_crt_verify_info(why, whysz, "", flags);
-		why[strcspn(why, "\n")] = '\0';
-		return CMS_V_UNTRUSTED;
-	}
-	if (v.expired)
-		return CMS_V_EXPIRED;
-	if (v.future)
-		return CMS_V_NOT_YET_VALID;
-	return CMS_V_OK;
-}
-
 static void
 describe_cert(const struct cert_set *cs, const mbedtls_x509_crt *c,
     struct cms_signer_result *res)
@@ -589,61 +554,90 @@ describe_cert(const struct cert_set *cs, const mbedtls_x509_crt *c,
 	    memcmp(c->issuer_raw.p, c->subject_raw.p, c->issuer_raw.len) == 0;
 }
 
+/* What every signer of one message shares. */
+struct verify_ctx {
+	const struct signed_data *sd;
+	const struct content_src *content;
+	struct cert_set		*cs;
+	const struct cms_trust	*t;
+	const struct cms_limits	*lim;
+	struct cms_budget	*budget;	/* the caller's, or own */
+	struct cms_budget	 own;
+};
+
+/* One public-key operation with the signer's key, if the budget has it. */
+static enum cms_vstatus
+signature_budgeted(struct verify_ctx *vc, const struct signer_info *si,
+    mbedtls_x509_crt *crt, const unsigned char *hash,
+    struct cms_signer_result *res)
+{
+	if (cms_budget_take(vc->budget, 1) == -1) {
+		snprintf(res->detail, sizeof(res->detail), "all %u public-key "
+		    "operations spent", vc->budget->spent);
+		return CMS_V_BUDGET;
+	}
+	return check_signature(si, crt, res->md, hash, res->detail,
+	    sizeof(res->detail));
+}
+
+/* The signature over the signed attributes, after checking them. */
+static enum cms_vstatus
+check_attrs(struct verify_ctx *vc, const struct signer_info *si,
+    mbedtls_x509_crt *crt, const unsigned char *digest, size_t dlen,
+    struct cms_signer_result *res)
+{
+	unsigned char hash[MBEDTLS_MD_MAX_SIZE];
+	struct attrs_found af;
+	uint8_t *set;
+	size_t setlen;
+	int rc;
+
+	if (read_attrs(si, &af, res) == -1 || !af.has_digest ||
+	    !af.has_content_type)
+		return CMS_V_MALFORMED;
+	if (af.content_type.len != vc->sd->econtent_type.len ||
+	    memcmp(af.content_type.content, vc->sd->econtent_type.content,
+	    af.content_type.len) != 0)
+		return CMS_V_CONTENT_TYPE;
+	if (af.digest.len != dlen ||
+	    memcmp(af.digest.content, digest, dlen) != 0)
+		return CMS_V_DIGEST;
+	if ((set = attrs_as_set(si, &setlen)) == NULL)
+		return CMS_V_MALFORMED;
+	rc = mbedtls_md(mbedtls_md_info_from_type(res->md), set, setlen, hash);
+	free(set);
+	if (rc != 0)
+		return CMS_V_UNSUPPORTED;
+	return signature_budgeted(vc, si, crt, hash, res);
+}
+
 /* Everything about one signer; the first failing check is reported. */
 static enum cms_vstatus
-verify_signer(const struct signer_info *si, const struct signed_data *sd,
-    const struct content_src *content, struct cert_set *cs,
-    const struct cms_trust *t, struct cms_signer_result *res)
+verify_signer(struct verify_ctx *vc, const struct signer_info *si,
+    struct cms_signer_result *res)
 {
-	unsigned char digest[MBEDTLS_MD_MAX_SIZE], hash[MBEDTLS_MD_MAX_SIZE];
-	struct attrs_found af;
-	int rc;
+	unsigned char digest[MBEDTLS_MD_MAX_SIZE];
 	mbedtls_x509_crt *crt;
 	enum cms_vstatus st;
-	uint8_t *set;
-	size_t setlen, dlen;
+	size_t dlen;
 
 	res->md = cms_md_type(si->digest);
-	if ((crt = find_cert(cs, si)) == NULL)
+	if ((crt = find_cert(vc->cs, si)) == NULL)
 		return CMS_V_NO_CERT;
-	describe_cert(cs, crt, res);
+	describe_cert(vc->cs, crt, res);
 	if (res->md == MBEDTLS_MD_NONE) {
 		snprintf(res->detail, sizeof(res->detail), "digest %s",
 		    oid_name(si->digest));
 		return CMS_V_UNSUPPORTED;
 	}
 	dlen = mbedtls_md_get_size(mbedtls_md_info_from_type(res->md));
-	if (content_digest(res->md, content, sd, digest) == -1)
+	if (content_digest(res->md, vc->content, vc->sd, digest) == -1)
 		return CMS_V_MALFORMED;
-	if (!si->has_attrs) {
-		/* no attributes: the signature is over the content digest */
-		st = check_signature(si, crt, res->md, digest, res->detail,
-		    sizeof(res->detail));
-		if (st != CMS_V_OK)
-			return st;
-	} else {
-		if (read_attrs(si, &af, res) == -1 || !af.has_digest ||
-		    !af.has_content_type)
-			return CMS_V_MALFORMED;
-		if (af.content_type.len != sd->econtent_type.len ||
-		    memcmp(af.content_type.content, sd->econtent_type.content,
-		    af.content_type.len) != 0)
-			return CMS_V_CONTENT_TYPE;
-		if (af.digest.len != dlen ||
-		    memcmp(af.digest.content, digest, dlen) != 0)
-			return CMS_V_DIGEST;
-		if ((set = attrs_as_set(si, &setlen)) == NULL)
-			return CMS_V_MALFORMED;
-		rc = mbedtls_md(mbedtls_md_info_from_type(res->md), set, setlen,
-		    hash);
-		free(set);
-		if (rc != 0)
-			return CMS_V_UNSUPPORTED;
-		st = check_signature(si, crt, res->md, hash, res->detail,
-		    sizeof(res->detail));
-		if (st != CMS_V_OK)
-			return st;
-	}
+	/* no attributes: the signature is over the content digest */
+	st = si->has_attrs ? check_attrs(vc, si, crt, digest, dlen, res) :
+	    signature_budgeted(vc, si, crt, digest, res);
+	if (st != CMS_V_OK)
+		return st;
 	if (mbedtls_x509_crt_check_key_usage(crt,
 	    MBEDTLS_X509_KU_DIGITAL_SIGNATURE) != 0 &&
 	    mbedtls_x509_crt_check_key_usage(crt,
@@ -653,9 +647,44 @@ verify_signer(const struct signer_info *si, const struct signed_data *sd,
 	    MBEDTLS_OID_EMAIL_PROTECTION,
 	    MBEDTLS_OID_SIZE(MBEDTLS_OID_EMAIL_PROTECTION)) != 0)
 		return CMS_V_EKU;
-	if (t == NULL)
+	if (vc->t == NULL)
 		return CMS_V_OK;
-	return check_chain(crt, cs, t, res->detail, sizeof(res->detail));
+	return cms_chain_check(crt, vc->cs->crt, vc->cs->n, vc->t, vc->lim,
+	    vc->budget, res->detail, sizeof(res->detail));
+}
+
+/* Every SignerInfo, when there are no more than the bound. */
+static int
+verify_signers(struct verify_ctx *vc, struct cms_verify *out,
+    struct cms_error *e)
+{
+	struct signer_info si;
+	struct ber_reader r;
+	struct ber_elem el;
+	struct cms_signer_result *res;
+	size_t max = vc->lim->signers < CMS_MAX_SIGNERS ? vc->lim->signers :
+	    CMS_MAX_SIGNERS;
+	unsigned spent = vc->budget->spent;
+
+	if ((out->nsigners = count_elems(&vc->sd->signer_infos, max)) > max) {
+		cms_error_set(e, CMS_ERR_LIMIT, "more than %zu signers", max);
+		return -1;
+	}
+	if (out->nsigners == 0) {
+		cms_error_set(e, CMS_ERR_ENCODING, "no SignerInfo");
+		return -1;
+	}
+	out->nsigners = 0;
+	ber_init(&r, vc->sd->signer_infos.content, vc->sd->signer_infos.len, 0);
+	while (out->nsigners < max && ber_next(&r, &el) == BER_OK) {
+		res = &out->signers[out->nsigners++];
+		if (el.tag != BER_SEQUENCE || parse_signer_info(&el, &si))
+			res->status = CMS_V_MALFORMED;
+		else
+			res->status = verify_signer(vc, &si, res);
+	}
+	out->pkops = vc->budget->spent - spent;
+	return 0;
 }
 
 static int
@@ -663,12 +692,8 @@ verify_src(const uint8_t *buf, size_t len, const struct content_src *c,
     const struct cms_trust *t, struct cms_verify *out, struct cms_error *e)
 {
 	struct signed_data sd;
-	struct signer_info si;
-	struct cert_set *cs;
-	struct ber_reader r;
-	struct ber_elem el;
-	struct cms_signer_result *res;
-	int detached = c->p != NULL || c->feed != NULL;
+	struct verify_ctx vc;
+	int detached = c->p != NULL || c->feed != NULL, rc = -1;
 
 	memset(out, 0, sizeof(*out));
 	if (parse_signed_data(buf, len, &sd, e) == -1)
@@ -679,31 +704,26 @@ verify_src(const uint8_t *buf, size_t len, const struct content_src *c,
 		return -1;
 	}
 	out->opaque = !detached;
-	if ((cs = calloc(1, sizeof(*cs))) == NULL) {
+	memset(&vc, 0, sizeof(vc));
+	vc.sd = &sd;
+	vc.content = c;
+	vc.t = t;
+	vc.lim = t != NULL && t->limits != NULL ? t->limits :
+	    &cms_limits_default;
+	cms_budget_init(&vc.own, vc.lim);
+	vc.budget = t != NULL && t->budget != NULL ? t->budget : &vc.own;
+	if ((vc.cs = calloc(1, sizeof(*vc.cs))) == NULL) {
 		cms_error_set(e, CMS_ERR_NOMEM, "out of memory");
 		return -1;
 	}
-	load_certs(&sd, cs);
-	ber_init(&r, sd.signer_infos.content, sd.signer_infos.len, 0);
-	while (ber_next(&r, &el) == BER_OK) {
-		if (out->nsigners >= CMS_MAX_SIGNERS) {
-			out->nsigners++;
-			continue;
-		}
-		res = &out->signers[out->nsigners++];
-		if (el.tag != BER_SEQUENCE || parse_signer_info(&el, &si)) {
-			res->status = CMS_V_MALFORMED;
-			continue;
-		}
-		res->status = verify_signer(&si, &sd, c, cs, t, res);
-	}
-	free_certs(cs);
-	free(cs);
-	if (out->nsigners == 0) {
-		cms_error_set(e, CMS_ERR_ENCODING, "no SignerInfo");
-		return -1;
-	}
-	return 0;
+	if (load_certs(&sd, vc.lim, vc.cs, e) == 0 &&
+	    verify_signers(&vc, out, e) == 0)
+		rc = 0;
+	free_certs(vc.cs);
+	free(vc.cs);
+	if (rc == -1)
+		out->nsigners = 0;
+	return rc;
 }
 
 int

@@ -248,6 +248,7 @@ cmd_verify(int argc, char *argv[])
 		if (v.signers[i].status != CMS_V_OK)
 			all_ok = 0;
 	}
+	printf("public-key operations: at most %u\n", v.pkops);
 	if (out && !cpath) {
 		if ((fp = fopen(out, "wb")) == NULL)
 			err(73, "%s", out);
