@@ -103,4 +103,29 @@ if [ -x ./filter-smime ]; then
 		ok "worst-ec-optimised (${cpu} s of CPU for 64 operations)"
 	fi
 fi
+
+# The same bounds through a real smtpd on an inbound listener: each
+# message delivered, with its verdict, the filter alive after them all.
+SMTPD_CASES="ok certs60 signers12 exp40 chain7 attack worst"
+chown -R opensmtpd "$S"		# the pipe runs above (root) harvested
+if ! h_start "$FILTER" -v -a verify -f "$W/rules.yaml" -k "$S"; then
+	fail smtpd-start "$H_WHY"
+	exit 0
+fi
+n=0
+for c in $SMTPD_CASES; do
+	h_send --from x@example.net --to alice@example.org \
+	    --file "$W/$c.eml" > /dev/null 2>&1 || fail "smtpd-$c-accepted" "refused"
+	n=$((n + 1))
+done
+h_wait_delivered "$n" 120 || fail smtpd-delivered "$(h_delivered | wc -l) of $n"
+for c in $SMTPD_CASES; do
+	f=$(grep -l "^Subject: bound $c\$" $(h_delivered) 2>/dev/null | head -n 1)
+	want=$(grep -m1 -A1 'smime=' "$W/$c.out" | head -n 1 | tr -d '\t')
+	got=$( [ -n "$f" ] && grep -m1 -A1 'smime=' "$f" | head -n 1 | tr -d '\t')
+	[ -n "$got" ] && [ "$got" = "$want" ] && ok "smtpd-$c" ||
+	    fail "smtpd-$c" "got [$got], pipe mode gave [$want]"
+done
+h_health && ok smtpd-filter-alive || fail smtpd-filter-alive "$H_WHY $(grep -i "filter-smime\|fatal\|error" "$W/smtpd.log" | head -n 5 | tr "\n" " ")"
+h_stop
 exit 0

@@ -88,6 +88,10 @@ mk gcmplain rsa@example.org "$W/gcmplain.ent"
 # CBC around a signature that is not the author's: no pass, so marked
 openssl cms -encrypt -aes256 "$P/bob.pem" < "$W/detached.ent" > "$W/encwrong.ent"
 mk encwrong mallory@example.org "$W/encwrong.ent"
+# an envelope whose inner entity has its own From:, Subject:, Date:
+printf 'From: CEO <ceo@bank.example>\nSubject: injected\nDate: Thu, 01 Jan 2026 00:00:00 +0000\nContent-Type: text/plain\n\nMerge test body.\n' > "$W/inner.ent"
+openssl cms -encrypt -aes256 "$P/bob.pem" < "$W/inner.ent" > "$W/encmerge.ent"
+mk encmerge rsa@example.org "$W/encmerge.ent"
 
 # encrypted to bob, then signed by rsa@ (encrypt-then-sign), and triple
 # wrapped: signed by rsa@, encrypted to bob, signed again by rsa@
@@ -140,11 +144,11 @@ cmsutil -E -d "$N" -r bob -i "$W/detached.ent" -o "$W/nss-enc.der" 2>/dev/null
 opaque_mime enveloped-data "$W/nss-enc.der" > "$W/nssenc.ent"
 mk nssenc rsa@example.org "$W/nssenc.ent"
 
-for t in detached opaque stream wrongfrom expired revoked untrusted tampered garbage unsigned encrsa encgcm encother encplain gcmplain encwrong gpgsmsig gpgsmenc nsssig nssenc encsign triple; do
+for t in detached opaque stream wrongfrom expired revoked untrusted tampered garbage unsigned encrsa encgcm encother encplain gcmplain encwrong encmerge gpgsmsig gpgsmenc nsssig nssenc encsign triple; do
 	h_send --from x@example.net --to alice@example.org --file "$W/$t.eml" > /dev/null 2>&1 ||
 	    fail "$t-accepted" "not accepted"
 done
-h_wait_delivered 22 60 || fail delivered "$(h_delivered | wc -l) of 22"
+h_wait_delivered 23 60 || fail delivered "$(h_delivered | wc -l) of 23"
 
 got() {	# got TAG: the delivered copy
 	for f in $(h_delivered); do
@@ -324,11 +328,10 @@ merged() {	# merged TAG FILE SUBJECT
 		fail "$1" "$(grep -iE '^(from|subject|date|x-smime|content-type):|smime=' "$2" | tr '\n' '|')"
 	fi
 }
-printf 'From: CEO <ceo@bank.example>\nSubject: injected\nDate: Thu, 01 Jan 2026 00:00:00 +0000\nContent-Type: text/plain\n\nMerge test body.\n' > "$W/inner.ent"
-openssl cms -encrypt -aes256 "$P/bob.pem" < "$W/inner.ent" > "$W/encmerge.ent"
-mk encmerge rsa@example.org "$W/encmerge.ent"
 $V < "$W/encmerge.eml" > "$W/merge.out" 2>/dev/null
 merged decrypted-fields-routing-wins "$W/merge.out" encmerge
+got encmerge > "$W/merge-smtpd.out"
+merged smtpd-decrypted-fields-routing-wins "$W/merge-smtpd.out" encmerge
 for hp in no yes; do
 	if [ $hp = yes ]; then
 		ct='text/plain; hp="clear"' subj=protected
