@@ -699,19 +699,6 @@ struct rid_set {
 	size_t	 n;
 };
 
-static void
-hex_of(const uint8_t *p, size_t n, char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = hex[p[i] >> 4];
-		out[2 * i + 1] = hex[p[i] & 0xf];
-	}
-	out[2 * n] = '\0';
-}
-
 /* cms_rid_fn: keep each identifier in the keystore's own spelling. */
 static int
 rid_collect(void *arg, const struct cms_rid *rid)
@@ -731,7 +718,7 @@ rid_collect(void *arg, const struct cms_rid *rid)
 		if (rid->skilen > 32)
 			return 0;	/* the keystore keeps none this long */
 		memcpy(d, "s:", 2);
-		hex_of(rid->ski, rid->skilen, d + 2);
+		ks_hex(rid->ski, rid->skilen, d + 2);
 	}
 	rs->n++;
 	return 0;

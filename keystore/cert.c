@@ -16,8 +16,9 @@
 #include "ks.h"
 #include "mbedtls_compat.h"
 
-static void
-to_hex(const uint8_t *p, size_t n, char *out)
+/* n octets as 2n lowercase hex digits and a NUL. */
+void
+ks_hex(const uint8_t *p, size_t n, char *out)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t i;
@@ -37,7 +38,7 @@ ks_fingerprint(const mbedtls_x509_crt *crt, char out[KS_FPR_LEN + 1])
 	if (mbedtls_md(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256),
 	    crt->raw.p, crt->raw.len, h) != 0)
 		return -1;
-	to_hex(h, sizeof(h), out);
+	ks_hex(h, sizeof(h), out);
 	return 0;
 }
 
@@ -62,7 +63,7 @@ ks_idhash(const uint8_t *issuer, size_t ilen, const uint8_t *serial,
 	mbedtls_md_free(&c);
 	if (rc)
 		return -1;
-	to_hex(h, 16, out);
+	ks_hex(h, 16, out);
 	return 0;
 }
 
@@ -148,7 +149,7 @@ ski_hex(const mbedtls_x509_crt *crt, char out[65])
 		strlcpy(out, "-", 65);
 		return;
 	}
-	to_hex(ski, len, out);
+	ks_hex(ski, len, out);
 }
 
 int

@@ -114,6 +114,7 @@ int	 ks_unseal(const uint8_t[KS_MASTER_LEN], const char *, const uint8_t *,
 
 /* cert.c: certificate facts */
 int	 ks_fingerprint(const mbedtls_x509_crt *, char[KS_FPR_LEN + 1]);
+void	 ks_hex(const uint8_t *, size_t, char *);
 int	 ks_idhash(const uint8_t *, size_t, const uint8_t *, size_t,
 	    char[33]);
 unsigned ks_cert_purpose(const mbedtls_x509_crt *);
