@@ -15,7 +15,8 @@
 #                          ARGs (shell words, joined by spaces; no '"').
 #                          No FILTER (or ""): no filter line at all.
 #                          H_FILTER_INSTALLED=1: run FILTER where it is
-#                          (an installed package), not a copy.
+#                          (an installed package), not a copy;
+#                          H_FILTER_ENV="TMPDIR=..." more environment.
 #                          $H_CONF_EXTRA: extra smtpd.conf lines (before the
 #                          listen line); $H_LISTEN_EXTRA: appended to the
 #                          listen line; $H_SMTPD_FLAGS: e.g. "-v -T filters"
@@ -217,7 +218,8 @@ h_start() {
 		# programs without sanitizers.
 		H_FILTER_CMD="/usr/bin/env ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$W/san/asan"
 		H_FILTER_CMD="$H_FILTER_CMD UBSAN_OPTIONS=${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$W/san/ubsan"
-		H_FILTER_CMD="$H_FILTER_CMD $H_FILTER"
+		# H_FILTER_ENV: more NAME=VALUE words for the filter's environment
+		H_FILTER_CMD="$H_FILTER_CMD ${H_FILTER_ENV:-} $H_FILTER"
 		for _h_a in "$@"; do
 			H_FILTER_CMD="$H_FILTER_CMD $_h_a"
 		done
