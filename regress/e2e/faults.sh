@@ -5,8 +5,10 @@
 # Faults through the real smtpd, each with the answer it must get and
 # nothing lost: the filter's TMPDIR on a small tmpfs that a large message
 # fills (451 4.3.0, nothing delivered; once there is room again the same
-# message is signed and delivered); smtpd stopped while the filter holds
-# a message (the filter and its workers exit: no orphans).
+# message is signed and delivered); a new primary certificate made while
+# 200 messages flow (each signed by the old or the new one, none fails);
+# smtpd stopped while the filter holds a message (the filter and its
+# workers exit: no orphans).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 . regress/lib/harness.sh
@@ -68,6 +70,41 @@ else
 	fail tmpdir-back-signed "$(cat "$W/r2")"
 fi
 h_health && ok filter-alive || fail filter-alive "$H_WHY"
+
+# Rotation under load: 200 messages from 4 sessions while a new
+# certificate is made and becomes primary.  Each message is signed by
+# the old or the new one, none fails.
+rm -f "$W"/out/msg.*
+"$H_PYTHON" regress/lib/soak.py --port "$H_PORT" --from alice@example.org \
+    --to bob@example.net --count 200 --concurrency 4 --mark-at 60 \
+    --mark-file "$W/mark" > "$W/rot.out" 2> "$W/rot.err" &
+client=$!
+i=0
+while [ ! -f "$W/mark" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+./smimectl -k "$S" selfsign --ec P-256 --primary alice@example.org \
+    > /dev/null 2>&1 && chown -R opensmtpd "$S"
+./smimectl -k "$S" export alice@example.org > "$W/alice-new.pem"
+cat "$W/alice.pem" "$W/alice-new.pem" > "$W/both.pem"
+wait "$client"
+crc=$?
+h_wait_delivered 200 120
+bad=0 old=0 new=0
+for f in $(h_delivered); do
+	h_strip_delivery "$f" > "$W/v.eml"
+	if openssl smime -verify -in "$W/v.eml" -CAfile "$W/alice.pem" \
+	    -purpose smimesign -out /dev/null 2> /dev/null; then
+		old=$((old + 1))
+	elif openssl smime -verify -in "$W/v.eml" -CAfile "$W/alice-new.pem" \
+	    -purpose smimesign -out /dev/null 2> /dev/null; then
+		new=$((new + 1))
+	else
+		bad=$((bad + 1))
+	fi
+done
+echo "# faults: rotation: $old signed by the old certificate, $new by the new"
+[ "$crc" = 0 ] && [ $((old + new)) = 200 ] && [ $bad = 0 ] &&
+    [ $new -gt 0 ] && ok rotation-under-load ||
+    fail rotation-under-load "client $crc: $(tail -n 1 "$W/rot.out"), old $old, new $new, neither $bad"
 
 # smtpd stopped while the filter holds a message: filter and workers go
 fp=$(h_filter_pid)
