@@ -7,6 +7,8 @@
 # fills (451 4.3.0, nothing delivered; once there is room again the same
 # message is signed and delivered); a new primary certificate made while
 # 200 messages flow (each signed by the old or the new one, none fails);
+# the store unreadable and the master key away while it runs (what was
+# loaded keeps signing), then restored;
 # smtpd stopped while the filter holds a message (the filter and its
 # workers exit: no orphans).
 set -u
@@ -105,6 +107,41 @@ echo "# faults: rotation: $old signed by the old certificate, $new by the new"
 [ "$crc" = 0 ] && [ $((old + new)) = 200 ] && [ $bad = 0 ] &&
     [ $new -gt 0 ] && ok rotation-under-load ||
     fail rotation-under-load "client $crc: $(tail -n 1 "$W/rot.out"), old $old, new $new, neither $bad"
+
+# The keystore made unreadable to the filter, and the master key taken
+# away, while it runs: what it has loaded keeps signing (identities are
+# unsealed once and kept); never a 5xx, nothing lost.  Restored: signed.
+small() {	# small TAG -> $W/TAG.eml
+	printf 'From: alice@example.org\nTo: bob@example.net\nSubject: %s\nMessage-ID: <%s@example.org>\n\nsmall\n' "$1" "$1" > "$W/$1.eml"
+}
+sent_signed() {	# sent_signed TAG: 250, delivered, verifies (old or new key)
+	h_send --from alice@example.org --to bob@example.net \
+	    --file "$W/$1.eml" > "$W/r-$1" 2>&1 || return 1
+	i=0
+	while [ $i -lt 100 ]; do
+		f=$(grep -l "^Subject: $1\$" $(h_delivered) 2> /dev/null | head -n 1)
+		[ -n "$f" ] && break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ -n "$f" ] || return 1
+	h_strip_delivery "$f" > "$W/v.eml"
+	openssl smime -verify -in "$W/v.eml" -CAfile "$W/both.pem" \
+	    -purpose smimesign -out /dev/null 2> /dev/null
+}
+chmod 000 "$S"
+small unreadable
+sent_signed unreadable && ok keystore-unreadable-still-signs ||
+    fail keystore-unreadable-still-signs "$(cat "$W/r-unreadable")"
+chmod 700 "$S"
+mv "$S/master.key" "$W/master.key.away"
+small nomaster
+sent_signed nomaster && ok master-key-away-still-signs ||
+    fail master-key-away-still-signs "$(cat "$W/r-nomaster")"
+mv "$W/master.key.away" "$S/master.key"
+small restored
+sent_signed restored && ok keystore-restored-signs ||
+    fail keystore-restored-signs "$(cat "$W/r-restored")"
 
 # smtpd stopped while the filter holds a message: filter and workers go
 fp=$(h_filter_pid)
