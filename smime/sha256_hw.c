@@ -60,13 +60,27 @@ static const uint32_t K[64] = {
  * W4..7) gives W[i] + s0(W[i+1]); SHA256MSG2(that + W9..12, W12..15)
  * gives W16..19.
  */
+/* Four rounds, t = 4i .. 4i+3, with W[t] in m. */
+#define X86_ROUNDS4(i, m) do {						\
+	wk = _mm_add_epi32((m), _mm_loadu_si128(			\
+	    (const __m128i *)&K[4 * (i)]));				\
+	cdgh = _mm_sha256rnds2_epu32(cdgh, abef, wk);			\
+	abef = _mm_sha256rnds2_epu32(abef, cdgh,			\
+	    _mm_shuffle_epi32(wk, 0x0e));				\
+} while (0)
+/* m0 = W[t-16..t-13] becomes W[t..t+3]; W[t-7..t-4] from m3:m2. */
+#define X86_SCHEDULE(m0, m1, m2, m3)					\
+	(m0) = _mm_sha256msg2_epu32(_mm_add_epi32(			\
+	    _mm_sha256msg1_epu32((m0), (m1)),				\
+	    _mm_alignr_epi8((m3), (m2), 4)), (m3))
+
 __attribute__((target("sha,sse4.1,ssse3")))
 static void
 compress_x86(uint32_t h[8], const uint8_t *p, size_t nblocks)
 {
 	const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL,
 	    0x0405060700010203ULL);
-	__m128i abef, cdgh, abef0, cdgh0, t, wk, m[4];
+	__m128i abef, cdgh, abef0, cdgh0, t, wk, m0, m1, m2, m3;
 	int i;
 
 	/* h = A B C D | E F G H, low word first */
@@ -80,21 +94,27 @@ compress_x86(uint32_t h[8], const uint8_t *p, size_t nblocks)
 	for (; nblocks > 0; nblocks--, p += SHA256_HW_BLOCK) {
 		abef0 = abef;
 		cdgh0 = cdgh;
-		for (i = 0; i < 4; i++)
-			m[i] = _mm_shuffle_epi8(_mm_loadu_si128(
-			    (const __m128i *)(p + 16 * i)), bswap);
-		for (i = 0; i < 16; i++) {
-			if (i >= 4)
-				m[i & 3] = _mm_sha256msg2_epu32(_mm_add_epi32(
-				    _mm_sha256msg1_epu32(m[i & 3],
-				    m[(i + 1) & 3]), _mm_alignr_epi8(
-				    m[(i + 3) & 3], m[(i + 2) & 3], 4)),
-				    m[(i + 3) & 3]);
-			wk = _mm_add_epi32(m[i & 3],
-			    _mm_loadu_si128((const __m128i *)&K[4 * i]));
-			cdgh = _mm_sha256rnds2_epu32(cdgh, abef, wk);
-			abef = _mm_sha256rnds2_epu32(abef, cdgh,
-			    _mm_shuffle_epi32(wk, 0x0e));
+		m0 = _mm_shuffle_epi8(_mm_loadu_si128(
+		    (const __m128i *)(p + 0)), bswap);
+		m1 = _mm_shuffle_epi8(_mm_loadu_si128(
+		    (const __m128i *)(p + 16)), bswap);
+		m2 = _mm_shuffle_epi8(_mm_loadu_si128(
+		    (const __m128i *)(p + 32)), bswap);
+		m3 = _mm_shuffle_epi8(_mm_loadu_si128(
+		    (const __m128i *)(p + 48)), bswap);
+		X86_ROUNDS4(0, m0);
+		X86_ROUNDS4(1, m1);
+		X86_ROUNDS4(2, m2);
+		X86_ROUNDS4(3, m3);
+		for (i = 4; i < 16; i += 4) {
+			X86_SCHEDULE(m0, m1, m2, m3);
+			X86_ROUNDS4(i, m0);
+			X86_SCHEDULE(m1, m2, m3, m0);
+			X86_ROUNDS4(i + 1, m1);
+			X86_SCHEDULE(m2, m3, m0, m1);
+			X86_ROUNDS4(i + 2, m2);
+			X86_SCHEDULE(m3, m0, m1, m2);
+			X86_ROUNDS4(i + 3, m3);
 		}
 		abef = _mm_add_epi32(abef, abef0);
 		cdgh = _mm_add_epi32(cdgh, cdgh0);
