@@ -142,7 +142,7 @@ for mb in 1 10 100; do
 		    > "$W/big.$mode"
 		t1=$(date +%s.%N)
 		awk -v a="$t0" -v b="$t1" -v mb="$mb" -v m="$mode" -v r="$(cat "$W/rss")" 'BEGIN {
-			printf "%3d MB %-12s %7.1f MB/s   peak RSS %6.1f MB\n", mb, m, mb / (b - a), r / 1024 }'
+			printf "%3d MB %-14s %7.1f MB/s   peak RSS %6.1f MB\n", mb, m, mb / (b - a), r / 1024 }'
 	done
 	# and back through the inbound path: verify, decrypt (+ verify)
 	for mode in sign sign-mbedtls encrypt; do
@@ -156,7 +156,7 @@ for mb in 1 10 100; do
 		t1=$(date +%s.%N)
 		awk -v a="$t0" -v b="$t1" -v mb="$mb" -v m="$mode" -v r="$(cat "$W/rss")" 'BEGIN {
 			v = m == "sign" ? "verify" : m == "encrypt" ? "decrypt" : "verify-mbedtls"
-			printf "%3d MB %-12s %7.1f MB/s   peak RSS %6.1f MB\n", mb,
+			printf "%3d MB %-14s %7.1f MB/s   peak RSS %6.1f MB\n", mb,
 			    v, mb / (b - a), r / 1024 }'
 	done
 done
