@@ -19,6 +19,7 @@
 
 #include "engine.h"
 #include "log.h"
+#include "mbedtls_compat.h"
 #include "smime.h"
 #include "spool.h"
 
@@ -255,7 +256,10 @@ engine_sender_check(struct engine *g, const char *sender,
 	return r->verdict == VERDICT_TEMPFAIL ? -1 : 0;
 }
 
-/* The identity ready to sign: from the cache, or loaded and unsealed. */
+/*
+ * The identity ready to sign: from the cache, or loaded and unsealed,
+ * its key checked against its certificate once, here.
+ */
 struct engine_ident *
 engine_ident(struct engine *g, const struct ks_entry *en,
     struct engine_result *r)
@@ -291,6 +295,17 @@ engine_ident(struct engine *g, const struct ks_entry *en,
 		return NULL;
 	}
 	mbedtls_platform_zeroize(master, sizeof(master));
+	/* once here, so that cms_sign need not for every message */
+	if (compat_pk_check_pair(&victim->crt.pk, &victim->key) != 0) {
+		mbedtls_x509_crt_free(&victim->crt);
+		mbedtls_x509_crt_free(&victim->chain);
+		mbedtls_pk_free(&victim->key);
+		memset(victim, 0, sizeof(*victim));
+		engine_result_set(r, VERDICT_TEMPFAIL, REPLY_INTERNAL, "keystore: "
+		    "the private key of %.16s does not match its certificate",
+		    en->fpr);
+		return NULL;
+	}
 	(void)ks_load_chain(&g->store, en, &victim->chain);
 	(void)strlcpy(victim->fpr, en->fpr, sizeof(victim->fpr));
 	victim->used = ++g->tick;
@@ -972,6 +987,7 @@ engine_apply(struct engine *g, const char *msg, size_t len,
 		s.cert = &id->crt;
 		s.chain = id->chain.raw.p ? &id->chain : NULL;
 		s.key = &id->key;
+		s.pair_checked = 1;	/* by engine_ident, at load */
 		s.md = mds[p->digest];
 		s.rsa_pss = p->rsa_padding == RULES_PAD_PSS;
 		/* RFC 9788: protected headers go into the encrypted payload */

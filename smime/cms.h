@@ -74,6 +74,13 @@ struct cms_signer {
 	int			 rsa_pss;	/* RSASSA-PSS, salt = hash len */
 	/* the certificate to encrypt to, when it differs from cert */
 	const mbedtls_x509_crt	*enc_cert;
+	/*
+	 * Set only by a caller that has itself checked that key belongs to
+	 * cert (compat_pk_check_pair) when it loaded them, as the filter's
+	 * identity cache does; cms_sign() checks every other signer, which
+	 * for an EC key costs as much as the signature.
+	 */
+	int			 pair_checked;
 };
 
 /*

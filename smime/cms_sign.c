@@ -317,7 +317,8 @@ cms_sign(const struct cms_signer *s, const uint8_t *digest, size_t dlen,
 		    "or of the wrong kind");
 		return -1;
 	}
-	if (compat_pk_check_pair(&s->cert->pk, s->key) != 0) {
+	if (!s->pair_checked && compat_pk_check_pair(&s->cert->pk,
+	    s->key) != 0) {
 		cms_error_set(e, CMS_ERR_ARG, "private key does not match the "
 		    "signer's certificate");
 		return -1;

@@ -17,6 +17,7 @@
 #include "ber.h"
 #include "cms.h"
 #include "cms_chain.h"
+#include "digest.h"
 #include "mime.h"
 #include "oid.h"
 
@@ -212,7 +213,7 @@ md_update_cb(void *arg, const uint8_t *p, size_t n)
 
 	for (; n > 0; p += k, n -= k) {
 		k = n < MIME_CHUNK ? n : MIME_CHUNK;
-		if (mbedtls_md_update(arg, p, k) != 0)
+		if (digest_update(arg, p, k) != 0)
 			return 1;
 		mime_consumed(k);
 	}
@@ -232,12 +233,11 @@ static int
 content_digest(mbedtls_md_type_t md, const struct content_src *c,
     const struct signed_data *sd, uint8_t *out)
 {
-	mbedtls_md_context_t ctx;
+	struct digest ctx;
 	int rc = -1;
 
-	mbedtls_md_init(&ctx);
-	if (mbedtls_md_setup(&ctx, mbedtls_md_info_from_type(md), 0) != 0 ||
-	    mbedtls_md_starts(&ctx) != 0)
+	digest_init(&ctx);
+	if (digest_setup(&ctx, md) != 0)
 		goto done;
 	if (c->feed != NULL) {
 		if (c->feed(c->arg, md_update_cb, &ctx) != 0)
@@ -248,11 +248,11 @@ content_digest(mbedtls_md_type_t md, const struct content_src *c,
 	} else if (!sd->has_econtent || ber_octets_foreach(&sd->econtent,
 	    md_update_cb, &ctx) != BER_OK)
 		goto done;
-	if (mbedtls_md_finish(&ctx, out) != 0)
+	if (digest_finish(&ctx, out) != 0)
 		goto done;
 	rc = 0;
 done:
-	mbedtls_md_free(&ctx);
+	digest_free(&ctx);
 	return rc;
 }
 

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "digest.h"
 #include "mime.h"
 #include "smime.h"
 
@@ -198,7 +199,7 @@ outer_headers(const struct mime_entity *e, struct smime_lf *o, int flags)
 #endif
 
 struct pass {
-	mbedtls_md_context_t	*md;		/* hash, or NULL */
+	struct digest		*md;		/* hash, or NULL */
 	const char		*bnd;		/* look for it, or NULL */
 	char			 carry[BOUNDARY_LEN];
 	size_t			 ncarry;
@@ -212,7 +213,7 @@ struct pass {
 };
 
 static void
-pass_init(struct pass *ps, mbedtls_md_context_t *md, const char *bnd,
+pass_init(struct pass *ps, struct digest *md, const char *bnd,
     mime_write_fn fn, void *arg)
 {
 	ps->md = md;
@@ -254,7 +255,7 @@ pass_flush(struct pass *ps)
 {
 	if (ps->err || ps->n == 0)
 		return ps->err ? -1 : 0;
-	if ((ps->md && mbedtls_md_update(ps->md, (unsigned char *)ps->buf,
+	if ((ps->md && digest_update(ps->md, (const uint8_t *)ps->buf,
 	    ps->n) != 0) || (ps->fn && ps->fn(ps->arg, ps->buf, ps->n) != 0))
 		ps->err = 1;
 	if (ps->bnd)
@@ -346,7 +347,7 @@ static const char sig_part[] = "\n--%s\nContent-Type: application/"
 static int
 sign_detached(struct smime_lf *o, const struct cms_signer *s,
     const struct mime_entity *in, time_t now, struct cms_rng *rng,
-    struct pass *ps, mbedtls_md_context_t *md, struct cms_error *e)
+    struct pass *ps, struct digest *md, struct cms_error *e)
 {
 	unsigned char digest[MBEDTLS_MD_MAX_SIZE];
 	char b[BOUNDARY_LEN + 1], line[256];
@@ -371,7 +372,7 @@ sign_detached(struct smime_lf *o, const struct cms_signer *s,
 		    "random boundary");
 		return -1;
 	}
-	if (mbedtls_md_finish(md, digest) != 0) {
+	if (digest_finish(md, digest) != 0) {
 		cms_error_set(e, CMS_ERR_CRYPTO, "digest");
 		return -1;
 	}
@@ -401,7 +402,7 @@ done:
 static int
 sign_opaque(struct smime_lf *o, const struct cms_signer *s,
     const struct mime_entity *in, time_t now, struct cms_rng *rng,
-    struct pass *ps, mbedtls_md_context_t *md, struct cms_error *e)
+    struct pass *ps, struct digest *md, struct cms_error *e)
 {
 	unsigned char digest[MBEDTLS_MD_MAX_SIZE];
 	struct b64_sink bs;
@@ -417,7 +418,7 @@ sign_opaque(struct smime_lf *o, const struct cms_signer *s,
 		return -1;
 	}
 	len = ps->len;
-	if (mbedtls_md_finish(md, digest) != 0) {
+	if (digest_finish(md, digest) != 0) {
 		cms_error_set(e, CMS_ERR_CRYPTO, "digest");
 		return -1;
 	}
@@ -555,7 +556,7 @@ smime_sign(const char *msg, size_t len, const struct cms_signer *s,
     int flags, time_t now, struct cms_rng *rng, mime_write_fn out,
     void *arg, struct cms_error *e)
 {
-	mbedtls_md_context_t md;
+	struct digest md;
 	struct mime_buf hdr;
 	struct mime_entity ent, in;
 	struct smime_lf o;
@@ -567,10 +568,10 @@ smime_sign(const char *msg, size_t len, const struct cms_signer *s,
 	o.fn = out;
 	o.arg = arg;
 	mime_buf_init(&hdr, 0);
-	mbedtls_md_init(&md);
-	if (mi == NULL || mbedtls_md_setup(&md, mi, 0) != 0 ||
-	    mbedtls_md_starts(&md) != 0 || (ps = malloc(sizeof(*ps))) == NULL) {
-		mbedtls_md_free(&md);
+	digest_init(&md);
+	if (mi == NULL || digest_setup(&md, s->md) != 0 ||
+	    (ps = malloc(sizeof(*ps))) == NULL) {
+		digest_free(&md);
 		cms_error_set(e, CMS_ERR_CRYPTO, "digest");
 		return -1;
 	}
@@ -587,7 +588,7 @@ smime_sign(const char *msg, size_t len, const struct cms_signer *s,
 	    e) : sign_detached(&o, s, &in, now, rng, ps, &md, e);
 done:
 	output_failed(&o, rc, e);
-	mbedtls_md_free(&md);
+	digest_free(&md);
 	mime_buf_clear(&hdr);
 	free(ps);
 	return rc;

@@ -745,6 +745,44 @@ test_padding_restored(const uint8_t *in, size_t len)
 	    compat_rsa_padding(mbedtls_pk_rsa(rsa.key)) == MBEDTLS_RSA_PKCS_V15);
 }
 
+/*
+ * cms_sign checks the key against the certificate itself unless the
+ * signer says that was done when the pair was loaded (the filter's
+ * identity cache does it there, once).
+ */
+static void
+test_sign_pair(void)
+{
+	static const uint8_t digest[32] = { 1, 2, 3 };
+	struct cms_signer s;
+	struct cms_frame f;
+	struct cms_error e;
+	int rc;
+
+	memset(&s, 0, sizeof(s));
+	s.md = MBEDTLS_MD_SHA256;
+	s.cert = &rsa.crt;
+	s.key = &rsa_other;
+	rc = cms_sign(&s, digest, sizeof(digest), -1, 0, &rng, &f, &e);
+	UNIT_OK("sign-pair-rsa-mismatch-refused", rc == -1 &&
+	    e.code == CMS_ERR_ARG);
+	s.cert = &p256.crt;
+	s.key = &ec_other;
+	rc = cms_sign(&s, digest, sizeof(digest), -1, 0, &rng, &f, &e);
+	UNIT_OK("sign-pair-ec-mismatch-refused", rc == -1 &&
+	    e.code == CMS_ERR_ARG);
+	s.key = &p256.key;
+	rc = cms_sign(&s, digest, sizeof(digest), -1, 0, &rng, &f, &e);
+	UNIT_OK("sign-pair-ec-checked-here", rc == 0);
+	if (rc == 0)
+		cms_frame_free(&f);
+	s.pair_checked = 1;
+	rc = cms_sign(&s, digest, sizeof(digest), -1, 0, &rng, &f, &e);
+	UNIT_OK("sign-pair-ec-checked-at-load", rc == 0);
+	if (rc == 0)
+		cms_frame_free(&f);
+}
+
 static int
 gen_ec_other(void)
 {
@@ -780,6 +818,7 @@ main(void)
 	test_malformed(plain, 100);
 	test_encrypt_misuse(plain, plen);
 	test_padding_restored(plain, plen);
+	test_sign_pair();
 	free(plain);
 	free_ident(&rsa);
 	free_ident(&p256);
