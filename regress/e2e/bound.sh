@@ -25,8 +25,8 @@ fail() { echo "FAIL bound-$1: $2"; }
 
 h_new
 D=$W/msg
-if python3 -c 'import cryptography' 2> /dev/null; then
-	python3 regress/lib/mkbound.py "$D" "${BOUND_BITS:-4096}" \
+if "$H_PYTHON" -c 'import cryptography' 2> /dev/null; then
+	"$H_PYTHON" regress/lib/mkbound.py "$D" "${BOUND_BITS:-4096}" \
 	    > "$W/mk.log" 2>&1 || { fail make "$(tail -n 3 "$W/mk.log")"; exit 0; }
 else
 	cp -r regress/unit/data/bound "$D"
