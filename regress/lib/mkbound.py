@@ -223,10 +223,14 @@ def key_with_e(base, e):
     p, q = pn.p, pn.q
     lam = (p - 1) * (q - 1)
     d = pow(e, -1, lam)
-    priv = rsa.RSAPrivateNumbers(p, q, d, d % (p - 1), d % (q - 1),
+    nums = rsa.RSAPrivateNumbers(p, q, d, d % (p - 1), d % (q - 1),
                                  pow(q, -1, p),
-                                 rsa.RSAPublicNumbers(e, p * q)
-                                 ).private_key(unsafe_skip_rsa_key_validation=True)
+                                 rsa.RSAPublicNumbers(e, p * q))
+    try:
+        # cryptography >= 39 validates keys unless told not to
+        priv = nums.private_key(unsafe_skip_rsa_key_validation=True)
+    except TypeError:
+        priv = nums.private_key()   # 38 (Debian 12) has no such argument
     return Key(priv)
 
 
