@@ -266,8 +266,15 @@ is_forged(const struct mime_field *f, const char *id)
 	return 0;
 }
 
-/* Fields a message has at most once (RFC 5322, section 3.6). */
-static int
+/*
+ * Fields a message has at most once (RFC 5322, section 3.6), as a bit
+ * each; 0 for any other field.  From: and Sender: come first: they are
+ * never replaced (AUTHOR_FIELDS), since the verdict bound the signer to
+ * the From: it checked, and that one stays what a client shows.
+ */
+#define AUTHOR_FIELDS	0x3u
+
+static unsigned
 single_field(const struct mime_field *f)
 {
 	static const char *const names[] = { "from", "sender", "reply-to",
@@ -277,35 +284,26 @@ single_field(const struct mime_field *f)
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (mime_hdr_is(f, names[i]))
-			return 1;
+			return 1u << i;
 	return 0;
 }
 
 /*
- * From: and Sender: are never replaced: the verdict bound the signer to
- * the From: it checked, and that one stays what a client shows.
+ * The once-only fields among e's first n fields, as bits: one pass, so
+ * merging costs a constant per field however many an attacker sends.
  */
-static int
-author_field(const struct mime_field *f)
-{
-	return mime_hdr_is(f, "from") || mime_hdr_is(f, "sender");
-}
-
-/* Does e hold a field of f's name among its fields from..to-1? */
-static int
-holds_field(const struct mime_entity *e, size_t from, size_t to,
-    const struct mime_field *f)
+static unsigned
+single_fields(const struct mime_entity *e, size_t n)
 {
 	struct mime_hdr_iter it;
-	struct mime_field g;
+	struct mime_field f;
+	unsigned has = 0;
 	size_t i;
 
 	mime_hdr_iter_init(&it, e);
-	for (i = 0; i < to && mime_hdr_next(&it, &g); i++)
-		if (i >= from && g.namelen == f->namelen &&
-		    strncasecmp(g.name, f->name, f->namelen) == 0)
-			return 1;
-	return 0;
+	for (i = 0; i < n && mime_hdr_next(&it, &f); i++)
+		has |= single_field(&f);
+	return has;
 }
 
 /* RFC 9788: the signed entity says it carries the protected fields. */
@@ -329,12 +327,13 @@ protected_fields(const struct mime_entity *e)
  * a field the routing header has already is dropped here.
  */
 static int
-write_inner(const struct mime_entity *outer, const struct mime_entity *in,
+write_inner(unsigned outer_has, const struct mime_entity *in,
     int inner_wins, const char *id, mime_write_fn out, void *arg,
     int *removed)
 {
 	struct mime_hdr_iter it;
 	struct mime_field f;
+	unsigned lose = inner_wins ? outer_has & AUTHOR_FIELDS : outer_has;
 
 	mime_hdr_iter_init(&it, in);
 	while (mime_hdr_next(&it, &f)) {
@@ -342,8 +341,7 @@ write_inner(const struct mime_entity *outer, const struct mime_entity *in,
 			(*removed)++;
 			continue;
 		}
-		if ((!inner_wins || author_field(&f)) && single_field(&f) &&
-		    holds_field(outer, 0, SIZE_MAX, &f))
+		if (single_field(&f) & lose)
 			continue;
 		if (out(arg, f.raw, f.rawlen) != 0)
 			return -1;
@@ -371,6 +369,7 @@ write_message(const char *msg, size_t len, const char *ar, const char *id,
 	struct mime_entity e, in;
 	struct mime_hdr_iter it;
 	struct mime_field f;
+	unsigned routing, lose = 0;
 	int rc, merge, inner_wins = 0;
 	size_t i;
 
@@ -378,19 +377,19 @@ write_message(const char *msg, size_t len, const char *ar, const char *id,
 		/*
 		 * A header over the parser's limits (fields, size) is no
 		 * reason to hold mail that can go on unchanged: passed as it
-		 * is, forged fields still removed, nothing merged.
+		 * is, forged fields still removed.
 		 */
 		if ((rc != MIME_E_FIELDS && rc != MIME_E_HDRSIZE) ||
 		    repl != NULL || mime_entity_parse_any(msg, len, &e) !=
 		    MIME_OK)
 			return -1;
-		nouter = SIZE_MAX;
 	}
+	routing = nouter == SIZE_MAX ? 0 : single_fields(&e, nouter);
 	/* an entity that does not parse goes out as it is, as before */
 	merge = repl != NULL && mime_entity_parse(repl, repllen, &in) ==
 	    MIME_OK;
-	if (merge)
-		inner_wins = protected_fields(&in);
+	if (merge && (inner_wins = protected_fields(&in)))
+		lose = single_fields(&in, SIZE_MAX) & ~AUTHOR_FIELDS;
 	if (ar[0] && out(arg, ar, strlen(ar)) != 0)
 		return -1;
 	mime_hdr_iter_init(&it, &e);
@@ -401,15 +400,14 @@ write_message(const char *msg, size_t len, const char *ar, const char *id,
 		}
 		if (repl && smime_header_is_content(f.name, f.namelen))
 			continue;
-		if (single_field(&f) && ((i >= nouter &&
-		    holds_field(&e, 0, nouter, &f)) || (inner_wins &&
-		    !author_field(&f) && holds_field(&in, 0, SIZE_MAX, &f))))
+		if (single_field(&f) & ((i >= nouter ? routing : 0) | lose))
 			continue;
 		if (out(arg, f.raw, f.rawlen) != 0)
 			return -1;
 	}
 	if (merge)
-		return write_inner(&e, &in, inner_wins, id, out, arg, removed);
+		return write_inner(single_fields(&e, SIZE_MAX), &in,
+		    inner_wins, id, out, arg, removed);
 	if (repl)
 		return smime_write_chunked(out, arg, repl, repllen);
 	if (out(arg, e.sep, e.seplen) != 0 ||
@@ -698,6 +696,15 @@ trust_set(struct engine *g, struct cms_trust *t)
 	t->budget = &g->budget;
 }
 
+/* Our authserv-id as the field writes it (a valid value, never empty). */
+static void
+our_id(struct engine *g, char *id, size_t idsz)
+{
+	if (authres_value(id, idsz, rules_authserv_id(g->rules),
+	    AUTHRES_ID_MAX, 0) == 0)
+		(void)strlcpy(id, "localhost", idsz);
+}
+
 /* Longest value or comment we write; longer ones end in AUTHRES_MARK. */
 #define AR_TEXT_MAX	200
 
@@ -763,9 +770,7 @@ format_result(struct engine *g, const struct cms_verify *v, int rc,
 		snprintf(why, whysz, "not signed");
 		return NULL;
 	}
-	if (authres_value(id, sizeof(id), rules_authserv_id(g->rules),
-	    AUTHRES_ID_MAX, 0) == 0)
-		(void)strlcpy(id, "localhost", sizeof(id));
+	our_id(g, id, sizeof(id));
 	if (rc == -1) {
 		ar_comment(com, sizeof(com), e->msg, AR_TEXT_MAX);
 		snprintf(ar, arsz, "Authentication-Results: %s;\n"
@@ -886,9 +891,7 @@ unauthenticated(struct engine *g, char *ar, size_t arsz, const char *extra,
 	    extra) >= (int)xsz)
 		return extra;
 	if (ar[0] == '\0') {
-		if (authres_value(id, sizeof(id), rules_authserv_id(g->rules),
-		    AUTHRES_ID_MAX, 0) == 0)
-			(void)strlcpy(id, "localhost", sizeof(id));
+		our_id(g, id, sizeof(id));
 		snprintf(ar, arsz, "Authentication-Results: %s;\n\tsmime=none "
 		    "(decrypted content without integrity protection and "
 		    "without a signature)\n", id);

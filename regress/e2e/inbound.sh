@@ -330,6 +330,14 @@ merged() {	# merged TAG FILE SUBJECT
 }
 $V < "$W/encmerge.eml" > "$W/merge.out" 2>/dev/null
 merged decrypted-fields-routing-wins "$W/merge.out" encmerge
+# ...also when the inner entity brings more fields than the parser takes
+{ printf 'From: CEO <ceo@bank.example>\nSubject: injected\n'
+  awk 'BEGIN { for (i = 0; i < 2100; i++) printf "X-Inner-%d: v\n", i }'
+  printf 'Content-Type: text/plain\n\nMerge test body.\n'; } > "$W/inner.ent"
+openssl cms -encrypt -aes256 "$P/bob.pem" < "$W/inner.ent" > "$W/encmany.ent"
+mk encmany rsa@example.org "$W/encmany.ent"
+$V < "$W/encmany.eml" > "$W/merge.out" 2>/dev/null
+merged decrypted-many-fields-routing-wins "$W/merge.out" encmany
 got encmerge > "$W/merge-smtpd.out"
 merged smtpd-decrypted-fields-routing-wins "$W/merge-smtpd.out" encmerge
 for hp in no yes; do
