@@ -17,6 +17,7 @@
 
 #include <mbedtls/platform_util.h>
 
+#include "author.h"
 #include "engine.h"
 #include "log.h"
 #include "mbedtls_compat.h"
@@ -203,19 +204,79 @@ engine_result_set(struct engine_result *r, enum engine_verdict v, const char *re
 	va_list ap;
 
 	r->verdict = v;
+	r->notice = 0;
 	(void)strlcpy(r->reply, reply ? reply : "", sizeof(r->reply));
 	va_start(ap, fmt);
 	(void)vsnprintf(r->why, sizeof(r->why), fmt, ap);
 	va_end(ap);
 }
 
-/* The sender's answer from the store, turned into a verdict. */
+/* Signing is required: no message may leave unsigned for this sender. */
+static int
+signing_required(const struct engine *g, const struct rules_policy *p)
+{
+	return g->action == ACTION_SIGN || g->action == ACTION_SIGN_ENCRYPT ||
+	    p->no_signing_key == RULES_NSK_TEMPFAIL;
+}
+
+/*
+ * Not allowed to sign as addr: refused (550 5.7.1), or passed unsigned
+ * with a log line when signers: not-allowed: pass and signing is not
+ * required.
+ */
+static void
+not_allowed(struct engine *g, const struct rules_policy *p, const char *addr,
+    const char *why, struct engine_result *r)
+{
+	char reply[sizeof(r->reply)], q[100];
+
+	log_quote(q, sizeof(q), addr, strlen(addr));
+	if (signers_mismatch(rules_signers(g->rules)) == SIGNERS_PASS &&
+	    !signing_required(g, p)) {
+		engine_result_set(r, VERDICT_PASS, NULL, "not signed: %s "
+		    "<%s>", why, q);
+		r->notice = 1;
+		return;
+	}
+	(void)snprintf(reply, sizeof(reply), "%s <%.80s>", REPLY_NOT_SIGNER,
+	    q);
+	engine_result_set(r, VERDICT_REJECT, reply, "%s <%s>", why, q);
+}
+
+/*
+ * May this client sign as sender (signers.h)?  c NULL: pipe mode run
+ * without -u or -i, by whoever may read the keystore anyway.
+ */
+static int
+client_may_sign(struct engine *g, const struct signers_client *c,
+    const char *sender, const struct rules_policy *p, char *how,
+    size_t howsz, struct engine_result *r)
+{
+	char why[200];
+
+	if (c == NULL) {
+		(void)strlcpy(how, "pipe mode", howsz);
+		return 1;
+	}
+	if (signers_may(rules_signers(g->rules), c, sender, how, howsz))
+		return 1;
+	(void)snprintf(why, sizeof(why), "%s:", how);
+	not_allowed(g, p, sender, why, r);
+	return 0;
+}
+
+/*
+ * The sender's answer from the store, turned into a verdict; how says
+ * who may use it (the login or the trusted source), for the log.
+ */
 static const struct ks_entry *
-sender_identity(struct engine *g, const char *sender,
-    const struct rules_policy *p, struct engine_result *r)
+sender_identity(struct engine *g, const struct signers_client *c,
+    const char *sender, const struct rules_policy *p, char *how,
+    size_t howsz, struct engine_result *r)
 {
 	const struct ks_entry *en = NULL;
 
+	r->notice = 0;
 	if (!g->have_store || g->action == ACTION_NONE || sender[0] == '\0' ||
 	    (!p->sign && g->action != ACTION_SIGN)) {
 		engine_result_set(r, VERDICT_PASS, NULL, "no signing for %s",
@@ -224,13 +285,19 @@ sender_identity(struct engine *g, const char *sender,
 	}
 	switch (ks_sign_identity(&g->store, sender, time(NULL), &en)) {
 	case KS_FOUND:
+		if (!client_may_sign(g, c, sender, p, how, howsz, r))
+			return NULL;
 		engine_result_set(r, VERDICT_SIGNED, NULL, "identity %.16s", en->fpr);
 		return en;
 	case KS_EXPIRED:
+		if (!client_may_sign(g, c, sender, p, how, howsz, r))
+			return NULL;
 		engine_result_set(r, VERDICT_TEMPFAIL, REPLY_EXPIRED, "signing "
 		    "certificate %.16s expired", en->fpr);
 		return NULL;
 	case KS_NOT_YET_VALID:
+		if (!client_may_sign(g, c, sender, p, how, howsz, r))
+			return NULL;
 		engine_result_set(r, VERDICT_TEMPFAIL, REPLY_NOT_VALID, "signing "
 		    "certificate %.16s not yet valid", en->fpr);
 		return NULL;
@@ -244,16 +311,61 @@ sender_identity(struct engine *g, const char *sender,
 	return NULL;
 }
 
-/* MAIL FROM: refuse at once what would be refused after DATA. */
+/*
+ * MAIL FROM: refuse at once what would be refused after DATA: a sender
+ * this client may not sign as (550), a certificate not valid now (451).
+ */
 int
-engine_sender_check(struct engine *g, const char *sender,
-    struct engine_result *r)
+engine_sender_check(struct engine *g, const struct signers_client *c,
+    const char *sender, struct engine_result *r)
 {
 	struct rules_policy p;
+	char how[200];
 
 	rules_sender_policy(g->rules, sender, &p);
-	(void)sender_identity(g, sender, &p, r);
-	return r->verdict == VERDICT_TEMPFAIL ? -1 : 0;
+	(void)sender_identity(g, c, sender, &p, how, sizeof(how), r);
+	return r->verdict == VERDICT_TEMPFAIL || r->verdict == VERDICT_REJECT ?
+	    -1 : 0;
+}
+
+/*
+ * The From: author must be an address of the signing certificate: a
+ * signature says its signer wrote the message (RFC 8550 §3), so a
+ * message by someone else is not signed with this key.  The
+ * certificate alone is enough to tell: the key stays sealed.
+ */
+static int
+author_may_sign(struct engine *g, const struct ks_entry *en,
+    const struct rules_policy *p, const char *sender, const char *msg,
+    size_t len, struct engine_result *r)
+{
+	const mbedtls_x509_crt *crt;
+	struct author a;
+	char why[200];
+
+	author_of(msg, len, &a);
+	if (a.unreadable) {
+		engine_result_set(r, VERDICT_BADINPUT, REPLY_BAD_MIME, "%s",
+		    a.why);
+		return 0;
+	}
+	if ((crt = engine_cert_of(g, en)) == NULL) {
+		engine_result_set(r, VERDICT_TEMPFAIL, REPLY_INTERNAL,
+		    "keystore: certificate %.16s unreadable", en->fpr);
+		return 0;
+	}
+	if (author_in_cert(&a, crt->raw.p, crt->raw.len))
+		return 1;
+	if (a.spec[0] == '\0') {
+		(void)snprintf(why, sizeof(why), "no single From: author "
+		    "(%s), so no signer:", a.why);
+		not_allowed(g, p, sender, why, r);
+	} else {
+		(void)snprintf(why, sizeof(why), "From: is not an address of "
+		    "the certificate %.16s:", en->fpr);
+		not_allowed(g, p, a.spec, why, r);
+	}
+	return 0;
 }
 
 /*
@@ -956,7 +1068,7 @@ done_what(int sign, int encrypt, int signed_ok)
  */
 static void
 engine_apply(struct engine *g, const char *msg, size_t len,
-    struct engine_ident *id, const struct ks_entry *en,
+    struct engine_ident *id, const struct ks_entry *en, const char *how,
     const struct rules_policy *p, const struct enc_plan *pl, int signed_ok,
     const char *note, mime_write_fn out, void *arg, struct engine_result *r)
 {
@@ -968,7 +1080,7 @@ engine_apply(struct engine *g, const char *msg, size_t len,
 	struct spool mid;
 	const char *smsg;
 	size_t slen;
-	char sdetail[100] = "", pre[120] = "";
+	char sdetail[160] = "", pre[120] = "";
 	int rc, hp;
 
 	spool_pool_tmp(&pool, ENGINE_MID_MEM);
@@ -997,9 +1109,10 @@ engine_apply(struct engine *g, const char *msg, size_t len,
 		    spool_write_cb : out, pl->want ? (void *)&mid : arg, &ce);
 		if (rc == -1)
 			goto failed;
-		snprintf(sdetail, sizeof(sdetail), "%s %s%s with %.16s",
+		snprintf(sdetail, sizeof(sdetail), "%s %s%s with %.16s (%s)",
 		    p->signature == RULES_SIG_OPAQUE ? "opaque" : "detached",
-		    cms_micalg(s.md), s.rsa_pss ? " pss" : "", en->fpr);
+		    cms_micalg(s.md), s.rsa_pss ? " pss" : "", en->fpr,
+		    how ? how : "");
 	}
 	if (pl->want) {
 		hp = p->header_protection ? SMIME_OBSCURE : 0;
@@ -1035,10 +1148,11 @@ release:
  * for a pass the caller sends the original.
  */
 void
-engine_process(struct engine *g, const char *sender, char *const *rcpts,
-    size_t nrcpts, const char *msg, size_t len, mime_write_fn out, void *arg,
-    struct engine_result *r)
+engine_process(struct engine *g, const struct signers_client *c,
+    const char *sender, char *const *rcpts, size_t nrcpts, const char *msg,
+    size_t len, mime_write_fn out, void *arg, struct engine_result *r)
 {
+	char how[200] = "", notice[200] = "";
 	const struct ks_entry *en = NULL;
 	struct engine_ident *id = NULL;
 	struct rules_policy p;
@@ -1100,18 +1214,26 @@ engine_process(struct engine *g, const char *sender, char *const *rcpts,
 			keep_message(g, msg, len, "already signed", NULL,
 			    "already signed", out, arg, r);
 		else
-			engine_apply(g, msg, len, NULL, NULL, &p, pl, 1, NULL,
-			    out, arg, r);
+			engine_apply(g, msg, len, NULL, NULL, NULL, &p, pl, 1,
+			    NULL, out, arg, r);
 		goto done;
 	}
-	if ((en = sender_identity(g, sender, &p, r)) != NULL &&
-	    (id = engine_ident(g, en, r)) == NULL)
-		goto done;
+	en = sender_identity(g, c, sender, &p, how, sizeof(how), r);
+	if (en != NULL && (!author_may_sign(g, en, &p, sender, msg, len, r) ||
+	    (id = engine_ident(g, en, r)) == NULL))
+		en = NULL;
 	if (r->verdict == VERDICT_TEMPFAIL || r->verdict == VERDICT_REJECT)
 		goto done;
+	if (r->notice)		/* not allowed to sign: said once, below */
+		(void)strlcpy(notice, r->why, sizeof(notice));
 	if (id == NULL && !pl->want)
 		goto done;		/* r says why it passes */
-	engine_apply(g, msg, len, id, en, &p, pl, 0, note, out, arg, r);
+	engine_apply(g, msg, len, id, en, how, &p, pl, 0, note, out, arg, r);
+	if (notice[0] != '\0' && r->verdict == VERDICT_ENCRYPTED) {
+		(void)strlcat(r->why, "; ", sizeof(r->why));
+		(void)strlcat(r->why, notice, sizeof(r->why));
+		r->notice = 1;
+	}
 done:
 	plan_free(pl);
 	free(pl);

@@ -17,6 +17,7 @@
 #include "mime.h"
 #include "replies.h"
 #include "rules.h"
+#include "signers.h"
 
 #define ENGINE_CACHE	32
 #define ENGINE_CERTS	128	/* > CMS_MAX_RECIPIENTS + 1, see plan_add */
@@ -73,21 +74,22 @@ struct engine_result {
 	enum engine_verdict	 verdict;
 	char			 reply[128];	/* SMTP reply for 4xx/5xx */
 	char			 why[200];	/* for the log */
+	int			 notice;	/* a pass worth a log line */
 };
 
 int	 engine_init(struct engine *, const char *, const char *,
 	    enum engine_action, char *, size_t);
 void	 engine_free(struct engine *);
 void	 engine_refresh(struct engine *, int);
-int	 engine_sender_check(struct engine *, const char *,
-	    struct engine_result *);
+int	 engine_sender_check(struct engine *, const struct signers_client *,
+	    const char *, struct engine_result *);
 int	 engine_rcpt_check(struct engine *, const char *, const char *,
 	    struct engine_result *);
 int	 engine_checks_rcpt(const struct engine *);
 int	 engine_rcpt_class(struct engine *, const char *, const char *);
 int	 engine_tx_mode(const struct engine *, const char *);
-void	 engine_process(struct engine *, const char *, char *const *,
-	    size_t, const char *, size_t, mime_write_fn, void *,
+void	 engine_process(struct engine *, const struct signers_client *,
+	    const char *, char *const *, size_t, const char *, size_t, mime_write_fn, void *,
 	    struct engine_result *);
 void	 engine_inbound(struct engine *, char *const *, size_t, const char *,
 	    size_t, mime_write_fn, void *, struct engine_result *);

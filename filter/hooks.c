@@ -15,11 +15,21 @@
 
 static char	*fix_received_for(const char *, size_t, const char *, size_t *);
 
+/* Who is sending, as smtpd reported it: the AUTH login, the address. */
+static void
+client_of(const struct session *s, struct signers_client *c)
+{
+	c->login = s->login;
+	/* no link-connect seen: an unknown client, never a trusted one */
+	c->src = s->src[0] != '\0' ? s->src : "unknown";
+}
+
 static int
 hook_message(void *arg, struct session *s, const char *msg, size_t len,
     struct spool *out, char *reply, size_t replysz, char *why, size_t whysz)
 {
 	struct engine_result r;
+	struct signers_client c;
 	char **rcpts, *fixed = NULL;
 	size_t i, n = 0, fixedlen = 0;
 
@@ -40,10 +50,15 @@ hook_message(void *arg, struct session *s, const char *msg, size_t len,
 	if (engine_is_inbound(arg, s->sender ? s->sender : "", rcpts, n))
 		engine_inbound(arg, rcpts, n, msg, len, spool_write_cb, out,
 		    &r);
-	else
-		engine_process(arg, s->sender ? s->sender : "", rcpts, n, msg,
-		    len, spool_write_cb, out, &r);
+	else {
+		client_of(s, &c);
+		engine_process(arg, &c, s->sender ? s->sender : "", rcpts, n,
+		    msg, len, spool_write_cb, out, &r);
+	}
 	free(rcpts);
+	/* not signed for a client not allowed to: in the commit log line */
+	if (r.verdict == VERDICT_PASS && r.notice)
+		(void)strlcpy(s->detail, r.why, sizeof(s->detail));
 	if (fixed && r.verdict == VERDICT_PASS) {
 		/* passed unchanged but for the header: send the fixed copy */
 		(void)spool_write(out, fixed, fixedlen);
@@ -78,10 +93,13 @@ hook_mail_from(void *arg, struct session *s, const char *sender, char *reply,
     size_t replysz)
 {
 	struct engine_result r;
+	struct signers_client c;
 
-	(void)s;
-	if (engine_sender_check(arg, sender, &r) == 0)
+	client_of(s, &c);
+	if (engine_sender_check(arg, &c, sender, &r) == 0)
 		return 0;
+	if (r.verdict == VERDICT_REJECT)
+		log_info("%016llx %s", (unsigned long long)s->id, r.why);
 	(void)strlcpy(reply, r.reply, replysz);
 	return -1;
 }

@@ -8,6 +8,7 @@
 #include "proto.h"
 
 void	 hooks_install(struct filter *, struct engine *);
-int	 pipe_run(struct engine *, const char *, char **, int);
+int	 pipe_run(struct engine *, const struct signers_client *,
+	    const char *, char **, int);
 
 #endif

@@ -23,6 +23,7 @@
 #include <mbedtls/platform_util.h>
 
 #include "addr.h"
+#include "author.h"
 #include "authres.h"
 #include "certid.h"
 #include "engine.h"
@@ -75,76 +76,16 @@ trust_load(struct engine *g)
 }
 
 /*
- * The author a pass is bound to: the one mailbox of the one From: field.
- * Anything else (no From:, two of them, a list, an empty group, "<>",
- * what does not parse) leaves spec empty and says why: clients show
- * such fields in different ways, so no signer can be their author.
- */
-struct author {
-	char	 spec[ADDR_SPEC_MAX + 1];
-	char	 why[120];
-	char	 matched[CERTID_ADDR_LEN + 1];	/* the certificate's spelling */
-};
-
-static void
-author_of(const char *msg, size_t len, struct author *a)
-{
-	struct mime_entity e;
-	struct mime_field f;
-	struct addr_list l;
-	size_t n;
-	int rc;
-
-	a->spec[0] = a->matched[0] = '\0';
-	if (mime_entity_parse(msg, len, &e) != MIME_OK) {
-		snprintf(a->why, sizeof(a->why), "header section unreadable");
-		return;
-	}
-	if ((n = mime_hdr_count(&e, "from")) != 1 ||
-	    mime_hdr_find(&e, "from", 0, &f) != 0) {
-		snprintf(a->why, sizeof(a->why), n == 0 ? "no From: field" :
-		    "%zu From: fields", n);
-		return;
-	}
-	if ((rc = addr_parse_mailboxes(f.value, f.valuelen, &l)) != ADDR_OK) {
-		snprintf(a->why, sizeof(a->why), "From: %s", addr_strerror(rc));
-		return;
-	}
-	if (l.count != 1) {
-		snprintf(a->why, sizeof(a->why), "From: holds %zu mailboxes",
-		    l.count);
-		return;
-	}
-	/* a group name beside the mailbox reads like another author */
-	if (l.groups > 1 || (l.groups == 1 && !l.mb[0].in_group)) {
-		snprintf(a->why, sizeof(a->why), "From: holds a group beside "
-		    "its mailbox");
-		return;
-	}
-	(void)strlcpy(a->spec, l.mb[0].spec, sizeof(a->spec));
-}
-
-/*
- * Is the author among the signing certificate's addresses?  All of them
- * count, rfc822Names and emailAddress alike; without the certificate,
- * the one address the verifier kept.  The address that matched is kept
- * in a->matched: it is the identity the pass is for.
+ * Is the author (author.h) among the signing certificate's addresses?
+ * Without the certificate, the one address the verifier kept.  The
+ * address that matched is kept in a->matched: it is the identity the
+ * pass is for.
  */
 static int
 signer_is_author(const struct cms_signer_result *s, struct author *a)
 {
-	struct certid_addrs ca;
-	size_t i;
-
-	if (s->cert != NULL && certid_addrs(s->cert, s->certlen, &ca) == 0) {
-		for (i = 0; i < ca.n; i++)
-			if (addr_spec_eq(ca.addr[i], a->spec)) {
-				(void)strlcpy(a->matched, ca.addr[i],
-				    sizeof(a->matched));
-				return 1;
-			}
-		return 0;
-	}
+	if (s->cert != NULL)
+		return author_in_cert(a, s->cert, s->certlen);
 	if (s->email[0] == '\0' || !addr_spec_eq(s->email, a->spec))
 		return 0;
 	(void)strlcpy(a->matched, s->email, sizeof(a->matched));

@@ -45,6 +45,8 @@ struct options {
 	const char	*rules;
 	const char	*keystore;
 	const char	*sender;
+	struct signers_client client;	/* -u, -i */
+	int		 have_client;
 	char		**rcpts;
 	int		 nrcpts;
 };
@@ -66,13 +68,14 @@ usage(void)
 	    "[-j workers] [-k keystore]\n"
 	    "                    [-t seconds]\n"
 	    "       filter-smime -p [-v] [-a action] [-f rules.yaml] "
-	    "[-k keystore] -s sender\n"
-	    "                   [-r recipient ...]\n"
+	    "[-k keystore] [-i address]\n"
+	    "                   [-u login] -s sender [-r recipient ...]\n"
 	    "       filter-smime -p -e [-t seconds] [-a action] "
 	    "[-f rules.yaml] [-k keystore]\n"
-	    "                   -s sender -r recipient ...\n"
+	    "                   [-i address] [-u login] -s sender -r recipient ...\n"
 	    "       filter-smime -c [-e] [-f rules.yaml] [-k keystore] "
-	    "-s sender -r recipient ...\n");
+	    "[-i address] [-u login]\n"
+	    "                   -s sender -r recipient ...\n");
 	if (exim_mode) {
 		log_warnx("bad command line (see filter-smime(8))");
 		exit(EX_TEMPFAIL);
@@ -162,6 +165,15 @@ rcpt_check(struct engine *g, const struct options *o)
 	struct engine_result r;
 	int i, rc = EX_OK;
 
+	/* with -u or -i: may this client sign as the sender at all? */
+	if (o->have_client &&
+	    engine_sender_check(g, &o->client, o->sender, &r) == -1) {
+		log_info("sender check: %s: %s", engine_verdict_str(r.verdict),
+		    r.why);
+		rc = r.verdict == VERDICT_REJECT ? EX_NOPERM : EX_TEMPFAIL;
+		printf("%s\n", rc == EX_NOPERM ? "bounce" : "tempfail");
+		return fflush(stdout) == EOF ? EX_TEMPFAIL : rc;
+	}
 	for (i = 0; i < o->nrcpts; i++) {
 		if (engine_rcpt_check(g, o->sender, o->rcpts[i], &r) == 0)
 			continue;
@@ -257,7 +269,7 @@ main(int argc, char *argv[])
 	}
 	if ((o.rcpts = calloc((size_t)argc + 1, sizeof(*o.rcpts))) == NULL)
 		fatalx("out of memory");
-	while ((ch = getopt(argc, argv, "a:cdef:j:k:npr:s:t:v")) != -1) {
+	while ((ch = getopt(argc, argv, "a:cdef:i:j:k:npr:s:t:u:v")) != -1) {
 		switch (ch) {
 		case 'a':
 			if (parse_action(optarg, &o.action) == -1)
@@ -301,6 +313,14 @@ main(int argc, char *argv[])
 		case 'n':
 			o.check_only = 1;
 			break;
+		case 'u':
+			o.client.login = optarg;
+			o.have_client = 1;
+			break;
+		case 'i':
+			o.client.src = optarg;
+			o.have_client = 1;
+			break;
 		case 'v':
 			o.verbose++;
 			break;
@@ -316,10 +336,14 @@ main(int argc, char *argv[])
 		o.rcpts[o.nrcpts++] = argv[optind++];
 	if (o.pipe && o.sender == NULL && o.action != ACTION_VERIFY)
 		usage();
-	if (o.rcpt_check && (o.pipe || o.nrcpts == 0 || o.sender == NULL))
+	/* -c: recipients to check, or (with -u or -i) the sender alone */
+	if (o.rcpt_check && (o.pipe || (o.nrcpts == 0 && !o.have_client) ||
+	    o.sender == NULL))
 		usage();
 	if (o.exim && !o.pipe && !o.rcpt_check)
 		usage();
+	if (o.have_client && !o.pipe && !o.rcpt_check)
+		usage();		/* smtpd reports the client itself */
 	if (o.workers >= 0 && (o.pipe || o.rcpt_check))
 		usage();
 	if (o.sender == NULL)
@@ -351,7 +375,6 @@ main(int argc, char *argv[])
 		return config_failed(&o);
 	}
 	if (o.check_only) {
-		engine_free(&g);
 		free(o.rcpts);
 		fprintf(stderr, "filter-smime: configuration OK\n"
 		    "filter-smime: transaction mode shared: one signed body "
@@ -359,6 +382,8 @@ main(int argc, char *argv[])
 		    "recipient list, so Bcc recipients stay hidden, but a Bcc "
 		    "copy cannot be left unsigned (bcc: skip-sign needs "
 		    "per-recipient transactions)\n");
+		signers_print(rules_signers(g.rules), stderr);
+		engine_free(&g);
 		return EX_OK;
 	}
 	/* passes over a spooled message keep little of it resident */
@@ -367,7 +392,8 @@ main(int argc, char *argv[])
 	if (o.rcpt_check)
 		rc = rcpt_check(&g, &o);
 	else if (o.pipe) {
-		rc = pipe_run(&g, o.sender, o.rcpts, o.nrcpts);
+		rc = pipe_run(&g, o.have_client ? &o.client : NULL, o.sender,
+		    o.rcpts, o.nrcpts);
 		/* Exim defers on any non-zero status: say so plainly */
 		if (o.exim && rc != EX_OK)
 			rc = EX_TEMPFAIL;

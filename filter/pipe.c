@@ -78,7 +78,8 @@ read_stdin(struct spool *sp)
  * second spool first for the same reason.
  */
 int
-pipe_run(struct engine *g, const char *sender, char **rcpts, int nrcpts)
+pipe_run(struct engine *g, const struct signers_client *c, const char *sender,
+    char **rcpts, int nrcpts)
 {
 	struct spool_pool pool;
 	struct spool in, out;
@@ -101,7 +102,7 @@ pipe_run(struct engine *g, const char *sender, char **rcpts, int nrcpts)
 		engine_inbound(g, rcpts, (size_t)nrcpts, msg, len,
 		    spool_write_cb, &out, &r);
 	else
-		engine_process(g, sender, rcpts, (size_t)nrcpts, msg, len,
+		engine_process(g, c, sender, rcpts, (size_t)nrcpts, msg, len,
 		    spool_write_cb, &out, &r);
 	switch (r.verdict) {
 	case VERDICT_PASS:
@@ -125,7 +126,9 @@ pipe_run(struct engine *g, const char *sender, char **rcpts, int nrcpts)
 		rc = EX_TEMPFAIL;
 		break;
 	}
-	if (rc != EX_OK)
+	if (rc == EX_OK && r.notice)
+		log_info("%s: %s", engine_verdict_str(r.verdict), r.why);
+	else if (rc != EX_OK)
 		log_warnx("%s: %s%s%s", engine_verdict_str(r.verdict), r.why,
 		    r.reply[0] ? " -- " : "", r.reply);
 	else

@@ -31,6 +31,8 @@ struct field {
 };
 
 static const char *registrations[] = {
+	"register|report|smtp-in|link-connect",
+	"register|report|smtp-in|link-auth",
 	"register|report|smtp-in|link-disconnect",
 	"register|report|smtp-in|tx-begin",
 	"register|report|smtp-in|tx-mail",
@@ -308,6 +310,50 @@ report_tx_addr(struct filter *f, struct session *s, const char *event,
 		log_warnx("%016" PRIx64 " out of memory", s->id);
 }
 
+/*
+ * link-connect: rdns|fcrdns|src|dest; the client's address is all we
+ * keep (the signer table's trusted sources).
+ */
+static void
+report_connect(struct filter *f, struct session *s, char *rest, size_t len)
+{
+	struct field fl[4];
+
+	if (split(rest, len, fl, 4) != 4) {
+		bad_line(f, "short link-connect report", rest, len);
+		return;
+	}
+	(void)strlcpy(s->src, fl[2].p, sizeof(s->src));
+}
+
+/*
+ * link-auth: 0.6 sends user|result, 0.7 result|user (smtpd 7.4 swapped
+ * them).  The user is whatever the client sent and may hold '|': it is
+ * the part that is not the result.  Only "pass" makes a login.
+ */
+static void
+report_auth(struct filter *f, struct session *s, int v07, char *rest,
+    size_t len)
+{
+	char *bar, *user, *result;
+
+	bar = v07 ? memchr(rest, '|', len) : strrchr(rest, '|');
+	if (bar == NULL) {
+		bad_line(f, "short link-auth report", rest, len);
+		(void)session_set_login(s, NULL);
+		return;
+	}
+	*bar = '\0';
+	user = v07 ? bar + 1 : rest;
+	result = v07 ? rest : bar + 1;
+	if (strcmp(result, "pass") != 0 || *user == '\0') {
+		(void)session_set_login(s, NULL);
+		return;
+	}
+	if (session_set_login(s, user) == -1)
+		log_warnx("%016" PRIx64 " out of memory", s->id);
+}
+
 static void
 report_line(struct filter *f, char *line, size_t len)
 {
@@ -336,7 +382,16 @@ report_line(struct filter *f, char *line, size_t len)
 		log_warnx("%016" PRIx64 " out of memory", sid);
 		return;
 	}
-	if (strcmp(fl[4].p, "tx-begin") == 0) {
+	if (strcmp(fl[4].p, "link-connect") == 0) {
+		if (n == 7)
+			report_connect(f, s, fl[6].p, fl[6].len);
+	} else if (strcmp(fl[4].p, "link-auth") == 0) {
+		if (n == 7)
+			report_auth(f, s, strcmp(fl[1].p, "0.7") == 0,
+			    fl[6].p, fl[6].len);
+		else
+			(void)session_set_login(s, NULL);
+	} else if (strcmp(fl[4].p, "tx-begin") == 0) {
 		session_tx_clear(s);
 		if (n == 7)
 			(void)strlcpy(s->msgid, fl[6].p, sizeof(s->msgid));
@@ -542,17 +597,22 @@ elapsed(const struct timespec *t0)
 static void
 log_message(const struct session *s, const char *verdict)
 {
-	char from[128];
+	char from[128], login[140] = "";
 	size_t i, nok = 0;
 
 	for (i = 0; i < s->nrcpts; i++)
 		if (s->rcpts[i].result == RCPT_OK)
 			nok++;
-	log_info("%016" PRIx64 " %s msgid=%s from=<%s> rcpts=%zu size=%"
+	if (s->login != NULL) {
+		(void)strlcpy(login, " login=", sizeof(login));
+		log_quote(login + 7, sizeof(login) - 7, s->login,
+		    strlen(s->login));
+	}
+	log_info("%016" PRIx64 " %s msgid=%s from=<%s>%s rcpts=%zu size=%"
 	    PRIu64 " lines=%" PRIu64 " time=%.3fs%s%s%s%s", s->id, verdict,
 	    s->msgid[0] ? s->msgid : "-",
 	    s->sender ? log_quote(from, sizeof(from), s->sender,
-	    strlen(s->sender)) : "", nok, s->spool.size, s->lines,
+	    strlen(s->sender)) : "", login, nok, s->spool.size, s->lines,
 	    elapsed(&s->started), s->failed ? " reason=" : "",
 	    s->failed ? s->fail_why : "", s->detail[0] ? " " : "", s->detail);
 }

@@ -20,6 +20,14 @@
 #define REPLY_NOT_VALID	"451 4.7.0 S/MIME certificate is not yet valid"
 #define REPLY_NO_KEY	"451 4.7.0 No S/MIME signing certificate for the sender"
 
+/*
+ * MAIL FROM (the login or source may not use the sender) and commit (the
+ * From: author is not in the signing certificate): followed by " <" the
+ * address ">".  Permanent: the same client sending the same message is
+ * refused again.
+ */
+#define REPLY_NOT_SIGNER	"550 5.7.1 Not allowed to sign as"
+
 /* RCPT TO: encryption required, no certificate (key-missing) */
 #define REPLY_NO_CERT_BOUNCE	"550 5.7.1 No S/MIME certificate for this " \
 			"recipient, and policy requires encryption"

@@ -159,6 +159,10 @@ int	 rules_already_smime(const struct rules *);
 
 const char *rules_authserv_id(const struct rules *);
 
+/* signers: who may sign as whom (signers.h) */
+struct signers;
+const struct signers *rules_signers(const struct rules *);
+
 /* inbound: what to do with a verified signature and its certificate */
 struct rules_inbound {
 	int	 remove_signature;	/* deliver the signed entity only */
@@ -253,6 +257,7 @@ struct rules {
 	int			 harvest;
 	int			 harvest_self_signed;
 	int			 harvest_failed;
+	struct signers		*signers;
 };
 
 void	 rules_policy_apply(struct rules_policy *, const struct rules_rule *);

@@ -301,6 +301,12 @@ rules_strip(const struct rules *r, const struct rules_header_hit *hit,
 	return o;
 }
 
+const struct signers *
+rules_signers(const struct rules *r)
+{
+	return r->signers;
+}
+
 const char *
 rules_authserv_id(const struct rules *r)
 {

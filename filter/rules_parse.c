@@ -24,6 +24,7 @@
 
 #define RULES_PRIVATE
 #include "rules.h"
+#include "signers.h"
 
 #define RULES_MAX_FILE		(4 * 1024 * 1024)
 #define RULES_MAX_DEPTH		32
@@ -1160,6 +1161,144 @@ parse_inbound(struct ctx *c, const struct ynode *n, struct rules *r)
 	return 0;
 }
 
+/* ---- signers: ---- */
+
+/* One identity or a list of them, for who (a login or a source). */
+static int
+signer_idents(struct ctx *c, const char *key, const struct ynode *v,
+    struct signers *sg, const char *who, int trusted)
+{
+	const struct ynode *one;
+	size_t i, n = v->type == YN_SEQ ? v->nkid : 1;
+	int rc;
+
+	if (v->type == YN_SEQ && n == 0)
+		return fail(c, v, "%s: an empty list", key);
+	for (i = 0; i < n; i++) {
+		one = v->type == YN_SEQ ? v->kid[i] : v;
+		if (want_string(c, key, one) == -1)
+			return -1;
+		rc = trusted ? signers_add_trusted(sg, who, one->str) :
+		    signers_add_login(sg, who, one->str);
+		if (rc == -1)
+			return fail(c, one, errno == EINVAL ? "%s: \"%s\" is "
+			    "not an address, @domain or *" : "out of memory",
+			    key, one->str);
+	}
+	return 0;
+}
+
+static int
+parse_logins(struct ctx *c, const struct ynode *n, struct signers *sg)
+{
+	size_t i;
+
+	if (want_type(c, "logins", n, YN_MAP) == -1)
+		return -1;
+	for (i = 0; i + 1 < n->nkid; i += 2) {
+		if (want_string(c, "logins", n->kid[i]) == -1 ||
+		    signer_idents(c, "logins", n->kid[i + 1], sg,
+		    n->kid[i]->str, 0) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* trusted: SOURCE, or { source: SOURCE, as: IDENTITIES } */
+static int
+parse_trusted_one(struct ctx *c, const struct ynode *n, struct signers *sg)
+{
+	static const char *const names[] = { "source", "as", NULL };
+	const struct ynode *src = NULL, *as = NULL;
+	unsigned seen = 0;
+	size_t i;
+	int idx;
+
+	if (n->type == YN_SCALAR) {
+		src = n;
+	} else if (n->type == YN_MAP) {
+		for (i = 0; i + 1 < n->nkid; i += 2) {
+			if (map_key(c, n->kid[i], names, &seen, &idx) == -1)
+				return -1;
+			if (idx == -1)
+				return unknown_key(c, n->kid[i], "trusted");
+			if (idx == 0)
+				src = n->kid[i + 1];
+			else
+				as = n->kid[i + 1];
+		}
+		if (src == NULL)
+			return fail(c, n, "trusted: an entry without source");
+	} else
+		return fail(c, n, "trusted: expected a source or a mapping");
+	if (want_string(c, "trusted", src) == -1)
+		return -1;
+	if (!signers_source_valid(src->str))
+		return fail(c, src, "trusted: \"%s\" is not an address, a "
+		    "network or local", src->str);
+	if (as == NULL)
+		return signers_add_trusted(sg, src->str, NULL) == 0 ? 0 :
+		    fail(c, src, "out of memory");
+	return signer_idents(c, "as", as, sg, src->str, 1);
+}
+
+static int
+parse_signers(struct ctx *c, const struct ynode *n, struct rules *r)
+{
+	static const char *const names[] = { "table", "logins", "self",
+	    "trusted", "not-allowed", NULL };
+	static const char *const na[] = { "refuse", "pass", NULL };
+	const struct ynode *k, *v;
+	char tberr[300];
+	unsigned seen = 0;
+	size_t i, j;
+	int idx, w;
+
+	if (want_type(c, "signers", n, YN_MAP) == -1)
+		return -1;
+	for (i = 0; i + 1 < n->nkid; i += 2) {
+		k = n->kid[i];
+		v = n->kid[i + 1];
+		if (map_key(c, k, names, &seen, &idx) == -1)
+			return -1;
+		switch (idx) {
+		case 0:
+			if (want_string(c, "table", v) == -1)
+				return -1;
+			if (signers_load_table(r->signers, v->str, tberr,
+			    sizeof(tberr)) == -1)
+				return fail(c, v, "table: %s", tberr);
+			break;
+		case 1:
+			if (parse_logins(c, v, r->signers) == -1)
+				return -1;
+			break;
+		case 2:
+			if (want_bool(c, "self", v, &w) == -1)
+				return -1;
+			signers_set_self(r->signers, w);
+			break;
+		case 3:
+			if (want_type(c, "trusted", v, YN_SEQ) == -1)
+				return -1;
+			for (j = 0; j < v->nkid; j++)
+				if (parse_trusted_one(c, v->kid[j],
+				    r->signers) == -1)
+					return -1;
+			break;
+		case 4:
+			if (want_word(c, "not-allowed", v, na, &w) == -1)
+				return -1;
+			signers_set_mismatch(r->signers, w == 0 ?
+			    SIGNERS_REFUSE : SIGNERS_PASS);
+			break;
+		default:
+			return unknown_key(c, k, "signers");
+		}
+	}
+	return 0;
+}
+
 /* An authserv-id is a value token or a domain name (RFC 8601). */
 static int
 valid_authserv_id(const char *s)
@@ -1219,7 +1358,7 @@ static int
 parse_top(struct ctx *c, const struct ynode *root, struct rules *r)
 {
 	static const char *const names[] = { "version", "authserv-id",
-	    "defaults", "rules", "exceptions", "inbound", NULL };
+	    "defaults", "rules", "exceptions", "inbound", "signers", NULL };
 	const struct ynode *k, *v;
 	unsigned seen = 0;
 	size_t i;
@@ -1265,6 +1404,9 @@ parse_top(struct ctx *c, const struct ynode *root, struct rules *r)
 		case 5:
 			rc = parse_inbound(c, v, r);
 			break;
+		case 6:
+			rc = parse_signers(c, v, r);
+			break;
 		default:
 			return unknown_key(c, k, "the top level");
 		}
@@ -1290,10 +1432,15 @@ rules_default(void)
 	r->mobile_carriers = 1;
 	r->already_smime = 1;
 	r->harvest = 1;
+	if ((r->signers = signers_new()) == NULL) {
+		free(r);
+		return NULL;
+	}
 	if (gethostname(host, sizeof(host)) == -1 || host[0] == '\0')
 		strlcpy(host, "localhost", sizeof(host));
 	host[sizeof(host) - 1] = '\0';
 	if ((r->authserv_id = strdup(host)) == NULL) {
+		signers_free(r->signers);
 		free(r);
 		return NULL;
 	}
@@ -1325,6 +1472,7 @@ rules_free(struct rules *r)
 	}
 	free(r->hdrs);
 	free(r->authserv_id);
+	signers_free(r->signers);
 	free(r);
 }
 

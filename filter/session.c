@@ -34,6 +34,7 @@ session_free(struct session *s)
 {
 	session_tx_clear(s);
 	session_msg_clear(s);
+	free(s->login);
 	free(s->rbuf);
 	free(s);
 }
@@ -210,4 +211,20 @@ session_fail(struct session *s, const char *reply, const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)vsnprintf(s->fail_why, sizeof(s->fail_why), fmt, ap);
 	va_end(ap);
+}
+
+/* login NULL: AUTH failed, or was never given. */
+int
+session_set_login(struct session *s, const char *login)
+{
+	char *p = NULL;
+
+	if (login != NULL && (p = strdup(login)) == NULL) {
+		free(s->login);
+		s->login = NULL;
+		return -1;
+	}
+	free(s->login);
+	s->login = p;
+	return 0;
 }

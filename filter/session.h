@@ -37,6 +37,10 @@ struct session {
 	uint64_t	 id;
 	struct session	*next;		/* hash chain */
 
+	/* the client, from link-connect and link-auth reports */
+	char		*login;		/* AUTH passed as this user, or NULL */
+	char		 src[64];	/* "a.b.c.d:port", "unix:...", or "" */
+
 	/* transaction, from tx-* reports */
 	char		 msgid[MSGID_LEN + 1];
 	char		*sender;
@@ -61,7 +65,7 @@ struct session {
 	char		 fail_reply[128];	/* SMTP reply at commit */
 	char		 fail_why[160];		/* for the log only */
 	char		 verdict[24];		/* for the log */
-	char		 detail[96];		/* algorithm, identity */
+	char		 detail[200];		/* algorithm, identity */
 	int		 commit_pending;
 	uint64_t	 job;		/* its worker job, while MSG_WORK */
 	char		 commit_token[TOKEN_LEN + 1];
@@ -89,6 +93,7 @@ struct session	*session_get(struct session_table *, uint64_t,
 void		 session_remove(struct session_table *, uint64_t);
 void		 session_tx_clear(struct session *);
 int		 session_set_sender(struct session *, const char *);
+int		 session_set_login(struct session *, const char *);
 int		 session_add_rcpt(struct session *, const char *,
 		    enum rcpt_result);
 void		 session_msg_clear(struct session *);

@@ -35,7 +35,8 @@ struct job_hdr {
 	uint64_t	 seq;
 	uint32_t	 nrcpts;
 	uint32_t	 deferred;
-	uint32_t	 len;		/* sender, first RCPT, RCPTs; NUL ended */
+	uint32_t	 len;		/* sender, first RCPT, login, client
+					   address, RCPTs; NUL ended */
 	uint32_t	 msglen;	/* the message after them, or 0: a fd */
 };
 
@@ -46,7 +47,7 @@ struct job_result {
 	char		 reply[128];
 	char		 why[200];
 	char		 verdict[24];
-	char		 detail[96];
+	char		 detail[200];
 	uint32_t	 len;		/* the result after this, or 0: a fd */
 };
 
@@ -165,6 +166,14 @@ run_job(struct filter *f, int sock, const char *buf, size_t n, int fd,
 	if (p >= end)
 		goto answer;
 	s.first_rcpt = *p ? (char *)(uintptr_t)p : NULL;
+	p += strlen(p) + 1;
+	if (p >= end)
+		goto answer;
+	s.login = *p ? (char *)(uintptr_t)p : NULL;
+	p += strlen(p) + 1;
+	if (p >= end)
+		goto answer;
+	(void)strlcpy(s.src, p, sizeof(s.src));
 	p += strlen(p) + 1;
 	for (i = 0; i < h.nrcpts && p < end; i++) {
 		s.rcpts[i].addr = (char *)(uintptr_t)p;
@@ -413,7 +422,10 @@ workers_submit(struct filter *f, struct session *s)
 	return 0;
 }
 
-/* The envelope of a job: sender, first RCPT, accepted RCPTs. */
+/*
+ * The envelope of a job: sender, first RCPT, the AUTH login and the
+ * client's address (the signer table's questions), accepted RCPTs.
+ */
 static size_t
 job_build(const struct session *s, char *buf, size_t cap)
 {
@@ -425,13 +437,17 @@ job_build(const struct session *s, char *buf, size_t cap)
 	h.sid = s->id;
 	h.seq = s->job;
 	h.deferred = (uint32_t)s->deferred;
-	for (i = 0; i <= s->nrcpts + 1; i++) {
+	for (i = 0; i <= s->nrcpts + 3; i++) {
 		if (i == 0)
 			str = s->sender ? s->sender : "";
 		else if (i == 1)
 			str = s->first_rcpt ? s->first_rcpt : "";
-		else if (s->rcpts[i - 2].result == RCPT_OK) {
-			str = s->rcpts[i - 2].addr;
+		else if (i == 2)
+			str = s->login ? s->login : "";
+		else if (i == 3)
+			str = s->src;
+		else if (s->rcpts[i - 4].result == RCPT_OK) {
+			str = s->rcpts[i - 4].addr;
 			h.nrcpts++;
 		} else
 			continue;

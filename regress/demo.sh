@@ -25,7 +25,10 @@ printf '    fingerprint: '
 chown -R opensmtpd "$S"		# the filter runs as smtpd's user
 
 say "smtpd.conf of a private smtpd on 127.0.0.1:$H_PORT"
-h_start "$FILTER" -v -k "$S" ||
+say "rules.yaml: this demo's client (127.0.0.1, no AUTH) may sign"
+printf 'version: 1\nsigners:\n  trusted: [127.0.0.1]\n' > "$W/rules.yaml"
+sed 's/^/    /' "$W/rules.yaml"
+h_start "$FILTER" -v -f "$W/rules.yaml" -k "$S" ||
     { echo "demo: smtpd did not start: $H_WHY"; exit 1; }
 sed 's/^/    /' "$W/smtpd.conf"
 

@@ -81,7 +81,7 @@ prepare_exim() {
 PKGS="make gcc clang libclang-rt-dev pkg-config git debootstrap
 dpkg-dev debhelper build-essential
 libmbedtls-dev libyaml-dev libbsd-dev
-opensmtpd swaks openssl ca-certificates gpgsm gpg-agent libnss3-tools python3
+opensmtpd swaks libnet-ssleay-perl openssl ca-certificates gpgsm gpg-agent libnss3-tools python3
 python3-cryptography
 iproute2 util-linux procps
 time

@@ -37,6 +37,9 @@ S=$W/store
     3021300b060960864801650304012e300b060960864801650304012a
 cat > "$W/rules.yaml" <<'YAML'
 version: 1
+# the test's client on loopback, without AUTH, may sign
+signers:
+  trusted: [127.0.0.1]
 rules:
   - recipient: "*@example.net"
     encrypt: required

@@ -44,7 +44,8 @@ trap 'umount "$T" 2> /dev/null' EXIT
 	head -c 2200000 /dev/urandom | base64 -w 76
 } > "$W/big.eml"
 
-H_FILTER_ENV="TMPDIR=$T" h_start "$FILTER" -j 1 -k "$S" ||
+printf 'version: 1\nsigners:\n  trusted: [127.0.0.1]\n' > "$W/trust.yaml"
+H_FILTER_ENV="TMPDIR=$T" h_start "$FILTER" -j 1 -f "$W/trust.yaml" -k "$S" ||
     { fail start "$H_WHY"; exit 0; }
 h_send --from alice@example.org --to bob@example.net --file "$W/big.eml" \
     > "$W/r1" 2>&1

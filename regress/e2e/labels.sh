@@ -37,6 +37,9 @@ S=$W/store
 "$C" -k "$S" import "$P/rsa.pem" > /dev/null
 cat > "$W/rules.yaml" <<'YAML'
 version: 1
+# the test's client on loopback, without AUTH, may sign
+signers:
+  trusted: [127.0.0.1]
 defaults:
   sign: yes
   no-signing-key: tempfail

@@ -140,6 +140,7 @@ fi
 awk 'BEGIN {
 	print "config|smtpd-version|6.8.0p2"; print "config|ready"
 	s = "0000000000000001"
+	printf "report|0.6|1|smtp-in|link-auth|%s|alice@example.org|pass\n", s
 	printf "report|0.6|1|smtp-in|tx-mail|%s|00000001|ok|alice@example.org\n", s
 	printf "report|0.6|1|smtp-in|tx-rcpt|%s|00000001|ok|bob@example.net\n", s
 }

@@ -27,6 +27,9 @@ for a in alice ceo noreply; do $C -k "$S" export "$a@example.org"; done > "$W/an
 
 cat > "$W/rules.yaml" <<'YAML'
 version: 1
+# the test's client on loopback, without AUTH, may sign
+signers:
+  trusted: [127.0.0.1]
 defaults:
   no-signing-key: pass
 rules:

@@ -40,7 +40,7 @@ S=$W/store
     ./smimectl -k "$S" selfsign --ec P-256 alice@example.org > /dev/null &&
     ./smimectl -k "$S" export alice@example.org > "$W/alice.pem" ||
     { fail setup "keystore"; exit 1; }
-printf 'version: 1\ndefaults:\n  sign: yes\n' > "$W/rules.yaml"
+printf 'version: 1\nsigners:\n  trusted: [127.0.0.1]\ndefaults:\n  sign: yes\n' > "$W/rules.yaml"
 chmod 644 "$W/rules.yaml"
 chown -R opensmtpd "$S"
 h_start "$FILTER" -j 2 -f "$W/rules.yaml" -k "$S" ||

@@ -31,6 +31,9 @@ S=$W/store
 "$C" -k "$S" import "$P/bob.pem" > /dev/null
 cat > "$W/rules.yaml" <<'YAML'
 version: 1
+# the test's client on loopback, without AUTH, may sign
+signers:
+  trusted: [127.0.0.1]
 defaults:
   transaction: per-class
 rules:
@@ -114,7 +117,7 @@ h_new
 S2=$W/store
 "$C" -k "$S2" init > /dev/null
 "$C" -k "$S2" selfsign --rsa 2048 alice@example.org > /dev/null
-printf 'version: 1\ndefaults:\n  transaction: per-recipient\n  bcc: skip-sign\n' > "$W/pr.yaml"
+printf 'version: 1\nsigners:\n  trusted: [127.0.0.1]\ndefaults:\n  transaction: per-recipient\n  bcc: skip-sign\n' > "$W/pr.yaml"
 chmod 644 "$W/pr.yaml"
 chown -R opensmtpd "$S2"
 h_start "$FILTER" -f "$W/pr.yaml" -k "$S2" || { fail start-pr "$H_WHY"; exit 0; }
@@ -164,7 +167,7 @@ for u in to hidden; do
 	"$C" -k "$S3" import "$W/$u.pem" > /dev/null ||
 	    fail "bcc-import-$u" "smimectl import"
 done
-printf 'version: 1\ndefaults:\n  transaction: per-recipient\n  encrypt: required\n' > "$W/bcc.yaml"
+printf 'version: 1\nsigners:\n  trusted: [127.0.0.1]\ndefaults:\n  transaction: per-recipient\n  encrypt: required\n' > "$W/bcc.yaml"
 chmod 644 "$W/bcc.yaml"
 chown -R opensmtpd "$S3"
 h_start "$FILTER" -f "$W/bcc.yaml" -k "$S3" || { fail start-bcc "$H_WHY"; exit 0; }

@@ -32,8 +32,10 @@ head_lines() {
 	echo 'config|ready'
 }
 
-# session SID: a whole transaction whose body names its session
+# session SID: a whole transaction whose body names its session, sent
+# by alice, logged in as herself (the signer table's default)
 session() {
+	printf 'report|0.6|1|smtp-in|link-auth|%s|alice@example.org|pass\n' "$1"
 	printf 'report|0.6|1|smtp-in|tx-mail|%s|%s|ok|alice@example.org\n' "$1" "${1#????????}"
 	printf 'report|0.6|1|smtp-in|tx-rcpt|%s|%s|ok|bob@example.net\n' "$1" "${1#????????}"
 	for l in "From: alice@example.org" "To: bob@example.net" \

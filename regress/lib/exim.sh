@@ -63,12 +63,23 @@ ex_install_filter() {
 # still holds them word for word.
 ex_snippet_main() {
 	cat <<'EOF'
+acl_smtp_mail = acl_check_mail
 acl_smtp_rcpt = acl_check_rcpt
 EOF
 }
 
 ex_snippet_acl() {
 	cat <<'EOF'
+acl_check_mail:
+  # may this client (its AUTH login, else its address) sign as this
+  # sender? (the signer table in rules.yaml; 77: not allowed)
+  deny    condition = ${if eq{77}{${run{/usr/local/libexec/smtpd/filter-smime \
+              -e -c -f /etc/filter-smime/rules.yaml -k /etc/filter-smime/keystore \
+              -u "$authenticated_id" -i "$sender_host_address" \
+              -s "$sender_address"}{0}{$runrc}}}}
+          message = 5.7.1 Not allowed to sign as <$sender_address>
+  accept
+
 acl_check_rcpt:
   # may this recipient get mail from this sender? (no certificate where
   # the rules require encryption: key-missing decides)
@@ -102,10 +113,13 @@ smime_smtp:
   max_rcpt = 1
   # S/MIME makes the message larger than the SIZE= Exim would announce
   size_addition = -1
-  # the sender comes from the list of signing senders (untainted); an
-  # unknown sender or a bounce gives -s "" (not signed)
+  # the sender comes from the list of signing senders and the login
+  # from the signer table (untainted lookups); an unknown sender or a
+  # bounce gives -s "" (not signed), a login not in the table -u ""
   transport_filter = /usr/local/libexec/smtpd/filter-smime -e -p \
       -f /etc/filter-smime/rules.yaml -k /etc/filter-smime/keystore \
+      -u "${lookup{$authenticated_id}lsearch,ret=key{/etc/filter-smime/signers}}" \
+      -i "$sender_host_address" \
       -s "${lookup{$sender_address}lsearch,ret=key{/etc/filter-smime/senders}}" \
       -r $pipe_addresses
   # filter-smime -e gives up after 60 s (exit 75): well inside this
@@ -203,6 +217,12 @@ EOF
 	echo "begin retry"
 	echo
 	echo "*  *  F,1d,15m"
+	if [ -n "${EX_AUTH_EXTRA:-}" ]; then
+		echo
+		echo "begin authenticators"
+		echo
+		printf '%s\n' "$EX_AUTH_EXTRA"
+	fi
 }
 
 # A loopback SMTP sink: every transaction's envelope and DATA go to
