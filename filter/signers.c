@@ -14,10 +14,12 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "addr.h"
 #include "log.h"
@@ -278,44 +280,90 @@ table_line(struct signers *s, char *line, char *err, size_t errlen,
 	return 0;
 }
 
+/*
+ * The table's text: len octets of buf (no NUL needed), name for errors.
+ * Lines are at most TABLE_LINE octets; a NUL ends nothing early.
+ */
+int
+signers_parse_table(struct signers *s, const char *buf, size_t len,
+    const char *name, char *err, size_t errlen)
+{
+	char line[TABLE_LINE];
+	const char *p = buf, *end = buf + len, *nl;
+	size_t lineno = 0, n;
+
+	if (len > TABLE_MAX) {
+		snprintf(err, errlen, "%s: larger than %d octets", name,
+		    TABLE_MAX);
+		return -1;
+	}
+	while (p < end) {
+		lineno++;
+		nl = memchr(p, '\n', (size_t)(end - p));
+		n = (size_t)((nl ? nl : end) - p);
+		if (n >= sizeof(line)) {
+			snprintf(err, errlen, "%s:%zu: line too long", name,
+			    lineno);
+			return -1;
+		}
+		if (memchr(p, '\0', n) != NULL) {
+			snprintf(err, errlen, "%s:%zu: NUL character", name,
+			    lineno);
+			return -1;
+		}
+		memcpy(line, p, n);
+		line[n] = '\0';
+		line[strcspn(line, "\r")] = '\0';
+		if (table_line(s, line, err, errlen, name, lineno) == -1)
+			return -1;
+		p = nl ? nl + 1 : end;
+	}
+	return 0;
+}
+
 int
 signers_load_table(struct signers *s, const char *path, char *err,
     size_t errlen)
 {
-	char line[TABLE_LINE];
 	struct stat st;
-	size_t lineno = 0, len;
-	FILE *fp;
-	int rc = 0;
+	char *buf;
+	size_t off = 0;
+	ssize_t r = 0;
+	int fd, rc;
 
-	if ((fp = fopen(path, "re")) == NULL) {
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (fstat(fileno(fp), &st) == -1 || !S_ISREG(st.st_mode) ||
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
 	    st.st_size > TABLE_MAX) {
 		snprintf(err, errlen, "%s: not a regular file of at most %d "
 		    "octets", path, TABLE_MAX);
-		fclose(fp);
+		close(fd);
 		return -1;
 	}
-	while (rc == 0 && fgets(line, sizeof(line), fp) != NULL) {
-		lineno++;
-		len = strlen(line);
-		if (len == sizeof(line) - 1 && line[len - 1] != '\n') {
-			snprintf(err, errlen, "%s:%zu: line too long", path,
-			    lineno);
-			rc = -1;
+	/* one octet more than the size tells a file that grew */
+	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		close(fd);
+		return -1;
+	}
+	while (off <= (size_t)st.st_size) {
+		r = read(fd, buf + off, (size_t)st.st_size + 1 - off);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
 			break;
-		}
-		line[strcspn(line, "\r\n")] = '\0';
-		rc = table_line(s, line, err, errlen, path, lineno);
+		off += (size_t)r;
 	}
-	if (rc == 0 && ferror(fp)) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (r == -1 || off > (size_t)st.st_size) {
+		snprintf(err, errlen, "%s: %s", path, r == -1 ?
+		    strerror(errno) : "changed while being read");
 		rc = -1;
-	}
-	fclose(fp);
+	} else
+		rc = signers_parse_table(s, buf, off, path, err, errlen);
+	free(buf);
+	close(fd);
 	return rc;
 }
 

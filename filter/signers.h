@@ -42,6 +42,8 @@ int		 signers_source_valid(const char *);
 /* smtpd's senders table format: "login  identity, identity ..." lines */
 int		 signers_load_table(struct signers *, const char *path,
 		    char *err, size_t errlen);
+int		 signers_parse_table(struct signers *, const char *, size_t,
+		    const char *name, char *err, size_t errlen);
 void		 signers_set_self(struct signers *, int);
 void		 signers_set_mismatch(struct signers *, enum signers_mismatch);
 enum signers_mismatch signers_mismatch(const struct signers *);

@@ -30,7 +30,7 @@ fail() { echo "FAIL exim-$1: $2"; }
 h_new
 # README: the Exim section shows the very snippets this test runs
 for s in main acl router transport inbound mailbox; do
-	"ex_snippet_$s" | sed 's/^/    /' > "$W/snippet"
+	"ex_snippet_$s" | sed 's/^/    /; s/ *$//' > "$W/snippet"
 	if python3 - "$W/snippet" README <<'EOF'
 import sys
 sys.exit(0 if open(sys.argv[1]).read() in open(sys.argv[2]).read() else 1)
@@ -58,21 +58,28 @@ awk -F'\t' -v OFS='\t' -v fp="$(cat "$W/oldfp")" \
     'NR > 1 && $2 == fp { $7 = 1577836800; $8 = 1580515200 } { print }' \
     "$S/index" > "$S/index.new" && mv "$S/index.new" "$S/index"
 chmod 600 "$S/index"
-cat > "$W/rules.yaml" <<'YAML'
+cat > "$W/rules.yaml" <<YAML
 version: 1
 authserv-id: gw.example.org
+signers:
+  table: $W/signers
+  # this test's clients without AUTH, on loopback
+  trusted: [127.0.0.1]
 rules:
   - recipient: "*@example.net"
     encrypt: required
     key-missing: bounce
 YAML
 printf '%s\n' alice@example.org old@example.org > "$W/senders"
+# the signer table: alice may sign as herself, mallory elsewhere only
+printf 'alice\talice@example.org\nmallory\t@elsewhere.example\n' > "$W/signers"
 printf '%s\n' alice > "$W/mailboxes"
 "$C" -k "$S" anchor import "$P/root.pem" > /dev/null
 openssl genrsa -out "$W/dkim.key" 2048 2> /dev/null
 openssl rsa -in "$W/dkim.key" -pubout -out "$W/dkim.pub" 2> /dev/null
 # the filter runs as the Exim user: it must read all of it
-chown -R "$EX_USER" "$S" "$W/rules.yaml" "$W/senders" "$W/mailboxes" "$W/dkim.key"
+chown -R "$EX_USER" "$S" "$W/rules.yaml" "$W/senders" "$W/signers" \
+    "$W/mailboxes" "$W/dkim.key"
 chmod 600 "$W/dkim.key"
 
 # test-only: mail for slow.example goes through a filter whose input is
@@ -109,6 +116,15 @@ EX_TRANSPORT_EXTRA="smime_slow:
   port = @SINK_PORT@
   allow_localhost
   hosts_avoid_tls = *
+"
+
+# test-only: AUTH PLAIN for alice and mallory (no TLS on loopback)
+EX_AUTH_EXTRA="plain:
+  driver = plaintext
+  public_name = PLAIN
+  server_prompts = :
+  server_condition = \${if and {{inlist{\$auth2}{alice:mallory}}{eq{\$auth3}{secret}}}}
+  server_set_id = \$auth2
 "
 
 if ! ex_start; then
@@ -362,6 +378,50 @@ case $? in
 	fi
 	;;
 esac
+
+# ---- who may sign as whom: the AUTH login ($authenticated_id) ----------
+# alice as herself: signed, the login through the signer table (-u)
+asend() {	# asend LOGIN MAIL-FROM FROM-FIELD SUBJECT -> $W/SUBJECT.swaks
+	msg "$3" carol@example.com "$4" > "$W/$4.eml"
+	swaks --server "127.0.0.1:$EX_PORT" --helo client.example \
+	    --auth PLAIN --auth-user "$1" --auth-password secret \
+	    --from "$2" --to carol@example.com --data "@$W/$4.eml" \
+	    > "$W/$4.swaks" 2>&1
+}
+n0=$(ex_sink_files | wc -l)
+asend alice alice@example.org alice@example.org auth-own
+ex_wait_sink $((n0 + 1)) 20
+got auth-own carol@example.com | tr -d '\r' > "$W/got-auth-own"
+if grep -q '^Content-Type: multipart/signed;' "$W/got-auth-own" &&
+    openssl smime -verify -in "$W/got-auth-own" -CAfile "$W/alice.pem" \
+    -purpose smimesign -out /dev/null 2> /dev/null; then
+	ok auth-login-signed
+else
+	fail auth-login-signed "$(tail -n 3 "$W/auth-own.swaks"; head -n 3 "$W/got-auth-own")"
+fi
+# mallory as alice: 550 at MAIL FROM (acl_smtp_mail, -c -u), not queued
+asend mallory alice@example.org alice@example.org auth-as-alice
+if grep -q '<\*\{0,2\} *550 5.7.1 Not allowed to sign as <alice@example.org>' "$W/auth-as-alice.swaks" &&
+    [ -z "$(queued auth-as-alice)" ]; then
+	ok auth-mail-from-refused
+else
+	fail auth-mail-from-refused "$(grep -E '^ *(<~|<-|<\*\*)' "$W/auth-as-alice.swaks" | tail -n 3 | tr '\n' ' ')"
+fi
+# alice with another author in From:: the transport refuses to sign, and
+# under Exim a transport filter can only defer (75): it stays queued
+nd=$(grep -c 'T=smime_smtp defer .*transport filter process failed (75)' "$W/log/mainlog")
+asend alice alice@example.org 'Mallory <mallory@elsewhere.example>' auth-from-other
+i=0
+while [ "$(grep -c 'T=smime_smtp defer .*transport filter process failed (75)' "$W/log/mainlog")" -le "$nd" ] &&
+    [ $i -lt 200 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+if [ -n "$(queued auth-from-other)" ] && [ -z "$(got auth-from-other carol@example.com)" ]; then
+	ok auth-from-mismatch-deferred-not-signed
+else
+	fail auth-from-mismatch-deferred-not-signed "$(tail -n 3 "$W/log/mainlog")"
+fi
 
 if grep -q 'Tainted arg' "$W/log/mainlog"; then
 	fail no-taint-errors "$(grep 'Tainted' "$W/log/mainlog" | head -n 2)"

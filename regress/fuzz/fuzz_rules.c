@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "rules.h"
+#include "signers.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -50,6 +51,16 @@ ask(const struct rules *r)
 		n = rules_strip(r, &h, fields[i][1], out, sizeof(out));
 		if (n > strlen(fields[i][1]) || strlen(out) >= sizeof(out))
 			abort();
+	}
+	for (i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++) {
+		struct signers_client c = { addrs[i], "10.1.2.3:25" };
+		char how[200];
+
+		(void)signers_may(rules_signers(r), &c, addrs[i], how,
+		    sizeof(how));
+		c.login = NULL;
+		(void)signers_may(rules_signers(r), &c, addrs[i], how,
+		    sizeof(how));
 	}
 	(void)rules_uses_encryption(r);
 	if (rules_authserv_id(r) == NULL)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "rules.h"
+#include "signers.h"
 #include "unit.h"
 
 static char dir[64];
@@ -1111,6 +1112,71 @@ test_hostile(void)
 	free(buf);
 }
 
+/* signers: the YAML form, a table file beside it, and their errors. */
+static void
+test_signers_yaml(void)
+{
+	struct signers_client c = { NULL, NULL };
+	struct rules *r;
+	char tpath[160], how[200], yaml[600];
+
+	snprintf(tpath, sizeof(tpath), "%s/senders", dir);
+	if (write_file(tpath, "carol carol@a.example\n", 22) == -1)
+		return;
+	snprintf(yaml, sizeof(yaml), "version: 1\nsigners:\n  table: %s\n"
+	    "  logins:\n    alice: [alice@a.example, \"@b.example\"]\n"
+	    "    bob: bob@a.example\n  trusted:\n    - local\n"
+	    "    - { source: 10.0.0.0/8, as: \"@t.example\" }\n"
+	    "  not-allowed: pass\n", tpath);
+	r = load(yaml);
+	UNIT_OK("rules-signers-load", r != NULL);
+	if (r == NULL)
+		return;
+	c.login = "alice";
+	UNIT_OK("rules-signers-inline-list", signers_may(rules_signers(r), &c,
+	    "x@b.example", how, sizeof(how)));
+	c.login = "bob";
+	UNIT_OK("rules-signers-inline-one", signers_may(rules_signers(r), &c,
+	    "bob@a.example", how, sizeof(how)));
+	c.login = "carol";
+	UNIT_OK("rules-signers-table-file", signers_may(rules_signers(r), &c,
+	    "carol@a.example", how, sizeof(how)));
+	c.login = NULL;
+	c.src = "10.2.3.4:25";
+	UNIT_OK("rules-signers-trusted-as", signers_may(rules_signers(r), &c,
+	    "n@t.example", how, sizeof(how)) && !signers_may(rules_signers(r),
+	    &c, "n@a.example", how, sizeof(how)));
+	UNIT_OK("rules-signers-not-allowed-pass",
+	    signers_mismatch(rules_signers(r)) == SIGNERS_PASS);
+	rules_free(r);
+	r = load("version: 1\n");
+	UNIT_OK("rules-signers-default-refuse", r != NULL &&
+	    signers_mismatch(rules_signers(r)) == SIGNERS_REFUSE);
+	c.src = "127.0.0.1:25";
+	UNIT_OK("rules-signers-default-no-trusted", r != NULL &&
+	    !signers_may(rules_signers(r), &c, "a@b.example", how,
+	    sizeof(how)));
+	rules_free(r);
+	expect_error("rules-signers-bad-source",
+	    "version: 1\nsigners:\n  trusted: [example.org]\n", 3, 13,
+	    "trusted: \"example.org\" is not an address, a network or local");
+	expect_error("rules-signers-bad-ident",
+	    "version: 1\nsigners:\n  logins:\n    a: [b]\n", 4, 9,
+	    "logins: \"b\" is not an address, @domain or *");
+	expect_error("rules-signers-unknown-key",
+	    "version: 1\nsigners:\n  trust: []\n", 3, 3,
+	    "unknown key \"trust\" in signers");
+	expect_error("rules-signers-bad-word",
+	    "version: 1\nsigners:\n  not-allowed: maybe\n", 3, 16,
+	    "not-allowed: \"maybe\" is not refuse or pass");
+	expect_error("rules-signers-no-table",
+	    "version: 1\nsigners:\n  table: /nonexistent/t\n", 3, 10,
+	    "table: /nonexistent/t: No such file or directory");
+	expect_error("rules-signers-as-empty",
+	    "version: 1\nsigners:\n  trusted:\n    - { source: local, as: [] }\n",
+	    4, 28, "as: an empty list");
+}
+
 int
 main(void)
 {
@@ -1132,6 +1198,7 @@ main(void)
 	test_misc();
 	test_errors();
 	test_hostile();
+	test_signers_yaml();
 
 	unlink(path);
 	rmdir(dir);
