@@ -38,6 +38,20 @@ t_err cli-check-ok-message 'configuration OK'
 printf 'version: 1\nrules:\n  - sign: [yes\n' > "$W/bad.yaml"
 t cli-check-bad-yaml 78 $F -n -f "$W/bad.yaml"
 t_err cli-check-bad-yaml-position "$W/bad.yaml:4:1: "
+# -n prints the signer table as understood
+printf 'alice alice@a.example, @b.example\n' > "$W/senders"
+printf 'version: 1\nsigners:\n  table: %s\n  trusted:\n    - { source: 10.0.0.0/8, as: "@t.example" }\n  not-allowed: pass\n' \
+    "$W/senders" > "$W/signers.yaml"
+t cli-check-signers 0 $F -n -f "$W/signers.yaml"
+t_err cli-check-signers-login "$(printf 'signers: login alice\talice@a.example, @b.example')"
+t_err cli-check-signers-trusted "$(printf 'signers: trusted 10.0.0.0/8\t@t.example')"
+t_err cli-check-signers-pass 'signers: not allowed: pass unsigned'
+t cli-check-signers-default 0 $F -n
+t_err cli-check-signers-default-none 'signers: no trusted sources'
+printf 'version: 1\nsigners:\n  table: %s/nothere\n' "$W" > "$W/signers-bad.yaml"
+t cli-check-signers-table-missing 78 $F -n -f "$W/signers-bad.yaml"
+t_err cli-check-signers-table-missing-where "signers-bad.yaml:3:10: table: $W/nothere: No such file"
+t cli-client-options-filter-mode 64 $F -u alice
 t cli-check-missing-rules 78 $F -n -f "$W/none.yaml"
 t_err cli-check-missing-rules-message "$W/none.yaml: No such file"
 

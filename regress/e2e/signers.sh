@@ -108,7 +108,44 @@ signed_by() {	# signed_by NAME: delivered, signed, verifies
 
 if ! h_start "$FILTER" -v -f "$W/refuse.yaml" -k "$S"; then
 	fail start "$H_WHY"
-	exit 0
+	
+# ---- pipe mode and -c: the client from -u and -i ------------------------
+msg alice@example.org pipe > "$W/pipe.eml"
+msg 'CEO <ceo@example.org>' pipe-ceo > "$W/pipe-ceo.eml"
+pipe() {	# pipe NAME WANT-RC [args...] < message
+	_n=$1 _w=$2
+	shift 2
+	"$F" -p -f "$O/refuse.yaml" -k "$S" "$@" -r bob@example.net \
+	    > "$W/$_n.out" 2> "$W/$_n.err"
+	_rc=$?
+	if [ $_rc = "$_w" ] && { [ $_w != 0 ] || grep -q multipart/signed "$W/$_n.out"; } &&
+	    { [ $_w = 0 ] || [ ! -s "$W/$_n.out" ]; }; then
+		ok "pipe-$_n"
+	else
+		fail "pipe-$_n" "rc=$_rc $(tail -n 2 "$W/$_n.err" | tr '\n' ' ')"
+	fi
+}
+pipe login-own 0 -u alice -s alice@example.org < "$W/pipe.eml"
+pipe login-other 77 -u mallory -s alice@example.org < "$W/pipe.eml"
+pipe no-login-untrusted 77 -u '' -i 127.0.0.2 -s alice@example.org < "$W/pipe.eml"
+pipe trusted 0 -i 127.0.0.3 -s alice@example.org < "$W/pipe.eml"
+pipe local-not-trusted 77 -i '' -s alice@example.org < "$W/pipe.eml"
+# no -u, no -i: the caller's own; the author must still be the signer
+pipe caller-own 0 -s alice@example.org < "$W/pipe.eml"
+pipe caller-from-other 77 -s alice@example.org < "$W/pipe-ceo.eml"
+if grep -q 'Not allowed to sign as <ceo@example.org>' "$W/caller-from-other.err"; then
+	ok pipe-caller-from-other-reason
+else
+	fail pipe-caller-from-other-reason "$(cat "$W/caller-from-other.err")"
+fi
+out=$("$F" -c -f "$O/refuse.yaml" -k "$S" -u mallory -s alice@example.org)
+rc=$?
+[ $rc = 77 ] && [ "$out" = bounce ] && ok check-login-bounce ||
+    fail check-login-bounce "rc=$rc out=$out"
+out=$("$F" -c -f "$O/refuse.yaml" -k "$S" -u alice -s alice@example.org)
+rc=$?
+[ $rc = 0 ] && [ "$out" = ok ] && ok check-login-ok || fail check-login-ok "rc=$rc out=$out"
+exit 0
 fi
 
 # without AUTH: a trusted source, and one that is not
@@ -159,7 +196,8 @@ refused() {	# refused NAME ADDRESS STEP
 	if got "$1" > /dev/null; then
 		fail "$1-refused" "a copy was delivered"
 	elif awk -v step="$3" -v want="550 5.7.1 Not allowed to sign as <$2>" '
-	    /-> / { last = $0 } index($0, want) { f = index(last, step) > 0 }
+	    /^ *[-~]> / { last = $0; sub(/^ *[-~]> /, "", last) }
+	    index($0, want) { f = step == "." ? last == "." : index(last, step) == 1 }
 	    END { exit !f }' "$W/$1.swaks"; then
 		ok "$1-refused-at-$_at"
 	else
@@ -209,7 +247,44 @@ pki mx.test.example key \"$W/mx.key\"
 table creds file:$W/creds"
 if ! h_start "$FILTER" -v -f "$W/pass.yaml" -k "$S"; then
 	fail start-pass "$H_WHY"
-	exit 0
+	
+# ---- pipe mode and -c: the client from -u and -i ------------------------
+msg alice@example.org pipe > "$W/pipe.eml"
+msg 'CEO <ceo@example.org>' pipe-ceo > "$W/pipe-ceo.eml"
+pipe() {	# pipe NAME WANT-RC [args...] < message
+	_n=$1 _w=$2
+	shift 2
+	"$F" -p -f "$O/refuse.yaml" -k "$S" "$@" -r bob@example.net \
+	    > "$W/$_n.out" 2> "$W/$_n.err"
+	_rc=$?
+	if [ $_rc = "$_w" ] && { [ $_w != 0 ] || grep -q multipart/signed "$W/$_n.out"; } &&
+	    { [ $_w = 0 ] || [ ! -s "$W/$_n.out" ]; }; then
+		ok "pipe-$_n"
+	else
+		fail "pipe-$_n" "rc=$_rc $(tail -n 2 "$W/$_n.err" | tr '\n' ' ')"
+	fi
+}
+pipe login-own 0 -u alice -s alice@example.org < "$W/pipe.eml"
+pipe login-other 77 -u mallory -s alice@example.org < "$W/pipe.eml"
+pipe no-login-untrusted 77 -u '' -i 127.0.0.2 -s alice@example.org < "$W/pipe.eml"
+pipe trusted 0 -i 127.0.0.3 -s alice@example.org < "$W/pipe.eml"
+pipe local-not-trusted 77 -i '' -s alice@example.org < "$W/pipe.eml"
+# no -u, no -i: the caller's own; the author must still be the signer
+pipe caller-own 0 -s alice@example.org < "$W/pipe.eml"
+pipe caller-from-other 77 -s alice@example.org < "$W/pipe-ceo.eml"
+if grep -q 'Not allowed to sign as <ceo@example.org>' "$W/caller-from-other.err"; then
+	ok pipe-caller-from-other-reason
+else
+	fail pipe-caller-from-other-reason "$(cat "$W/caller-from-other.err")"
+fi
+out=$("$F" -c -f "$O/refuse.yaml" -k "$S" -u mallory -s alice@example.org)
+rc=$?
+[ $rc = 77 ] && [ "$out" = bounce ] && ok check-login-bounce ||
+    fail check-login-bounce "rc=$rc out=$out"
+out=$("$F" -c -f "$O/refuse.yaml" -k "$S" -u alice -s alice@example.org)
+rc=$?
+[ $rc = 0 ] && [ "$out" = ok ] && ok check-login-ok || fail check-login-ok "rc=$rc out=$out"
+exit 0
 fi
 send p-from-other - 127.0.0.3 alice@example.org 'Bob <bob@example.org>'
 send p-untrusted - 127.0.0.2 bob@example.org bob@example.org
@@ -286,4 +361,41 @@ for v in 0.6 0.7; do
 		fail "link-auth-$v-reply" "$(grep 0000000000000003 "$W/t$v.out")"
 	fi
 done
+
+# ---- pipe mode and -c: the client from -u and -i ------------------------
+msg alice@example.org pipe > "$W/pipe.eml"
+msg 'CEO <ceo@example.org>' pipe-ceo > "$W/pipe-ceo.eml"
+pipe() {	# pipe NAME WANT-RC [args...] < message
+	_n=$1 _w=$2
+	shift 2
+	"$F" -p -f "$O/refuse.yaml" -k "$S" "$@" -r bob@example.net \
+	    > "$W/$_n.out" 2> "$W/$_n.err"
+	_rc=$?
+	if [ $_rc = "$_w" ] && { [ $_w != 0 ] || grep -q multipart/signed "$W/$_n.out"; } &&
+	    { [ $_w = 0 ] || [ ! -s "$W/$_n.out" ]; }; then
+		ok "pipe-$_n"
+	else
+		fail "pipe-$_n" "rc=$_rc $(tail -n 2 "$W/$_n.err" | tr '\n' ' ')"
+	fi
+}
+pipe login-own 0 -u alice -s alice@example.org < "$W/pipe.eml"
+pipe login-other 77 -u mallory -s alice@example.org < "$W/pipe.eml"
+pipe no-login-untrusted 77 -u '' -i 127.0.0.2 -s alice@example.org < "$W/pipe.eml"
+pipe trusted 0 -i 127.0.0.3 -s alice@example.org < "$W/pipe.eml"
+pipe local-not-trusted 77 -i '' -s alice@example.org < "$W/pipe.eml"
+# no -u, no -i: the caller's own; the author must still be the signer
+pipe caller-own 0 -s alice@example.org < "$W/pipe.eml"
+pipe caller-from-other 77 -s alice@example.org < "$W/pipe-ceo.eml"
+if grep -q 'Not allowed to sign as <ceo@example.org>' "$W/caller-from-other.err"; then
+	ok pipe-caller-from-other-reason
+else
+	fail pipe-caller-from-other-reason "$(cat "$W/caller-from-other.err")"
+fi
+out=$("$F" -c -f "$O/refuse.yaml" -k "$S" -u mallory -s alice@example.org)
+rc=$?
+[ $rc = 77 ] && [ "$out" = bounce ] && ok check-login-bounce ||
+    fail check-login-bounce "rc=$rc out=$out"
+out=$("$F" -c -f "$O/refuse.yaml" -k "$S" -u alice -s alice@example.org)
+rc=$?
+[ $rc = 0 ] && [ "$out" = ok ] && ok check-login-ok || fail check-login-ok "rc=$rc out=$out"
 exit 0
