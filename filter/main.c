@@ -146,6 +146,8 @@ parse_action(const char *s, enum engine_action *a)
 		*a = ACTION_ENCRYPT;
 	else if (strcmp(s, "sign-encrypt") == 0)
 		*a = ACTION_SIGN_ENCRYPT;
+	else if (strcmp(s, "triple") == 0)
+		*a = ACTION_TRIPLE;
 	else if (strcmp(s, "verify") == 0 || strcmp(s, "decrypt") == 0)
 		*a = ACTION_VERIFY;	/* inbound: decrypts, then verifies */
 	else

@@ -86,13 +86,15 @@ struct rules_policy {
 	enum rules_bcc		  bcc;
 	int			  harvested;		/* 0 or 1 */
 	int			  header_protection;	/* 0 or 1 */
+	int			  triple_wrap;		/* 0 or 1 */
 };
 
 enum rules_action {
 	RULES_ACTION_SKIP,
 	RULES_ACTION_SIGN,
 	RULES_ACTION_ENCRYPT,
-	RULES_ACTION_SIGN_ENCRYPT
+	RULES_ACTION_SIGN_ENCRYPT,
+	RULES_ACTION_TRIPLE		/* sign, encrypt, sign again */
 };
 
 /*
@@ -218,6 +220,7 @@ struct rules_pattern {
 #define RULES_K_BCC		0x0400u
 #define RULES_K_HARVESTED	0x0800u
 #define RULES_K_HEADER_PROT	0x1000u
+#define RULES_K_TRIPLE		0x2000u
 
 struct rules_rule {
 	struct rules_pattern	*sender;	/* NULL: any sender */

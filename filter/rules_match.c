@@ -326,7 +326,8 @@ rules_uses_encryption(const struct rules *r)
 			return 1;
 	for (i = 0; i < r->nhdrs; i++)
 		if (r->hdrs[i].action == RULES_ACTION_ENCRYPT ||
-		    r->hdrs[i].action == RULES_ACTION_SIGN_ENCRYPT)
+		    r->hdrs[i].action == RULES_ACTION_SIGN_ENCRYPT ||
+		    r->hdrs[i].action == RULES_ACTION_TRIPLE)
 			return 1;
 	return 0;
 }

@@ -652,6 +652,7 @@ static const struct pkey pkeys[] = {
 	{ "bcc", RULES_K_BCC, w_bcc },
 	{ "harvested", RULES_K_HARVESTED, NULL },
 	{ "header-protection", RULES_K_HEADER_PROT, NULL },
+	{ "triple-wrap", RULES_K_TRIPLE, NULL },
 };
 #define NPKEYS	(sizeof(pkeys) / sizeof(pkeys[0]))
 
@@ -733,6 +734,9 @@ policy_key(struct ctx *c, const struct ynode *k, const struct ynode *v,
 	case RULES_K_HEADER_PROT:
 		p->header_protection = val;
 		break;
+	case RULES_K_TRIPLE:
+		p->triple_wrap = val;
+		break;
 	case RULES_K_ENCRYPT:
 		p->encrypt = (enum rules_encrypt)val;
 		break;
@@ -797,6 +801,8 @@ rules_policy_apply(struct rules_policy *d, const struct rules_rule *r)
 		d->harvested = s->harvested;
 	if (r->set & RULES_K_HEADER_PROT)
 		d->header_protection = s->header_protection;
+	if (r->set & RULES_K_TRIPLE)
+		d->triple_wrap = s->triple_wrap;
 }
 
 /* ---- sections ---- */
@@ -955,7 +961,7 @@ parse_header(struct ctx *c, const struct ynode *n, struct rules_hdr *h)
 	static const char *const names[] = { "header", "contains", "match",
 	    "action", "strip", NULL };
 	static const char *const actions[] = { "skip", "sign", "encrypt",
-	    "sign-encrypt", NULL };
+	    "sign-encrypt", "triple", NULL };
 	const struct ynode *k, *v, *strip_node = NULL;
 	unsigned seen = 0;
 	size_t i;

@@ -69,6 +69,12 @@ rules:
   - recipient: "*@example.net"
     encrypt: required
     key-missing: bounce
+exceptions:
+  headers:
+    # triple wrapping, asked for by the subject (this test only)
+    - header: Subject
+      contains: "triple-"
+      action: triple
 YAML
 printf '%s\n' alice@example.org old@example.org > "$W/senders"
 # the signer table: alice may sign as herself, mallory elsewhere only
@@ -421,6 +427,25 @@ if [ -n "$(queued auth-from-other)" ] && [ -z "$(got auth-from-other carol@examp
 	ok auth-from-mismatch-deferred-not-signed
 else
 	fail auth-from-mismatch-deferred-not-signed "$(tail -n 3 "$W/log/mainlog")"
+fi
+
+# ---- triple wrapping through the transport: every layer --------------
+n0=$(ex_sink_files | wc -l)
+send alice@example.org bob@example.net triple-exim ||
+    fail triple-send "$(tail -n 3 "$W/swaks.out")"
+ex_wait_sink $((n0 + 1)) 20
+got triple-exim bob@example.net | tr -d '\r' > "$W/c-triple"
+if grep -q '^Content-Type: multipart/signed;' "$W/c-triple" &&
+    openssl smime -verify -in "$W/c-triple" -CAfile "$W/alice.pem" \
+    -purpose smimesign -out "$W/env-triple" 2> "$W/err" &&
+    openssl cms -decrypt -in "$W/env-triple" -recip "$P/bob.pem" \
+    -inkey "$P/bob.key" -out "$W/dec-triple" 2>> "$W/err" &&
+    openssl smime -verify -in "$W/dec-triple" -CAfile "$W/alice.pem" \
+    -purpose smimesign -out "$W/inner-triple" 2>> "$W/err" &&
+    grep -q 'gr=C3=BC=C3=9Fe, triple-exim' "$W/inner-triple"; then
+	ok triple-every-layer
+else
+	fail triple-every-layer "$(head -c 300 "$W/err"; head -n 3 "$W/c-triple")"
 fi
 
 if grep -q 'Tainted arg' "$W/log/mainlog"; then

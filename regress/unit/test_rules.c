@@ -931,7 +931,7 @@ test_errors(void)
 	expect_error("err.header-bad-action",
 	    "version: 1\nexceptions:\n  headers:\n    - header: Subject\n"
 	    "      contains: x\n      action: drop\n", 6, 15,
-	    "action: \"drop\" is not skip, sign, encrypt or sign-encrypt");
+	    "action: \"drop\" is not skip, sign, encrypt, sign-encrypt or triple");
 	expect_error("err.header-bad-name",
 	    "version: 1\nexceptions:\n  headers:\n    - header: \"Sub ject\"\n"
 	    "      contains: x\n      action: skip\n", 4, 15,
@@ -1177,6 +1177,38 @@ test_signers_yaml(void)
 	    4, 28, "as: an empty list");
 }
 
+/* triple-wrap: and a header rule's action: triple */
+static void
+test_triple(void)
+{
+	struct rules_policy p;
+	struct rules_header_hit h;
+	struct rules *r;
+
+	r = load("version: 1\ndefaults:\n  triple-wrap: yes\nrules:\n"
+	    "  - sender: \"x@*\"\n    triple-wrap: no\nexceptions:\n"
+	    "  headers:\n    - header: Subject\n      contains: \"[3]\"\n"
+	    "      action: triple\n");
+	UNIT_OK("rules-triple-load", r != NULL);
+	if (r == NULL)
+		return;
+	rules_sender_policy(r, "a@b.example", &p);
+	UNIT_OK("rules-triple-default", p.triple_wrap == 1);
+	rules_sender_policy(r, "x@b.example", &p);
+	UNIT_OK("rules-triple-rule-off", p.triple_wrap == 0);
+	UNIT_OK("rules-triple-header-action", rules_header_action(r,
+	    "Subject", "plan [3]", &h) == 1 && h.action == RULES_ACTION_TRIPLE);
+	UNIT_OK("rules-triple-uses-encryption", rules_uses_encryption(r));
+	rules_free(r);
+	r = load("version: 1\n");
+	rules_sender_policy(r, "a@b.example", &p);
+	UNIT_OK("rules-triple-off-by-default", r != NULL && p.triple_wrap == 0);
+	rules_free(r);
+	expect_error("rules-triple-bad-value",
+	    "version: 1\ndefaults:\n  triple-wrap: twice\n", 3, 16,
+	    "triple-wrap: \"twice\" is not yes, no, true or false");
+}
+
 int
 main(void)
 {
@@ -1198,6 +1230,7 @@ main(void)
 	test_misc();
 	test_errors();
 	test_hostile();
+	test_triple();
 	test_signers_yaml();
 
 	unlink(path);
