@@ -29,7 +29,7 @@ engine_verdict_str(enum engine_verdict v)
 {
 	static const char *names[] = { "pass", "signed", "encrypted",
 	    "signed+encrypted", "checked", "tempfail", "reject", "bad-input",
-	    "already-smime" };
+	    "already-smime", "drop" };
 
 	return names[v];
 }
@@ -699,7 +699,8 @@ plan_encryption(struct engine *g, const char *sender, char *const *rcpts,
 	pl->want = 0;
 	if (km == RULES_KM_PLAIN || km == RULES_KM_SPLIT)
 		return 0;	/* opportunistic, plain, or split's plain class */
-	if (km == RULES_KM_BOUNCE)
+	/* drop happens at RCPT: one that got this far is refused */
+	if (km == RULES_KM_BOUNCE || km == RULES_KM_DROP)
 		engine_result_set(r, VERDICT_REJECT, REPLY_NO_CERT_BOUNCE, "no certificate "
 		    "for %s", miss);
 	else
@@ -736,7 +737,11 @@ engine_rcpt_check(struct engine *g, const char *sender, const char *rcpt,
 	    KS_FOUND || rp.key_missing == RULES_KM_PLAIN ||
 	    rp.key_missing == RULES_KM_SPLIT)
 		return 0;
-	if (rp.key_missing == RULES_KM_BOUNCE)
+	if (rp.key_missing == RULES_KM_DROP)
+		/* the reply field carries where filter mode sends it */
+		engine_result_set(r, VERDICT_DROP, rules_drop_to(g->rules),
+		    "no certificate for the recipient: dropped");
+	else if (rp.key_missing == RULES_KM_BOUNCE)
 		engine_result_set(r, VERDICT_REJECT, REPLY_NO_CERT_BOUNCE, "no "
 		    "certificate for the recipient");
 	else

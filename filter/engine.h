@@ -36,7 +36,8 @@ enum engine_verdict {
 	VERDICT_TEMPFAIL,	/* 4xx / EX_TEMPFAIL */
 	VERDICT_REJECT,		/* 5xx / EX_NOPERM */
 	VERDICT_BADINPUT,	/* 5xx / EX_DATAERR */
-	VERDICT_KEPT		/* proven S/MIME: unchanged behind our trace */
+	VERDICT_KEPT,		/* proven S/MIME: unchanged behind our trace */
+	VERDICT_DROP		/* RCPT: no certificate, key-missing: drop */
 };
 
 struct engine_ident {

@@ -51,7 +51,8 @@ enum rules_key_missing {
 	RULES_KM_BOUNCE,
 	RULES_KM_TEMPFAIL,
 	RULES_KM_PLAIN,
-	RULES_KM_SPLIT
+	RULES_KM_SPLIT,
+	RULES_KM_DROP		/* the recipient rewritten to drop-to */
 };
 
 enum rules_no_signing_key {
@@ -160,6 +161,10 @@ int	 rules_already_smime_ct(const char *content_type_value);
 int	 rules_already_smime(const struct rules *);
 
 const char *rules_authserv_id(const struct rules *);
+/* key-missing: drop rewrites a recipient to this address (or NULL) */
+const char *rules_drop_to(const struct rules *);
+/* the line of the first key-missing: drop, or 0 */
+size_t	 rules_drop_line(const struct rules *);
 
 /* signers: who may sign as whom (signers.h) */
 struct signers;
@@ -261,6 +266,8 @@ struct rules {
 	int			 harvest_self_signed;
 	int			 harvest_failed;
 	struct signers		*signers;
+	char			*drop_to;
+	size_t			 drop_line;	/* of a key-missing: drop */
 };
 
 void	 rules_policy_apply(struct rules_policy *, const struct rules_rule *);

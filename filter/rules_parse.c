@@ -51,6 +51,7 @@ struct ctx {
 	char		*err;
 	size_t		 errlen;
 	int		 failed;
+	size_t		 drop_line;	/* the first key-missing: drop */
 };
 
 static void
@@ -630,7 +631,7 @@ static const char *const w_digest[] = { "sha256", "sha384", "sha512",
 static const char *const w_pkcs1_pss[] = { "pkcs1", "pss", NULL };
 static const char *const w_pkcs1_oaep[] = { "pkcs1", "oaep", NULL };
 static const char *const w_key_missing[] = { "bounce", "tempfail", "plain",
-    "split", NULL };
+    "split", "drop", NULL };
 static const char *const w_nsk[] = { "pass", "tempfail", NULL };
 static const char *const w_transaction[] = { "shared", "per-class",
     "per-recipient", NULL };
@@ -754,6 +755,8 @@ policy_key(struct ctx *c, const struct ynode *k, const struct ynode *v,
 		break;
 	case RULES_K_KEY_MISSING:
 		p->key_missing = (enum rules_key_missing)val;
+		if (p->key_missing == RULES_KM_DROP && c->drop_line == 0)
+			c->drop_line = k->line;
 		break;
 	case RULES_K_NO_SIGNING_KEY:
 		p->no_signing_key = (enum rules_no_signing_key)val;
@@ -1364,7 +1367,8 @@ static int
 parse_top(struct ctx *c, const struct ynode *root, struct rules *r)
 {
 	static const char *const names[] = { "version", "authserv-id",
-	    "defaults", "rules", "exceptions", "inbound", "signers", NULL };
+	    "defaults", "rules", "exceptions", "inbound", "signers",
+	    "drop-to", NULL };
 	const struct ynode *k, *v;
 	unsigned seen = 0;
 	size_t i;
@@ -1413,6 +1417,16 @@ parse_top(struct ctx *c, const struct ynode *root, struct rules *r)
 		case 6:
 			rc = parse_signers(c, v, r);
 			break;
+		case 7:
+			if (want_string(c, "drop-to", v) == -1)
+				return -1;
+			if (!signers_ident_valid(v->str) || v->str[0] == '@' ||
+			    strcmp(v->str, "*") == 0 || strlen(v->str) > 100)
+				return fail(c, v, "drop-to: \"%s\" is not an "
+				    "address (of at most 100 octets)", v->str);
+			if ((r->drop_to = strdup(v->str)) == NULL)
+				return fail(c, v, "out of memory");
+			break;
 		default:
 			return unknown_key(c, k, "the top level");
 		}
@@ -1421,6 +1435,7 @@ parse_top(struct ctx *c, const struct ynode *root, struct rules *r)
 	}
 	if (!(seen & 1u))
 		return fail(c, root, "missing version");
+	r->drop_line = c->drop_line;	/* drop-to is checked by the mode */
 	return check_bcc(c, r);
 }
 
@@ -1478,6 +1493,7 @@ rules_free(struct rules *r)
 	}
 	free(r->hdrs);
 	free(r->authserv_id);
+	free(r->drop_to);
 	signers_free(r->signers);
 	free(r);
 }

@@ -808,9 +808,9 @@ test_errors(void)
 	    "version: 1\ndefaults:\n  key-transport: pss\n", 3, 18,
 	    "key-transport: \"pss\" is not pkcs1 or oaep");
 	expect_error("err.bad-key-missing",
-	    "version: 1\nrules:\n  - recipient: a\n    key-missing: drop\n",
+	    "version: 1\nrules:\n  - recipient: a\n    key-missing: discard\n",
 	    4, 18,
-	    "key-missing: \"drop\" is not bounce, tempfail, plain or split");
+	    "key-missing: \"discard\" is not bounce, tempfail, plain, split or drop");
 	expect_error("err.bad-no-signing-key",
 	    "version: 1\ndefaults:\n  no-signing-key: bounce\n", 3, 19,
 	    "no-signing-key: \"bounce\" is not pass or tempfail");
@@ -1209,6 +1209,36 @@ test_triple(void)
 	    "triple-wrap: \"twice\" is not yes, no, true or false");
 }
 
+/* key-missing: drop and drop-to */
+static void
+test_drop(void)
+{
+	struct rules_policy p;
+	struct rules *r;
+
+	r = load("version: 1\ndrop-to: dropped@localhost\nrules:\n"
+	    "  - recipient: \"*@x.example\"\n    encrypt: required\n"
+	    "    key-missing: drop\n");
+	UNIT_OK("rules-drop-load", r != NULL);
+	if (r == NULL)
+		return;
+	rules_recipient_policy(r, "a@b.example", "c@x.example", &p);
+	UNIT_OK("rules-drop-policy", p.key_missing == RULES_KM_DROP);
+	UNIT_OK("rules-drop-to", strcmp(rules_drop_to(r),
+	    "dropped@localhost") == 0 && rules_drop_line(r) == 6);
+	rules_free(r);
+	r = load("version: 1\ndefaults:\n  key-missing: drop\n");
+	UNIT_OK("rules-drop-without-drop-to-loads", r != NULL &&
+	    rules_drop_to(r) == NULL && rules_drop_line(r) == 3);
+	rules_free(r);
+	r = load("version: 1\n");
+	UNIT_OK("rules-drop-none", r != NULL && rules_drop_line(r) == 0);
+	rules_free(r);
+	expect_error("rules-drop-to-not-address",
+	    "version: 1\ndrop-to: \"@localhost\"\n", 2, 10,
+	    "drop-to: \"@localhost\" is not an address (of at most 100 octets)");
+}
+
 int
 main(void)
 {
@@ -1231,6 +1261,7 @@ main(void)
 	test_errors();
 	test_hostile();
 	test_triple();
+	test_drop();
 	test_signers_yaml();
 
 	unlink(path);
