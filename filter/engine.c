@@ -29,7 +29,7 @@ engine_verdict_str(enum engine_verdict v)
 {
 	static const char *names[] = { "pass", "signed", "encrypted",
 	    "signed+encrypted", "checked", "tempfail", "reject", "bad-input",
-	    "already-smime" };
+	    "already-smime", "drop" };
 
 	return names[v];
 }
@@ -114,6 +114,11 @@ engine_init(struct engine *g, const char *rules, const char *store,
 
 	memset(g, 0, sizeof(*g));
 	g->action = action;
+	if (action == ACTION_TRIPLE) {
+		/* everything sign-encrypt requires, and the outer signature */
+		g->action = ACTION_SIGN_ENCRYPT;
+		g->triple = 1;
+	}
 	if ((g->rules = load_rules(rules, err, errlen)) == NULL)
 		return -1;
 	if (rules && (g->rules_path = strdup(rules)) == NULL) {
@@ -694,7 +699,8 @@ plan_encryption(struct engine *g, const char *sender, char *const *rcpts,
 	pl->want = 0;
 	if (km == RULES_KM_PLAIN || km == RULES_KM_SPLIT)
 		return 0;	/* opportunistic, plain, or split's plain class */
-	if (km == RULES_KM_BOUNCE)
+	/* drop happens at RCPT: one that got this far is refused */
+	if (km == RULES_KM_BOUNCE || km == RULES_KM_DROP)
 		engine_result_set(r, VERDICT_REJECT, REPLY_NO_CERT_BOUNCE, "no certificate "
 		    "for %s", miss);
 	else
@@ -731,7 +737,11 @@ engine_rcpt_check(struct engine *g, const char *sender, const char *rcpt,
 	    KS_FOUND || rp.key_missing == RULES_KM_PLAIN ||
 	    rp.key_missing == RULES_KM_SPLIT)
 		return 0;
-	if (rp.key_missing == RULES_KM_BOUNCE)
+	if (rp.key_missing == RULES_KM_DROP)
+		/* the reply field carries where filter mode sends it */
+		engine_result_set(r, VERDICT_DROP, rules_drop_to(g->rules),
+		    "no certificate for the recipient: dropped");
+	else if (rp.key_missing == RULES_KM_BOUNCE)
 		engine_result_set(r, VERDICT_REJECT, REPLY_NO_CERT_BOUNCE, "no "
 		    "certificate for the recipient");
 	else
@@ -1061,6 +1071,32 @@ done_what(int sign, int encrypt, int signed_ok)
 }
 
 /*
+ * Triple wrapping (RFC 2634 section 1.1): the enveloped message in env
+ * signed again by the same identity, in the signature form of the
+ * policy, so a relay or the recipient's gateway can check its origin and
+ * integrity without decrypting.  No header protection on this layer: the
+ * enveloped one carries it.
+ */
+static int
+sign_again(struct engine *g, const struct cms_signer *s,
+    const struct rules_policy *p, struct spool *env, mime_write_fn out,
+    void *arg, struct cms_error *ce)
+{
+	const char *emsg;
+	size_t elen;
+	int rc;
+
+	if (spool_map(env, &emsg, &elen) == -1) {
+		cms_error_set(ce, CMS_ERR_OUTPUT, "spool: %s", strerror(errno));
+		return -1;
+	}
+	rc = smime_sign(emsg, elen, s, p->signature == RULES_SIG_OPAQUE ?
+	    SMIME_OPAQUE : 0, time(NULL), &g->rng, out, arg, ce);
+	spool_unmap(env);
+	return rc;
+}
+
+/*
  * Sign, encrypt or both, as decided, through out: id NULL does not
  * sign; pl->want encrypts.  A message that is signed already
  * (signed_ok) is encrypted as it stands, the signed entity becoming the
@@ -1077,18 +1113,20 @@ engine_apply(struct engine *g, const char *msg, size_t len,
 	struct cms_signer s;
 	struct cms_error ce;
 	struct spool_pool pool;
-	struct spool mid;
+	struct spool mid, env;
 	const char *smsg;
 	size_t slen;
 	char sdetail[160] = "", pre[120] = "";
-	int rc, hp;
+	int rc, hp, triple = id != NULL && pl->want && p->triple_wrap;
 
 	spool_pool_tmp(&pool, ENGINE_MID_MEM);
 	spool_init(&mid, &pool);
+	spool_init(&env, &pool);
 	if (note != NULL || signed_ok)
 		snprintf(pre, sizeof(pre), "%s; ", note ? note : done_what(0,
 		    1, 1));
-	if (trace_field(g, done_what(id != NULL, pl->want, signed_ok), note,
+	if (trace_field(g, triple ? "signed, encrypted, signed" :
+	    done_what(id != NULL, pl->want, signed_ok), note,
 	    out, arg) == -1) {
 		engine_result_set(r, VERDICT_TEMPFAIL, REPLY_INTERNAL, "writing "
 		    "the message");
@@ -1122,14 +1160,18 @@ engine_apply(struct engine *g, const char *msg, size_t len,
 			goto release;
 		}
 		rc = id ? smime_encrypt(smsg, slen, pl->rs,
-		    pl->n, pl->cipher, hp, &g->rng, out, arg, &ce) :
+		    pl->n, pl->cipher, hp, &g->rng, triple ? spool_write_cb :
+		    out, triple ? (void *)&env : arg, &ce) :
 		    smime_encrypt(msg, len, pl->rs, pl->n, pl->cipher, hp ?
 		    SMIME_HP | SMIME_OBSCURE : 0, &g->rng, out, arg, &ce);
 		if (rc == -1)
 			goto failed;
+		if (triple && sign_again(g, &s, p, &env, out, arg, &ce) == -1)
+			goto failed;
 		engine_result_set(r, id ? VERDICT_SIGNED_ENCRYPTED : VERDICT_ENCRYPTED,
-		    NULL, "%s%s%s%s to %zu certificates", pre, sdetail,
-		    sdetail[0] ? ", " : "", cipher_name(pl->cipher), pl->n);
+		    NULL, "%s%s%s%s to %zu certificates%s", pre, sdetail,
+		    sdetail[0] ? ", " : "", cipher_name(pl->cipher), pl->n,
+		    triple ? ", signed again (triple)" : "");
 	} else
 		engine_result_set(r, VERDICT_SIGNED, NULL, "%s%s", pre, sdetail);
 	goto release;
@@ -1140,6 +1182,7 @@ failed:
 	    "%s", ce.msg);
 release:
 	spool_clear(&mid);
+	spool_clear(&env);
 }
 
 /*
@@ -1173,6 +1216,13 @@ engine_process(struct engine *g, const struct signers_client *c,
 		msg = smsg;
 		len = slen;
 	}
+	/* triple: sign-encrypt whose result is signed again */
+	if (act == RULES_ACTION_TRIPLE) {
+		act = RULES_ACTION_SIGN_ENCRYPT;
+		p.triple_wrap = 1;
+	}
+	if (g->triple)
+		p.triple_wrap = 1;
 	if (act == RULES_ACTION_SKIP) {
 		engine_result_set(r, VERDICT_PASS, NULL, "header exception");
 		spool_clear(&stripped);

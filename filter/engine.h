@@ -24,7 +24,8 @@
 #define ENGINE_MID_MEM	(1024 * 1024)	/* signed-then-encrypted: in memory up to */
 
 enum engine_action { ACTION_AUTO, ACTION_SIGN, ACTION_NONE, ACTION_ENCRYPT,
-    ACTION_SIGN_ENCRYPT, ACTION_VERIFY };
+    ACTION_SIGN_ENCRYPT, ACTION_VERIFY,
+    ACTION_TRIPLE };	/* given to engine_init only: sign-encrypt, triple */
 
 enum engine_verdict {
 	VERDICT_PASS,		/* passed unchanged */
@@ -35,7 +36,8 @@ enum engine_verdict {
 	VERDICT_TEMPFAIL,	/* 4xx / EX_TEMPFAIL */
 	VERDICT_REJECT,		/* 5xx / EX_NOPERM */
 	VERDICT_BADINPUT,	/* 5xx / EX_DATAERR */
-	VERDICT_KEPT		/* proven S/MIME: unchanged behind our trace */
+	VERDICT_KEPT,		/* proven S/MIME: unchanged behind our trace */
+	VERDICT_DROP		/* RCPT: no certificate, key-missing: drop */
 };
 
 struct engine_ident {
@@ -59,6 +61,7 @@ struct engine {
 	struct ks_store		 store;
 	int			 have_store;
 	enum engine_action	 action;
+	int			 triple;	/* -a triple: sign-encrypt-sign */
 	struct cms_rng		 rng;
 	struct engine_ident	 cache[ENGINE_CACHE];
 	struct engine_cert	 certs[ENGINE_CERTS];	/* recipients' */

@@ -121,7 +121,7 @@ hook_rcpt_to(void *arg, struct session *s, const char *rcpt, char *reply,
 	if (((struct engine *)arg)->action != ACTION_VERIFY &&
 	    engine_rcpt_check(arg, sender, rcpt, &r) == -1) {
 		(void)strlcpy(reply, r.reply, replysz);
-		return -1;
+		return r.verdict == VERDICT_DROP ? 1 : -1;
 	}
 	mode = engine_tx_mode(arg, sender);
 	cls = engine_rcpt_class(arg, sender, rcpt);

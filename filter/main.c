@@ -22,6 +22,7 @@
 #include "spool.h"
 
 #define EX_OK		0
+#define EX_DROP		3	/* -c: discard this recipient (key-missing: drop) */
 #define EX_USAGE	64
 #define EX_TEMPFAIL	75
 #define EX_NOPERM	77
@@ -146,6 +147,8 @@ parse_action(const char *s, enum engine_action *a)
 		*a = ACTION_ENCRYPT;
 	else if (strcmp(s, "sign-encrypt") == 0)
 		*a = ACTION_SIGN_ENCRYPT;
+	else if (strcmp(s, "triple") == 0)
+		*a = ACTION_TRIPLE;
 	else if (strcmp(s, "verify") == 0 || strcmp(s, "decrypt") == 0)
 		*a = ACTION_VERIFY;	/* inbound: decrypts, then verifies */
 	else
@@ -183,10 +186,13 @@ rcpt_check(struct engine *g, const struct options *o)
 			rc = EX_NOPERM;
 			break;
 		}
-		rc = EX_TEMPFAIL;
+		if (r.verdict == VERDICT_DROP && rc == EX_OK)
+			rc = EX_DROP;
+		else if (r.verdict != VERDICT_DROP)
+			rc = EX_TEMPFAIL;
 	}
 	printf("%s\n", rc == EX_OK ? "ok" : rc == EX_NOPERM ? "bounce" :
-	    "tempfail");
+	    rc == EX_DROP ? "drop" : "tempfail");
 	if (fflush(stdout) == EOF)
 		return EX_TEMPFAIL;
 	return rc;
@@ -371,6 +377,19 @@ main(int argc, char *argv[])
 	if (engine_init(&g, o.rules, o.keystore, o.action, err, sizeof(err))
 	    == -1) {
 		log_warnx("%s", err);
+		free(o.rcpts);
+		return config_failed(&o);
+	}
+	/*
+	 * Filter mode drops a recipient by rewriting it to drop-to; under
+	 * Exim the ACL's discard does it, without one.
+	 */
+	if (!o.pipe && !o.rcpt_check && rules_drop_line(g.rules) != 0 &&
+	    rules_drop_to(g.rules) == NULL) {
+		log_warnx("%s:%zu:1: key-missing: drop needs drop-to (the "
+		    "address smtpd sends dropped recipients to)", o.rules ?
+		    o.rules : "rules", rules_drop_line(g.rules));
+		engine_free(&g);
 		free(o.rcpts);
 		return config_failed(&o);
 	}

@@ -306,7 +306,8 @@ report_tx_addr(struct filter *f, struct session *s, const char *event,
 		(void)strlcpy(s->msgid, fl[0].p, sizeof(s->msgid));
 		if (session_set_sender(s, fl[2].p) == -1)
 			log_warnx("%016" PRIx64 " out of memory", s->id);
-	} else if (session_add_rcpt(s, fl[2].p, parse_result(fl[1].p)) == -1)
+	} else if (session_add_rcpt(s, fl[2].p, session_is_dropped(s, fl[2].p) ?
+	    RCPT_DROPPED : parse_result(fl[1].p)) == -1)
 		log_warnx("%016" PRIx64 " out of memory", s->id);
 }
 
@@ -689,16 +690,31 @@ static void
 rcpt_to(struct filter *f, struct session *s, const char *token,
     const char *rcpt)
 {
-	char reply[128], q[128];
+	char reply[128], q[128], rw[sizeof(reply) + 2];
 
 	reply[0] = '\0';
-	if (f->hooks.rcpt_to(f->hooks.arg, s, rcpt, reply, sizeof(reply))
-	    == -1) {
+	switch (f->hooks.rcpt_to(f->hooks.arg, s, rcpt, reply, sizeof(reply))) {
+	case -1:
 		log_info("%016" PRIx64 " reject to=<%s> at RCPT TO: %s",
 		    s->id, log_quote(q, sizeof(q), rcpt, strlen(rcpt)), reply);
 		out_result(f, s->id, token, "reject", reply);
-	} else
+		break;
+	case 1:
+		/* key-missing: drop: to the address that discards it */
+		log_info("%016" PRIx64 " drop to=<%s> at RCPT TO: no "
+		    "certificate, rewritten to <%s>", s->id, log_quote(q,
+		    sizeof(q), rcpt, strlen(rcpt)), reply);
+		if (session_add_dropped(s, rcpt) == -1 ||
+		    session_add_dropped(s, reply) == -1) {
+			out_result(f, s->id, token, "reject", REPLY_TEMPFAIL);
+			break;
+		}
+		(void)snprintf(rw, sizeof(rw), "<%s>", reply);
+		out_result(f, s->id, token, "rewrite", rw);
+		break;
+	default:
 		out_result(f, s->id, token, "proceed", NULL);
+	}
 }
 
 static void

@@ -41,7 +41,7 @@ enum filter_phase {
  * What the filter does beyond passing mail through.  message: 0 pass the
  * original, 1 the result is in out (an empty spool given to fill), -1
  * refuse at commit with reply.  mail_from: 0 proceed, -1 reject with
- * reply.  verdict names the outcome for the log.
+ * reply; rcpt_to also 1: rewrite the recipient to reply.  verdict names the outcome for the log.
  */
 struct proto_hooks {
 	void	*arg;

@@ -51,7 +51,8 @@ enum rules_key_missing {
 	RULES_KM_BOUNCE,
 	RULES_KM_TEMPFAIL,
 	RULES_KM_PLAIN,
-	RULES_KM_SPLIT
+	RULES_KM_SPLIT,
+	RULES_KM_DROP		/* the recipient rewritten to drop-to */
 };
 
 enum rules_no_signing_key {
@@ -86,13 +87,15 @@ struct rules_policy {
 	enum rules_bcc		  bcc;
 	int			  harvested;		/* 0 or 1 */
 	int			  header_protection;	/* 0 or 1 */
+	int			  triple_wrap;		/* 0 or 1 */
 };
 
 enum rules_action {
 	RULES_ACTION_SKIP,
 	RULES_ACTION_SIGN,
 	RULES_ACTION_ENCRYPT,
-	RULES_ACTION_SIGN_ENCRYPT
+	RULES_ACTION_SIGN_ENCRYPT,
+	RULES_ACTION_TRIPLE		/* sign, encrypt, sign again */
 };
 
 /*
@@ -158,6 +161,10 @@ int	 rules_already_smime_ct(const char *content_type_value);
 int	 rules_already_smime(const struct rules *);
 
 const char *rules_authserv_id(const struct rules *);
+/* key-missing: drop rewrites a recipient to this address (or NULL) */
+const char *rules_drop_to(const struct rules *);
+/* the line of the first key-missing: drop, or 0 */
+size_t	 rules_drop_line(const struct rules *);
 
 /* signers: who may sign as whom (signers.h) */
 struct signers;
@@ -218,6 +225,7 @@ struct rules_pattern {
 #define RULES_K_BCC		0x0400u
 #define RULES_K_HARVESTED	0x0800u
 #define RULES_K_HEADER_PROT	0x1000u
+#define RULES_K_TRIPLE		0x2000u
 
 struct rules_rule {
 	struct rules_pattern	*sender;	/* NULL: any sender */
@@ -258,6 +266,8 @@ struct rules {
 	int			 harvest_self_signed;
 	int			 harvest_failed;
 	struct signers		*signers;
+	char			*drop_to;
+	size_t			 drop_line;	/* of a key-missing: drop */
 };
 
 void	 rules_policy_apply(struct rules_policy *, const struct rules_rule *);

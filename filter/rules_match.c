@@ -301,6 +301,18 @@ rules_strip(const struct rules *r, const struct rules_header_hit *hit,
 	return o;
 }
 
+const char *
+rules_drop_to(const struct rules *r)
+{
+	return r->drop_to;
+}
+
+size_t
+rules_drop_line(const struct rules *r)
+{
+	return r->drop_line;
+}
+
 const struct signers *
 rules_signers(const struct rules *r)
 {
@@ -326,7 +338,8 @@ rules_uses_encryption(const struct rules *r)
 			return 1;
 	for (i = 0; i < r->nhdrs; i++)
 		if (r->hdrs[i].action == RULES_ACTION_ENCRYPT ||
-		    r->hdrs[i].action == RULES_ACTION_SIGN_ENCRYPT)
+		    r->hdrs[i].action == RULES_ACTION_SIGN_ENCRYPT ||
+		    r->hdrs[i].action == RULES_ACTION_TRIPLE)
 			return 1;
 	return 0;
 }

@@ -51,6 +51,7 @@ struct ctx {
 	char		*err;
 	size_t		 errlen;
 	int		 failed;
+	size_t		 drop_line;	/* the first key-missing: drop */
 };
 
 static void
@@ -630,7 +631,7 @@ static const char *const w_digest[] = { "sha256", "sha384", "sha512",
 static const char *const w_pkcs1_pss[] = { "pkcs1", "pss", NULL };
 static const char *const w_pkcs1_oaep[] = { "pkcs1", "oaep", NULL };
 static const char *const w_key_missing[] = { "bounce", "tempfail", "plain",
-    "split", NULL };
+    "split", "drop", NULL };
 static const char *const w_nsk[] = { "pass", "tempfail", NULL };
 static const char *const w_transaction[] = { "shared", "per-class",
     "per-recipient", NULL };
@@ -652,6 +653,7 @@ static const struct pkey pkeys[] = {
 	{ "bcc", RULES_K_BCC, w_bcc },
 	{ "harvested", RULES_K_HARVESTED, NULL },
 	{ "header-protection", RULES_K_HEADER_PROT, NULL },
+	{ "triple-wrap", RULES_K_TRIPLE, NULL },
 };
 #define NPKEYS	(sizeof(pkeys) / sizeof(pkeys[0]))
 
@@ -733,6 +735,9 @@ policy_key(struct ctx *c, const struct ynode *k, const struct ynode *v,
 	case RULES_K_HEADER_PROT:
 		p->header_protection = val;
 		break;
+	case RULES_K_TRIPLE:
+		p->triple_wrap = val;
+		break;
 	case RULES_K_ENCRYPT:
 		p->encrypt = (enum rules_encrypt)val;
 		break;
@@ -750,6 +755,8 @@ policy_key(struct ctx *c, const struct ynode *k, const struct ynode *v,
 		break;
 	case RULES_K_KEY_MISSING:
 		p->key_missing = (enum rules_key_missing)val;
+		if (p->key_missing == RULES_KM_DROP && c->drop_line == 0)
+			c->drop_line = k->line;
 		break;
 	case RULES_K_NO_SIGNING_KEY:
 		p->no_signing_key = (enum rules_no_signing_key)val;
@@ -797,6 +804,8 @@ rules_policy_apply(struct rules_policy *d, const struct rules_rule *r)
 		d->harvested = s->harvested;
 	if (r->set & RULES_K_HEADER_PROT)
 		d->header_protection = s->header_protection;
+	if (r->set & RULES_K_TRIPLE)
+		d->triple_wrap = s->triple_wrap;
 }
 
 /* ---- sections ---- */
@@ -955,7 +964,7 @@ parse_header(struct ctx *c, const struct ynode *n, struct rules_hdr *h)
 	static const char *const names[] = { "header", "contains", "match",
 	    "action", "strip", NULL };
 	static const char *const actions[] = { "skip", "sign", "encrypt",
-	    "sign-encrypt", NULL };
+	    "sign-encrypt", "triple", NULL };
 	const struct ynode *k, *v, *strip_node = NULL;
 	unsigned seen = 0;
 	size_t i;
@@ -1358,7 +1367,8 @@ static int
 parse_top(struct ctx *c, const struct ynode *root, struct rules *r)
 {
 	static const char *const names[] = { "version", "authserv-id",
-	    "defaults", "rules", "exceptions", "inbound", "signers", NULL };
+	    "defaults", "rules", "exceptions", "inbound", "signers",
+	    "drop-to", NULL };
 	const struct ynode *k, *v;
 	unsigned seen = 0;
 	size_t i;
@@ -1407,6 +1417,16 @@ parse_top(struct ctx *c, const struct ynode *root, struct rules *r)
 		case 6:
 			rc = parse_signers(c, v, r);
 			break;
+		case 7:
+			if (want_string(c, "drop-to", v) == -1)
+				return -1;
+			if (!signers_ident_valid(v->str) || v->str[0] == '@' ||
+			    strcmp(v->str, "*") == 0 || strlen(v->str) > 100)
+				return fail(c, v, "drop-to: \"%s\" is not an "
+				    "address (of at most 100 octets)", v->str);
+			if ((r->drop_to = strdup(v->str)) == NULL)
+				return fail(c, v, "out of memory");
+			break;
 		default:
 			return unknown_key(c, k, "the top level");
 		}
@@ -1415,6 +1435,7 @@ parse_top(struct ctx *c, const struct ynode *root, struct rules *r)
 	}
 	if (!(seen & 1u))
 		return fail(c, root, "missing version");
+	r->drop_line = c->drop_line;	/* drop-to is checked by the mode */
 	return check_bcc(c, r);
 }
 
@@ -1472,6 +1493,7 @@ rules_free(struct rules *r)
 	}
 	free(r->hdrs);
 	free(r->authserv_id);
+	free(r->drop_to);
 	signers_free(r->signers);
 	free(r);
 }

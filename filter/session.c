@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "session.h"
 
@@ -135,6 +136,11 @@ session_tx_clear(struct session *s)
 	for (i = 0; i < s->nrcpts; i++)
 		free(s->rcpts[i].addr);
 	free(s->rcpts);
+	for (i = 0; i < s->ndropped; i++)
+		free(s->dropped[i]);
+	free(s->dropped);
+	s->dropped = NULL;
+	s->ndropped = 0;
 	free(s->sender);
 	free(s->first_rcpt);
 	s->first_rcpt = NULL;
@@ -226,5 +232,35 @@ session_set_login(struct session *s, const char *login)
 	}
 	free(s->login);
 	s->login = p;
+	return 0;
+}
+
+/*
+ * A recipient we rewrote to drop-to: both its addresses are kept, since
+ * the tx-rcpt report that follows may name either.
+ */
+int
+session_add_dropped(struct session *s, const char *addr)
+{
+	char **v;
+
+	if ((v = reallocarray(s->dropped, s->ndropped + 1, sizeof(*v))) ==
+	    NULL)
+		return -1;
+	s->dropped = v;
+	if ((v[s->ndropped] = strdup(addr)) == NULL)
+		return -1;
+	s->ndropped++;
+	return 0;
+}
+
+int
+session_is_dropped(const struct session *s, const char *addr)
+{
+	size_t i;
+
+	for (i = 0; i < s->ndropped; i++)
+		if (strcasecmp(s->dropped[i], addr) == 0)
+			return 1;
 	return 0;
 }

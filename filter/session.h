@@ -18,7 +18,8 @@
 #define TOKEN_LEN	16
 #define MSGID_LEN	8
 
-enum rcpt_result { RCPT_OK, RCPT_TEMPFAIL, RCPT_PERMFAIL };
+enum rcpt_result { RCPT_OK, RCPT_TEMPFAIL, RCPT_PERMFAIL,
+    RCPT_DROPPED };	/* rewritten to drop-to: gets no copy from us */
 
 struct rcpt {
 	char		*addr;
@@ -53,6 +54,8 @@ struct session {
 	size_t		 deferred;
 	int		 cls;			/* of the first accepted */
 	char		*first_rcpt;
+	char		**dropped;		/* as given, and as rewritten */
+	size_t		 ndropped;
 
 	/* message, from data-line requests */
 	enum msg_state	 state;
@@ -94,6 +97,8 @@ void		 session_remove(struct session_table *, uint64_t);
 void		 session_tx_clear(struct session *);
 int		 session_set_sender(struct session *, const char *);
 int		 session_set_login(struct session *, const char *);
+int		 session_add_dropped(struct session *, const char *);
+int		 session_is_dropped(const struct session *, const char *);
 int		 session_add_rcpt(struct session *, const char *,
 		    enum rcpt_result);
 void		 session_msg_clear(struct session *);

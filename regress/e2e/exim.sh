@@ -69,6 +69,15 @@ rules:
   - recipient: "*@example.net"
     encrypt: required
     key-missing: bounce
+  - recipient: "*@drop.example"
+    encrypt: required
+    key-missing: drop
+exceptions:
+  headers:
+    # triple wrapping, asked for by the subject (this test only)
+    - header: Subject
+      contains: "triple-"
+      action: triple
 YAML
 printf '%s\n' alice@example.org old@example.org > "$W/senders"
 # the signer table: alice may sign as herself, mallory elsewhere only
@@ -421,6 +430,55 @@ if [ -n "$(queued auth-from-other)" ] && [ -z "$(got auth-from-other carol@examp
 	ok auth-from-mismatch-deferred-not-signed
 else
 	fail auth-from-mismatch-deferred-not-signed "$(tail -n 3 "$W/log/mainlog")"
+fi
+
+# ---- triple wrapping through the transport: every layer --------------
+n0=$(ex_sink_files | wc -l)
+send alice@example.org bob@example.net triple-exim ||
+    fail triple-send "$(tail -n 3 "$W/swaks.out")"
+ex_wait_sink $((n0 + 1)) 20
+got triple-exim bob@example.net | tr -d '\r' > "$W/c-triple"
+if grep -q '^Content-Type: multipart/signed;' "$W/c-triple" &&
+    openssl smime -verify -in "$W/c-triple" -CAfile "$W/alice.pem" \
+    -purpose smimesign -out "$W/env-triple" 2> "$W/err" &&
+    openssl cms -decrypt -in "$W/env-triple" -recip "$P/bob.pem" \
+    -inkey "$P/bob.key" -out "$W/dec-triple" 2>> "$W/err" &&
+    openssl smime -verify -in "$W/dec-triple" -CAfile "$W/alice.pem" \
+    -purpose smimesign -out "$W/inner-triple" 2>> "$W/err" &&
+    grep -q 'gr=C3=BC=C3=9Fe, triple-exim' "$W/inner-triple"; then
+	ok triple-every-layer
+else
+	fail triple-every-layer "$(head -c 300 "$W/err"; head -n 3 "$W/c-triple")"
+fi
+
+# ---- key-missing: drop: the ACL discards, the other recipient gets it --
+n0=$(ex_sink_files | wc -l)
+send alice@example.org bob@example.net,dave@drop.example dropped ||
+    fail drop-send "$(tail -n 3 "$W/swaks.out")"
+ex_wait_sink $((n0 + 1)) 20
+sleep 3		# a copy for dave, or a bounce to alice, would come now
+n=0
+for f in $(ex_sink_files); do
+	tr -d '\r' < "$f" | grep -q '^Subject: dropped$' && n=$((n + 1))
+done
+bounces=$(grep -c 'R=.* <= <>' "$W/log/mainlog")
+got dropped bob@example.net | tr -d '\r' > "$W/c-dropped"
+# dave's RCPT got a 250: the sender is not told
+if [ "$n" = 1 ] && [ -z "$(got dropped dave@drop.example)" ] &&
+    awk '/-> RCPT TO:<dave@drop.example>/ { r = 1; next }
+        r && /<- / { exit !/<- +250 / } END { if (!r) exit 1 }' "$W/swaks.out" &&
+    openssl cms -decrypt -in "$W/c-dropped" -recip "$P/bob.pem" \
+    -inkey "$P/bob.key" -out /dev/null 2> /dev/null &&
+    ! grep -q '<= <> .*dropped\|Mail delivery failed' "$W/log/mainlog"; then
+	ok drop-discarded-other-encrypted
+else
+	fail drop-discarded-other-encrypted "$n copies, bounces=$bounces"
+fi
+if grep -q 'no S/MIME certificate, dropped (key-missing: drop)' "$W/log/mainlog" &&
+    grep -q 'dave@drop.example' "$W/log/mainlog"; then
+	ok drop-logged
+else
+	fail drop-logged "$(grep -i drop "$W/log/mainlog" | tail -n 2)"
 fi
 
 if grep -q 'Tainted arg' "$W/log/mainlog"; then

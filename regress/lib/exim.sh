@@ -86,6 +86,9 @@ acl_check_rcpt:
   warn    set acl_m_smime = ${run{/usr/local/libexec/smtpd/filter-smime -e -c \
               -f /etc/filter-smime/rules.yaml -k /etc/filter-smime/keystore \
               -s "$sender_address" -r $local_part@$domain}{0}{$runrc}}
+  # key-missing: drop: accepted, and silently not delivered
+  discard condition = ${if eq{$acl_m_smime}{3}}
+          log_message = no S/MIME certificate, dropped (key-missing: drop)
   deny    condition = ${if eq{$acl_m_smime}{77}}
           message = 5.7.1 No S/MIME certificate for this recipient, and policy requires encryption
   defer   condition = ${if eq{$acl_m_smime}{75}}

@@ -808,9 +808,9 @@ test_errors(void)
 	    "version: 1\ndefaults:\n  key-transport: pss\n", 3, 18,
 	    "key-transport: \"pss\" is not pkcs1 or oaep");
 	expect_error("err.bad-key-missing",
-	    "version: 1\nrules:\n  - recipient: a\n    key-missing: drop\n",
+	    "version: 1\nrules:\n  - recipient: a\n    key-missing: discard\n",
 	    4, 18,
-	    "key-missing: \"drop\" is not bounce, tempfail, plain or split");
+	    "key-missing: \"discard\" is not bounce, tempfail, plain, split or drop");
 	expect_error("err.bad-no-signing-key",
 	    "version: 1\ndefaults:\n  no-signing-key: bounce\n", 3, 19,
 	    "no-signing-key: \"bounce\" is not pass or tempfail");
@@ -931,7 +931,7 @@ test_errors(void)
 	expect_error("err.header-bad-action",
 	    "version: 1\nexceptions:\n  headers:\n    - header: Subject\n"
 	    "      contains: x\n      action: drop\n", 6, 15,
-	    "action: \"drop\" is not skip, sign, encrypt or sign-encrypt");
+	    "action: \"drop\" is not skip, sign, encrypt, sign-encrypt or triple");
 	expect_error("err.header-bad-name",
 	    "version: 1\nexceptions:\n  headers:\n    - header: \"Sub ject\"\n"
 	    "      contains: x\n      action: skip\n", 4, 15,
@@ -1177,6 +1177,68 @@ test_signers_yaml(void)
 	    4, 28, "as: an empty list");
 }
 
+/* triple-wrap: and a header rule's action: triple */
+static void
+test_triple(void)
+{
+	struct rules_policy p;
+	struct rules_header_hit h;
+	struct rules *r;
+
+	r = load("version: 1\ndefaults:\n  triple-wrap: yes\nrules:\n"
+	    "  - sender: \"x@*\"\n    triple-wrap: no\nexceptions:\n"
+	    "  headers:\n    - header: Subject\n      contains: \"[3]\"\n"
+	    "      action: triple\n");
+	UNIT_OK("rules-triple-load", r != NULL);
+	if (r == NULL)
+		return;
+	rules_sender_policy(r, "a@b.example", &p);
+	UNIT_OK("rules-triple-default", p.triple_wrap == 1);
+	rules_sender_policy(r, "x@b.example", &p);
+	UNIT_OK("rules-triple-rule-off", p.triple_wrap == 0);
+	UNIT_OK("rules-triple-header-action", rules_header_action(r,
+	    "Subject", "plan [3]", &h) == 1 && h.action == RULES_ACTION_TRIPLE);
+	UNIT_OK("rules-triple-uses-encryption", rules_uses_encryption(r));
+	rules_free(r);
+	r = load("version: 1\n");
+	rules_sender_policy(r, "a@b.example", &p);
+	UNIT_OK("rules-triple-off-by-default", r != NULL && p.triple_wrap == 0);
+	rules_free(r);
+	expect_error("rules-triple-bad-value",
+	    "version: 1\ndefaults:\n  triple-wrap: twice\n", 3, 16,
+	    "triple-wrap: \"twice\" is not yes, no, true or false");
+}
+
+/* key-missing: drop and drop-to */
+static void
+test_drop(void)
+{
+	struct rules_policy p;
+	struct rules *r;
+
+	r = load("version: 1\ndrop-to: dropped@localhost\nrules:\n"
+	    "  - recipient: \"*@x.example\"\n    encrypt: required\n"
+	    "    key-missing: drop\n");
+	UNIT_OK("rules-drop-load", r != NULL);
+	if (r == NULL)
+		return;
+	rules_recipient_policy(r, "a@b.example", "c@x.example", &p);
+	UNIT_OK("rules-drop-policy", p.key_missing == RULES_KM_DROP);
+	UNIT_OK("rules-drop-to", strcmp(rules_drop_to(r),
+	    "dropped@localhost") == 0 && rules_drop_line(r) == 6);
+	rules_free(r);
+	r = load("version: 1\ndefaults:\n  key-missing: drop\n");
+	UNIT_OK("rules-drop-without-drop-to-loads", r != NULL &&
+	    rules_drop_to(r) == NULL && rules_drop_line(r) == 3);
+	rules_free(r);
+	r = load("version: 1\n");
+	UNIT_OK("rules-drop-none", r != NULL && rules_drop_line(r) == 0);
+	rules_free(r);
+	expect_error("rules-drop-to-not-address",
+	    "version: 1\ndrop-to: \"@localhost\"\n", 2, 10,
+	    "drop-to: \"@localhost\" is not an address (of at most 100 octets)");
+}
+
 int
 main(void)
 {
@@ -1198,6 +1260,8 @@ main(void)
 	test_misc();
 	test_errors();
 	test_hostile();
+	test_triple();
+	test_drop();
 	test_signers_yaml();
 
 	unlink(path);
