@@ -138,6 +138,38 @@ defaults:
   signature: opaque
 '
 layers opaque "$W/opaque.out" opaque
+# NSS cmsutil, every layer of the opaque form: the outer SignedData
+# verified (usage 4, email signer), the EnvelopedData decrypted with
+# bob's key (NSS does RSA v1.5 with CBC, which bob gets), the inner
+# SignedData verified
+if command -v cmsutil > /dev/null 2>&1; then
+	NSSDB=sql:$W/nss
+	mkdir "$W/nss"
+	certutil -N -d "$NSSDB" --empty-password > /dev/null 2>&1
+	certutil -A -d "$NSSDB" -n root -t "C,C,C" -i "$P/root.pem"
+	openssl pkcs12 -export -in "$P/bob.pem" -inkey "$P/bob.key" \
+	    -certfile "$P/chain.pem" -name bob -passout pass:test \
+	    -keypbe PBE-SHA1-3DES -certpbe PBE-SHA1-3DES -macalg sha1 \
+	    -out "$W/bob.p12"
+	pk12util -i "$W/bob.p12" -d "$NSSDB" -W test > /dev/null 2>&1
+	# the DER of an application/pkcs7-mime entity: its base64 body
+	b64body() { tr -d '\r' < "$1" | awk 'b { print } /^$/ { b = 1 }' |
+	    base64 -d > "$2"; }
+	if b64body "$W/opaque.out" "$W/outer.der" &&
+	    cmsutil -D -d "$NSSDB" -i "$W/outer.der" -u 4 \
+	    -o "$W/nss.env" 2> "$W/nss.err" &&
+	    b64body "$W/nss.env" "$W/env.der" &&
+	    cmsutil -D -d "$NSSDB" -i "$W/env.der" -o "$W/nss.inner" \
+	    2>> "$W/nss.err" &&
+	    b64body "$W/nss.inner" "$W/inner.der" &&
+	    cmsutil -D -d "$NSSDB" -i "$W/inner.der" -u 4 \
+	    -o "$W/nss.text" 2>> "$W/nss.err" &&
+	    grep -q 'three layers: gr=C3=BC=C3=9Fe' "$W/nss.text"; then
+		ok opaque-nss-every-layer
+	else
+		fail opaque-nss-every-layer "$(head -c 300 "$W/nss.err")"
+	fi
+fi
 pipe header 'version: 1
 exceptions:
   headers:
