@@ -359,7 +359,7 @@ author_may_sign(struct engine *g, const struct ks_entry *en,
 		    "keystore: certificate %.16s unreadable", en->fpr);
 		return 0;
 	}
-	if (author_in_cert(&a, crt->raw.p, crt->raw.len))
+	if (author_in_cert(&a, crt->raw.p, crt->raw.len) == 1)
 		return 1;
 	if (a.spec[0] == '\0') {
 		(void)snprintf(why, sizeof(why), "no single From: author "

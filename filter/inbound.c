@@ -84,8 +84,11 @@ trust_load(struct engine *g)
 static int
 signer_is_author(const struct cms_signer_result *s, struct author *a)
 {
-	if (s->cert != NULL)
-		return author_in_cert(a, s->cert, s->certlen);
+	int rc;
+
+	if (s->cert != NULL && (rc = author_in_cert(a, s->cert, s->certlen)) !=
+	    -1)
+		return rc;
 	if (s->email[0] == '\0' || !addr_spec_eq(s->email, a->spec))
 		return 0;
 	(void)strlcpy(a->matched, s->email, sizeof(a->matched));

@@ -59,7 +59,9 @@ author_in_cert(struct author *a, const uint8_t *der, size_t len)
 	size_t i;
 
 	a->matched[0] = '\0';
-	if (a->spec[0] == '\0' || certid_addrs(der, len, &ca) != 0)
+	if (certid_addrs(der, len, &ca) != 0)
+		return -1;
+	if (a->spec[0] == '\0')
 		return 0;
 	for (i = 0; i < ca.n; i++)
 		if (addr_spec_eq(ca.addr[i], a->spec)) {

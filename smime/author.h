@@ -26,7 +26,10 @@ struct author {
 };
 
 void	 author_of(const char *, size_t, struct author *);
-/* 1 when the author is among the addresses of a certificate (DER) */
+/*
+ * 1 when the author is among the addresses of a certificate (DER), 0
+ * when not, -1 when the certificate's names cannot be read
+ */
 int	 author_in_cert(struct author *, const uint8_t *, size_t);
 
 #endif /* AUTHOR_H */
