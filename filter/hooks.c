@@ -116,10 +116,19 @@ hook_rcpt_to(void *arg, struct session *s, const char *rcpt, char *reply,
 {
 	struct engine_result r;
 	const char *sender = s->sender ? s->sender : "";
+	char q[128];
 	int mode, cls;
 
 	if (((struct engine *)arg)->action != ACTION_VERIFY &&
 	    engine_rcpt_check(arg, sender, rcpt, &r) == -1) {
+		/* drop-to gone with a reload (checked at start only): refuse */
+		if (r.verdict == VERDICT_DROP && r.reply[0] == '\0') {
+			log_warnx("key-missing: drop without drop-to: <%s> "
+			    "refused instead", log_quote(q, sizeof(q), rcpt,
+			    strlen(rcpt)));
+			(void)strlcpy(reply, REPLY_NO_CERT_BOUNCE, replysz);
+			return -1;
+		}
 		(void)strlcpy(reply, r.reply, replysz);
 		return r.verdict == VERDICT_DROP ? 1 : -1;
 	}
