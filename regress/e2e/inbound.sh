@@ -23,6 +23,20 @@ fail() { echo "FAIL inbound-$1: $2"; }
 h_new
 P=$W/pki
 pki_make "$P" > /dev/null 2>&1 || { fail pki "cannot make the test PKI"; exit 0; }
+# gpgsm (below) signs as rsa: a key of rsa's it cannot import is
+# replaced now, before anything uses it (see gpgsm_identity)
+G=$W/gnupg
+mkdir -m 700 "$G"
+printf '%s\n' disable-crl-checks disable-policy-checks > "$G/gpgsm.conf"
+echo allow-loopback-pinentry > "$G/gpg-agent.conf"
+GNUPGHOME=$G gpgsm --batch --import "$P/root.pem" > /dev/null 2>&1
+fpr=$(GNUPGHOME=$G gpgsm --with-colons --list-keys 2>/dev/null |
+    awk -F: '/^fpr/ { print $10; exit }')
+echo "$fpr S relax" > "$G/trustlist.txt"
+(GNUPGHOME=$G; export GNUPGHOME
+    gpgsm_identity "$P" rsa rsa@example.org) ||
+    fail gpgsm-import "$(tail -n 2 "$W/gpgsm-import.log")"
+cp "$P/rsa.p12" "$W/rsa.p12"
 S=$W/store
 "$C" -k "$S" init > /dev/null
 "$C" -k "$S" anchor import "$P/root.pem" > /dev/null
@@ -103,20 +117,6 @@ openssl cms -sign -signer "$P/rsa.pem" -inkey "$P/rsa.key" -certfile "$P/chain.p
 mk triple rsa@example.org "$W/triple.ent"
 
 # made by gpgsm and by NSS: signed (opaque) by rsa@, and encrypted to bob
-G=$W/gnupg
-mkdir -m 700 "$G"
-printf '%s\n' disable-crl-checks disable-policy-checks > "$G/gpgsm.conf"
-echo allow-loopback-pinentry > "$G/gpg-agent.conf"
-openssl pkcs12 -export -in "$P/rsa.pem" -inkey "$P/rsa.key" -certfile "$P/chain.pem" \
-    -name rsa -passout pass:test -keypbe PBE-SHA1-3DES -certpbe PBE-SHA1-3DES -macalg sha1 \
-    -out "$W/rsa.p12"
-GNUPGHOME=$G gpgsm --batch --import "$P/root.pem" > /dev/null 2>&1
-fpr=$(GNUPGHOME=$G gpgsm --with-colons --list-keys 2>/dev/null |
-    awk -F: '/^fpr/ { print $10; exit }')
-echo "$fpr S relax" > "$G/trustlist.txt"
-(GNUPGHOME=$G; export GNUPGHOME
-    gpgsm_import_secret "$W/rsa.p12" test "$P/rsa.pem") ||
-    fail gpgsm-import "$(tail -n 2 "$W/gpgsm-import.log")"
 GNUPGHOME=$G gpgsm --batch --import "$P/chain.pem" "$P/bob.pem" > /dev/null 2>&1
 opaque_mime() {	# opaque_mime TYPE DERFILE -> an application/pkcs7-mime entity
 	printf 'Content-Type: application/pkcs7-mime; smime-type=%s; name=smime.p7m\nContent-Transfer-Encoding: base64\n\n' "$1"

@@ -75,7 +75,6 @@ for a in aes256-cbc aes256-gcm; do
 done
 
 # ---- ours -> gpgsm (RSA v1.5, issuerAndSerialNumber, CBC) ---------------
-gpgsm_import_p12 rsa
 gdec() {	# gdec FILE: gpgsm decrypts FILE to exactly $M
 	echo test | gpgsm --batch --pinentry-mode loopback --passphrase-fd 0 \
 	    --decrypt -o "$W/gdec.out" "$1" && cmp "$W/gdec.out" "$M"

@@ -55,6 +55,11 @@ interop_setup() {
 	mkdir "$W/nss"
 	certutil -N -d "$NSSDB" --empty-password
 	certutil -A -d "$NSSDB" -n root -t "C,C,C" -i "$P/root.pem"
+	# gpgsm decrypts for rsa and signs as rsa; the keystore tests have it
+	# export bob
+	gpgsm_identity "$P" rsa rsa@example.org &&
+	    gpgsm_identity "$P" bob bob@example.net ||
+	    echo "FAIL interop-gpgsm-identity: gpgsm imported none of 4 keys: $(tail -n 2 "$W/gpgsm-import.log" | tr '\n' ' ')"
 }
 
 # A PKCS#12 of a test identity (for gpgsm and NSS to sign or decrypt
@@ -66,11 +71,6 @@ p12_of() {	# p12_of NAME -> $P/NAME.p12, password "test"
 	    -out "$P/$1.p12"
 }
 
-gpgsm_import_p12() {	# gpgsm_import_p12 NAME
-	p12_of "$1"
-	: > "$W/gpgsm-import.log"
-	gpgsm_import_secret "$P/$1.p12" test "$P/$1.pem"
-}
 
 # flip_byte FILE OFFSET: xor the byte at OFFSET with 0x5a, so it always
 # changes (writing a fixed value leaves it alone one time in 256)

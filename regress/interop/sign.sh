@@ -102,7 +102,6 @@ cell "interop-sign-openssl-two-signers-ours" sh -c "'$TOOL' verify -A \
     grep -q '^signer .: ok email=rsa@example.org' '$W/two.out'"
 
 # gpgsm signs (RSA): import the identity, sign detached and opaque
-gpgsm_import_p12 rsa
 echo test | gpgsm --batch --pinentry-mode loopback --passphrase-fd 0 \
     -u rsa@example.org --detach-sign -o "$W/gpgsm-detached.p7" "$M" \
     2>"$W/gpgsm.err"

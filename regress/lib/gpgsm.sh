@@ -50,3 +50,29 @@ gpgsm_import_secret() {
 	done
 	return 1
 }
+
+# gpgsm_identity DIR NAME EMAIL: the RSA leaf DIR/NAME of pki.sh, with its
+# secret key, in $GNUPGHOME (DIR/NAME.p12 is left for other tools).  Call
+# it before anything uses the leaf's key.  gpgsm 2.4's own PKCS#12 reader
+# fails on about one RSA key in fifty ("p12_parse(bag.encryptedData)
+# ... Decryption failed", 3 of 120 fresh RSA-2048 keys on Debian 13),
+# every time for that key, and gpgsm later asks for a smartcard when it
+# would decrypt.  So a key gpgsm cannot import is replaced by a fresh one
+# (same subject, same intermediate), as regress/keystore/pfx.sh does for
+# gpgsm's export.  Needs pki.sh.
+gpgsm_identity() {
+	for _gi in 1 2 3 4; do
+		openssl pkcs12 -export -in "$1/$2.pem" -inkey "$1/$2.key" \
+		    -certfile "$1/chain.pem" -name "$2" -passout pass:test \
+		    -keypbe PBE-SHA1-3DES -certpbe PBE-SHA1-3DES -macalg sha1 \
+		    -out "$1/$2.p12" || return 1
+		: > "$W/gpgsm-import.log"
+		gpgsm_import_secret "$1/$2.p12" test "$1/$2.pem" && return 0
+		echo "# gpgsm could not import $2 (try $_gi): $(grep -v DBG "$W/gpgsm-import.log" | tail -n 2 | tr '\n' ' ')" >&2
+		gpgsm --batch --yes --delete-keys "$3" > /dev/null 2>&1
+		pki_leaf "$1" "$2" rsa \
+		    "digitalSignature,nonRepudiation,keyEncipherment" \
+		    emailProtection "$3" -days 365
+	done
+	return 1
+}
