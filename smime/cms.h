@@ -64,12 +64,60 @@ struct cms_frame {
 
 void	 cms_frame_free(struct cms_frame *);
 
+/* ---- private-key operations ---- */
+
+/*
+ * What the engine asks of a private key, so that the key may live in
+ * another process (the filter's key process holds them all): sign a
+ * hash, unwrap an RSA key-transport blob, derive a key-agreement KEK.
+ * cms_keyop_local gives the operations of a key in this process.
+ */
+struct cms_keyop {
+	mbedtls_pk_type_t type;		/* MBEDTLS_PK_RSA or MBEDTLS_PK_ECKEY */
+	/*
+	 * Sign hash (RSA v1.5, RSASSA-PSS when pss, or ECDSA): sig has room
+	 * for MBEDTLS_PK_SIGNATURE_MAX_SIZE octets.  0 or not.
+	 */
+	int	(*sign)(void *, mbedtls_md_type_t md, int pss,
+		    const uint8_t *hash, size_t hashlen, uint8_t *sig,
+		    size_t *siglen);
+	/*
+	 * RSA key transport (RSAES-OAEP with md when oaep, else v1.5) into
+	 * cek of exactly ceklen octets: 0 with the key; 1 with random
+	 * octets after any failure (Bleichenbacher: the caller runs on and
+	 * reports the content's failure); -1 when not even those.
+	 */
+	int	(*unwrap)(void *, int oaep, mbedtls_md_type_t md,
+		    const uint8_t *ek, size_t eklen, uint8_t *cek,
+		    size_t ceklen);
+	/*
+	 * ECDH with the originator's point (on curve, or any when
+	 * MBEDTLS_ECP_DP_NONE), then the X9.63 KDF with md over info
+	 * (ECC-CMS-SharedInfo) into kek of keklen octets.  0 or -1.
+	 */
+	int	(*kek)(void *, mbedtls_ecp_group_id curve, const uint8_t *point,
+		    size_t pointlen, mbedtls_md_type_t md, const uint8_t *info,
+		    size_t infolen, uint8_t *kek, size_t keklen);
+	void	*arg;
+};
+
+struct cms_keyop_local {
+	struct cms_keyop	 op;
+	mbedtls_pk_context	*key;
+	struct cms_rng		*rng;
+};
+
+void	 cms_keyop_local(struct cms_keyop_local *, mbedtls_pk_context *,
+	    struct cms_rng *);
+mbedtls_pk_type_t cms_keyop_type(const mbedtls_pk_context *);
+
 /* ---- SignedData ---- */
 
 struct cms_signer {
 	const mbedtls_x509_crt	*cert;		/* the signer's certificate */
 	const mbedtls_x509_crt	*chain;		/* intermediates, or NULL */
-	mbedtls_pk_context	*key;		/* its private key */
+	mbedtls_pk_context	*key;		/* its private key, or */
+	const struct cms_keyop	*op;		/* what signs for it elsewhere */
 	mbedtls_md_type_t	 md;		/* SHA-256 (default), 384, 512 */
 	int			 rsa_pss;	/* RSASSA-PSS, salt = hash len */
 	/* the certificate to encrypt to, when it differs from cert */
@@ -78,7 +126,8 @@ struct cms_signer {
 	 * Set only by a caller that has itself checked that key belongs to
 	 * cert (compat_pk_check_pair) when it loaded them, as the filter's
 	 * identity cache does; cms_sign() checks every other signer, which
-	 * for an EC key costs as much as the signature.
+	 * for an EC key costs as much as the signature.  A key behind op is
+	 * checked where it is held.
 	 */
 	int			 pair_checked;
 };
@@ -340,6 +389,10 @@ uint64_t cms_env_ciphertext_len(enum cms_cipher, uint64_t);
 typedef int (*cms_find_key_fn)(void *, const uint8_t *, size_t,
 	    const uint8_t *, size_t, const uint8_t *, size_t,
 	    mbedtls_pk_context **);
+/* The same question, answered with a key held elsewhere. */
+typedef int (*cms_find_op_fn)(void *, const uint8_t *, size_t,
+	    const uint8_t *, size_t, const uint8_t *, size_t,
+	    const struct cms_keyop **);
 
 enum cms_dstatus {
 	CMS_D_OK = 0,
@@ -354,7 +407,8 @@ enum cms_dstatus {
 };
 
 struct cms_dec {
-	cms_find_key_fn		 find_key;
+	cms_find_key_fn		 find_key;	/* one of these two */
+	cms_find_op_fn		 find_op;
 	void			*find_arg;
 	cms_write_fn		 out;
 	void			*out_arg;

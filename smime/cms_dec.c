@@ -23,7 +23,6 @@
 
 #include <mbedtls/constant_time.h>
 #include <mbedtls/des.h>
-#include <mbedtls/ecdh.h>
 #include <mbedtls/platform_util.h>
 #include <mbedtls/rsa.h>
 
@@ -69,6 +68,7 @@ struct unwrap {
 	uint8_t			 cek[32];
 	int			 have_cek;
 	int			 rsa_failed;	/* never reported on its own */
+	struct cms_keyop_local	 local;		/* a find_key answer */
 	int			 wrong_key;
 	int			 unsupported;
 	char			 why[120];
@@ -314,37 +314,53 @@ parse_content_alg(const struct envelope *env, struct content_alg *ca,
 	return CMS_D_OK;
 }
 
+/*
+ * The caller's key for a recipient identifier (issuer and serial, or
+ * SKI): its operations, wrapped here when the caller holds the key.
+ */
+static const struct cms_keyop *
+key_for(struct unwrap *u, const uint8_t *issuer, size_t ilen,
+    const uint8_t *serial, size_t slen, const uint8_t *ski, size_t skilen)
+{
+	struct cms_dec *d = u->d;
+	const struct cms_keyop *op = NULL;
+	mbedtls_pk_context *key = NULL;
+
+	if (d->find_op != NULL)
+		return d->find_op(d->find_arg, issuer, ilen, serial, slen, ski,
+		    skilen, &op) == 0 ? op : NULL;
+	if (d->find_key(d->find_arg, issuer, ilen, serial, slen, ski, skilen,
+	    &key) != 0 || key == NULL)
+		return NULL;
+	cms_keyop_local(&u->local, key, d->rng);
+	return &u->local.op;
+}
+
 /* Ask the caller for the key of an IssuerAndSerialNumber. */
-static mbedtls_pk_context *
-key_by_issuer_serial(struct cms_dec *d, const struct ber_elem *ias)
+static const struct cms_keyop *
+key_by_issuer_serial(struct unwrap *u, const struct ber_elem *ias)
 {
 	struct ber_reader r;
 	struct ber_elem name, serial;
-	mbedtls_pk_context *key = NULL;
 
 	ber_init(&r, ias->content, ias->len, 0);
 	if (ber_expect(&r, BER_SEQUENCE, &name) != BER_OK ||
 	    ber_expect(&r, BER_INTEGER, &serial) != BER_OK)
 		return NULL;
-	if (d->find_key(d->find_arg, name.raw, name.rawlen, serial.content,
-	    serial.len, NULL, 0, &key) != 0)
-		return NULL;
-	return key;
+	return key_for(u, name.raw, name.rawlen, serial.content, serial.len,
+	    NULL, 0);
 }
 
-static mbedtls_pk_context *
-key_by_ski(struct cms_dec *d, const struct ber_elem *ski)
+static const struct cms_keyop *
+key_by_ski(struct unwrap *u, const struct ber_elem *ski)
 {
-	mbedtls_pk_context *key = NULL;
 	uint8_t buf[64];
 	size_t n;
 
 	/* [0] IMPLICIT OCTET STRING: primitive or segmented */
 	if (ber_octets_copy(ski, buf, sizeof(buf), &n) != BER_OK || n == 0)
 		return NULL;
-	if (d->find_key(d->find_arg, NULL, 0, NULL, 0, buf, n, &key) != 0)
-		return NULL;
-	return key;
+	return key_for(u, NULL, 0, NULL, 0, buf, n);
 }
 
 /* The OID of an AlgorithmIdentifier's content, as an id. */
@@ -394,35 +410,17 @@ oaep_md(const struct ber_elem *params)
 }
 
 /*
- * RSA unwrap.  Bleichenbacher: the CEK starts random and is replaced
- * only by a well-formed result of the right length, so a failure runs
- * on like success and surfaces as a content decryption failure.
+ * RSA unwrap.  Bleichenbacher: the key's unwrap gives random octets on
+ * any failure, so a failure runs on like success and surfaces as a
+ * content decryption failure.
  */
 static void
-rsa_unwrap(struct unwrap *u, mbedtls_pk_context *key, mbedtls_md_type_t md,
+rsa_unwrap(struct unwrap *u, const struct cms_keyop *op, mbedtls_md_type_t md,
     int oaep, const uint8_t *ek, size_t eklen)
 {
-	uint8_t out[MBEDTLS_MPI_MAX_SIZE];
-	mbedtls_rsa_context *rsa = mbedtls_pk_rsa(*key);
-	size_t olen = 0;
-	int rc;
-
-	if (cms_rng_func(u->d->rng, u->cek, u->ca->keylen) != 0)
+	if (op->unwrap(op->arg, oaep, md, ek, eklen, u->cek,
+	    u->ca->keylen) != 0)
 		u->rsa_failed = 1;
-	if (oaep)
-		mbedtls_rsa_set_padding(rsa, MBEDTLS_RSA_PKCS_V21, md);
-	else
-		mbedtls_rsa_set_padding(rsa, MBEDTLS_RSA_PKCS_V15,
-		    MBEDTLS_MD_NONE);
-	/* the DRBG also blinds the private key operation */
-	rc = mbedtls_pk_decrypt(key, ek, eklen, out, &olen, sizeof(out),
-	    cms_rng_func, u->d->rng);
-	mbedtls_rsa_set_padding(rsa, MBEDTLS_RSA_PKCS_V15, MBEDTLS_MD_NONE);
-	if (rc == 0 && olen == u->ca->keylen)
-		memcpy(u->cek, out, olen);
-	else
-		u->rsa_failed = 1;
-	mbedtls_platform_zeroize(out, sizeof(out));
 	u->have_cek = 1;
 }
 
@@ -433,7 +431,7 @@ try_ktri(struct unwrap *u, const struct ber_elem *ri)
 	uint8_t ek[MBEDTLS_MPI_MAX_SIZE];
 	struct ber_reader r;
 	struct ber_elem el, rid, alg, params;
-	mbedtls_pk_context *key;
+	const struct cms_keyop *key;
 	mbedtls_md_type_t md = MBEDTLS_MD_NONE;
 	enum oid_id id;
 	size_t eklen;
@@ -447,14 +445,14 @@ try_ktri(struct unwrap *u, const struct ber_elem *ri)
 	    get_octets(&el, ek, 1, sizeof(ek), &eklen) == -1)
 		return -1;
 	if (rid.tag == BER_SEQUENCE)
-		key = key_by_issuer_serial(u->d, &rid);
+		key = key_by_issuer_serial(u, &rid);
 	else if (rid.tag == BER_CONTEXT(0) || rid.tag == BER_CONTEXT_CONS(0))
-		key = key_by_ski(u->d, &rid);
+		key = key_by_ski(u, &rid);
 	else
 		return -1;
 	if (key == NULL)
 		return 0;
-	if (mbedtls_pk_get_type(key) != MBEDTLS_PK_RSA) {
+	if (key->type != MBEDTLS_PK_RSA) {
 		u->wrong_key = 1;
 		return 0;
 	}
@@ -607,40 +605,6 @@ parse_kari(const struct ber_elem *ri, struct kari *k, struct ber_elem *reks)
 	return 0;
 }
 
-/* Z from our key and the originator's point, at full field width. */
-static int
-ecdh_z(mbedtls_pk_context *key, const struct kari *k, struct cms_rng *rng,
-    uint8_t *z, size_t *zlen)
-{
-	mbedtls_ecp_group grp;
-	mbedtls_ecp_point q, ours;
-	mbedtls_mpi d, zz;
-	int rc = -1;
-
-	if (k->curve_given && k->curve != compat_ec_group_id(key))
-		return -1;
-	mbedtls_ecp_group_init(&grp);
-	mbedtls_ecp_point_init(&q);
-	mbedtls_ecp_point_init(&ours);
-	mbedtls_mpi_init(&d);
-	mbedtls_mpi_init(&zz);
-	if (compat_ec_export(key, &grp, &d, &ours) == 0 &&
-	    (*zlen = (grp.pbits + 7) / 8) <= MBEDTLS_ECP_MAX_BYTES &&
-	    mbedtls_ecp_point_read_binary(&grp, &q, k->point,
-	    k->pointlen) == 0 && mbedtls_ecp_check_pubkey(&grp, &q) == 0 &&
-	    mbedtls_ecdh_compute_shared(&grp, &zz, &q, &d,
-	    cms_rng_func, rng) == 0 &&
-	    mbedtls_mpi_write_binary(&zz, z, *zlen) == 0)
-		rc = 0;
-	/* mbedtls_mpi_free wipes the copy of the private scalar */
-	mbedtls_mpi_free(&d);
-	mbedtls_mpi_free(&zz);
-	mbedtls_ecp_point_free(&ours);
-	mbedtls_ecp_point_free(&q);
-	mbedtls_ecp_group_free(&grp);
-	return rc;
-}
-
 /*
  * ECC-CMS-SharedInfo (RFC 5753 §7.2).  keyInfo is the wrap algorithm as
  * the message has it: OpenSSL writes CMS3DESwrap with NULL parameters
@@ -714,16 +678,18 @@ done:
 
 /* ECDH, KDF, unwrap: 0 with the CEK in u, -1 when anything fails. */
 static int
-kari_unwrap(struct unwrap *u, mbedtls_pk_context *key, const struct kari *k,
-    const uint8_t *ek, size_t eklen)
+kari_unwrap(struct unwrap *u, const struct cms_keyop *key,
+    const struct kari *k, const uint8_t *ek, size_t eklen)
 {
-	uint8_t z[MBEDTLS_ECP_MAX_BYTES], kek[32], cek[64], *info = NULL;
-	size_t zlen, infolen, ceklen = 0;
+	uint8_t kek[32], cek[64], *info = NULL;
+	size_t infolen, ceklen = 0;
 	int rc = -1;
 
-	if (ecdh_z(key, k, u->d->rng, z, &zlen) == -1 ||
-	    shared_info(k, &info, &infolen) == -1 ||
-	    kdf_x963(k->md, z, zlen, info, infolen, kek, k->keklen) == -1)
+	if (k->curve_given && k->curve == MBEDTLS_ECP_DP_NONE)
+		goto done;	/* a curve we do not know is no match */
+	if (shared_info(k, &info, &infolen) == -1 ||
+	    key->kek(key->arg, k->curve_given ? k->curve : MBEDTLS_ECP_DP_NONE,
+	    k->point, k->pointlen, k->md, info, infolen, kek, k->keklen) != 0)
 		goto done;
 	if (k->des3wrap) {
 		if (u->ca->keylen != 24 || des3_unwrap(kek, ek, eklen, cek))
@@ -738,7 +704,6 @@ kari_unwrap(struct unwrap *u, mbedtls_pk_context *key, const struct kari *k,
 	rc = 0;
 done:
 	free(info);
-	mbedtls_platform_zeroize(z, sizeof(z));
 	mbedtls_platform_zeroize(kek, sizeof(kek));
 	mbedtls_platform_zeroize(cek, sizeof(cek));
 	return rc;
@@ -751,8 +716,7 @@ try_rek(struct unwrap *u, const struct kari *k, const struct ber_elem *rek)
 	uint8_t ek[64 + KW_OVERHEAD];
 	struct ber_reader r, s;
 	struct ber_elem rid, el, ski;
-	mbedtls_pk_context *key;
-	mbedtls_pk_type_t t;
+	const struct cms_keyop *key;
 	size_t eklen;
 
 	ber_init(&r, rek->content, rek->len, 0);
@@ -760,18 +724,17 @@ try_rek(struct unwrap *u, const struct kari *k, const struct ber_elem *rek)
 	    get_octets(&el, ek, 1, sizeof(ek), &eklen) == -1)
 		return -1;
 	if (rid.tag == BER_SEQUENCE)
-		key = key_by_issuer_serial(u->d, &rid);
+		key = key_by_issuer_serial(u, &rid);
 	else if (rid.tag == BER_CONTEXT_CONS(0)) {	/* rKeyId */
 		ber_init(&s, rid.content, rid.len, 0);
 		if (ber_next(&s, &ski) != BER_OK)
 			return -1;
-		key = key_by_ski(u->d, &ski);
+		key = key_by_ski(u, &ski);
 	} else
 		return -1;
 	if (key == NULL)
 		return 0;
-	t = mbedtls_pk_get_type(key);
-	if ((t != MBEDTLS_PK_ECKEY && t != MBEDTLS_PK_ECKEY_DH) ||
+	if (key->type != MBEDTLS_PK_ECKEY ||
 	    kari_unwrap(u, key, k, ek, eklen) == -1)
 		u->wrong_key = 1;
 	return 0;
@@ -1051,7 +1014,8 @@ cms_decrypt(const uint8_t *buf, size_t len, struct cms_dec *d,
 
 	d->auth = 0;
 	d->alg = NULL;
-	if (d->find_key == NULL || d->out == NULL || d->rng == NULL)
+	if ((d->find_key == NULL && d->find_op == NULL) || d->out == NULL ||
+	    d->rng == NULL)
 		return fail(e, CMS_D_INTERNAL, "decrypt: missing callback or "
 		    "DRBG");
 	if ((st = parse_envelope(buf, len, &env, e)) != CMS_D_OK)

@@ -49,7 +49,8 @@ ecdsa_oid(mbedtls_md_type_t md)
 static int
 put_sig_alg(struct der_writer *w, const struct cms_signer *s)
 {
-	mbedtls_pk_type_t t = mbedtls_pk_get_type(s->key);
+	/* the certificate's key: the private one may be elsewhere */
+	mbedtls_pk_type_t t = mbedtls_pk_get_type(&s->cert->pk);
 
 	if (t == MBEDTLS_PK_ECKEY || t == MBEDTLS_PK_ECKEY_DH ||
 	    t == MBEDTLS_PK_ECDSA) {
@@ -133,41 +134,30 @@ build_attrs(const struct cms_signer *s, const uint8_t *digest, size_t dlen,
 	return der_finish(&w, out, outlen);
 }
 
-/* Sign the hash of attrs with the signer's key. */
+/* Sign the hash of attrs with the signer's key, wherever it is. */
 static int
 sign_attrs(const struct cms_signer *s, const uint8_t *attrs, size_t alen,
     struct cms_rng *rng, uint8_t *sig, size_t *siglen, struct cms_error *e)
 {
 	const mbedtls_md_info_t *mi = mbedtls_md_info_from_type(s->md);
 	unsigned char hash[MBEDTLS_MD_MAX_SIZE];
-	mbedtls_rsa_context *rsa;
+	struct cms_keyop_local local;
+	const struct cms_keyop *op = s->op;
 	int rc;
 
 	if (mbedtls_md(mi, attrs, alen, hash) != 0) {
 		cms_error_set(e, CMS_ERR_CRYPTO, "hashing signed attributes");
 		return -1;
 	}
-	if (mbedtls_pk_get_type(s->key) == MBEDTLS_PK_RSA && s->rsa_pss) {
-		/* padding is context state: set it for this call only */
-		rsa = mbedtls_pk_rsa(*s->key);
-		mbedtls_rsa_set_padding(rsa, MBEDTLS_RSA_PKCS_V21, s->md);
-		rc = mbedtls_rsa_rsassa_pss_sign_ext(rsa, cms_rng_func, rng,
-		    s->md, (unsigned)mbedtls_md_get_size(mi), hash,
-		    (int)mbedtls_md_get_size(mi), sig);
-		*siglen = mbedtls_rsa_get_len(rsa);
-		mbedtls_rsa_set_padding(rsa, MBEDTLS_RSA_PKCS_V15,
-		    MBEDTLS_MD_NONE);
-	} else {
-		if (mbedtls_pk_get_type(s->key) == MBEDTLS_PK_RSA)
-			mbedtls_rsa_set_padding(mbedtls_pk_rsa(*s->key),
-			    MBEDTLS_RSA_PKCS_V15, MBEDTLS_MD_NONE);
-		rc = compat_pk_sign(s->key, s->md, hash,
-		    mbedtls_md_get_size(mi), sig, MBEDTLS_PK_SIGNATURE_MAX_SIZE,
-		    siglen, cms_rng_func, rng);
+	if (op == NULL) {
+		cms_keyop_local(&local, s->key, rng);
+		op = &local.op;
 	}
+	rc = op->sign(op->arg, s->md, s->rsa_pss && op->type == MBEDTLS_PK_RSA,
+	    hash, mbedtls_md_get_size(mi), sig, siglen);
 	if (rc != 0) {
-		cms_error_set(e, CMS_ERR_CRYPTO, "signing failed (mbedTLS "
-		    "-0x%04x)", (unsigned)-rc);
+		cms_error_set(e, CMS_ERR_CRYPTO, "signing failed (%s%04x)",
+		    rc < 0 ? "mbedTLS -0x" : "", (unsigned)(rc < 0 ? -rc : rc));
 		return -1;
 	}
 	return 0;
@@ -311,13 +301,13 @@ cms_sign(const struct cms_signer *s, const uint8_t *digest, size_t dlen,
 
 	memset(f, 0, sizeof(*f));
 	mi = mbedtls_md_info_from_type(s->md);
-	if (s->cert == NULL || s->key == NULL || mi == NULL ||
+	if (s->cert == NULL || (s->key == NULL && s->op == NULL) || mi == NULL ||
 	    md_oid(s->md) == OID_UNKNOWN || dlen != mbedtls_md_get_size(mi)) {
 		cms_error_set(e, CMS_ERR_ARG, "signer, key or digest missing "
 		    "or of the wrong kind");
 		return -1;
 	}
-	if (!s->pair_checked && compat_pk_check_pair(&s->cert->pk,
+	if (s->op == NULL && !s->pair_checked && compat_pk_check_pair(&s->cert->pk,
 	    s->key) != 0) {
 		cms_error_set(e, CMS_ERR_ARG, "private key does not match the "
 		    "signer's certificate");
