@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include "engine.h"
@@ -18,11 +19,6 @@
 #include "log.h"
 #include "spool.h"
 
-#define EX_OK		0
-#define EX_DATAERR	65
-#define EX_IOERR	74
-#define EX_TEMPFAIL	75
-#define EX_NOPERM	77
 
 #define PIPE_MEM	(4 * 1024 * 1024)
 

@@ -16,13 +16,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <time.h>
 
 #include "ks.h"
 
-#define EX_DATAERR	65
-#define EX_NOINPUT	66
-#define EX_SOFTWARE	70
 
 #define EXTRA_MAX	2048
 

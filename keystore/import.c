@@ -11,6 +11,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <time.h>
 
 #include <mbedtls/pem.h>
@@ -21,9 +22,6 @@
 #include "mbedtls_compat.h"
 #include "pfx.h"
 
-#define EX_DATAERR	65
-#define EX_SOFTWARE	70
-#define EX_NOPERM	77
 
 #define KEY_DER_MAX	8192
 

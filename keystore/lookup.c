@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 
 #include <mbedtls/platform_util.h>
 
@@ -16,9 +17,6 @@
 #include "ks.h"
 #include "mbedtls_compat.h"
 
-#define EX_DATAERR	65
-#define EX_NOINPUT	66
-#define EX_SOFTWARE	70
 
 #define CERT_MAX	(64 * 1024)
 

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include <mbedtls/gcm.h>
@@ -24,11 +25,6 @@
 #include "ks.h"
 #include "mime.h"
 
-#define EX_DATAERR	65
-#define EX_NOINPUT	66
-#define EX_SOFTWARE	70
-#define EX_NOPERM	77
-#define EX_CONFIG	78
 
 #define MAGIC		"FSK1"
 #define MAGIC_LEN	4

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <time.h>
 
 #include <mbedtls/bignum.h>
@@ -24,8 +25,6 @@
 #include "ks.h"
 #include "mbedtls_compat.h"
 
-#define EX_USAGE	64
-#define EX_SOFTWARE	70
 
 #define CERT_BUF	8192
 

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -27,14 +28,6 @@
 #include "ks.h"
 #include "mbedtls_compat.h"
 
-#define EX_OK		0
-#define EX_USAGE	64
-#define EX_DATAERR	65
-#define EX_NOINPUT	66
-#define EX_SOFTWARE	70
-#define EX_CANTCREAT	73
-#define EX_IOERR	74
-#define EX_NOPERM	77
 
 #ifndef KEYSTORE_DEFAULT
 #define KEYSTORE_DEFAULT	"/etc/mail/smime"

@@ -17,17 +17,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include "ks.h"
 
-#define EX_DATAERR	65
-#define EX_NOINPUT	66
-#define EX_SOFTWARE	70
-#define EX_CANTCREAT	73
-#define EX_IOERR	74
-#define EX_NOPERM	77
-#define EX_CONFIG	78
 
 #define INDEX_MAGIC	"filter-smime-keystore"
 #define INDEX_MAX	(1024UL * 1024 * 1024)
