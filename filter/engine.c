@@ -41,7 +41,6 @@ ident_clear(struct engine_ident *id)
 		return;
 	mbedtls_x509_crt_free(&id->crt);
 	mbedtls_x509_crt_free(&id->chain);
-	mbedtls_pk_free(&id->key);	/* zeroizes the key */
 	memset(id, 0, sizeof(*id));
 }
 
@@ -374,14 +373,14 @@ author_may_sign(struct engine *g, const struct ks_entry *en,
 }
 
 /*
- * The identity ready to sign: from the cache, or loaded and unsealed,
- * its key checked against its certificate once, here.
+ * An identity ready to use: its certificates from the cache or the
+ * store, its key the key process's (which unseals it and checks it
+ * against the certificate on first use).
  */
 struct engine_ident *
 engine_ident(struct engine *g, const struct ks_entry *en,
     struct engine_result *r)
 {
-	uint8_t master[KS_MASTER_LEN];
 	struct engine_ident *id, *victim = &g->cache[0];
 	struct ks_error e;
 	size_t i;
@@ -398,32 +397,16 @@ engine_ident(struct engine *g, const struct ks_entry *en,
 	ident_clear(victim);
 	mbedtls_x509_crt_init(&victim->crt);
 	mbedtls_x509_crt_init(&victim->chain);
-	mbedtls_pk_init(&victim->key);
-	if (ks_master_key(g->store_dir, master, &e) == -1 ||
-	    ks_load_cert(&g->store, en, &victim->crt, &e) == -1 ||
-	    ks_load_key(&g->store, master, en, &victim->key, &e) == -1) {
-		mbedtls_platform_zeroize(master, sizeof(master));
+	if (ks_load_cert(&g->store, en, &victim->crt, &e) == -1) {
 		mbedtls_x509_crt_free(&victim->crt);
 		mbedtls_x509_crt_free(&victim->chain);
-		mbedtls_pk_free(&victim->key);
 		memset(victim, 0, sizeof(*victim));
 		engine_result_set(r, VERDICT_TEMPFAIL, REPLY_INTERNAL, "keystore: %s",
 		    e.msg);
 		return NULL;
 	}
-	mbedtls_platform_zeroize(master, sizeof(master));
-	/* once here, so that cms_sign need not for every message */
-	if (compat_pk_check_pair(&victim->crt.pk, &victim->key) != 0) {
-		mbedtls_x509_crt_free(&victim->crt);
-		mbedtls_x509_crt_free(&victim->chain);
-		mbedtls_pk_free(&victim->key);
-		memset(victim, 0, sizeof(*victim));
-		engine_result_set(r, VERDICT_TEMPFAIL, REPLY_INTERNAL, "keystore: "
-		    "the private key of %.16s does not match its certificate",
-		    en->fpr);
-		return NULL;
-	}
 	(void)ks_load_chain(&g->store, en, &victim->chain);
+	key_remote_init(&victim->key, en->fpr, cms_keyop_type(&victim->crt.pk));
 	(void)strlcpy(victim->fpr, en->fpr, sizeof(victim->fpr));
 	victim->used = ++g->tick;
 	return victim;
@@ -1136,8 +1119,7 @@ engine_apply(struct engine *g, const char *msg, size_t len,
 		memset(&s, 0, sizeof(s));
 		s.cert = &id->crt;
 		s.chain = id->chain.raw.p ? &id->chain : NULL;
-		s.key = &id->key;
-		s.pair_checked = 1;	/* by engine_ident, at load */
+		s.op = &id->key.op;	/* checked by the key process */
 		s.md = mds[p->digest];
 		s.rsa_pss = p->rsa_padding == RULES_PAD_PSS;
 		/* RFC 9788: protected headers go into the encrypted payload */

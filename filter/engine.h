@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "cms.h"
+#include "keyproc.h"
 #include "ks.h"
 #include "mime.h"
 #include "replies.h"
@@ -40,11 +41,12 @@ enum engine_verdict {
 	VERDICT_DROP		/* RCPT: no certificate, key-missing: drop */
 };
 
+/* A signing or decryption identity: its key stays in the key process. */
 struct engine_ident {
 	char			 fpr[KS_FPR_LEN + 1];
 	mbedtls_x509_crt	 crt;
 	mbedtls_x509_crt	 chain;
-	mbedtls_pk_context	 key;
+	struct key_remote	 key;
 	unsigned long		 used;
 };
 

@@ -368,8 +368,9 @@ write_message(const char *msg, size_t len, const char *ar, const char *id,
 #endif
 
 /*
- * The keys one message may try.  They come from the engine's identity
- * cache: unsealed once, like signing keys, not per message.
+ * The keys one message may try: identities from the engine's cache,
+ * their keys in the key process, which decrypts only for the message's
+ * recipients.
  */
 struct dec_keys {
 	struct engine		*g;
@@ -390,7 +391,8 @@ hexstr(const uint8_t *p, size_t n, char *out, size_t outsz)
 /* The keystore answers by issuer+serial or subjectKeyIdentifier. */
 static int
 find_key(void *arg, const uint8_t *issuer, size_t ilen, const uint8_t *serial,
-    size_t slen, const uint8_t *ski, size_t skilen, mbedtls_pk_context **key)
+    size_t slen, const uint8_t *ski, size_t skilen,
+    const struct cms_keyop **key)
 {
 	struct dec_keys *dk = arg;
 	const struct ks_entry *en;
@@ -415,7 +417,7 @@ find_key(void *arg, const uint8_t *issuer, size_t ilen, const uint8_t *serial,
 		return -1;
 	(void)strlcpy(dk->account, en->account, sizeof(dk->account));
 	dk->n++;
-	*key = &id->key;
+	*key = &id->key.op;
 	return 0;
 }
 
@@ -499,7 +501,7 @@ decrypt(struct engine *g, const char *msg, size_t len, struct spool *plain,
 	lf.fn = spool_write_cb;
 	lf.arg = plain;
 	memset(&d, 0, sizeof(d));
-	d.find_key = find_key;
+	d.find_op = find_key;
 	d.find_arg = &dk;
 	d.out = plain_out;
 	d.out_arg = &lf;

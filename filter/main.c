@@ -11,9 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include "engine.h"
+#include "keyproc.h"
 #include "hooks.h"
 #include "log.h"
 #include "loop.h"
@@ -21,13 +23,7 @@
 #include "proto.h"
 #include "spool.h"
 
-#define EX_OK		0
 #define EX_DROP		3	/* -c: discard this recipient (key-missing: drop) */
-#define EX_USAGE	64
-#define EX_TEMPFAIL	75
-#define EX_NOPERM	77
-#define EX_SOFTWARE	70
-#define EX_CONFIG	78
 
 #define MEM_LIMIT	(64 * 1024 * 1024)	/* all messages in memory */
 #define MSG_MEM_LIMIT	(1024 * 1024)		/* one message in memory */
@@ -242,6 +238,26 @@ run_filter(struct engine *g, long nworkers, unsigned int deadline)
 	return rc ? EX_CONFIG : EX_OK;
 }
 
+/*
+ * Fork the key process.  In pipe mode this process's message may use
+ * the keys of its sender and its -r recipients; with no -r (a script
+ * decrypting by hand) any internal key.
+ */
+static int
+start_keyproc(struct engine *g, const struct options *o)
+{
+	if (keyclient_start(g->store_dir) == -1) {
+		log_warnx("cannot start the key process: %s", strerror(errno));
+		return -1;
+	}
+	if (o->pipe && keyclient_grant(KM_SELF, o->sender, o->rcpts,
+	    (size_t)o->nrcpts, o->nrcpts == 0) == -1) {
+		log_warnx("key process: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /* A broken configuration: 78, but 75 under Exim and "tempfail" for -c. */
 static int
 config_failed(const struct options *o)
@@ -405,6 +421,15 @@ main(int argc, char *argv[])
 		engine_free(&g);
 		return EX_OK;
 	}
+	/*
+	 * The key process, before any message is read: from here on this
+	 * process and its workers ask it for every private-key operation.
+	 */
+	if (!o.rcpt_check && g.have_store && start_keyproc(&g, &o) == -1) {
+		engine_free(&g);
+		free(o.rcpts);
+		return o.exim || o.pipe ? EX_TEMPFAIL : EX_OSERR;
+	}
 	/* passes over a spooled message keep little of it resident */
 	mime_set_reclaim(spool_reclaim, NULL);
 	mime_set_scratch(&spool_scratch_ops);
@@ -419,6 +444,7 @@ main(int argc, char *argv[])
 	} else
 		rc = run_filter(&g, o.workers, o.deadline);
 	alarm(0);
+	keyclient_stop();
 	engine_free(&g);
 	free(o.rcpts);
 	return rc;

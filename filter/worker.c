@@ -18,8 +18,13 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
+#include "keyproc.h"
 #include "log.h"
+#include "packet.h"
 #include "proto.h"
 #include "worker.h"
 
@@ -50,85 +55,6 @@ struct job_result {
 	char		 detail[200];
 	uint32_t	 len;		/* the result after this, or 0: a fd */
 };
-
-/* Room for one descriptor beside a packet. */
-union fd_space {
-	struct cmsghdr	 h;
-	char		 buf[CMSG_SPACE(sizeof(int))];
-};
-
-static void
-packet_init(struct msghdr *m, struct iovec *iov, const void *p, size_t n,
-    union fd_space *c)
-{
-	memset(m, 0, sizeof(*m));
-	memset(c, 0, sizeof(*c));
-	iov->iov_base = (void *)(uintptr_t)p;
-	iov->iov_len = n;
-	m->msg_iov = iov;
-	m->msg_iovlen = 1;
-	m->msg_control = c->buf;
-	m->msg_controllen = sizeof(c->buf);
-}
-
-/* One packet, with a descriptor when fd != -1. */
-static int
-send_packet(int sock, const void *p, size_t n, int fd)
-{
-	union fd_space c;
-	struct msghdr m;
-	struct iovec iov;
-	struct cmsghdr *cm;
-	ssize_t r;
-
-	packet_init(&m, &iov, p, n, &c);
-	if (fd == -1) {
-		m.msg_control = NULL;
-		m.msg_controllen = 0;
-	} else {
-		cm = CMSG_FIRSTHDR(&m);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	}
-	do {
-		r = sendmsg(sock, &m, 0);
-	} while (r == -1 && errno == EINTR);
-	return r == (ssize_t)n ? 0 : -1;
-}
-
-/* One packet: its length (0 at end of file, -1 on error), *fd or -1. */
-static ssize_t
-recv_packet(int sock, void *p, size_t n, int *fd)
-{
-	union fd_space c;
-	struct msghdr m;
-	struct iovec iov;
-	struct cmsghdr *cm;
-	ssize_t r;
-
-	*fd = -1;
-	packet_init(&m, &iov, p, n, &c);
-	do {
-		r = recvmsg(sock, &m, 0);
-	} while (r == -1 && errno == EINTR);
-	if (r <= 0)
-		return r;
-	for (cm = CMSG_FIRSTHDR(&m); cm; cm = CMSG_NXTHDR(&m, cm))
-		if (cm->cmsg_level == SOL_SOCKET &&
-		    cm->cmsg_type == SCM_RIGHTS &&
-		    cm->cmsg_len == CMSG_LEN(sizeof(int)))
-			memcpy(fd, CMSG_DATA(cm), sizeof(int));
-	if (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
-		if (*fd != -1)
-			(void)close(*fd);
-		*fd = -1;
-		errno = EMSGSIZE;
-		return -1;
-	}
-	return r;
-}
 
 /* The worker's side: the envelope back into a session, the hook run. */
 static void
@@ -213,12 +139,12 @@ answer:
 	if (fd != -1)
 		(void)close(fd);
 	memcpy(rbuf, &res, sizeof(res));
-	if (send_packet(sock, rbuf, sizeof(res) + res.len, outfd) == -1 &&
+	if (packet_send(sock, rbuf, sizeof(res) + res.len, outfd) == -1 &&
 	    res.len > 0 && (outfd = spool_file_fd(&out)) != -1) {
 		/* too big for the socket's buffer: the file after all */
 		res.len = 0;
 		memcpy(rbuf, &res, sizeof(res));
-		if (send_packet(sock, rbuf, sizeof(res), outfd) == -1)
+		if (packet_send(sock, rbuf, sizeof(res), outfd) == -1)
 			log_warnx("worker: answering: %s", strerror(errno));
 	}
 	spool_clear(&in);
@@ -226,24 +152,54 @@ answer:
 	free(s.rcpts);
 }
 
+#ifdef FILTER_SMIME_REGRESS
+/*
+ * Test-only, compiled into the regress build alone: a compromised
+ * worker's move.  FILTER_SMIME_TEST_EVIL="sign:FPR" or "unwrap:FPR" is
+ * asked of the key process before each job; the key process must
+ * refuse it unless FPR is that message's sender's or recipient's key.
+ */
+static void
+forged_request(void)
+{
+	const char *v = getenv("FILTER_SMIME_TEST_EVIL");
+	uint8_t in[256], out[MBEDTLS_PK_SIGNATURE_MAX_SIZE];
+	struct key_remote k;
+	size_t n = 0;
+	int rc;
+
+	if (v == NULL)
+		return;
+	memset(in, 1, sizeof(in));
+	if (strncmp(v, "sign:", 5) == 0) {
+		key_remote_init(&k, v + 5, MBEDTLS_PK_RSA);
+		rc = k.op.sign(k.op.arg, MBEDTLS_MD_SHA256, 0, in, 32, out, &n);
+	} else if (strncmp(v, "unwrap:", 7) == 0) {
+		key_remote_init(&k, v + 7, MBEDTLS_PK_RSA);
+		rc = k.op.unwrap(k.op.arg, 0, MBEDTLS_MD_NONE, in, sizeof(in),
+		    out, 32);
+	} else
+		return;
+	log_warnx("test hook: the forged request %s", rc == 0 ? "WAS ANSWERED" :
+	    rc > 0 ? "got random octets" : "was refused");
+}
+#endif
+
 static void __attribute__((noreturn))
 worker_main(struct filter *f, int sock)
 {
 	char *buf, *rbuf;
 	ssize_t n;
-	int fd, null;
+	int fd;
 
-	/* the loop's socket to smtpd is not ours to touch */
-	if ((null = open("/dev/null", O_RDWR)) != -1) {
-		(void)dup2(null, STDIN_FILENO);
-		(void)dup2(null, STDOUT_FILENO);
-		if (null > STDERR_FILENO)
-			(void)close(null);
-	}
+#ifdef __linux__
+	/* its name in ps and /proc: the tests find it so */
+	(void)prctl(PR_SET_NAME, "smime-worker", 0, 0, 0);
+#endif
 	if ((buf = malloc(JOB_MAX)) == NULL || (rbuf = malloc(JOB_MAX)) == NULL)
 		_exit(1);
 	for (;;) {
-		n = recv_packet(sock, buf, JOB_MAX, &fd);
+		n = packet_recv(sock, buf, JOB_MAX, &fd);
 		if (n == 0)
 			break;
 		if (n == -1) {
@@ -256,6 +212,9 @@ worker_main(struct filter *f, int sock)
 			f->hooks.tick(f->hooks.arg, *f->workers.hup != 0);
 			*f->workers.hup = 0;
 		}
+#ifdef FILTER_SMIME_REGRESS
+		forged_request();
+#endif
 		if ((size_t)n < sizeof(struct job_hdr)) {
 			if (fd != -1)
 				(void)close(fd);
@@ -266,28 +225,44 @@ worker_main(struct filter *f, int sock)
 	_exit(0);
 }
 
+static void
+close_pair(int *p)
+{
+	if (p[0] != -1)
+		(void)close(p[0]);
+	if (p[1] != -1)
+		(void)close(p[1]);
+}
+
 static int
 spawn(struct filter *f, size_t i)
 {
 	struct worker *w = &f->workers.w[i];
-	int sv[2];
-	size_t j;
+	int sv[2], kv[2];
 	pid_t pid;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) == -1)
 		return -1;
+	/* its own channel to the key process, handed over by the loop */
+	kv[0] = kv[1] = -1;
+	if (keyclient_fd() != -1 && (socketpair(AF_UNIX, SOCK_SEQPACKET, 0,
+	    kv) == -1 || keyclient_channel((uint32_t)i, kv[0]) == -1)) {
+		close_pair(kv);
+		close_pair(sv);
+		return -1;
+	}
 	if ((pid = fork()) == -1) {
-		(void)close(sv[0]);
-		(void)close(sv[1]);
+		close_pair(kv);
+		close_pair(sv);
 		return -1;
 	}
 	if (pid == 0) {
-		(void)close(sv[0]);
-		for (j = 0; j < f->workers.n; j++)
-			if (f->workers.w[j].fd != -1)
-				(void)close(f->workers.w[j].fd);
+		/* nothing of other sessions' or workers': only its sockets */
+		close_all_but(sv[1], kv[1]);
+		keyclient_set_fd(kv[1]);
 		worker_main(f, sv[1]);
 	}
+	close_pair(kv);		/* the key process has its copy */
 	(void)close(sv[1]);
 	(void)fcntl(sv[0], F_SETFD, FD_CLOEXEC);
 	w->pid = pid;
@@ -361,6 +336,16 @@ workers_check(struct filter *f)
 {
 	time_t now = time(NULL);
 	size_t i;
+
+	/*
+	 * A new key process: the workers' channels went with the old one.
+	 * They are stopped and replaced (with channels to the new one), a
+	 * busy one's message failing with 451 as when a worker dies.
+	 */
+	if (keyclient_check() == 1)
+		for (i = 0; i < f->workers.n; i++)
+			if (f->workers.w[i].fd != -1)
+				(void)kill(f->workers.w[i].pid, SIGKILL);
 
 	for (i = 0; i < f->workers.n; i++)
 		if (f->workers.w[i].busy && f->workers.w[i].fd != -1 &&
@@ -462,16 +447,43 @@ job_build(const struct session *s, char *buf, size_t cap)
 	return off;
 }
 
+/*
+ * Tell the key process what chan's message may use: the envelope
+ * sender's signing key, the accepted recipients' decryption keys.  s
+ * NULL: nothing (the job is over).
+ */
+int
+workers_grant(uint32_t chan, const struct session *s)
+{
+	char **rcpts;
+	size_t i, n = 0;
+	int rc;
+
+	if (keyclient_fd() == -1)
+		return 0;
+	if (s == NULL)
+		return keyclient_grant(chan, NULL, NULL, 0, 0);
+	if ((rcpts = calloc(s->nrcpts + 1, sizeof(*rcpts))) == NULL)
+		return -1;
+	for (i = 0; i < s->nrcpts; i++)
+		if (s->rcpts[i].result == RCPT_OK)
+			rcpts[n++] = s->rcpts[i].addr;
+	rc = keyclient_grant(chan, s->sender ? s->sender : "", rcpts, n, 0);
+	free(rcpts);
+	return rc;
+}
+
 /* The message in the packet when it fits (no file), else its fd. */
 static int
-dispatch(struct worker *w, struct session *s, char *buf)
+dispatch(struct workers *ws, struct worker *w, struct session *s, char *buf)
 {
 	struct job_hdr h;
 	const char *msg;
 	size_t n, len;
 	int fd = -1, rc = -1, sent = -1;
 
-	if ((n = job_build(s, buf, JOB_MAX)) == 0)
+	if ((n = job_build(s, buf, JOB_MAX)) == 0 ||
+	    workers_grant((uint32_t)(w - ws->w), s) == -1)
 		return -1;
 	if (!spool_in_file(&s->spool) && s->spool.memlen <= JOB_MAX - n &&
 	    spool_map(&s->spool, &msg, &len) == 0 && len > 0) {
@@ -479,13 +491,13 @@ dispatch(struct worker *w, struct session *s, char *buf)
 		memcpy(&h, buf, sizeof(h));
 		h.msglen = (uint32_t)len;
 		memcpy(buf, &h, sizeof(h));
-		sent = send_packet(w->fd, buf, n + len, -1);
+		sent = packet_send(w->fd, buf, n + len, -1);
 		h.msglen = 0;		/* for a retry with the fd */
 		memcpy(buf, &h, sizeof(h));
 	}
 	/* too big for the packet (or for the socket's buffer): the file */
 	if (sent == -1 && (fd = spool_file_fd(&s->spool)) != -1)
-		sent = send_packet(w->fd, buf, n, fd);
+		sent = packet_send(w->fd, buf, n, fd);
 	if (sent == 0) {
 		w->busy = 1;
 		w->sid = s->id;
@@ -521,7 +533,7 @@ workers_kick(struct filter *f)
 		s = session_find(&f->sessions, j.sid);
 		if (s == NULL || s->state != MSG_WORK || s->job != j.seq)
 			continue;	/* gone meanwhile */
-		if (!live || dispatch(&ws->w[i], s, ws->buf) == -1)
+		if (!live || dispatch(ws, &ws->w[i], s, ws->buf) == -1)
 			proto_work_inline(f, s);
 	}
 }
@@ -535,13 +547,14 @@ workers_input(struct filter *f, size_t i)
 	ssize_t n;
 	int fd;
 
-	n = recv_packet(w->fd, f->workers.buf, JOB_MAX, &fd);
+	n = packet_recv(w->fd, f->workers.buf, JOB_MAX, &fd);
 	if (n >= (ssize_t)sizeof(res))
 		memcpy(&res, f->workers.buf, sizeof(res));
 	if (n >= (ssize_t)sizeof(res) && (size_t)n == sizeof(res) + res.len &&
 	    (res.len == 0 || fd == -1) && w->busy && res.sid == w->sid &&
 	    res.seq == w->seq) {
 		w->busy = 0;
+		(void)workers_grant((uint32_t)i, NULL);
 		res.reply[sizeof(res.reply) - 1] = '\0';
 		res.why[sizeof(res.why) - 1] = '\0';
 		res.verdict[sizeof(res.verdict) - 1] = '\0';
@@ -562,6 +575,7 @@ workers_input(struct filter *f, size_t i)
 	w->fd = -1;
 	(void)kill(w->pid, SIGKILL);	/* if it only talked nonsense */
 	(void)waitpid(w->pid, NULL, 0);
+	(void)workers_grant((uint32_t)i, NULL);
 	if (w->busy) {
 		w->busy = 0;
 		proto_work_done(f, w->sid, w->seq, -1, REPLY_TEMPFAIL,

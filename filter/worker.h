@@ -56,5 +56,6 @@ int	 workers_busy(const struct filter *);
 void	 workers_hup(struct filter *);
 void	 workers_check(struct filter *);
 size_t	 workers_default(void);
+int	 workers_grant(uint32_t, const struct session *);
 
 #endif

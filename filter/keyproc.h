@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
+/*
+ * The key process: the only process of filter-smime that reads the
+ * master key or holds an unsealed private key.  It is forked at start,
+ * before any message is read, and answers key operations (keymsg.h)
+ * for the loop and each worker over sockets of their own; it parses no
+ * message, no CMS and no certificate from the network.  A request must
+ * name a key its channel's current message may use: the envelope
+ * sender's signing key, or a recipient's decryption key.  The loop
+ * (which has the envelope from smtpd) says which, per channel.
+ */
+#ifndef KEYPROC_H
+#define KEYPROC_H
+
+#include <sys/types.h>
+
+#include "cms.h"
+#include "keymsg.h"
+
+/* Fork it; *ctl is the control channel (the caller's own too). */
+pid_t	 keyproc_start(const char *, int *);
+
+/* ---- the client side (keyclient.c) ---- */
+
+/* Start it (the loop, pipe mode); notice and replace it if it ended. */
+int	 keyclient_start(const char *);
+int	 keyclient_check(void);
+void	 keyclient_stop(void);
+/* This process's channel to the key process: the loop's, a worker's. */
+void	 keyclient_set_fd(int);
+int	 keyclient_fd(void);
+/* What chan's message may use (sender NULL: nothing now); no answer. */
+int	 keyclient_grant(uint32_t, const char *, char *const *, size_t, int);
+/* Hand the key process a worker's socket for slot chan. */
+int	 keyclient_channel(uint32_t, int);
+/* One request and its reply (rep points into buf, KM_MAX octets). */
+int	 keyclient_call(const struct km_msg *, struct km_msg *, uint8_t *);
+
+/* A key the key process holds, as the CMS engine uses keys. */
+struct key_remote {
+	struct cms_keyop	 op;
+	char			 fpr[KM_FPR_LEN + 1];
+};
+
+void	 key_remote_init(struct key_remote *, const char *,
+	    mbedtls_pk_type_t);
+
+#endif
