@@ -1,0 +1,182 @@
+#!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The filter-smime authors.  See LICENSE.
+# Key custody: private keys live in the key process only.  Driven
+# through the filter protocol as smtpd drives it (as workers.sh):
+#   - a compromised worker (the regress build's test hook) asks the key
+#     process to sign with another account's key, or to decrypt for a
+#     recipient not in the message: refused and logged, and the message
+#     itself is signed as it should be; the same hook asking for the
+#     sender's own key is answered, so the refusals are the policy's;
+#   - with messages signed, a private prime of the sender's key is in
+#     the key process's memory and in no worker's and not the loop's
+#     (read from /proc/PID/mem, both byte orders);
+#   - a respawned worker holds no other session's descriptors.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+
+RB=obj/asan/filter-smime	# with the test hooks
+PROD=./filter-smime		# what is installed
+C=$(pwd)/smimectl
+[ -x "$RB" ] && [ -x "$PROD" ] || { echo "FAIL custody-build: make and make unit first"; exit 1; }
+
+ok() { echo "ok custody-$1"; }
+fail() { echo "FAIL custody-$1: $2"; }
+
+W=$(mktemp -d "${TMPDIR:-/tmp}/fscustody.XXXXXX") || exit 1
+fpid=
+trap 'exec 8>&- 2>/dev/null; [ -n "$fpid" ] && kill $fpid 2>/dev/null; rm -rf "$W"' EXIT
+
+S=$W/store
+"$C" -k "$S" init > /dev/null
+# alice's key made here, so that the test knows its primes
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$W/alice.key" \
+    -subj "/CN=alice/emailAddress=alice@example.org" \
+    -addext "subjectAltName=email:alice@example.org" \
+    -addext "keyUsage=critical,digitalSignature,keyEncipherment" \
+    -addext "extendedKeyUsage=emailProtection" -days 30 \
+    -out "$W/alice.pem" 2>/dev/null &&
+    "$C" -k "$S" import --key "$W/alice.key" "$W/alice.pem" > /dev/null &&
+    "$C" -k "$S" selfsign --rsa 2048 carol@other.example > /dev/null ||
+    { fail store "cannot make the store"; exit 0; }
+fpr() { "$C" -k "$S" list | awk -v a="$1" '$1 == a { print $2; exit }'; }
+AF=$(fpr alice@example.org)
+CF=$(fpr carol@other.example)
+prime=$(openssl rsa -in "$W/alice.key" -noout -text 2>/dev/null |
+    awk '/^prime1:/ { on = 1; next } /^prime2:/ { on = 0 } on' |
+    tr -d ' :\n')
+
+head_lines() {
+	echo 'config|smtpd-version|6.8.0p2'
+	echo 'config|ready'
+}
+
+# session SID FROM RCPT: one transaction, logged in as FROM
+session() {
+	printf 'report|0.6|1|smtp-in|link-auth|%s|%s|pass\n' "$1" "$2"
+	printf 'report|0.6|1|smtp-in|tx-mail|%s|%s|ok|%s\n' "$1" "${1#????????}" "$2"
+	printf 'report|0.6|1|smtp-in|tx-rcpt|%s|%s|ok|%s\n' "$1" "${1#????????}" "$3"
+	for l in "From: $2" "To: $3" "Subject: session $1" "" "body of session $1"; do
+		printf 'filter|0.6|1|smtp-in|data-line|%s|00000000000000aa|%s\n' "$1" "$l"
+	done
+	printf 'filter|0.6|1|smtp-in|data-line|%s|00000000000000aa|.\n' "$1"
+	printf 'filter|0.6|1|smtp-in|commit|%s|00000000000000bb|\n' "$1"
+}
+
+message() {	# message SID OUT: the data lines given back
+	sed -n "s/^filter-dataline|$1|00000000000000aa|//p" "$2" | sed '$d'
+}
+
+# ---- a compromised worker -------------------------------------------
+forged() {	# forged NAME REQUEST: one alice session under the hook
+	{ head_lines; session 0000000000000001 alice@example.org bob@example.net; } |
+	    env FILTER_SMIME_TEST_EVIL="$2" "$RB" -j 1 -k "$S" \
+	    > "$W/$1.out" 2> "$W/$1.err"
+}
+signed_by_alice() {	# signed_by_alice OUT
+	message 0000000000000001 "$1" > "$W/m.eml"
+	openssl smime -verify -in "$W/m.eml" -CAfile "$W/alice.pem" \
+	    -purpose smimesign > /dev/null 2>&1
+}
+
+forged other-sign "sign:$CF"
+if grep -q "key process: refused signing with ${CF%${CF#????????????????}} (carol@other.example) to worker slot 0: not the envelope sender's signing key" "$W/other-sign.err" &&
+    grep -q "test hook: the forged request was refused" "$W/other-sign.err"; then
+	ok worker-sign-other-account-refused-logged
+else
+	fail worker-sign-other-account-refused-logged "$(head -c 600 "$W/other-sign.err")"
+fi
+signed_by_alice "$W/other-sign.out" && ok worker-refused-message-still-signed ||
+    fail worker-refused-message-still-signed "$(tail -n 3 "$W/other-sign.err")"
+
+forged not-rcpt "unwrap:$AF"
+if grep -q "key process: refused decrypting with ${AF%${AF#????????????????}} (alice@example.org) to worker slot 0: not a recipient's key" "$W/not-rcpt.err" &&
+    grep -q "test hook: the forged request was refused" "$W/not-rcpt.err"; then
+	ok worker-decrypt-not-recipient-refused-logged
+else
+	fail worker-decrypt-not-recipient-refused-logged "$(head -c 600 "$W/not-rcpt.err")"
+fi
+
+# the control: the sender's own key is answered, by the same hook
+forged own-sign "sign:$AF"
+if grep -q "test hook: the forged request WAS ANSWERED" "$W/own-sign.err" &&
+    ! grep -q "key process: refused" "$W/own-sign.err"; then
+	ok worker-own-key-answered
+else
+	fail worker-own-key-answered "$(head -c 600 "$W/own-sign.err")"
+fi
+
+# ---- whose memory holds the key -------------------------------------
+if [ -z "$prime" ]; then
+	fail memory "no prime read from alice's key"
+	exit 0
+fi
+mkfifo "$W/in"
+"$PROD" -j 2 -k "$S" < "$W/in" > "$W/mem.out" 2> "$W/mem.err" &
+fpid=$!
+exec 8> "$W/in"
+{
+	head_lines
+	for i in 1 2 3 4; do
+		session "000000000000000$i" alice@example.org bob@example.net
+	done
+} >&8
+i=0
+while [ "$(grep -c '|proceed$' "$W/mem.out")" -lt 4 ] && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+[ "$(grep -c '|proceed$' "$W/mem.out")" = 4 ] && ok memory-messages-signed ||
+    fail memory-messages-signed "$(tail -n 3 "$W/mem.err")"
+keys="" workers=""
+for c in $(ps -o pid= --ppid "$fpid"); do
+	case "$(cat "/proc/$c/comm" 2>/dev/null)" in
+	smime-keys) keys="$keys $c" ;;
+	smime-worker) workers="$workers $c" ;;
+	esac
+done
+set -- $keys
+if [ $# = 1 ] && [ "$(python3 regress/lib/memscan.py "$1" "$prime")" = found ]; then
+	ok memory-key-process-holds-key
+else
+	fail memory-key-process-holds-key "key processes:$keys, scan: $(python3 regress/lib/memscan.py "${1:-0}" "$prime" 2>&1)"
+fi
+set -- $workers
+[ $# = 2 ] && ok memory-two-workers || fail memory-two-workers "workers:$workers"
+n=0
+for p in $fpid $workers; do
+	name=loop
+	[ "$p" = "$fpid" ] || { n=$((n + 1)); name=worker-$n; }
+	r=$(python3 regress/lib/memscan.py "$p" "$prime")
+	[ "$r" = absent ] && ok "memory-no-key-in-$name" ||
+	    fail "memory-no-key-in-$name" "$r (pid $p)"
+done
+# a worker's descriptors: stdio and its two sockets, nothing else
+set -- $workers
+extra=$(ls /proc/$1/fd | awk '$1 > 2' | while read -r d; do
+	readlink "/proc/$1/fd/$d"; done | grep -vc '^socket:')
+[ "$extra" = 0 ] && ok worker-only-its-sockets ||
+    fail worker-only-its-sockets "$(ls -l /proc/$1/fd)"
+# the key process killed: a new one is started, and signing goes on
+set -- $keys
+kill -9 "$1"
+sleep 2
+session 0000000000000005 alice@example.org bob@example.net >&8
+i=0
+while [ "$(grep -c '|proceed$' "$W/mem.out")" -lt 5 ] && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+message 0000000000000005 "$W/mem.out" > "$W/m5.eml"
+if grep -q "key process $1 ended (signal 9): starting another" "$W/mem.err" &&
+    openssl smime -verify -in "$W/m5.eml" -CAfile "$W/alice.pem" \
+    -purpose smimesign > /dev/null 2>&1; then
+	ok key-process-replaced
+else
+	fail key-process-replaced "$(tail -n 4 "$W/mem.err")"
+fi
+exec 8>&-
+wait "$fpid"
+rc=$?
+fpid=
+[ $rc = 0 ] && ok filter-exits || fail filter-exits "exit $rc: $(tail -n 3 "$W/mem.err")"
