@@ -8,8 +8,10 @@
  * deadline covers a key process that does not answer.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <unistd.h>
 #include <sys/wait.h>
 
@@ -18,6 +20,8 @@
 #include "keyproc.h"
 #include "log.h"
 #include "packet.h"
+
+#define KEYCLIENT_WAIT	30	/* seconds */
 
 static int key_fd = -1;
 static pid_t key_pid = -1;
@@ -43,21 +47,26 @@ keyclient_start(const char *dir)
 }
 
 /*
- * The loop's look at the key process: 0 alive (or none), 1 when it had
- * ended and a new one was started (every worker's channel went with the
- * old one), -1 when none could be.
+ * The loop's look at its own key process: 0 alive (or none), 1 when it
+ * had ended and a new one was started, -1 when none could be.
  */
 int
 keyclient_check(void)
 {
 	int status;
 
-	if (key_pid == -1 || waitpid(key_pid, &status, WNOHANG) != key_pid)
+	if (key_pid == -1)
+		return 0;
+	if (key_fd == -1) {	/* it stopped answering */
+		(void)kill(key_pid, SIGKILL);
+		(void)waitpid(key_pid, &status, 0);
+	} else if (waitpid(key_pid, &status, WNOHANG) != key_pid)
 		return 0;
 	log_warnx("key process %ld ended (%s %d): starting another",
 	    (long)key_pid, WIFSIGNALED(status) ? "signal" : "status",
 	    WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
-	(void)close(key_fd);
+	if (key_fd != -1)
+		(void)close(key_fd);
 	key_fd = -1;
 	if (keyclient_start(key_dir) == -1) {
 		log_warnx("cannot start the key process: %s", strerror(errno));
@@ -93,23 +102,30 @@ keyclient_fd(void)
 	return key_fd;
 }
 
+/* A key process for a worker: its control channel in *ctl. */
+pid_t
+keyclient_fork(int *ctl)
+{
+	return keyproc_start(key_dir, ctl);
+}
+
 static int
-send_msg(const struct km_msg *m, int fd)
+send_msg(int to, const struct km_msg *m, int fd)
 {
 	uint8_t buf[KM_MAX];
 	size_t n;
 	int rc;
 
-	if (key_fd == -1 || (n = km_encode(m, buf, sizeof(buf))) == 0)
+	if (to == -1 || (n = km_encode(m, buf, sizeof(buf))) == 0)
 		return -1;
-	rc = packet_send(key_fd, buf, n, fd);
+	rc = packet_send(to, buf, n, fd);
 	mbedtls_platform_zeroize(buf, n);
 	return rc;
 }
 
 int
-keyclient_grant(uint32_t chan, const char *sender, char *const *rcpts,
-    size_t n, int any)
+keyclient_grant(int ctl, uint32_t chan, const char *sender,
+    char *const *rcpts, size_t n, int any)
 {
 	struct km_msg m;
 	char buf[KM_MAX - 128];
@@ -134,28 +150,43 @@ keyclient_grant(uint32_t chan, const char *sender, char *const *rcpts,
 		buf[off++] = '\0';	/* nothing: the null sender, none */
 	m.d1 = (const uint8_t *)buf;
 	m.l1 = off;
-	return send_msg(&m, -1);
+	return send_msg(ctl, &m, -1);
 }
 
 int
-keyclient_channel(uint32_t chan, int fd)
+keyclient_channel(int ctl, uint32_t chan, int fd)
 {
 	struct km_msg m;
 
 	memset(&m, 0, sizeof(m));
 	m.type = KM_CHANNEL;
 	m.chan = chan;
-	return send_msg(&m, fd);
+	return send_msg(ctl, &m, fd);
 }
 
 int
 keyclient_call(const struct km_msg *req, struct km_msg *rep, uint8_t *buf)
 {
+	struct pollfd p;
 	ssize_t n;
-	int fd;
+	int fd, r;
 
-	if (send_msg(req, -1) == -1)
+	if (send_msg(key_fd, req, -1) == -1)
 		return -1;
+	/* a key operation is milliseconds: one that hangs is a failure */
+	p.fd = key_fd;
+	p.events = POLLIN;
+	while ((r = poll(&p, 1, KEYCLIENT_WAIT * 1000)) == -1 &&
+	    errno == EINTR)
+		;
+	if (r != 1) {
+		/* a late answer must never be taken for the next one's */
+		log_warnx("key process: no answer in %d s, channel closed",
+		    KEYCLIENT_WAIT);
+		(void)close(key_fd);
+		key_fd = -1;
+		return -1;
+	}
 	n = packet_recv(key_fd, buf, KM_MAX, &fd);
 	if (fd != -1)
 		(void)close(fd);
@@ -217,7 +248,9 @@ remote_unwrap(void *arg, int oaep, mbedtls_md_type_t md, const uint8_t *ek,
 	if ((r.status == KM_OK || r.status == KM_RANDOM) && r.l1 == ceklen) {
 		memcpy(cek, r.d1, ceklen);
 		rc = r.status == KM_OK ? 0 : 1;
-	} else
+	} else if (r.status == KM_REFUSED || r.status == KM_NOKEY)
+		rc = -2;	/* logged by the key process */
+	else
 		log_warnx("key process: decrypting with %.16s: %s", k->fpr,
 		    km_status_str(r.status));
 	mbedtls_platform_zeroize(buf, sizeof(buf));
@@ -249,7 +282,9 @@ remote_kek(void *arg, mbedtls_ecp_group_id curve, const uint8_t *point,
 	if (r.status == KM_OK && r.l1 == keklen) {
 		memcpy(kek, r.d1, keklen);
 		rc = 0;
-	} else if (r.status != KM_FAIL)	/* FAIL: not our point, quietly */
+	} else if (r.status == KM_REFUSED || r.status == KM_NOKEY)
+		rc = -2;	/* logged by the key process */
+	else if (r.status != KM_FAIL)	/* FAIL: not our point, quietly */
 		log_warnx("key process: key agreement with %.16s: %s", k->fpr,
 		    km_status_str(r.status));
 	mbedtls_platform_zeroize(buf, sizeof(buf));

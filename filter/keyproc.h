@@ -2,10 +2,11 @@
 /* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
 
 /*
- * The key process: the only process of filter-smime that reads the
- * master key or holds an unsealed private key.  It is forked at start,
- * before any message is read, and answers key operations (keymsg.h)
- * for the loop and each worker over sockets of their own; it parses no
+ * Key processes: the only processes of filter-smime that read the
+ * master key or hold an unsealed private key.  The loop's is forked at
+ * start, before any message is read, and each worker gets one of its
+ * own (so that workers sign in parallel), forked from the loop before
+ * the worker.  Each answers key operations (keymsg.h) and parses no
  * message, no CMS and no certificate from the network.  A request must
  * name a key its channel's current message may use: the envelope
  * sender's signing key, or a recipient's decryption key.  The loop
@@ -31,10 +32,14 @@ void	 keyclient_stop(void);
 /* This process's channel to the key process: the loop's, a worker's. */
 void	 keyclient_set_fd(int);
 int	 keyclient_fd(void);
-/* What chan's message may use (sender NULL: nothing now); no answer. */
-int	 keyclient_grant(uint32_t, const char *, char *const *, size_t, int);
-/* Hand the key process a worker's socket for slot chan. */
-int	 keyclient_channel(uint32_t, int);
+/* Another key process (a worker's), of the same store. */
+pid_t	 keyclient_fork(int *);
+/* Over control channel ctl: what chan's message may use (sender NULL:
+ * nothing now); no answer. */
+int	 keyclient_grant(int, uint32_t, const char *, char *const *, size_t,
+	    int);
+/* Over ctl: a client's socket for slot chan. */
+int	 keyclient_channel(int, uint32_t, int);
 /* One request and its reply (rep points into buf, KM_MAX octets). */
 int	 keyclient_call(const struct km_msg *, struct km_msg *, uint8_t *);
 

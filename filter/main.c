@@ -250,7 +250,8 @@ start_keyproc(struct engine *g, const struct options *o)
 		log_warnx("cannot start the key process: %s", strerror(errno));
 		return -1;
 	}
-	if (o->pipe && keyclient_grant(KM_SELF, o->sender, o->rcpts,
+	if (o->pipe && keyclient_grant(keyclient_fd(), KM_SELF, o->sender,
+	    o->rcpts,
 	    (size_t)o->nrcpts, o->nrcpts == 0) == -1) {
 		log_warnx("key process: %s", strerror(errno));
 		return -1;

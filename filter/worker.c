@@ -190,7 +190,7 @@ worker_main(struct filter *f, int sock)
 {
 	char *buf, *rbuf;
 	ssize_t n;
-	int fd;
+	int fd, had_keys = keyclient_fd() != -1;
 
 #ifdef __linux__
 	/* its name in ps and /proc: the tests find it so */
@@ -221,6 +221,8 @@ worker_main(struct filter *f, int sock)
 			continue;
 		}
 		run_job(f, sock, buf, (size_t)n, fd, rbuf);
+		if (had_keys && keyclient_fd() == -1)
+			break;	/* its key process hung: both are replaced */
 	}
 	_exit(0);
 }
@@ -234,6 +236,20 @@ close_pair(int *p)
 		(void)close(p[1]);
 }
 
+/* A worker's key process: its control channel closed, the process gone. */
+static void
+key_stop(struct worker *w)
+{
+	if (w->kctl != -1)
+		(void)close(w->kctl);
+	w->kctl = -1;
+	if (w->kpid != -1) {
+		(void)kill(w->kpid, SIGKILL);
+		(void)waitpid(w->kpid, NULL, 0);
+	}
+	w->kpid = -1;
+}
+
 static int
 spawn(struct filter *f, size_t i)
 {
@@ -243,17 +259,22 @@ spawn(struct filter *f, size_t i)
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) == -1)
 		return -1;
-	/* its own channel to the key process, handed over by the loop */
+	/* its own key process, and its channel to it */
 	kv[0] = kv[1] = -1;
-	if (keyclient_fd() != -1 && (socketpair(AF_UNIX, SOCK_SEQPACKET, 0,
-	    kv) == -1 || keyclient_channel((uint32_t)i, kv[0]) == -1)) {
+	w->kpid = -1;
+	w->kctl = -1;
+	if (keyclient_fd() != -1 && ((w->kpid = keyclient_fork(&w->kctl)) ==
+	    -1 || socketpair(AF_UNIX, SOCK_SEQPACKET, 0, kv) == -1 ||
+	    keyclient_channel(w->kctl, 0, kv[0]) == -1)) {
 		close_pair(kv);
 		close_pair(sv);
+		key_stop(w);
 		return -1;
 	}
 	if ((pid = fork()) == -1) {
 		close_pair(kv);
 		close_pair(sv);
+		key_stop(w);
 		return -1;
 	}
 	if (pid == 0) {
@@ -265,6 +286,8 @@ spawn(struct filter *f, size_t i)
 	close_pair(kv);		/* the key process has its copy */
 	(void)close(sv[1]);
 	(void)fcntl(sv[0], F_SETFD, FD_CLOEXEC);
+	if (w->kctl != -1)
+		(void)fcntl(w->kctl, F_SETFD, FD_CLOEXEC);
 	w->pid = pid;
 	w->fd = sv[0];
 	w->busy = 0;
@@ -318,8 +341,10 @@ workers_stop(struct filter *f)
 		if (f->workers.w[i].busy)
 			(void)kill(f->workers.w[i].pid, SIGTERM);
 	}
-	for (i = 0; i < f->workers.n; i++)
+	for (i = 0; i < f->workers.n; i++) {
 		(void)waitpid(f->workers.w[i].pid, NULL, 0);
+		key_stop(&f->workers.w[i]);
+	}
 	free(f->workers.queue);
 	f->workers.queue = NULL;
 	free(f->workers.buf);
@@ -337,15 +362,29 @@ workers_check(struct filter *f)
 	time_t now = time(NULL);
 	size_t i;
 
+	struct worker *w;
+	int status;
+
+	(void)keyclient_check();	/* the loop's own */
 	/*
-	 * A new key process: the workers' channels went with the old one.
-	 * They are stopped and replaced (with channels to the new one), a
-	 * busy one's message failing with 451 as when a worker dies.
+	 * A worker's key process ended: the worker is stopped and both are
+	 * replaced, a busy worker's message failing with 451 as when a
+	 * worker dies.
 	 */
-	if (keyclient_check() == 1)
-		for (i = 0; i < f->workers.n; i++)
-			if (f->workers.w[i].fd != -1)
-				(void)kill(f->workers.w[i].pid, SIGKILL);
+	for (i = 0; i < f->workers.n; i++) {
+		w = &f->workers.w[i];
+		if (w->kpid == -1 || waitpid(w->kpid, &status, WNOHANG) !=
+		    w->kpid)
+			continue;
+		log_warnx("key process %ld of worker %ld ended (%s %d): "
+		    "replacing both", (long)w->kpid, (long)w->pid,
+		    WIFSIGNALED(status) ? "signal" : "status",
+		    WIFSIGNALED(status) ? WTERMSIG(status) :
+		    WEXITSTATUS(status));
+		w->kpid = -1;
+		if (w->fd != -1)
+			(void)kill(w->pid, SIGKILL);
+	}
 
 	for (i = 0; i < f->workers.n; i++)
 		if (f->workers.w[i].busy && f->workers.w[i].fd != -1 &&
@@ -453,29 +492,30 @@ job_build(const struct session *s, char *buf, size_t cap)
  * NULL: nothing (the job is over).
  */
 int
-workers_grant(uint32_t chan, const struct session *s)
+workers_grant(int ctl, uint32_t chan, const struct session *s)
 {
 	char **rcpts;
 	size_t i, n = 0;
 	int rc;
 
-	if (keyclient_fd() == -1)
+	if (ctl == -1)
 		return 0;
 	if (s == NULL)
-		return keyclient_grant(chan, NULL, NULL, 0, 0);
+		return keyclient_grant(ctl, chan, NULL, NULL, 0, 0);
 	if ((rcpts = calloc(s->nrcpts + 1, sizeof(*rcpts))) == NULL)
 		return -1;
 	for (i = 0; i < s->nrcpts; i++)
 		if (s->rcpts[i].result == RCPT_OK)
 			rcpts[n++] = s->rcpts[i].addr;
-	rc = keyclient_grant(chan, s->sender ? s->sender : "", rcpts, n, 0);
+	rc = keyclient_grant(ctl, chan, s->sender ? s->sender : "", rcpts, n,
+	    0);
 	free(rcpts);
 	return rc;
 }
 
 /* The message in the packet when it fits (no file), else its fd. */
 static int
-dispatch(struct workers *ws, struct worker *w, struct session *s, char *buf)
+dispatch(struct worker *w, struct session *s, char *buf)
 {
 	struct job_hdr h;
 	const char *msg;
@@ -483,7 +523,7 @@ dispatch(struct workers *ws, struct worker *w, struct session *s, char *buf)
 	int fd = -1, rc = -1, sent = -1;
 
 	if ((n = job_build(s, buf, JOB_MAX)) == 0 ||
-	    workers_grant((uint32_t)(w - ws->w), s) == -1)
+	    workers_grant(w->kctl, 0, s) == -1)
 		return -1;
 	if (!spool_in_file(&s->spool) && s->spool.memlen <= JOB_MAX - n &&
 	    spool_map(&s->spool, &msg, &len) == 0 && len > 0) {
@@ -533,7 +573,7 @@ workers_kick(struct filter *f)
 		s = session_find(&f->sessions, j.sid);
 		if (s == NULL || s->state != MSG_WORK || s->job != j.seq)
 			continue;	/* gone meanwhile */
-		if (!live || dispatch(ws, &ws->w[i], s, ws->buf) == -1)
+		if (!live || dispatch(&ws->w[i], s, ws->buf) == -1)
 			proto_work_inline(f, s);
 	}
 }
@@ -554,7 +594,7 @@ workers_input(struct filter *f, size_t i)
 	    (res.len == 0 || fd == -1) && w->busy && res.sid == w->sid &&
 	    res.seq == w->seq) {
 		w->busy = 0;
-		(void)workers_grant((uint32_t)i, NULL);
+		(void)workers_grant(w->kctl, 0, NULL);
 		res.reply[sizeof(res.reply) - 1] = '\0';
 		res.why[sizeof(res.why) - 1] = '\0';
 		res.verdict[sizeof(res.verdict) - 1] = '\0';
@@ -575,7 +615,7 @@ workers_input(struct filter *f, size_t i)
 	w->fd = -1;
 	(void)kill(w->pid, SIGKILL);	/* if it only talked nonsense */
 	(void)waitpid(w->pid, NULL, 0);
-	(void)workers_grant((uint32_t)i, NULL);
+	key_stop(w);
 	if (w->busy) {
 		w->busy = 0;
 		proto_work_done(f, w->sid, w->seq, -1, REPLY_TEMPFAIL,

@@ -25,6 +25,8 @@ struct session;
 struct worker {
 	pid_t		 pid;
 	int		 fd;		/* our end of its socketpair, or -1 */
+	pid_t		 kpid;		/* its key process, or -1 */
+	int		 kctl;		/* that one's control channel, or -1 */
 	int		 busy;
 	uint64_t	 sid;		/* the job it is on */
 	uint64_t	 seq;
@@ -56,6 +58,6 @@ int	 workers_busy(const struct filter *);
 void	 workers_hup(struct filter *);
 void	 workers_check(struct filter *);
 size_t	 workers_default(void);
-int	 workers_grant(uint32_t, const struct session *);
+int	 workers_grant(int, uint32_t, const struct session *);
 
 #endif

@@ -98,7 +98,7 @@ exec 3> "$W/in"
 head_lines >&3
 kids=""
 for t in 1 2 3 4 5 6 7 8 9 10; do
-	kids=$(pgrep -P $fpid | tr '\n' ' ')
+	kids=$(pgrep -x -P $fpid smime-worker | tr '\n' ' ')
 	[ "$(echo $kids | wc -w)" -ge 2 ] && break
 	sleep 0.2
 done
@@ -148,7 +148,7 @@ exec 3> "$W/in"
 head_lines >&3
 kid=""
 for t in 1 2 3 4 5 6 7 8 9 10; do
-	kid=$(pgrep -P $fpid)
+	kid=$(pgrep -x -P $fpid smime-worker)
 	[ -n "$kid" ] && break
 	sleep 0.2
 done
@@ -184,7 +184,7 @@ exec 3> "$W/in"
 head_lines >&3
 kid=""
 for t in 1 2 3 4 5 6 7 8 9 10; do
-	kid=$(pgrep -P $fpid)
+	kid=$(pgrep -x -P $fpid smime-worker)
 	[ -n "$kid" ] && break
 	sleep 0.2
 done

@@ -34,6 +34,7 @@
 static int failed;
 static struct cms_rng rng;
 static struct ks_store store;
+static int ctl_fd;		/* the loop's side */
 
 #define OK(name, cond, ...) do {					\
 	if (cond)							\
@@ -119,7 +120,7 @@ grant(uint32_t chan, const char *sender, const char *r1, const char *r2)
 		rcpts[n++] = (char *)(uintptr_t)r1;
 	if (r2)
 		rcpts[n++] = (char *)(uintptr_t)r2;
-	if (keyclient_grant(chan, sender, rcpts, n, 0) == -1)
+	if (keyclient_grant(ctl_fd, chan, sender, rcpts, n, 0) == -1)
 		errx(1, "grant");
 }
 
@@ -296,7 +297,7 @@ worker_channel(struct who *alice, int ctl)
 
 	memset(hash, 0x77, sizeof(hash));
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, kv) == -1 ||
-	    keyclient_channel(3, kv[0]) == -1)
+	    keyclient_channel(ctl, 3, kv[0]) == -1)
 		err(1, "channel");
 	(void)close(kv[0]);
 	grant(KM_SELF, "alice@example.org", NULL, NULL);  /* the loop's own */
@@ -304,10 +305,10 @@ worker_channel(struct who *alice, int ctl)
 	st = sign(alice->en->fpr, hash, sig, &siglen);
 	OK("worker-without-grant-refused", st == KM_REFUSED, "status %d", st);
 	/* a worker may not grant itself anything, nor hand over sockets */
-	(void)keyclient_grant(3, "alice@example.org", NULL, 0, 0);
+	(void)keyclient_grant(kv[1], 3, "alice@example.org", NULL, 0, 0);
 	st = answer();
 	OK("worker-grant-refused", st == KM_BAD, "status %d", st);
-	(void)keyclient_channel(4, kv[1]);
+	(void)keyclient_channel(kv[1], 4, kv[1]);
 	st = answer();
 	OK("worker-channel-refused", st == KM_BAD, "status %d", st);
 	st = sign(alice->en->fpr, hash, sig, &siglen);
@@ -319,7 +320,7 @@ worker_channel(struct who *alice, int ctl)
 	OK("worker-granted", st == KM_OK && mbedtls_pk_verify(&alice->crt.pk,
 	    MBEDTLS_MD_SHA256, hash, 32, sig, siglen) == 0, "status %d", st);
 	keyclient_set_fd(ctl);
-	(void)keyclient_grant(3, NULL, NULL, 0, 0);
+	(void)keyclient_grant(ctl, 3, NULL, NULL, 0, 0);
 	keyclient_set_fd(kv[1]);
 	st = sign(alice->en->fpr, hash, sig, &siglen);
 	OK("worker-revoked", st == KM_REFUSED, "status %d", st);
@@ -350,6 +351,7 @@ main(int argc, char *argv[])
 	if ((pid = keyproc_start(argv[1], &ctl)) == -1)
 		err(1, "keyproc_start");
 	keyclient_set_fd(ctl);
+	ctl_fd = ctl;
 	signing(&alice, &carol);
 	rsa_unwrapping(&alice);
 	key_agreement(&bob);
