@@ -85,7 +85,9 @@ struct cms_keyop {
 	 * RSA key transport (RSAES-OAEP with md when oaep, else v1.5) into
 	 * cek of exactly ceklen octets: 0 with the key; 1 with random
 	 * octets after any failure (Bleichenbacher: the caller runs on and
-	 * reports the content's failure); -1 when not even those.
+	 * reports the content's failure); -1 when not even those; -2 when
+	 * the key's holder will not use it for this message (the message
+	 * is then treated as one for a key we do not hold).
 	 */
 	int	(*unwrap)(void *, int oaep, mbedtls_md_type_t md,
 		    const uint8_t *ek, size_t eklen, uint8_t *cek,
@@ -93,7 +95,8 @@ struct cms_keyop {
 	/*
 	 * ECDH with the originator's point (on curve, or any when
 	 * MBEDTLS_ECP_DP_NONE), then the X9.63 KDF with md over info
-	 * (ECC-CMS-SharedInfo) into kek of keklen octets.  0 or -1.
+	 * (ECC-CMS-SharedInfo) into kek of keklen octets.  0, -1, or -2
+	 * as for unwrap.
 	 */
 	int	(*kek)(void *, mbedtls_ecp_group_id curve, const uint8_t *point,
 		    size_t pointlen, mbedtls_md_type_t md, const uint8_t *info,

@@ -418,8 +418,12 @@ static void
 rsa_unwrap(struct unwrap *u, const struct cms_keyop *op, mbedtls_md_type_t md,
     int oaep, const uint8_t *ek, size_t eklen)
 {
-	if (op->unwrap(op->arg, oaep, md, ek, eklen, u->cek,
-	    u->ca->keylen) != 0)
+	int rc = op->unwrap(op->arg, oaep, md, ek, eklen, u->cek,
+	    u->ca->keylen);
+
+	if (rc == -2)
+		return;		/* not ours to use: as if we had no key */
+	if (rc != 0)
 		u->rsa_failed = 1;
 	u->have_cek = 1;
 }
@@ -676,7 +680,8 @@ done:
 	return rc;
 }
 
-/* ECDH, KDF, unwrap: 0 with the CEK in u, -1 when anything fails. */
+/* ECDH, KDF, unwrap: 0 with the CEK in u, -1 when anything fails, -2
+ * when the key may not be used for this message. */
 static int
 kari_unwrap(struct unwrap *u, const struct cms_keyop *key,
     const struct kari *k, const uint8_t *ek, size_t eklen)
@@ -687,10 +692,13 @@ kari_unwrap(struct unwrap *u, const struct cms_keyop *key,
 
 	if (k->curve_given && k->curve == MBEDTLS_ECP_DP_NONE)
 		goto done;	/* a curve we do not know is no match */
-	if (shared_info(k, &info, &infolen) == -1 ||
-	    key->kek(key->arg, k->curve_given ? k->curve : MBEDTLS_ECP_DP_NONE,
-	    k->point, k->pointlen, k->md, info, infolen, kek, k->keklen) != 0)
+	if (shared_info(k, &info, &infolen) == -1)
 		goto done;
+	if ((rc = key->kek(key->arg, k->curve_given ? k->curve :
+	    MBEDTLS_ECP_DP_NONE, k->point, k->pointlen, k->md, info, infolen,
+	    kek, k->keklen)) != 0)
+		goto done;	/* -2: not ours to use */
+	rc = -1;
 	if (k->des3wrap) {
 		if (u->ca->keylen != 24 || des3_unwrap(kek, ek, eklen, cek))
 			goto done;
@@ -734,9 +742,10 @@ try_rek(struct unwrap *u, const struct kari *k, const struct ber_elem *rek)
 		return -1;
 	if (key == NULL)
 		return 0;
-	if (key->type != MBEDTLS_PK_ECKEY ||
-	    kari_unwrap(u, key, k, ek, eklen) == -1)
+	if (key->type != MBEDTLS_PK_ECKEY)
 		u->wrong_key = 1;
+	else if (kari_unwrap(u, key, k, ek, eklen) == -1)
+		u->wrong_key = 1;	/* -2: as if we had no key */
 	return 0;
 }
 

@@ -144,11 +144,22 @@ cmsutil -E -d "$N" -r bob -i "$W/detached.ent" -o "$W/nss-enc.der" 2>/dev/null
 opaque_mime enveloped-data "$W/nss-enc.der" > "$W/nssenc.ent"
 mk nssenc rsa@example.org "$W/nssenc.ent"
 
-for t in detached opaque stream wrongfrom expired revoked untrusted tampered garbage unsigned encrsa encgcm encother encplain gcmplain encwrong encmerge gpgsmsig gpgsmenc nsssig nssenc encsign triple; do
-	h_send --from x@example.net --to alice@example.org --file "$W/$t.eml" > /dev/null 2>&1 ||
+# an envelope is decrypted only with a key of one of the message's
+# recipients (the key process refuses any other): each encrypted message
+# goes to the address it is encrypted for
+cp "$W/encrsa.eml" "$W/misdirected.eml"
+sed -i 's/^Subject: encrsa$/Subject: misdirected/' "$W/misdirected.eml"
+for t in detached opaque stream wrongfrom expired revoked untrusted tampered garbage unsigned encrsa encgcm encother encplain gcmplain encwrong encmerge gpgsmsig gpgsmenc nsssig nssenc encsign triple misdirected; do
+	case $t in
+	encrsa|encplain|encwrong|encmerge|gpgsmenc|nssenc|encsign|triple)
+		to=bob@example.net ;;
+	encgcm|gcmplain) to=ecbob@example.net ;;
+	*) to=alice@example.org ;;	# misdirected: bob's, sent to alice
+	esac
+	h_send --from x@example.net --to "$to" --file "$W/$t.eml" > /dev/null 2>&1 ||
 	    fail "$t-accepted" "not accepted"
 done
-h_wait_delivered 23 60 || fail delivered "$(h_delivered | wc -l) of 23"
+h_wait_delivered 24 60 || fail delivered "$(h_delivered | wc -l) of 24"
 
 got() {	# got TAG: the delivered copy
 	for f in $(h_delivered); do
@@ -239,6 +250,16 @@ verdict encwrong policy "(signer rsa@example.org is not the From address)"
 got gcmplain > "$W/got"
 grep -q '^Authentication-Results: mx.test.example' "$W/got" &&
     fail gcmplain-no-result "$(grep smime= "$W/got")" || ok gcmplain-no-result
+# bob's ciphertext sent to alice: a replay would make the gateway a
+# decryption oracle; it is delivered as it came, and the refusal logged
+got misdirected > "$W/got"
+if grep -q '^X-SMIME-Decrypt: failed (no matching recipient' "$W/got" &&
+    grep -q 'smime-type=enveloped-data' "$W/got" &&
+    grep -q "refused decrypting with [0-9a-f]* (bob@example.net) to .*: not a recipient's key" "$W/smtpd.log"; then
+	ok misdirected-not-decrypted
+else
+	fail misdirected-not-decrypted "$(grep -E '^(X-SMIME|Content-Type)' "$W/got"; grep 'key process' "$W/smtpd.log" | tail -n 2)"
+fi
 got encother > "$W/got"
 if grep -q '^X-SMIME-Decrypt: failed (no matching recipient' "$W/got" &&
     grep -q 'smime-type=enveloped-data' "$W/got"; then
