@@ -104,7 +104,7 @@ packet_recv(int sock, void *p, size_t n, int *fd)
 void
 close_all_but(int a, int b)
 {
-	long fd, max = sysconf(_SC_OPEN_MAX);
+	long fd, max;
 	int null;
 
 	if ((null = open("/dev/null", O_RDWR)) != -1) {
@@ -113,9 +113,11 @@ close_all_but(int a, int b)
 		if (null > STDERR_FILENO)
 			(void)close(null);
 	}
-	if (max < 0 || max > 65536)
-		max = 65536;
+	/* a and b are young, low descriptors: those below one by one, the
+	 * rest at once (closefrom: not 65536 close calls a fork) */
+	max = a > b ? a : b;
 	for (fd = STDERR_FILENO + 1; fd < max; fd++)
 		if (fd != a && fd != b)
 			(void)close((int)fd);
+	closefrom((int)(max < STDERR_FILENO ? STDERR_FILENO : max) + 1);
 }

@@ -454,12 +454,11 @@ message_hook(struct filter *f, struct session *s)
 	}
 	spool_init(&out, &f->pool);
 	reply[0] = why[0] = '\0';
-	/* here, in the loop: the loop's own grant, for this message only */
+	/* here, in the loop: the loop's own grant, until the next message */
 	if (workers_grant(keyclient_fd(), KM_SELF, s) == -1)
 		log_warnx("key process: %s", strerror(errno));
 	rc = f->hooks.message(f->hooks.arg, s, msg, len, &out, reply,
 	    sizeof(reply), why, sizeof(why));
-	(void)workers_grant(keyclient_fd(), KM_SELF, NULL);
 	spool_unmap(&s->spool);
 	if (rc == 1) {
 		spool_clear(&s->spool);

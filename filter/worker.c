@@ -594,7 +594,6 @@ workers_input(struct filter *f, size_t i)
 	    (res.len == 0 || fd == -1) && w->busy && res.sid == w->sid &&
 	    res.seq == w->seq) {
 		w->busy = 0;
-		(void)workers_grant(w->kctl, 0, NULL);
 		res.reply[sizeof(res.reply) - 1] = '\0';
 		res.why[sizeof(res.why) - 1] = '\0';
 		res.verdict[sizeof(res.verdict) - 1] = '\0';
