@@ -34,66 +34,6 @@ engine_verdict_str(enum engine_verdict v)
 	return names[v];
 }
 
-static void
-ident_clear(struct engine_ident *id)
-{
-	if (id->fpr[0] == '\0')
-		return;
-	mbedtls_x509_crt_free(&id->crt);
-	mbedtls_x509_crt_free(&id->chain);
-	memset(id, 0, sizeof(*id));
-}
-
-static void
-cache_clear(struct engine *g)
-{
-	size_t i;
-
-	for (i = 0; i < ENGINE_CACHE; i++)
-		ident_clear(&g->cache[i]);
-	for (i = 0; i < ENGINE_CERTS; i++)
-		if (g->certs[i].fpr[0]) {
-			mbedtls_x509_crt_free(&g->certs[i].crt);
-			memset(&g->certs[i], 0, sizeof(g->certs[i]));
-		}
-}
-
-/*
- * A recipient's certificate, parsed once and kept (the least recently
- * used goes first).  A message has at most CMS_MAX_RECIPIENTS + 1
- * certificates, fewer than the cache holds, and those are the most
- * recently used, so a plan never loses one it took.
- */
-const mbedtls_x509_crt *
-engine_cert_of(struct engine *g, const struct ks_entry *en)
-{
-	struct engine_cert *c, *victim = &g->certs[0];
-	struct ks_error e;
-	size_t i;
-
-	for (i = 0; i < ENGINE_CERTS; i++) {
-		c = &g->certs[i];
-		if (strcmp(c->fpr, en->fpr) == 0) {
-			c->used = ++g->tick;
-			return &c->crt;
-		}
-		if (c->used < victim->used)
-			victim = c;
-	}
-	if (victim->fpr[0])
-		mbedtls_x509_crt_free(&victim->crt);
-	memset(victim, 0, sizeof(*victim));
-	mbedtls_x509_crt_init(&victim->crt);
-	if (ks_load_cert(&g->store, en, &victim->crt, &e) == -1) {
-		mbedtls_x509_crt_free(&victim->crt);
-		memset(victim, 0, sizeof(*victim));
-		return NULL;
-	}
-	(void)strlcpy(victim->fpr, en->fpr, sizeof(victim->fpr));
-	victim->used = ++g->tick;
-	return &victim->crt;
-}
-
 static struct rules *
 load_rules(const char *path, char *err, size_t errlen)
 {
@@ -151,8 +91,7 @@ engine_init(struct engine *g, const char *rules, const char *store,
 void
 engine_free(struct engine *g)
 {
-	cache_clear(g);
-	engine_trust_free(g);
+	idcache_clear(&g->ids);
 	if (g->have_store)
 		ks_close(&g->store);
 	free(g->store_dir);
@@ -195,8 +134,7 @@ engine_refresh(struct engine *g, int force)
 		    e.msg);
 		return;
 	}
-	cache_clear(g);
-	engine_trust_free(g);		/* loaded again when next needed */
+	idcache_clear(&g->ids);		/* loaded again when next needed */
 	log_info("keystore reloaded: generation %llu, %zu certificates",
 	    (unsigned long long)g->store.generation, g->store.nentries);
 }
@@ -353,7 +291,7 @@ author_may_sign(struct engine *g, const struct ks_entry *en,
 		    a.why);
 		return 0;
 	}
-	if ((crt = engine_cert_of(g, en)) == NULL) {
+	if ((crt = idcache_cert(&g->ids, &g->store, en)) == NULL) {
 		engine_result_set(r, VERDICT_TEMPFAIL, REPLY_INTERNAL,
 		    "keystore: certificate %.16s unreadable", en->fpr);
 		return 0;
@@ -372,44 +310,18 @@ author_may_sign(struct engine *g, const struct ks_entry *en,
 	return 0;
 }
 
-/*
- * An identity ready to use: its certificates from the cache or the
- * store, its key the key process's (which unseals it and checks it
- * against the certificate on first use).
- */
+/* An identity ready to use, or a temporary failure saying why not. */
 struct engine_ident *
 engine_ident(struct engine *g, const struct ks_entry *en,
     struct engine_result *r)
 {
-	struct engine_ident *id, *victim = &g->cache[0];
+	struct engine_ident *id;
 	struct ks_error e;
-	size_t i;
 
-	for (i = 0; i < ENGINE_CACHE; i++) {
-		id = &g->cache[i];
-		if (strcmp(id->fpr, en->fpr) == 0) {
-			id->used = ++g->tick;
-			return id;
-		}
-		if (id->used < victim->used)
-			victim = id;
-	}
-	ident_clear(victim);
-	mbedtls_x509_crt_init(&victim->crt);
-	mbedtls_x509_crt_init(&victim->chain);
-	if (ks_load_cert(&g->store, en, &victim->crt, &e) == -1) {
-		mbedtls_x509_crt_free(&victim->crt);
-		mbedtls_x509_crt_free(&victim->chain);
-		memset(victim, 0, sizeof(*victim));
-		engine_result_set(r, VERDICT_TEMPFAIL, REPLY_INTERNAL, "keystore: %s",
-		    e.msg);
-		return NULL;
-	}
-	(void)ks_load_chain(&g->store, en, &victim->chain);
-	key_remote_init(&victim->key, en->fpr, cms_keyop_type(&victim->crt.pk));
-	(void)strlcpy(victim->fpr, en->fpr, sizeof(victim->fpr));
-	victim->used = ++g->tick;
-	return victim;
+	if ((id = idcache_ident(&g->ids, &g->store, en, &e)) == NULL)
+		engine_result_set(r, VERDICT_TEMPFAIL, REPLY_INTERNAL,
+		    "keystore: %s", e.msg);
+	return id;
 }
 
 /*
@@ -596,7 +508,7 @@ plan_add(struct engine *g, struct enc_plan *pl, const char *addr, int oaep,
 	for (i = 0; i < pl->n; i++)
 		if (pl->ens[i] == en)
 			return 0;
-	if ((crt = engine_cert_of(g, en)) == NULL)
+	if ((crt = idcache_cert(&g->ids, &g->store, en)) == NULL)
 		return -1;
 	pl->ens[pl->n] = en;
 	pl->rs[pl->n].cert = crt;

@@ -13,15 +13,13 @@
 #include <time.h>
 
 #include "cms.h"
-#include "keyproc.h"
+#include "idcache.h"
 #include "ks.h"
 #include "mime.h"
 #include "replies.h"
 #include "rules.h"
 #include "signers.h"
 
-#define ENGINE_CACHE	32
-#define ENGINE_CERTS	128	/* > CMS_MAX_RECIPIENTS + 1, see plan_add */
 #define ENGINE_MID_MEM	(1024 * 1024)	/* signed-then-encrypted: in memory up to */
 
 enum engine_action { ACTION_AUTO, ACTION_SIGN, ACTION_NONE, ACTION_ENCRYPT,
@@ -41,21 +39,6 @@ enum engine_verdict {
 	VERDICT_DROP		/* RCPT: no certificate, key-missing: drop */
 };
 
-/* A signing or decryption identity: its key stays in the key process. */
-struct engine_ident {
-	char			 fpr[KS_FPR_LEN + 1];
-	mbedtls_x509_crt	 crt;
-	mbedtls_x509_crt	 chain;
-	struct key_remote	 key;
-	unsigned long		 used;
-};
-
-struct engine_cert {
-	char			 fpr[KS_FPR_LEN + 1];
-	mbedtls_x509_crt	 crt;
-	unsigned long		 used;
-};
-
 struct engine {
 	char			*rules_path;
 	struct rules		*rules;
@@ -65,12 +48,7 @@ struct engine {
 	enum engine_action	 action;
 	int			 triple;	/* -a triple: sign-encrypt-sign */
 	struct cms_rng		 rng;
-	struct engine_ident	 cache[ENGINE_CACHE];
-	struct engine_cert	 certs[ENGINE_CERTS];	/* recipients' */
-	mbedtls_x509_crt	 anchors;	/* inbound trust */
-	mbedtls_x509_crl	 crls;
-	int			 trust_loaded;
-	unsigned long		 tick;
+	struct idcache		 ids;		/* identities, certificates */
 	time_t			 checked;	/* last look for a new index */
 	struct cms_budget	 budget;	/* one inbound message's */
 };
@@ -100,11 +78,8 @@ void	 engine_inbound(struct engine *, char *const *, size_t, const char *,
 	    size_t, mime_write_fn, void *, struct engine_result *);
 struct engine_ident *engine_ident(struct engine *, const struct ks_entry *,
 	    struct engine_result *);
-const mbedtls_x509_crt *engine_cert_of(struct engine *,
-	    const struct ks_entry *);
 int	 engine_is_inbound(const struct engine *, const char *,
 	    char *const *, size_t);
-void	 engine_trust_free(struct engine *);
 void	 engine_result_set(struct engine_result *, enum engine_verdict,
 	    const char *, const char *, ...)
 	    __attribute__((format(printf, 4, 5)));

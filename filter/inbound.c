@@ -45,36 +45,6 @@ static void	verify_and_write(struct engine *, const char *, size_t,
 		    const char *, mime_write_fn, void *, struct engine_result *,
 		    const struct decrypted *);
 
-#ifndef SYSTEM_CA_BUNDLE
-#define SYSTEM_CA_BUNDLE	"/etc/ssl/certs/ca-certificates.crt"
-#endif
-
-void
-engine_trust_free(struct engine *g)
-{
-	if (!g->trust_loaded)
-		return;
-	mbedtls_x509_crt_free(&g->anchors);
-	mbedtls_x509_crl_free(&g->crls);
-	g->trust_loaded = 0;
-}
-
-/* The system bundle and the store's own anchors and CRLs. */
-static void
-trust_load(struct engine *g)
-{
-	if (g->trust_loaded)
-		return;
-	mbedtls_x509_crt_init(&g->anchors);
-	mbedtls_x509_crl_init(&g->crls);
-	(void)mbedtls_x509_crt_parse_file(&g->anchors, SYSTEM_CA_BUNDLE);
-	if (g->have_store) {
-		(void)ks_trust_anchors(&g->store, &g->anchors);
-		(void)ks_crls(&g->store, &g->crls);
-	}
-	g->trust_loaded = 1;
-}
-
 /*
  * Is the author (author.h) among the signing certificate's addresses?
  * Without the certificate, the one address the verifier kept.  The
@@ -363,7 +333,7 @@ write_message(const char *msg, size_t len, const char *ar, const char *id,
 /* ---- decryption ------------------------------------------------------ */
 
 #define DEC_KEYS	8
-#if DEC_KEYS >= ENGINE_CACHE
+#if DEC_KEYS >= IDCACHE_IDENTS
 #error "a message's keys must fit in the identity cache at once"
 #endif
 
@@ -544,7 +514,7 @@ rest_recipients(struct engine *g, char *const *rcpts, size_t n,
 			if (en->kind != KS_INTERNAL || en->state != KS_CURRENT ||
 			    !(en->purpose & KS_P_ENCRYPT) ||
 			    en->not_after < (int64_t)now ||
-			    (crt = engine_cert_of(g, en)) == NULL)
+			    (crt = idcache_cert(&g->ids, &g->store, en)) == NULL)
 				continue;
 			memset(&rs[k], 0, sizeof(rs[k]));
 			rs[k++].cert = crt;
@@ -634,10 +604,10 @@ done:
 static void
 trust_set(struct engine *g, struct cms_trust *t)
 {
-	trust_load(g);
+	idcache_trust(&g->ids, g->have_store ? &g->store : NULL);
 	memset(t, 0, sizeof(*t));
-	t->anchors = &g->anchors;
-	t->crls = g->crls.version ? &g->crls : NULL;
+	t->anchors = &g->ids.anchors;
+	t->crls = g->ids.crls.version ? &g->ids.crls : NULL;
 	t->at = time(NULL);
 	t->budget = &g->budget;
 }

@@ -141,7 +141,6 @@ int		 ks_load_key(const struct ks_store *, const uint8_t *,
 		    const struct ks_entry *, mbedtls_pk_context *,
 		    struct ks_error *);
 
-#endif /* KS_H */
 
 /* import.c: certificates, bundles, PEM keys, PKCS#12 into the store */
 struct ks_import_opts {
@@ -193,3 +192,5 @@ int	 ks_set_state(const char *, const char *, enum ks_state,
 	    struct ks_error *);
 int	 ks_trust_anchors(const struct ks_store *, mbedtls_x509_crt *);
 int	 ks_crls(const struct ks_store *, mbedtls_x509_crl *);
+
+#endif /* KS_H */

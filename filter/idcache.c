@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
+/*
+ * The engine's caches (see idcache.h).  Both are least-recently-used:
+ * a message needs at most CMS_MAX_RECIPIENTS + 1 certificates and 8
+ * decryption identities, fewer than each holds, and those are the most
+ * recently used, so a message never loses one it took.
+ */
+#include <string.h>
+
+#include "idcache.h"
+
+#ifndef SYSTEM_CA_BUNDLE
+#define SYSTEM_CA_BUNDLE	"/etc/ssl/certs/ca-certificates.crt"
+#endif
+
+static void
+ident_clear(struct engine_ident *id)
+{
+	if (id->fpr[0] == '\0')
+		return;
+	mbedtls_x509_crt_free(&id->crt);
+	mbedtls_x509_crt_free(&id->chain);
+	memset(id, 0, sizeof(*id));
+}
+
+void
+idcache_clear(struct idcache *c)
+{
+	size_t i;
+
+	for (i = 0; i < IDCACHE_IDENTS; i++)
+		ident_clear(&c->idents[i]);
+	for (i = 0; i < IDCACHE_CERTS; i++)
+		if (c->certs[i].fpr[0]) {
+			mbedtls_x509_crt_free(&c->certs[i].crt);
+			memset(&c->certs[i], 0, sizeof(c->certs[i]));
+		}
+	if (c->trust_loaded) {
+		mbedtls_x509_crt_free(&c->anchors);
+		mbedtls_x509_crl_free(&c->crls);
+		c->trust_loaded = 0;
+	}
+}
+
+const mbedtls_x509_crt *
+idcache_cert(struct idcache *c, const struct ks_store *store,
+    const struct ks_entry *en)
+{
+	struct engine_cert *ec, *victim = &c->certs[0];
+	struct ks_error e;
+	size_t i;
+
+	for (i = 0; i < IDCACHE_CERTS; i++) {
+		ec = &c->certs[i];
+		if (strcmp(ec->fpr, en->fpr) == 0) {
+			ec->used = ++c->tick;
+			return &ec->crt;
+		}
+		if (ec->used < victim->used)
+			victim = ec;
+	}
+	if (victim->fpr[0])
+		mbedtls_x509_crt_free(&victim->crt);
+	memset(victim, 0, sizeof(*victim));
+	mbedtls_x509_crt_init(&victim->crt);
+	if (ks_load_cert(store, en, &victim->crt, &e) == -1) {
+		mbedtls_x509_crt_free(&victim->crt);
+		memset(victim, 0, sizeof(*victim));
+		return NULL;
+	}
+	(void)strlcpy(victim->fpr, en->fpr, sizeof(victim->fpr));
+	victim->used = ++c->tick;
+	return &victim->crt;
+}
+
+/*
+ * An identity ready to use: its certificates from the cache or the
+ * store, its key the key process's (which unseals it and checks it
+ * against the certificate on first use).
+ */
+struct engine_ident *
+idcache_ident(struct idcache *c, const struct ks_store *store,
+    const struct ks_entry *en, struct ks_error *e)
+{
+	struct engine_ident *id, *victim = &c->idents[0];
+	size_t i;
+
+	for (i = 0; i < IDCACHE_IDENTS; i++) {
+		id = &c->idents[i];
+		if (strcmp(id->fpr, en->fpr) == 0) {
+			id->used = ++c->tick;
+			return id;
+		}
+		if (id->used < victim->used)
+			victim = id;
+	}
+	ident_clear(victim);
+	mbedtls_x509_crt_init(&victim->crt);
+	mbedtls_x509_crt_init(&victim->chain);
+	if (ks_load_cert(store, en, &victim->crt, e) == -1) {
+		mbedtls_x509_crt_free(&victim->crt);
+		mbedtls_x509_crt_free(&victim->chain);
+		memset(victim, 0, sizeof(*victim));
+		return NULL;
+	}
+	(void)ks_load_chain(store, en, &victim->chain);
+	key_remote_init(&victim->key, en->fpr, cms_keyop_type(&victim->crt.pk));
+	(void)strlcpy(victim->fpr, en->fpr, sizeof(victim->fpr));
+	victim->used = ++c->tick;
+	return victim;
+}
+
+void
+idcache_trust(struct idcache *c, const struct ks_store *store)
+{
+	if (c->trust_loaded)
+		return;
+	mbedtls_x509_crt_init(&c->anchors);
+	mbedtls_x509_crl_init(&c->crls);
+	(void)mbedtls_x509_crt_parse_file(&c->anchors, SYSTEM_CA_BUNDLE);
+	if (store != NULL) {
+		(void)ks_trust_anchors(store, &c->anchors);
+		(void)ks_crls(store, &c->crls);
+	}
+	c->trust_loaded = 1;
+}
