@@ -24,9 +24,9 @@ client_of(const struct session *s, struct signers_client *c)
 	c->src = s->src[0] != '\0' ? s->src : "unknown";
 }
 
-static int
+static void
 hook_message(void *arg, struct session *s, const char *msg, size_t len,
-    struct spool *out, char *reply, size_t replysz, char *why, size_t whysz)
+    struct spool *out, struct outcome *o)
 {
 	struct engine_result r;
 	struct signers_client c;
@@ -35,9 +35,10 @@ hook_message(void *arg, struct session *s, const char *msg, size_t len,
 
 	/* the recipients smtpd accepted */
 	if ((rcpts = calloc(s->nrcpts + 1, sizeof(*rcpts))) == NULL) {
-		(void)strlcpy(reply, REPLY_INTERNAL, replysz);
-		(void)strlcpy(why, "out of memory", whysz);
-		return -1;
+		o->rc = -1;
+		(void)strlcpy(o->reply, REPLY_INTERNAL, sizeof(o->reply));
+		(void)strlcpy(o->why, "out of memory", sizeof(o->why));
+		return;
 	}
 	for (i = 0; i < s->nrcpts; i++)
 		if (s->rcpts[i].result == RCPT_OK)
@@ -62,14 +63,16 @@ hook_message(void *arg, struct session *s, const char *msg, size_t len,
 	if (fixed && r.verdict == VERDICT_PASS) {
 		/* passed unchanged but for the header: send the fixed copy */
 		(void)spool_write(out, fixed, fixedlen);
-		(void)strlcpy(why, "Received header corrected", whysz);
+		(void)strlcpy(o->why, "Received header corrected",
+		    sizeof(o->why));
 		free(fixed);
-		return 1;
+		o->rc = 1;
+		return;
 	}
 	free(fixed);
 	(void)strlcpy(s->verdict, engine_verdict_str(r.verdict),
 	    sizeof(s->verdict));
-	(void)strlcpy(why, r.why, whysz);
+	(void)strlcpy(o->why, r.why, sizeof(o->why));
 	switch (r.verdict) {
 	case VERDICT_SIGNED:
 	case VERDICT_ENCRYPTED:
@@ -77,14 +80,17 @@ hook_message(void *arg, struct session *s, const char *msg, size_t len,
 	case VERDICT_CHECKED:
 	case VERDICT_KEPT:
 		(void)strlcpy(s->detail, r.why, sizeof(s->detail));
-		return 1;
+		o->rc = 1;
+		return;
 	case VERDICT_PASS:
 		log_debug("%016llx unchanged: %s", (unsigned long long)s->id,
 		    r.why);
-		return 0;
+		o->rc = 0;
+		return;
 	default:
-		(void)strlcpy(reply, r.reply, replysz);
-		return -1;
+		(void)strlcpy(o->reply, r.reply, sizeof(o->reply));
+		o->rc = -1;
+		return;
 	}
 }
 

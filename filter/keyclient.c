@@ -102,11 +102,35 @@ keyclient_fd(void)
 	return key_fd;
 }
 
-/* A key process for a worker: its control channel in *ctl. */
-pid_t
+static int	send_msg(int, const struct km_msg *, int);
+
+/*
+ * A key process for a worker, forked by ours (see spawn_child in
+ * keyproc.c): its control channel in *ctl.  0 or -1.
+ */
+int
 keyclient_fork(int *ctl)
 {
-	return keyproc_start(key_dir, ctl);
+	struct km_msg q, r;
+	uint8_t buf[KM_MAX];
+	ssize_t n;
+	int fd = -1;
+
+	*ctl = -1;
+	memset(&q, 0, sizeof(q));
+	q.type = KM_SPAWN;
+	if (send_msg(key_fd, &q, -1) == -1)
+		return -1;
+	n = packet_recv(key_fd, buf, sizeof(buf), &fd);
+	if (n <= 0 || km_decode(buf, (size_t)n, &r) == -1 ||
+	    r.type != KM_REPLY || r.status != KM_OK || fd == -1) {
+		if (fd != -1)
+			(void)close(fd);
+		errno = EAGAIN;
+		return -1;
+	}
+	*ctl = fd;
+	return 0;
 }
 
 static int
@@ -199,6 +223,18 @@ keyclient_call(const struct km_msg *req, struct km_msg *rep, uint8_t *buf)
 	return 0;
 }
 
+/* A request about k's key, with its first data field. */
+static void
+request(struct km_msg *q, enum km_type t, const struct key_remote *k,
+    const uint8_t *d1, size_t l1)
+{
+	memset(q, 0, sizeof(*q));
+	q->type = t;
+	memcpy(q->fpr, k->fpr, sizeof(q->fpr));
+	q->d1 = d1;
+	q->l1 = l1;
+}
+
 static int
 remote_sign(void *arg, mbedtls_md_type_t md, int pss, const uint8_t *hash,
     size_t hashlen, uint8_t *sig, size_t *siglen)
@@ -207,13 +243,9 @@ remote_sign(void *arg, mbedtls_md_type_t md, int pss, const uint8_t *hash,
 	struct km_msg q, r;
 	uint8_t buf[KM_MAX];
 
-	memset(&q, 0, sizeof(q));
-	q.type = KM_SIGN;
+	request(&q, KM_SIGN, k, hash, hashlen);
 	q.md = md;
 	q.flag = pss;
-	memcpy(q.fpr, k->fpr, sizeof(q.fpr));
-	q.d1 = hash;
-	q.l1 = hashlen;
 	if (keyclient_call(&q, &r, buf) == -1)
 		return -1;
 	if (r.status != KM_OK || r.l1 > MBEDTLS_PK_SIGNATURE_MAX_SIZE) {
@@ -235,14 +267,10 @@ remote_unwrap(void *arg, int oaep, mbedtls_md_type_t md, const uint8_t *ek,
 	uint8_t buf[KM_MAX];
 	int rc = -1;
 
-	memset(&q, 0, sizeof(q));
-	q.type = KM_UNWRAP;
+	request(&q, KM_UNWRAP, k, ek, eklen);
 	q.md = oaep ? md : MBEDTLS_MD_NONE;
 	q.flag = oaep;
 	q.outlen = ceklen;
-	memcpy(q.fpr, k->fpr, sizeof(q.fpr));
-	q.d1 = ek;
-	q.l1 = eklen;
 	if (keyclient_call(&q, &r, buf) == -1)
 		return -1;
 	if ((r.status == KM_OK || r.status == KM_RANDOM) && r.l1 == ceklen) {
@@ -267,14 +295,10 @@ remote_kek(void *arg, mbedtls_ecp_group_id curve, const uint8_t *point,
 	uint8_t buf[KM_MAX];
 	int rc = -1;
 
-	memset(&q, 0, sizeof(q));
-	q.type = KM_KEK;
+	request(&q, KM_KEK, k, point, pointlen);
 	q.md = md;
 	q.curve = curve;
 	q.outlen = keklen;
-	memcpy(q.fpr, k->fpr, sizeof(q.fpr));
-	q.d1 = point;
-	q.l1 = pointlen;
 	q.d2 = info;
 	q.l2 = infolen;
 	if (keyclient_call(&q, &r, buf) == -1)

@@ -116,6 +116,9 @@ fields_ok(const struct km_hdr *h, const uint8_t *p)
 		return h->md == 0 && h->outlen == 0 && grant_ok(h, p);
 	case KM_CHANNEL:
 		return h->chan < KM_CHANS && h->l1 == 0 && h->l2 == 0;
+	case KM_SPAWN:
+		return h->chan == 0 && h->l1 == 0 && h->l2 == 0 &&
+		    h->md == 0 && h->outlen == 0;
 	case KM_SIGN:
 		return hex_fpr(h->fpr) && digest_md(h->md) && h->l2 == 0 &&
 		    h->l1 == mbedtls_md_get_size(mbedtls_md_info_from_type(

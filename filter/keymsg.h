@@ -11,6 +11,8 @@
  *            may use (its envelope sender, its recipients); no answer
  *   CHANNEL  loop -> key process: a new worker's socket (SCM_RIGHTS)
  *            for slot chan; no answer
+ *   SPAWN    loop -> its key process: fork a key process for a worker;
+ *            the answer carries that one's control channel (SCM_RIGHTS)
  *   SIGN     sign hash (d1) with the key of fpr; md, pss in flag
  *   UNWRAP   RSA key transport: ek (d1) for the key of fpr, outlen
  *            octets wanted; OAEP with md when flag
@@ -38,7 +40,7 @@
 #define KM_INFO_MAX	512		/* ECC-CMS-SharedInfo */
 
 enum km_type { KM_GRANT = 1, KM_CHANNEL, KM_SIGN, KM_UNWRAP, KM_KEK,
-    KM_REPLY };
+    KM_REPLY, KM_SPAWN };
 
 enum km_status {
 	KM_OK = 0,

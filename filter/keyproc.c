@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #ifdef __linux__
 #include <sys/prctl.h>
@@ -31,6 +32,7 @@
 #include "ks.h"
 #include "log.h"
 #include "mbedtls_compat.h"
+#include "newproc.h"
 #include "packet.h"
 
 #define KP_KEYS		32
@@ -62,6 +64,8 @@ struct keyproc {
 	uint8_t			 buf[KM_MAX];
 	uint8_t			 out[KM_MAX];
 };
+
+static void	keyproc_main(struct keyproc *) __attribute__((noreturn));
 
 static void
 keys_clear(struct keyproc *k)
@@ -308,6 +312,53 @@ control(struct keyproc *k, const struct km_msg *m, int fd)
 }
 
 /*
+ * A key process for a worker, forked from this one (so that the loop,
+ * which forks the workers, never needs the master key, not even from
+ * its environment): it starts with no key unsealed and no channel but
+ * its control channel, whose other end goes back to the loop.
+ */
+static void
+spawn_child(struct keyproc *k)
+{
+	struct km_msg m;
+	size_t i, len;
+	int sv[2];
+	pid_t pid;
+
+	memset(&m, 0, sizeof(m));
+	m.type = KM_REPLY;
+	m.status = KM_FAIL;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) == -1 ||
+	    (pid = fork()) == -1) {
+		log_warnx("key process: cannot start another: %s",
+		    strerror(errno));
+		if ((len = km_encode(&m, k->out, KM_MAX)) > 0)
+			(void)packet_send(k->ctl.fd, k->out, len, -1);
+		return;
+	}
+	if (pid == 0) {
+		keys_clear(k);
+		(void)close(k->ctl.fd);
+		for (i = 0; i < KM_CHANS; i++)
+			if (k->chans[i].fd != -1)
+				(void)close(k->chans[i].fd);
+		(void)close(sv[0]);
+		memset(&k->ctl, 0, sizeof(k->ctl));
+		memset(k->chans, 0, sizeof(k->chans));
+		k->ctl.fd = sv[1];
+		for (i = 0; i < KM_CHANS; i++)
+			k->chans[i].fd = -1;
+		keyproc_main(k);
+	}
+	(void)close(sv[1]);
+	m.status = KM_OK;
+	if ((len = km_encode(&m, k->out, KM_MAX)) == 0 ||
+	    packet_send(k->ctl.fd, k->out, len, sv[0]) == -1)
+		log_warnx("key process: cannot answer: %s", strerror(errno));
+	(void)close(sv[0]);
+}
+
+/*
  * One packet from c: 0 handled, -1 when c is gone.  Control messages
  * only on the control channel; anything malformed is answered KM_BAD,
  * so that a client waiting for an answer gets one.
@@ -330,7 +381,8 @@ serve(struct keyproc *k, struct kp_chan *c)
 		return 0;
 	}
 	if (km_decode(k->buf, (size_t)n, &m) == -1 || m.type == KM_REPLY ||
-	    ((m.type == KM_GRANT || m.type == KM_CHANNEL) && c != &k->ctl) ||
+	    ((m.type == KM_GRANT || m.type == KM_CHANNEL ||
+	    m.type == KM_SPAWN) && c != &k->ctl) ||
 	    (m.type == KM_CHANNEL) != (fd != -1)) {
 		if (fd != -1)
 			(void)close(fd);
@@ -339,6 +391,8 @@ serve(struct keyproc *k, struct kp_chan *c)
 		reply(c, KM_BAD, NULL, 0, k->out);
 	} else if (m.type == KM_GRANT || m.type == KM_CHANNEL)
 		control(k, &m, fd);
+	else if (m.type == KM_SPAWN)
+		spawn_child(k);
 	else
 		operate(k, c, &m);
 	mbedtls_platform_zeroize(k->buf, (size_t)n);
@@ -360,7 +414,7 @@ drain_control(struct keyproc *k)
 	return 0;
 }
 
-static void __attribute__((noreturn))
+static void
 keyproc_main(struct keyproc *k)
 {
 	struct pollfd p[KM_CHANS + 1];
@@ -434,9 +488,17 @@ keyproc_start(const char *dir, int *ctl)
 	sa.sa_handler = SIG_IGN;
 	(void)sigaction(SIGHUP, &sa, NULL);	/* it reloads by itself */
 	(void)sigaction(SIGPIPE, &sa, NULL);
+	(void)sigaction(SIGCHLD, &sa, NULL);	/* its workers' ones reaped */
+	no_dumps();
 #ifdef __linux__
 	/* its name in ps and /proc: the tests find it so */
 	(void)prctl(PR_SET_NAME, "smime-keys", 0, 0, 0);
+	/*
+	 * Not dumpable: no core file, and no other process of our user (a
+	 * worker taken over by a parser bug) may ptrace it or read its
+	 * /proc/PID/mem.  Inherited by the workers' key processes it forks.
+	 */
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 #endif
 	k.dir = dir ? strdup(dir) : NULL;
 	k.ctl.fd = sv[1];

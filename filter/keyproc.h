@@ -5,8 +5,8 @@
  * Key processes: the only processes of filter-smime that read the
  * master key or hold an unsealed private key.  The loop's is forked at
  * start, before any message is read, and each worker gets one of its
- * own (so that workers sign in parallel), forked from the loop before
- * the worker.  Each answers key operations (keymsg.h) and parses no
+ * own (so that workers sign in parallel), forked by the loop's key
+ * process, so that the loop never needs the master key.  Each answers key operations (keymsg.h) and parses no
  * message, no CMS and no certificate from the network.  A request must
  * name a key its channel's current message may use: the envelope
  * sender's signing key, or a recipient's decryption key.  The loop
@@ -32,8 +32,8 @@ void	 keyclient_stop(void);
 /* This process's channel to the key process: the loop's, a worker's. */
 void	 keyclient_set_fd(int);
 int	 keyclient_fd(void);
-/* Another key process (a worker's), of the same store. */
-pid_t	 keyclient_fork(int *);
+/* Another key process (a worker's), forked by ours: its control channel. */
+int	 keyclient_fork(int *);
 /* Over control channel ctl: what chan's message may use (sender NULL:
  * nothing now); no answer. */
 int	 keyclient_grant(int, uint32_t, const char *, char *const *, size_t,

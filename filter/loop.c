@@ -134,7 +134,7 @@ int
 loop_run(struct filter *f, int infd, int outfd, volatile sig_atomic_t *hup)
 {
 	struct lines l;
-	struct pollfd pfd[2 + WORKERS_MAX];
+	struct pollfd pfd[2 + 2 * WORKERS_MAX];
 	size_t i, nw;
 	int in_eof = 0, rc = 0, n;
 
@@ -171,10 +171,14 @@ loop_run(struct filter *f, int infd, int outfd, volatile sig_atomic_t *hup)
 			pfd[2 + i].events = POLLIN;
 			pfd[2 + i].revents = 0;
 			nw += f->workers.w[i].busy;
+			/* their key processes: only a hang-up is news */
+			pfd[2 + f->workers.n + i].fd = f->workers.w[i].kctl;
+			pfd[2 + f->workers.n + i].events = 0;
+			pfd[2 + f->workers.n + i].revents = 0;
 		}
 		if (pfd[0].events == 0 && pfd[1].events == 0 && nw == 0)
 			break;		/* nothing left that can progress */
-		n = poll(pfd, 2 + f->workers.n, f->hooks.tick ? 1000 : -1);
+		n = poll(pfd, 2 + 2 * f->workers.n, f->hooks.tick ? 1000 : -1);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -191,10 +195,17 @@ loop_run(struct filter *f, int infd, int outfd, volatile sig_atomic_t *hup)
 			if (write_output(f, outfd) == -1)
 				break;
 		}
-		for (i = 0; i < f->workers.n; i++)
+		for (i = 0; i < f->workers.n; i++) {
+			if (pfd[2 + f->workers.n + i].fd != -1 &&
+			    pfd[2 + f->workers.n + i].fd ==
+			    f->workers.w[i].kctl &&
+			    (pfd[2 + f->workers.n + i].revents &
+			    (POLLHUP | POLLERR)))
+				workers_key_gone(f, i);
 			if (pfd[2 + i].fd != -1 &&
 			    (pfd[2 + i].revents & (POLLIN | POLLHUP | POLLERR)))
 				workers_input(f, i);
+		}
 	}
 	buf_clear(&l.in);
 	return rc;

@@ -246,9 +246,19 @@ run_filter(struct engine *g, long nworkers, unsigned int deadline)
 static int
 start_keyproc(struct engine *g, const struct options *o)
 {
+	const char *mk;
+
 	if (keyclient_start(g->store_dir) == -1) {
 		log_warnx("cannot start the key process: %s", strerror(errno));
 		return -1;
+	}
+	/*
+	 * A master key given in the environment is the key process's now:
+	 * wiped from ours, so that no worker forked later inherits it.
+	 */
+	if ((mk = getenv("FILTER_SMIME_MASTER_KEY")) != NULL) {
+		explicit_bzero((char *)(uintptr_t)mk, strlen(mk));
+		(void)unsetenv("FILTER_SMIME_MASTER_KEY");
 	}
 	if (o->pipe && keyclient_grant(keyclient_fd(), KM_SELF, o->sender,
 	    o->rcpts,

@@ -7,7 +7,6 @@
  * key process talk.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
@@ -92,32 +91,4 @@ packet_recv(int sock, void *p, size_t n, int *fd)
 		return -1;
 	}
 	return r;
-}
-
-
-/*
- * In a new process: stdin and stdout made /dev/null (the loop's pipes
- * to smtpd are not its to touch), stderr kept for the log, and of the
- * rest only a and b: no other session's spool, no other process's
- * socket.
- */
-void
-close_all_but(int a, int b)
-{
-	long fd, max;
-	int null;
-
-	if ((null = open("/dev/null", O_RDWR)) != -1) {
-		(void)dup2(null, STDIN_FILENO);
-		(void)dup2(null, STDOUT_FILENO);
-		if (null > STDERR_FILENO)
-			(void)close(null);
-	}
-	/* a and b are young, low descriptors: those below one by one, the
-	 * rest at once (closefrom: not 65536 close calls a fork) */
-	max = a > b ? a : b;
-	for (fd = STDERR_FILENO + 1; fd < max; fd++)
-		if (fd != a && fd != b)
-			(void)close((int)fd);
-	closefrom((int)(max < STDERR_FILENO ? STDERR_FILENO : max) + 1);
 }

@@ -13,7 +13,4 @@ int	 packet_send(int, const void *, size_t, int);
 /* One packet: its length (0 at end of file, -1 on error), *fd or -1. */
 ssize_t	 packet_recv(int, void *, size_t, int *);
 
-/* A new process's descriptors: 0-2 and these two, no others. */
-void	 close_all_but(int, int);
-
 #endif

@@ -44,12 +44,17 @@ static const char *registrations[] = {
 	"register|filter|smtp-in|commit",
 };
 
+static void	work_done(struct filter *, const struct work_result *);
+static void	work_inline(struct filter *, struct session *);
+
 int
 filter_init(struct filter *f, size_t mem_limit, size_t msg_limit,
     const char *tmpdir)
 {
 	memset(f, 0, sizeof(*f));
 	f->phase = PHASE_CONFIG;
+	f->workers.done = work_done;
+	f->workers.run_inline = work_inline;
 	spool_pool_init(&f->pool, mem_limit, msg_limit, tmpdir);
 	return session_table_init(&f->sessions);
 }
@@ -442,10 +447,9 @@ static void
 message_hook(struct filter *f, struct session *s)
 {
 	struct spool out;
+	struct outcome o;
 	const char *msg;
 	size_t len;
-	char reply[128], why[200];
-	int rc;
 
 	if (spool_map(&s->spool, &msg, &len) == -1) {
 		session_fail(s, REPLY_TEMPFAIL, "spool map: %s",
@@ -453,21 +457,21 @@ message_hook(struct filter *f, struct session *s)
 		return;
 	}
 	spool_init(&out, &f->pool);
-	reply[0] = why[0] = '\0';
+	memset(&o, 0, sizeof(o));
 	/* here, in the loop: the loop's own grant, until the next message */
 	if (workers_grant(keyclient_fd(), KM_SELF, s) == -1)
 		log_warnx("key process: %s", strerror(errno));
-	rc = f->hooks.message(f->hooks.arg, s, msg, len, &out, reply,
-	    sizeof(reply), why, sizeof(why));
+	f->hooks.message(f->hooks.arg, s, msg, len, &out, &o);
 	spool_unmap(&s->spool);
-	if (rc == 1) {
+	if (o.rc == 1) {
 		spool_clear(&s->spool);
 		s->spool = out;
 		return;
 	}
 	spool_clear(&out);
-	if (rc == -1)
-		session_fail(s, reply[0] ? reply : REPLY_TEMPFAIL, "%s", why);
+	if (o.rc == -1)
+		session_fail(s, o.reply[0] ? o.reply : REPLY_TEMPFAIL, "%s",
+		    o.why);
 }
 
 static void	commit_answer(struct filter *, struct session *, const char *);
@@ -511,46 +515,46 @@ message_end(struct filter *f, struct session *s)
 }
 
 /* A job the workers could not take: done here after all. */
-void
-proto_work_inline(struct filter *f, struct session *s)
+static void
+work_inline(struct filter *f, struct session *s)
 {
 	message_hook(f, s);
 	message_emit(f, s);
 }
 
 /*
- * A worker's outcome for job seq of session sid (see message_hook); the
- * result is in fd, or in res (reslen octets).
+ * A worker's outcome for its job (see message_hook): the loop's callback
+ * (struct workers.done), so that worker.c calls nothing of ours.
  */
-void
-proto_work_done(struct filter *f, uint64_t sid, uint64_t seq, int rc,
-    const char *reply, const char *why, const char *verdict,
-    const char *detail, int fd, const char *res, size_t reslen)
+static void
+work_done(struct filter *f, const struct work_result *wr)
 {
-	struct session *s = session_find(&f->sessions, sid);
+	struct session *s = session_find(&f->sessions, wr->sid);
+	const struct outcome *o = wr->o;
 
-	if (s == NULL || s->state != MSG_WORK || s->job != seq) {
+	if (s == NULL || s->state != MSG_WORK || s->job != wr->seq) {
 		/* the session went away or moved on meanwhile */
-		if (fd != -1)
-			(void)close(fd);
+		if (wr->fd != -1)
+			(void)close(wr->fd);
 		return;
 	}
-	if (rc == 1) {
+	if (o->rc == 1) {
 		spool_clear(&s->spool);
-		if (fd == -1 ? spool_write(&s->spool, res, reslen) == -1 :
-		    spool_adopt(&s->spool, fd) == -1) {
-			if (fd != -1)
-				(void)close(fd);
+		if (wr->fd == -1 ? spool_write(&s->spool, wr->res,
+		    wr->reslen) == -1 : spool_adopt(&s->spool, wr->fd) == -1) {
+			if (wr->fd != -1)
+				(void)close(wr->fd);
 			session_fail(s, REPLY_TEMPFAIL, "worker result: %s",
 			    strerror(errno));
 		}
-	} else if (fd != -1)
-		(void)close(fd);
-	if (verdict[0])
-		(void)strlcpy(s->verdict, verdict, sizeof(s->verdict));
-	(void)strlcpy(s->detail, detail, sizeof(s->detail));
-	if (rc == -1)
-		session_fail(s, reply[0] ? reply : REPLY_TEMPFAIL, "%s", why);
+	} else if (wr->fd != -1)
+		(void)close(wr->fd);
+	if (wr->verdict[0])
+		(void)strlcpy(s->verdict, wr->verdict, sizeof(s->verdict));
+	(void)strlcpy(s->detail, wr->detail, sizeof(s->detail));
+	if (o->rc == -1)
+		session_fail(s, o->reply[0] ? o->reply : REPLY_TEMPFAIL, "%s",
+		    o->why);
 	message_emit(f, s);
 }
 

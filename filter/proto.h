@@ -38,15 +38,26 @@ enum filter_phase {
 #define PROTO_EMIT_ROOM		(256 * 1024)
 
 /*
- * What the filter does beyond passing mail through.  message: 0 pass the
- * original, 1 the result is in out (an empty spool given to fill), -1
- * refuse at commit with reply.  mail_from: 0 proceed, -1 reject with
- * reply; rcpt_to also 1: rewrite the recipient to reply.  verdict names the outcome for the log.
+ * What became of one message, in the loop or in a worker (which sends it
+ * back as it is): rc 0 pass the original, 1 the result is in the spool
+ * given to fill, -1 refuse at commit with reply; why is for the log.
+ * The hook also names the outcome in the session's verdict and detail.
+ */
+struct outcome {
+	int32_t		 rc;
+	char		 reply[128];
+	char		 why[200];
+};
+
+/*
+ * What the filter does beyond passing mail through: message (see struct
+ * outcome); mail_from: 0 proceed, -1 reject with reply; rcpt_to also 1:
+ * rewrite the recipient to reply.
  */
 struct proto_hooks {
 	void	*arg;
-	int	(*message)(void *, struct session *, const char *, size_t,
-		    struct spool *, char *, size_t, char *, size_t);
+	void	(*message)(void *, struct session *, const char *, size_t,
+		    struct spool *, struct outcome *);
 	int	(*mail_from)(void *, struct session *, const char *, char *,
 		    size_t);
 	int	(*rcpt_to)(void *, struct session *, const char *, char *,
@@ -76,9 +87,5 @@ void	 filter_free(struct filter *);
 void	 proto_line(struct filter *, char *, size_t, int);
 int	 proto_pump(struct filter *, size_t);
 int	 proto_version_from(const char *, const char *);
-void	 proto_work_done(struct filter *, uint64_t, uint64_t, int,
-	    const char *, const char *, const char *, const char *, int,
-	    const char *, size_t);
-void	 proto_work_inline(struct filter *, struct session *);
 
 #endif

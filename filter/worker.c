@@ -24,6 +24,7 @@
 
 #include "keyproc.h"
 #include "log.h"
+#include "newproc.h"
 #include "packet.h"
 #include "proto.h"
 #include "worker.h"
@@ -48,9 +49,7 @@ struct job_hdr {
 struct job_result {
 	uint64_t	 sid;
 	uint64_t	 seq;
-	int32_t		 rc;		/* the message hook's */
-	char		 reply[128];
-	char		 why[200];
+	struct outcome	 o;		/* the message hook's */
 	char		 verdict[24];
 	char		 detail[200];
 	uint32_t	 len;		/* the result after this, or 0: a fd */
@@ -73,9 +72,9 @@ run_job(struct filter *f, int sock, const char *buf, size_t n, int fd,
 	memset(&s, 0, sizeof(s));
 	spool_init(&in, &f->pool);
 	spool_init(&out, &f->pool);
-	res.rc = -1;
-	(void)strlcpy(res.reply, REPLY_TEMPFAIL, sizeof(res.reply));
-	(void)strlcpy(res.why, "worker: bad job", sizeof(res.why));
+	res.o.rc = -1;
+	(void)strlcpy(res.o.reply, REPLY_TEMPFAIL, sizeof(res.o.reply));
+	(void)strlcpy(res.o.why, "worker: bad job", sizeof(res.o.why));
 	memcpy(&h, buf, sizeof(h));
 	res.sid = h.sid;
 	res.seq = h.seq;
@@ -116,24 +115,23 @@ run_job(struct filter *f, int sock, const char *buf, size_t n, int fd,
 		len = h.msglen;
 	} else if (spool_adopt(&in, fd) == -1 ||
 	    spool_map(&in, &msg, &len) == -1) {
-		(void)strlcpy(res.why, "worker: the message cannot be read",
-		    sizeof(res.why));
+		(void)strlcpy(res.o.why, "worker: the message cannot be read",
+		    sizeof(res.o.why));
 		goto answer;
 	}
 	fd = -1;
-	res.reply[0] = res.why[0] = '\0';
-	res.rc = f->hooks.message(f->hooks.arg, &s, msg, len, &out,
-	    res.reply, sizeof(res.reply), res.why, sizeof(res.why));
+	memset(&res.o, 0, sizeof(res.o));
+	f->hooks.message(f->hooks.arg, &s, msg, len, &out, &res.o);
 	(void)strlcpy(res.verdict, s.verdict, sizeof(res.verdict));
 	(void)strlcpy(res.detail, s.detail, sizeof(res.detail));
-	if (res.rc == 1 && !spool_in_file(&out) &&
+	if (res.o.rc == 1 && !spool_in_file(&out) &&
 	    out.memlen <= JOB_MAX - sizeof(res)) {
 		res.len = (uint32_t)out.memlen;
 		memcpy(rbuf + sizeof(res), out.mem, out.memlen);
-	} else if (res.rc == 1 && (outfd = spool_file_fd(&out)) == -1) {
-		res.rc = -1;
-		(void)strlcpy(res.reply, REPLY_TEMPFAIL, sizeof(res.reply));
-		(void)strlcpy(res.why, "worker: spool", sizeof(res.why));
+	} else if (res.o.rc == 1 && (outfd = spool_file_fd(&out)) == -1) {
+		res.o.rc = -1;
+		(void)strlcpy(res.o.reply, REPLY_TEMPFAIL, sizeof(res.o.reply));
+		(void)strlcpy(res.o.why, "worker: spool", sizeof(res.o.why));
 	}
 answer:
 	if (fd != -1)
@@ -192,9 +190,12 @@ worker_main(struct filter *f, int sock)
 	ssize_t n;
 	int fd, had_keys = keyclient_fd() != -1;
 
+	no_dumps();
 #ifdef __linux__
 	/* its name in ps and /proc: the tests find it so */
 	(void)prctl(PR_SET_NAME, "smime-worker", 0, 0, 0);
+	/* nothing it could execute gains privileges */
+	(void)prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 #endif
 	if ((buf = malloc(JOB_MAX)) == NULL || (rbuf = malloc(JOB_MAX)) == NULL)
 		_exit(1);
@@ -236,18 +237,13 @@ close_pair(int *p)
 		(void)close(p[1]);
 }
 
-/* A worker's key process: its control channel closed, the process gone. */
+/* A worker's key process: its control channel closed, it ends. */
 static void
 key_stop(struct worker *w)
 {
 	if (w->kctl != -1)
 		(void)close(w->kctl);
 	w->kctl = -1;
-	if (w->kpid != -1) {
-		(void)kill(w->kpid, SIGKILL);
-		(void)waitpid(w->kpid, NULL, 0);
-	}
-	w->kpid = -1;
 }
 
 static int
@@ -261,10 +257,9 @@ spawn(struct filter *f, size_t i)
 		return -1;
 	/* its own key process, and its channel to it */
 	kv[0] = kv[1] = -1;
-	w->kpid = -1;
 	w->kctl = -1;
-	if (keyclient_fd() != -1 && ((w->kpid = keyclient_fork(&w->kctl)) ==
-	    -1 || socketpair(AF_UNIX, SOCK_SEQPACKET, 0, kv) == -1 ||
+	if (keyclient_fd() != -1 && (keyclient_fork(&w->kctl) == -1 ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET, 0, kv) == -1 ||
 	    keyclient_channel(w->kctl, 0, kv[0]) == -1)) {
 		close_pair(kv);
 		close_pair(sv);
@@ -362,29 +357,7 @@ workers_check(struct filter *f)
 	time_t now = time(NULL);
 	size_t i;
 
-	struct worker *w;
-	int status;
-
 	(void)keyclient_check();	/* the loop's own */
-	/*
-	 * A worker's key process ended: the worker is stopped and both are
-	 * replaced, a busy worker's message failing with 451 as when a
-	 * worker dies.
-	 */
-	for (i = 0; i < f->workers.n; i++) {
-		w = &f->workers.w[i];
-		if (w->kpid == -1 || waitpid(w->kpid, &status, WNOHANG) !=
-		    w->kpid)
-			continue;
-		log_warnx("key process %ld of worker %ld ended (%s %d): "
-		    "replacing both", (long)w->kpid, (long)w->pid,
-		    WIFSIGNALED(status) ? "signal" : "status",
-		    WIFSIGNALED(status) ? WTERMSIG(status) :
-		    WEXITSTATUS(status));
-		w->kpid = -1;
-		if (w->fd != -1)
-			(void)kill(w->pid, SIGKILL);
-	}
 
 	for (i = 0; i < f->workers.n; i++)
 		if (f->workers.w[i].busy && f->workers.w[i].fd != -1 &&
@@ -394,6 +367,23 @@ workers_check(struct filter *f)
 			(void)kill(f->workers.w[i].pid, SIGKILL);
 			f->workers.w[i].since = now;	/* once */
 		}
+}
+
+/*
+ * Worker i's key process ended (its control channel hung up): the
+ * worker is stopped and both are replaced, a busy worker's message
+ * failing with 451 as when a worker dies.
+ */
+void
+workers_key_gone(struct filter *f, size_t i)
+{
+	struct worker *w = &f->workers.w[i];
+
+	log_warnx("the key process of worker %ld ended: replacing both",
+	    (long)w->pid);
+	key_stop(w);
+	if (w->fd != -1)
+		(void)kill(w->pid, SIGKILL);
 }
 
 /* SIGHUP reached the loop: pass it on (a pkill reaches all of us anyway). */
@@ -574,7 +564,7 @@ workers_kick(struct filter *f)
 		if (s == NULL || s->state != MSG_WORK || s->job != j.seq)
 			continue;	/* gone meanwhile */
 		if (!live || dispatch(&ws->w[i], s, ws->buf) == -1)
-			proto_work_inline(f, s);
+			ws->run_inline(f, s);
 	}
 }
 
@@ -584,6 +574,8 @@ workers_input(struct filter *f, size_t i)
 {
 	struct worker *w = &f->workers.w[i];
 	struct job_result res;
+	struct work_result wr;
+	struct outcome gone;
 	ssize_t n;
 	int fd;
 
@@ -594,13 +586,20 @@ workers_input(struct filter *f, size_t i)
 	    (res.len == 0 || fd == -1) && w->busy && res.sid == w->sid &&
 	    res.seq == w->seq) {
 		w->busy = 0;
-		res.reply[sizeof(res.reply) - 1] = '\0';
-		res.why[sizeof(res.why) - 1] = '\0';
+		res.o.reply[sizeof(res.o.reply) - 1] = '\0';
+		res.o.why[sizeof(res.o.why) - 1] = '\0';
 		res.verdict[sizeof(res.verdict) - 1] = '\0';
 		res.detail[sizeof(res.detail) - 1] = '\0';
-		proto_work_done(f, res.sid, res.seq, res.rc, res.reply,
-		    res.why, res.verdict, res.detail, fd, res.len ?
-		    f->workers.buf + sizeof(res) : NULL, res.len);
+		memset(&wr, 0, sizeof(wr));
+		wr.sid = res.sid;
+		wr.seq = res.seq;
+		wr.o = &res.o;
+		wr.verdict = res.verdict;
+		wr.detail = res.detail;
+		wr.fd = fd;
+		wr.res = res.len ? f->workers.buf + sizeof(res) : NULL;
+		wr.reslen = res.len;
+		f->workers.done(f, &wr);
 		workers_kick(f);
 		return;
 	}
@@ -617,8 +616,17 @@ workers_input(struct filter *f, size_t i)
 	key_stop(w);
 	if (w->busy) {
 		w->busy = 0;
-		proto_work_done(f, w->sid, w->seq, -1, REPLY_TEMPFAIL,
-		    "worker ended", "", "", -1, NULL, 0);
+		memset(&gone, 0, sizeof(gone));
+		gone.rc = -1;
+		(void)strlcpy(gone.reply, REPLY_TEMPFAIL, sizeof(gone.reply));
+		(void)strlcpy(gone.why, "worker ended", sizeof(gone.why));
+		memset(&wr, 0, sizeof(wr));
+		wr.sid = w->sid;
+		wr.seq = w->seq;
+		wr.o = &gone;
+		wr.verdict = wr.detail = "";
+		wr.fd = -1;
+		f->workers.done(f, &wr);
 	}
 	if (spawn(f, i) == -1)
 		log_warnx("worker: cannot start another: %s", strerror(errno));

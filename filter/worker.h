@@ -20,13 +20,25 @@
 #define WORKER_DEADLINE	120	/* seconds a job may take (-t) */
 
 struct filter;
+struct outcome;
 struct session;
+
+/* A job's end, as the loop's callback gets it. */
+struct work_result {
+	uint64_t		 sid;
+	uint64_t		 seq;
+	const struct outcome	*o;
+	const char		*verdict;	/* the session's, for the log */
+	const char		*detail;
+	int			 fd;		/* the result in a file, or -1 */
+	const char		*res;		/* or in memory */
+	size_t			 reslen;
+};
 
 struct worker {
 	pid_t		 pid;
 	int		 fd;		/* our end of its socketpair, or -1 */
-	pid_t		 kpid;		/* its key process, or -1 */
-	int		 kctl;		/* that one's control channel, or -1 */
+	int		 kctl;		/* its key process's control channel */
 	int		 busy;
 	uint64_t	 sid;		/* the job it is on */
 	uint64_t	 seq;
@@ -47,6 +59,9 @@ struct workers {
 	uint64_t	 seq;
 	unsigned int	 deadline;	/* seconds */
 	char		*buf;		/* a packet */
+	/* the loop's: a job ended; a job no worker can take, run there */
+	void		(*done)(struct filter *, const struct work_result *);
+	void		(*run_inline)(struct filter *, struct session *);
 };
 
 int	 workers_start(struct filter *, size_t, volatile sig_atomic_t *);
@@ -57,6 +72,7 @@ void	 workers_input(struct filter *, size_t);
 int	 workers_busy(const struct filter *);
 void	 workers_hup(struct filter *);
 void	 workers_check(struct filter *);
+void	 workers_key_gone(struct filter *, size_t);
 size_t	 workers_default(void);
 int	 workers_grant(int, uint32_t, const struct session *);
 

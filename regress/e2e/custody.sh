@@ -128,13 +128,26 @@ while [ "$(grep -c '|proceed$' "$W/mem.out")" -lt 4 ] && [ $i -lt 100 ]; do
 done
 [ "$(grep -c '|proceed$' "$W/mem.out")" = 4 ] && ok memory-messages-signed ||
     fail memory-messages-signed "$(tail -n 3 "$W/mem.err")"
-keys="" workers=""
-for c in $(ps -o pid= --ppid "$fpid"); do
-	case "$(cat "/proc/$c/comm" 2>/dev/null)" in
-	smime-keys) keys="$keys $c" ;;
-	smime-worker) workers="$workers $c" ;;
-	esac
-done
+# every process below the filter, by name: workers are the loop's
+# children, their key processes the children of the loop's key process
+classify() {	# classify PID -> $keys, $workers
+	keys="" workers=""
+	for c in $(descendants "$1"); do
+		case "$(cat "/proc/$c/comm" 2>/dev/null)" in
+		smime-keys) keys="$keys $c" ;;
+		smime-worker) workers="$workers $c" ;;
+		esac
+	done
+}
+descendants() {
+	ps -eo pid=,ppid= | awk -v root="$1" '
+	    { kids[$2] = kids[$2] " " $1 }
+	    END { n = split(kids[root], q, " ")
+		for (i = 1; i <= n; i++) { print q[i]
+			m = split(kids[q[i]], more, " ")
+			for (j = 1; j <= m; j++) q[++n] = more[j] } }'
+}
+classify "$fpid"
 # one key process for the loop, one for each worker; those that signed
 # hold the key (the control: the scan finds it where it is)
 set -- $keys
@@ -165,11 +178,11 @@ extra=$(ls /proc/$1/fd | awk '$1 > 2' | while read -r d; do
     fail worker-only-its-sockets "$(ls -l /proc/$1/fd)"
 # a worker's key process killed: it and its worker are replaced, and
 # signing goes on
-kp=$(for p in $keys; do [ "$(ps -o ppid= -p "$p" | tr -d ' ')" = "$fpid" ] &&
-    echo "$p"; done | tail -n 1)
+kp=$(for p in $keys; do [ "$(ps -o ppid= -p "$p" | tr -d ' ')" != "$fpid" ] &&
+    echo "$p"; done | head -n 1)
 set -- $kp
 kill -9 "$1"
-sleep 2
+sleep 1
 session 0000000000000005 alice@example.org bob@example.net >&8
 i=0
 while [ "$(grep -c '|proceed$' "$W/mem.out")" -lt 5 ] && [ $i -lt 100 ]; do
@@ -177,7 +190,7 @@ while [ "$(grep -c '|proceed$' "$W/mem.out")" -lt 5 ] && [ $i -lt 100 ]; do
 	i=$((i + 1))
 done
 message 0000000000000005 "$W/mem.out" > "$W/m5.eml"
-if grep -q "key process $1 of worker [0-9]* ended (signal 9): replacing both" "$W/mem.err" &&
+if grep -q "the key process of worker [0-9]* ended: replacing both" "$W/mem.err" &&
     openssl smime -verify -in "$W/m5.eml" -CAfile "$W/alice.pem" \
     -purpose smimesign > /dev/null 2>&1; then
 	ok key-process-replaced
@@ -189,3 +202,94 @@ wait "$fpid"
 rc=$?
 fpid=
 [ $rc = 0 ] && ok filter-exits || fail filter-exits "exit $rc: $(tail -n 3 "$W/mem.err")"
+
+# ---- a master key given in the environment --------------------------
+# it stays in the key processes: the loop wipes its copy before forking
+# any worker, so neither the loop's nor a worker's environment or memory
+# holds it, and signing works without the file
+mk=$(od -An -tx1 < "$S/master.key" | tr -d ' \n')
+mv "$S/master.key" "$W/master.key.away"
+rm -f "$W/in"
+mkfifo "$W/in"
+env FILTER_SMIME_MASTER_KEY="$mk" "$PROD" -j 2 -k "$S" < "$W/in" \
+    > "$W/env.out" 2> "$W/env.err" &
+fpid=$!
+exec 8> "$W/in"
+{ head_lines; session 0000000000000001 alice@example.org bob@example.net
+    session 0000000000000002 alice@example.org bob@example.net; } >&8
+i=0
+while [ "$(grep -c '|proceed$' "$W/env.out")" -lt 2 ] && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+message 0000000000000001 "$W/env.out" > "$W/e1.eml"
+openssl smime -verify -in "$W/e1.eml" -CAfile "$W/alice.pem" \
+    -purpose smimesign > /dev/null 2>&1 && ok env-master-key-signs ||
+    fail env-master-key-signs "$(tail -n 3 "$W/env.err")"
+mkascii=$(printf %s "$mk" | od -An -tx1 | tr -d ' \n')
+classify "$fpid"
+n=0
+for p in $fpid $workers; do
+	name=loop
+	[ "$p" = "$fpid" ] || { n=$((n + 1)); name=worker-$n; }
+	if tr '\0' '\n' < "/proc/$p/environ" | grep -q "^FILTER_SMIME_MASTER_KEY=$mk"; then
+		fail "env-master-key-not-in-$name" "in its environment"
+	elif [ "$(python3 regress/lib/memscan.py "$p" "$mk")" != absent ] ||
+	    [ "$(python3 regress/lib/memscan.py "$p" "$mkascii")" != absent ]; then
+		fail "env-master-key-not-in-$name" "in its memory (pid $p)"
+	else
+		ok "env-master-key-not-in-$name"
+	fi
+done
+# the control: the key processes have it, as the variable they were given
+found=0
+for p in $keys; do
+	tr '\0' '\n' < "/proc/$p/environ" | grep -q "^FILTER_SMIME_MASTER_KEY=$mk" &&
+	    found=$((found + 1))
+done
+[ $found -ge 1 ] && ok env-master-key-in-key-processes ||
+    fail env-master-key-in-key-processes "in none of$keys"
+exec 8>&-
+wait "$fpid"
+fpid=
+mv "$W/master.key.away" "$S/master.key"
+
+# ---- another process of the filter's user cannot read a key process --
+# (as a worker taken over by a parser bug would try: ptrace, or
+# /proc/PID/mem); run as nobody, the key processes are not dumpable
+if command -v setpriv > /dev/null 2>&1; then
+	chmod 755 "$W"
+	chown -R nobody "$S"
+	rm -f "$W/in"
+	mkfifo -m 666 "$W/in"
+	: > "$W/nb.out"; : > "$W/nb.err"
+	chown nobody "$W/nb.out" "$W/nb.err"
+	setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	    "$PROD" -j 1 -k "$S" < "$W/in" > "$W/nb.out" 2> "$W/nb.err" &
+	fpid=$!
+	exec 8> "$W/in"
+	{ head_lines; session 0000000000000001 alice@example.org bob@example.net; } >&8
+	i=0
+	while [ "$(grep -c '|proceed$' "$W/nb.out")" -lt 1 ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	classify "$fpid"
+	set -- $keys
+	kp=$1
+	set -- $workers
+	wk=$1
+	if [ -n "$kp" ] && [ -n "$wk" ] &&
+	    ! setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	    head -c 1 "/proc/$kp/environ" > /dev/null 2>&1 &&
+	    setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	    head -c 1 "/proc/$wk/environ" > /dev/null 2>&1; then
+		ok key-process-not-readable-by-its-user
+	else
+		fail key-process-not-readable-by-its-user "key process '$kp', worker '$wk': $(ls -l /proc/$kp/environ /proc/$wk/environ 2>&1 | tr '\n' ' ')"
+	fi
+	exec 8>&-
+	wait "$fpid"
+	fpid=
+	chown -R root "$S"
+fi

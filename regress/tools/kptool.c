@@ -326,8 +326,42 @@ worker_channel(struct who *alice, int ctl)
 	OK("worker-revoked", st == KM_REFUSED, "status %d", st);
 	st = raw("not a request", 13);
 	OK("malformed-answered-bad", st == KM_BAD, "status %d", st);
+	/* a worker cannot have a key process forked either */
+	{
+		int c2 = -1;
+
+		OK("worker-spawn-refused", keyclient_fork(&c2) == -1 &&
+		    c2 == -1, "got a control channel");
+	}
 	keyclient_set_fd(ctl);
 	(void)close(kv[1]);
+}
+
+/* A worker's key process, forked by this one: its own grants. */
+static void
+spawned(struct who *alice, int ctl)
+{
+	uint8_t hash[32], sig[MBEDTLS_PK_SIGNATURE_MAX_SIZE];
+	size_t siglen;
+	enum km_status st;
+	int c2;
+
+	memset(hash, 0x21, sizeof(hash));
+	if (keyclient_fork(&c2) == -1) {
+		OK("spawn", 0, "no control channel");
+		return;
+	}
+	keyclient_set_fd(c2);
+	st = sign(alice->en->fpr, hash, sig, &siglen);
+	OK("spawned-without-grant-refused", st == KM_REFUSED, "status %d", st);
+	ctl_fd = c2;
+	grant(KM_SELF, "alice@example.org", NULL, NULL);
+	st = sign(alice->en->fpr, hash, sig, &siglen);
+	OK("spawned-signs", st == KM_OK && mbedtls_pk_verify(&alice->crt.pk,
+	    MBEDTLS_MD_SHA256, hash, 32, sig, siglen) == 0, "status %d", st);
+	ctl_fd = ctl;
+	keyclient_set_fd(ctl);
+	(void)close(c2);
 }
 
 int
@@ -356,6 +390,7 @@ main(int argc, char *argv[])
 	rsa_unwrapping(&alice);
 	key_agreement(&bob);
 	worker_channel(&alice, ctl);
+	spawned(&alice, ctl);
 	/* the loop gone: the key process ends, within a second */
 	(void)close(ctl);
 	for (i = 0; i < 100 && waitpid(pid, &status, WNOHANG) == 0; i++)
