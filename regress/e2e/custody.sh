@@ -197,11 +197,36 @@ if grep -q "the key process of worker [0-9]* ended: replacing both" "$W/mem.err"
 else
 	fail key-process-replaced "$(tail -n 4 "$W/mem.err")"
 fi
+# the replaced worker keeps only its own sockets too
+classify "$fpid"
+set -- $workers
+extra=$(for w in "$@"; do ls "/proc/$w/fd" | awk '$1 > 2' | while read -r d; do
+	readlink "/proc/$w/fd/$d"; done; done | grep -vc '^socket:')
+[ $# = 2 ] && [ "$extra" = 0 ] && ok replaced-worker-only-its-sockets ||
+    fail replaced-worker-only-its-sockets "workers:$workers, $extra others"
+
 exec 8>&-
 wait "$fpid"
 rc=$?
 fpid=
 [ $rc = 0 ] && ok filter-exits || fail filter-exits "exit $rc: $(tail -n 3 "$W/mem.err")"
+
+# ---- pipe mode: the keys of -f and the -r recipients only ------------
+printf 'From: x@outside.example\nTo: alice@example.org\nSubject: pipe\n\nfor alice\n' |
+    openssl smime -encrypt -aes256 "$W/alice.pem" > "$W/enc.eml" 2>/dev/null
+"$PROD" -p -a verify -k "$S" -s x@outside.example -r carol@other.example \
+    < "$W/enc.eml" > "$W/p1.out" 2> "$W/p1.err"
+if grep -q '^X-SMIME-Decrypt: failed (no matching recipient' "$W/p1.out" &&
+    grep -q "refused decrypting with [0-9a-f]* (alice@example.org) to the loop: not a recipient's key" "$W/p1.err"; then
+	ok pipe-other-recipient-not-decrypted
+else
+	fail pipe-other-recipient-not-decrypted "$(grep '^X-SMIME' "$W/p1.out"; tail -n 2 "$W/p1.err")"
+fi
+"$PROD" -p -a verify -k "$S" -s x@outside.example -r alice@example.org \
+    < "$W/enc.eml" > "$W/p2.out" 2> "$W/p2.err"
+grep -q '^X-SMIME-Decrypted: ' "$W/p2.out" && grep -q '^for alice' "$W/p2.out" &&
+    ok pipe-recipient-decrypted ||
+    fail pipe-recipient-decrypted "$(grep '^X-SMIME' "$W/p2.out"; tail -n 2 "$W/p2.err")"
 
 # ---- a master key given in the environment --------------------------
 # it stays in the key processes: the loop wipes its copy before forking
