@@ -191,10 +191,20 @@ keyclient_channel(int ctl, uint32_t chan, int fd)
 int
 keyclient_call(const struct km_msg *req, struct km_msg *rep, uint8_t *buf)
 {
+	return keyclient_call_fd(req, rep, buf, NULL);
+}
+
+/* The same, and the descriptor the answer carried (or -1) in *fdp. */
+int
+keyclient_call_fd(const struct km_msg *req, struct km_msg *rep, uint8_t *buf,
+    int *fdp)
+{
 	struct pollfd p;
 	ssize_t n;
 	int fd, r;
 
+	if (fdp != NULL)
+		*fdp = -1;
 	if (send_msg(key_fd, req, -1) == -1)
 		return -1;
 	/* a key operation is milliseconds: one that hangs is a failure */
@@ -212,10 +222,16 @@ keyclient_call(const struct km_msg *req, struct km_msg *rep, uint8_t *buf)
 		return -1;
 	}
 	n = packet_recv(key_fd, buf, KM_MAX, &fd);
-	if (fd != -1)
+	if (fd != -1 && fdp != NULL && n > 0)
+		*fdp = fd;
+	else if (fd != -1)
 		(void)close(fd);
 	if (n <= 0 || km_decode(buf, (size_t)n, rep) == -1 ||
 	    rep->type != KM_REPLY) {
+		if (fdp != NULL && *fdp != -1) {
+			(void)close(*fdp);
+			*fdp = -1;
+		}
 		log_warnx("key process: %s", n == 0 ? "gone" : n < 0 ?
 		    strerror(errno) : "a malformed reply");
 		return -1;
@@ -325,4 +341,40 @@ key_remote_init(struct key_remote *k, const char *fpr, mbedtls_pk_type_t t)
 	k->op.unwrap = remote_unwrap;
 	k->op.kek = remote_kek;
 	k->op.arg = k;
+}
+
+/*
+ * The keystore's blob opener in a sandboxed worker (ks_set_blob_opener):
+ * the worker's key process opens certs/FPR.EXT.  ENOENT when there is
+ * none (a certificate stored without a chain).
+ */
+int
+keyclient_open_blob(void *arg, const char *sub, const char *fpr,
+    const char *ext)
+{
+	struct km_msg q, r;
+	uint8_t buf[KM_MAX];
+	int fd;
+
+	(void)arg;
+	if (strcmp(sub, "certs") != 0 || strlen(fpr) != KM_FPR_LEN) {
+		errno = EINVAL;
+		return -1;
+	}
+	memset(&q, 0, sizeof(q));
+	q.type = KM_OPEN;
+	memcpy(q.fpr, fpr, KM_FPR_LEN);
+	q.d1 = (const uint8_t *)ext;
+	q.l1 = strlen(ext);
+	if (keyclient_call_fd(&q, &r, buf, &fd) == -1) {
+		errno = EIO;
+		return -1;
+	}
+	if (r.status != KM_OK || fd == -1) {
+		if (fd != -1)
+			(void)close(fd);
+		errno = ENOENT;
+		return -1;
+	}
+	return fd;
 }

@@ -116,6 +116,10 @@ fields_ok(const struct km_hdr *h, const uint8_t *p)
 		return h->md == 0 && h->outlen == 0 && grant_ok(h, p);
 	case KM_CHANNEL:
 		return h->chan < KM_CHANS && h->l1 == 0 && h->l2 == 0;
+	case KM_OPEN:
+		return hex_fpr(h->fpr) && h->l2 == 0 && h->md == 0 &&
+		    h->outlen == 0 && ((h->l1 == 3 && memcmp(p, "der", 3) ==
+		    0) || (h->l1 == 5 && memcmp(p, "chain", 5) == 0));
 	case KM_SPAWN:
 		return h->chan == 0 && h->l1 == 0 && h->l2 == 0 &&
 		    h->md == 0 && h->outlen == 0;
@@ -164,7 +168,8 @@ km_decode(const uint8_t *buf, size_t n, struct km_msg *m)
 	m->count = h.count;
 	m->outlen = h.outlen;
 	m->curve = (mbedtls_ecp_group_id)h.curve;
-	if (h.type == KM_SIGN || h.type == KM_UNWRAP || h.type == KM_KEK)
+	if (h.type == KM_SIGN || h.type == KM_UNWRAP || h.type == KM_KEK ||
+	    h.type == KM_OPEN)
 		memcpy(m->fpr, h.fpr, KM_FPR_LEN);
 	m->d1 = p;
 	m->l1 = h.l1;

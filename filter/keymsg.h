@@ -13,6 +13,9 @@
  *            for slot chan; no answer
  *   SPAWN    loop -> its key process: fork a key process for a worker;
  *            the answer carries that one's control channel (SCM_RIGHTS)
+ *   OPEN     a certificate's blob, certs/FPR.EXT (EXT in d1: der or
+ *            chain), for a worker that may not open files; the answer
+ *            carries the descriptor
  *   SIGN     sign hash (d1) with the key of fpr; md, pss in flag
  *   UNWRAP   RSA key transport: ek (d1) for the key of fpr, outlen
  *            octets wanted; OAEP with md when flag
@@ -40,7 +43,7 @@
 #define KM_INFO_MAX	512		/* ECC-CMS-SharedInfo */
 
 enum km_type { KM_GRANT = 1, KM_CHANNEL, KM_SIGN, KM_UNWRAP, KM_KEK,
-    KM_REPLY, KM_SPAWN };
+    KM_REPLY, KM_SPAWN, KM_OPEN };
 
 enum km_status {
 	KM_OK = 0,

@@ -312,6 +312,39 @@ control(struct keyproc *k, const struct km_msg *m, int fd)
 }
 
 /*
+ * A certificate's blob for a worker that may not open files: a public
+ * file of the store, named by an index entry's fingerprint (never a
+ * path from the worker), opened and handed over unread.
+ */
+static void
+open_blob(struct keyproc *k, const struct kp_chan *c, const struct km_msg *m)
+{
+	struct km_msg r;
+	char ext[8], *path;
+	size_t len;
+	int fd = -1;
+
+	refresh(k);
+	memset(&r, 0, sizeof(r));
+	r.type = KM_REPLY;
+	r.status = KM_NOKEY;
+	memcpy(ext, m->d1, m->l1);
+	ext[m->l1] = '\0';
+	if (k->have_store && ks_by_fpr(&k->store, m->fpr) != NULL &&
+	    (path = ks_path(&k->store, "certs", m->fpr, ext)) != NULL) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		free(path);
+	}
+	if (fd != -1)
+		r.status = KM_OK;
+	if ((len = km_encode(&r, k->out, KM_MAX)) == 0 ||
+	    packet_send(c->fd, k->out, len, fd) == -1)
+		log_warnx("key process: cannot answer: %s", strerror(errno));
+	if (fd != -1)
+		(void)close(fd);
+}
+
+/*
  * A key process for a worker, forked from this one (so that the loop,
  * which forks the workers, never needs the master key, not even from
  * its environment): it starts with no key unsealed and no channel but
@@ -393,6 +426,8 @@ serve(struct keyproc *k, struct kp_chan *c)
 		control(k, &m, fd);
 	else if (m.type == KM_SPAWN)
 		spawn_child(k);
+	else if (m.type == KM_OPEN)
+		open_blob(k, c, &m);
 	else
 		operate(k, c, &m);
 	mbedtls_platform_zeroize(k->buf, (size_t)n);

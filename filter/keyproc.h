@@ -42,6 +42,10 @@ int	 keyclient_grant(int, uint32_t, const char *, char *const *, size_t,
 int	 keyclient_channel(int, uint32_t, int);
 /* One request and its reply (rep points into buf, KM_MAX octets). */
 int	 keyclient_call(const struct km_msg *, struct km_msg *, uint8_t *);
+int	 keyclient_call_fd(const struct km_msg *, struct km_msg *, uint8_t *,
+	    int *);
+/* A certificate's blob through the key process (a ks_set_blob_opener). */
+int	 keyclient_open_blob(void *, const char *, const char *, const char *);
 
 /* A key the key process holds, as the CMS engine uses keys. */
 struct key_remote {

@@ -97,6 +97,11 @@ int	 ks_save(struct ks_store *, struct ks_error *);
 int	 ks_write_file(const char *, const char *, const void *, size_t,
 	    struct ks_error *);
 int	 ks_read_file(const char *, uint8_t **, size_t *, size_t);
+int	 ks_read_fd(int, uint8_t **, size_t *, size_t);
+int	 ks_read_blob(const struct ks_store *, const char *, const char *,
+	    const char *, uint8_t **, size_t *, size_t);
+void	 ks_set_blob_opener(int (*)(void *, const char *, const char *,
+	    const char *), void *);
 int	 ks_add_entry(struct ks_store *, struct ks_entry *, struct ks_error *);
 int	 ks_remove_entry(struct ks_store *, const char *, const char *);
 int	 ks_rebuild(struct ks_store *, struct ks_error *);

@@ -168,26 +168,21 @@ ks_load_cert(const struct ks_store *s, const struct ks_entry *en,
 {
 	uint8_t *buf;
 	size_t len;
-	char *path;
 	int rc;
 
-	if ((path = ks_path(s, "certs", en->fpr, "der")) == NULL) {
-		ks_error_set(e, EX_SOFTWARE, "out of memory");
-		return -1;
-	}
-	if (ks_read_file(path, &buf, &len, CERT_MAX) == -1) {
-		ks_error_set(e, EX_NOINPUT, "%s: %s", path, strerror(errno));
-		free(path);
+	if (ks_read_blob(s, "certs", en->fpr, "der", &buf, &len, CERT_MAX) ==
+	    -1) {
+		ks_error_set(e, EX_NOINPUT, "certs/%.16s...: %s", en->fpr,
+		    strerror(errno));
 		return -1;
 	}
 	rc = mbedtls_x509_crt_parse_der(crt, buf, len);
 	free(buf);
 	if (rc != 0) {
-		ks_error_set(e, EX_DATAERR, "%s: not a certificate", path);
-		free(path);
+		ks_error_set(e, EX_DATAERR, "certs/%.16s...: not a certificate",
+		    en->fpr);
 		return -1;
 	}
-	free(path);
 	return 0;
 }
 
@@ -239,16 +234,11 @@ ks_load_chain(const struct ks_store *s, const struct ks_entry *en,
 	struct ber_elem el;
 	uint8_t *buf;
 	size_t len;
-	char *path;
 	int rc = 0;
 
-	if ((path = ks_path(s, "certs", en->fpr, "chain")) == NULL)
-		return -1;
-	if (ks_read_file(path, &buf, &len, 1 << 20) == -1) {
-		free(path);
+	if (ks_read_blob(s, "certs", en->fpr, "chain", &buf, &len, 1 << 20) ==
+	    -1)
 		return errno == ENOENT ? 0 : -1;
-	}
-	free(path);
 	ber_init(&r, buf, len, 0);
 	while (ber_next(&r, &el) == BER_OK)
 		if (mbedtls_x509_crt_parse_der(chain, el.raw, el.rawlen) != 0)

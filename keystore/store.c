@@ -72,14 +72,57 @@ ks_path(const struct ks_store *s, const char *sub, const char *name,
 int
 ks_read_file(const char *path, uint8_t **out, size_t *outlen, size_t max)
 {
-	struct stat st;
-	uint8_t *buf;
-	size_t n = 0;
-	ssize_t r;
 	int fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return -1;
+	return ks_read_fd(fd, out, outlen, max);
+}
+
+/*
+ * How a process that may not open files (a sandboxed worker) gets a
+ * certificate's blobs: opener answers with a descriptor for STORE/SUB/
+ * FPR.EXT, or -1 with errno.
+ */
+static int (*blob_opener)(void *, const char *, const char *, const char *);
+static void *blob_arg;
+
+void
+ks_set_blob_opener(int (*fn)(void *, const char *, const char *,
+    const char *), void *arg)
+{
+	blob_opener = fn;
+	blob_arg = arg;
+}
+
+int
+ks_read_blob(const struct ks_store *s, const char *sub, const char *fpr,
+    const char *ext, uint8_t **out, size_t *outlen, size_t max)
+{
+	char *path;
+	int fd, rc;
+
+	if (blob_opener != NULL) {
+		if ((fd = blob_opener(blob_arg, sub, fpr, ext)) == -1)
+			return -1;
+		return ks_read_fd(fd, out, outlen, max);
+	}
+	if ((path = ks_path(s, sub, fpr, ext)) == NULL)
+		return -1;
+	rc = ks_read_file(path, out, outlen, max);
+	free(path);
+	return rc;
+}
+
+/* All of fd (at most max octets, NUL after them), which is closed. */
+int
+ks_read_fd(int fd, uint8_t **out, size_t *outlen, size_t max)
+{
+	struct stat st;
+	uint8_t *buf;
+	size_t n = 0;
+	ssize_t r;
+
 	if (fstat(fd, &st) == -1 || (size_t)st.st_size > max) {
 		if (errno == 0)
 			errno = EFBIG;
