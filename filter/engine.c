@@ -104,14 +104,17 @@ engine_free(struct engine *g)
 /*
  * Pick up a new keystore index: at most once a second, or at once when
  * forced (SIGHUP).  A store that fails to load keeps the old contents.
+ * 1 when the rules or the store were loaded again (the workers, which
+ * read no file, are then replaced by ones with the new contents).
  */
-void
+int
 engine_refresh(struct engine *g, int force)
 {
 	struct ks_error e;
 	struct rules *r;
 	char err[512];
 	time_t now = time(NULL);
+	int changed = 0;
 
 	if (force && g->rules_path) {
 		/* a bad new file keeps the old rules */
@@ -122,21 +125,35 @@ engine_refresh(struct engine *g, int force)
 			rules_free(g->rules);
 			g->rules = r;
 			log_info("rules reloaded from %s", g->rules_path);
+			changed = 1;
 		}
 	}
 	if (!g->have_store || (!force && now == g->checked))
-		return;
+		return changed;
 	g->checked = now;
 	if (!force && !ks_changed(&g->store))
-		return;
+		return changed;
 	if (ks_reload(&g->store, &e) == -1) {
 		log_warnx("keystore reload failed, keeping the old one: %s",
 		    e.msg);
-		return;
+		return changed;
 	}
 	idcache_clear(&g->ids);		/* loaded again when next needed */
 	log_info("keystore reloaded: generation %llu, %zu certificates",
 	    (unsigned long long)g->store.generation, g->store.nentries);
+	engine_preload(g);
+	return 1;
+}
+
+/*
+ * What a worker that reads no file needs from the start: the trust
+ * anchors and CRLs, when any mail may be inbound.
+ */
+void
+engine_preload(struct engine *g)
+{
+	if (g->action == ACTION_VERIFY || rules_has_internal(g->rules))
+		idcache_trust(&g->ids, g->have_store ? &g->store : NULL);
 }
 
 void

@@ -39,6 +39,14 @@ enum engine_verdict {
 	VERDICT_DROP		/* RCPT: no certificate, key-missing: drop */
 };
 
+/* A signer's certificate to keep for replies (inbound: harvest). */
+struct engine_harvest {
+	const uint8_t		*der;
+	size_t			 len;
+	const char		*email;
+	const char		*caps;		/* hex */
+};
+
 struct engine {
 	char			*rules_path;
 	struct rules		*rules;
@@ -51,6 +59,10 @@ struct engine {
 	struct idcache		 ids;		/* identities, certificates */
 	time_t			 checked;	/* last look for a new index */
 	struct cms_budget	 budget;	/* one inbound message's */
+	/* in a worker, which writes no file: where harvests go instead */
+	int			(*harvest_to)(void *,
+				    const struct engine_harvest *);
+	void			*harvest_arg;
 };
 
 struct engine_result {
@@ -63,7 +75,9 @@ struct engine_result {
 int	 engine_init(struct engine *, const char *, const char *,
 	    enum engine_action, char *, size_t);
 void	 engine_free(struct engine *);
-void	 engine_refresh(struct engine *, int);
+int	 engine_refresh(struct engine *, int);
+void	 engine_preload(struct engine *);
+void	 engine_harvest_store(struct engine *, const struct engine_harvest *);
 int	 engine_sender_check(struct engine *, const struct signers_client *,
 	    const char *, struct engine_result *);
 int	 engine_rcpt_check(struct engine *, const char *, const char *,

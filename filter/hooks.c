@@ -204,10 +204,39 @@ hook_mail_from_inbound(void *arg, struct session *s, const char *sender,
 	return 0;
 }
 
-static void
+static int
 hook_tick(void *arg, int forced)
 {
-	engine_refresh(arg, forced);
+	return engine_refresh(arg, forced);
+}
+
+static int
+harvest_forward(void *arg, const struct engine_harvest *h)
+{
+	(void)arg;
+	return workers_send_harvest(h->der, h->len, h->email, h->caps);
+}
+
+static void
+hook_in_worker(void *arg)
+{
+	struct engine *g = arg;
+
+	g->harvest_to = harvest_forward;
+	g->harvest_arg = NULL;
+}
+
+static void
+hook_harvest(void *arg, const uint8_t *der, size_t len, const char *email,
+    const char *caps)
+{
+	struct engine_harvest h;
+
+	h.der = der;
+	h.len = len;
+	h.email = email;
+	h.caps = caps;
+	engine_harvest_store(arg, &h);
 }
 
 void
@@ -216,6 +245,9 @@ hooks_install(struct filter *f, struct engine *g)
 	f->hooks.arg = g;
 	f->hooks.message = hook_message;
 	f->hooks.tick = hook_tick;
+	f->hooks.in_worker = hook_in_worker;
+	f->hooks.harvest = hook_harvest;
+	engine_preload(g);	/* before the workers start */
 	if (g->action == ACTION_VERIFY) {
 		/* inbound: only a transaction mode has something to say */
 		if (rules_uses_split_transactions(g->rules)) {

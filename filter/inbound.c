@@ -130,8 +130,7 @@ static void
 harvest(struct engine *g, const struct cms_signer_result *s, int pass)
 {
 	struct rules_inbound ib;
-	mbedtls_x509_crt crt;
-	struct ks_error e;
+	struct engine_harvest h;
 	char caps[2 * 512 + 1];
 	size_t i;
 
@@ -147,11 +146,47 @@ harvest(struct engine *g, const struct cms_signer_result *s, int pass)
 	caps[0] = '\0';
 	for (i = 0; i < s->capslen && i < 512; i++)
 		snprintf(caps + 2 * i, 3, "%02x", s->caps[i]);
+	h.der = s->cert;
+	h.len = s->certlen;
+	h.email = s->email;
+	h.caps = caps;
+	if (g->harvest_to != NULL) {
+		/* a worker: the loop checks it again and writes it */
+		if (g->harvest_to(g->harvest_arg, &h) == -1)
+			log_warnx("harvest %s: cannot hand it over", s->email);
+		return;
+	}
+	engine_harvest_store(g, &h);
+}
+
+/*
+ * Write a harvested certificate, checked again here: what a worker
+ * found is not taken on trust (it parsed the message).  The certificate
+ * must parse and name the address (its validity is checked where it is
+ * used; a self-signed one often says CA, as openssl makes them).  The
+ * chain the worker verified is not checked again.
+ */
+void
+engine_harvest_store(struct engine *g, const struct engine_harvest *h)
+{
+	struct certid_addrs a;
+	mbedtls_x509_crt crt;
+	struct ks_error e;
+	size_t i;
+	int named = 0;
+
+	if (!g->have_store)
+		return;
+	if (certid_addrs(h->der, h->len, &a) == 0)
+		for (i = 0; i < a.n; i++)
+			named |= strcasecmp(a.addr[i], h->email) == 0;
 	mbedtls_x509_crt_init(&crt);
-	if (mbedtls_x509_crt_parse_der(&crt, s->cert, s->certlen) == 0 &&
-	    !known(g, &crt, caps) &&
-	    ks_harvest(g->store_dir, &crt, s->email, caps, 0, &e) == -1)
-		log_warnx("harvest %s: %s", s->email, e.msg);
+	if (!named || mbedtls_x509_crt_parse_der(&crt, h->der, h->len) != 0)
+		log_warnx("harvest %s: not a certificate for it, not kept",
+		    h->email);
+	else if (!known(g, &crt, h->caps) &&
+	    ks_harvest(g->store_dir, &crt, h->email, h->caps, 0, &e) == -1)
+		log_warnx("harvest %s: %s", h->email, e.msg);
 	mbedtls_x509_crt_free(&crt);
 }
 

@@ -142,14 +142,14 @@ loop_run(struct filter *f, int infd, int outfd, volatile sig_atomic_t *hup)
 	set_nonblock(infd);
 	set_nonblock(outfd);
 	for (;;) {
+		/* new rules or keystore: workers with them (they read no file) */
 		if (*hup) {
 			*hup = 0;
 			log_info("SIGHUP received");
-			workers_hup(f);
-			if (f->hooks.tick)
-				f->hooks.tick(f->hooks.arg, 1);
-		} else if (f->hooks.tick)
-			f->hooks.tick(f->hooks.arg, 0);
+			if (f->hooks.tick && f->hooks.tick(f->hooks.arg, 1) == 1)
+				workers_renew(f);
+		} else if (f->hooks.tick && f->hooks.tick(f->hooks.arg, 0) == 1)
+			workers_renew(f);
 		workers_check(f);
 		if (f->phase == PHASE_REFUSED) {
 			rc = 1;

@@ -21,6 +21,7 @@
 #include "loop.h"
 #include "mbedtls_compat.h"
 #include "proto.h"
+#include "sandbox.h"
 #include "spool.h"
 
 #define EX_DROP		3	/* -c: discard this recipient (key-missing: drop) */
@@ -230,6 +231,8 @@ run_filter(struct engine *g, long nworkers, unsigned int deadline)
 	if (workers_start(&f, (size_t)nworkers, &got_hup) == -1)
 		log_warnx("fewer worker processes than asked: %zu",
 		    f.workers.n);
+	(void)sandbox_loop(g->have_store ? g->store_dir : NULL, g->rules_path,
+	    tmpdir);
 	rc = loop_run(&f, STDIN_FILENO, STDOUT_FILENO, &got_hup);
 	workers_stop(&f);
 	log_debug("exiting: %llu messages, %llu bad lines",

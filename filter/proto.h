@@ -62,7 +62,13 @@ struct proto_hooks {
 		    size_t);
 	int	(*rcpt_to)(void *, struct session *, const char *, char *,
 		    size_t);
-	void	(*tick)(void *, int);	/* about once a second; 1: SIGHUP */
+	/* about once a second; 1: SIGHUP.  1 when rules or store changed */
+	int	(*tick)(void *, int);
+	/* in a new worker: it writes no file from now on */
+	void	(*in_worker)(void *);
+	/* in the loop: a worker's harvested certificate, to check and keep */
+	void	(*harvest)(void *, const uint8_t *, size_t, const char *,
+		    const char *);
 };
 
 struct filter {

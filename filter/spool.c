@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: ISC */
 /* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
 
+#ifdef __linux__
+#define _GNU_SOURCE		/* O_TMPFILE */
+#endif
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,14 +130,28 @@ spill(struct spool *sp)
 	size_t oldlen;
 	int fd;
 
-	if (snprintf(path, sizeof(path), "%s/filter-smime.XXXXXXXXXX", dir) >=
-	    (int)sizeof(path)) {
+#ifdef O_TMPFILE
+	/*
+	 * A file without a name from the start (the only kind of open a
+	 * sandboxed worker may make); mkstemp where the file system has
+	 * no O_TMPFILE.
+	 */
+	if ((fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) == -1 &&
+	    errno != EISDIR && errno != EOPNOTSUPP && errno != EINVAL)
+		return -1;
+#else
+	fd = -1;
+#endif
+	if (fd == -1 && snprintf(path, sizeof(path),
+	    "%s/filter-smime.XXXXXXXXXX", dir) >= (int)sizeof(path)) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	if ((fd = mkstemp(path)) == -1)
-		return -1;
-	(void)unlink(path);
+	if (fd == -1) {
+		if ((fd = mkstemp(path)) == -1)
+			return -1;
+		(void)unlink(path);
+	}
 	sp->fd = fd;
 	old = sp->mem;
 	oldlen = sp->memlen;

@@ -23,10 +23,12 @@
 #endif
 
 #include "keyproc.h"
+#include "ks.h"
 #include "log.h"
 #include "newproc.h"
 #include "packet.h"
 #include "proto.h"
+#include "sandbox.h"
 #include "worker.h"
 
 /*
@@ -46,7 +48,19 @@ struct job_hdr {
 	uint32_t	 msglen;	/* the message after them, or 0: a fd */
 };
 
+/* What a worker sends: a job's result, or a certificate to harvest. */
+#define PKT_RESULT	1
+#define PKT_HARVEST	2
+
+struct harvest_hdr {
+	uint32_t	 kind;		/* PKT_HARVEST */
+	uint32_t	 derlen;	/* then the DER, the address and */
+	uint32_t	 emaillen;	/* the capabilities (hex), each */
+	uint32_t	 capslen;	/* NUL-ended but the DER */
+};
+
 struct job_result {
+	uint32_t	 kind;		/* PKT_RESULT */
 	uint64_t	 sid;
 	uint64_t	 seq;
 	struct outcome	 o;		/* the message hook's */
@@ -69,6 +83,7 @@ run_job(struct filter *f, int sock, const char *buf, size_t n, int fd,
 	int outfd = -1;
 
 	memset(&res, 0, sizeof(res));
+	res.kind = PKT_RESULT;
 	memset(&s, 0, sizeof(s));
 	spool_init(&in, &f->pool);
 	spool_init(&out, &f->pool);
@@ -183,6 +198,55 @@ forged_request(void)
 }
 #endif
 
+static int worker_sock = -1;	/* a worker's, to the loop */
+
+/* In a worker: a certificate for the loop to check and keep. */
+int
+workers_send_harvest(const uint8_t *der, size_t len, const char *email,
+    const char *caps)
+{
+	struct harvest_hdr h;
+	size_t el = strlen(email) + 1, cl = strlen(caps) + 1;
+	char *p;
+	int rc;
+
+	if (worker_sock == -1 || len > JOB_MAX / 2 || el > 512 || cl > 2048 ||
+	    (p = malloc(sizeof(h) + len + el + cl)) == NULL)
+		return -1;
+	h.kind = PKT_HARVEST;
+	h.derlen = (uint32_t)len;
+	h.emaillen = (uint32_t)el;
+	h.capslen = (uint32_t)cl;
+	memcpy(p, &h, sizeof(h));
+	memcpy(p + sizeof(h), der, len);
+	memcpy(p + sizeof(h) + len, email, el);
+	memcpy(p + sizeof(h) + len + el, caps, cl);
+	rc = packet_send(worker_sock, p, sizeof(h) + len + el + cl, -1);
+	free(p);
+	return rc;
+}
+
+/* In the loop: a worker's harvest packet, checked and handed on. */
+static void
+harvest_in(struct filter *f, const char *p, size_t n)
+{
+	struct harvest_hdr h;
+	const char *email, *caps;
+
+	memcpy(&h, p, sizeof(h));
+	if (h.derlen > n - sizeof(h) || h.emaillen == 0 || h.capslen == 0 ||
+	    h.emaillen > n - sizeof(h) - h.derlen ||
+	    h.capslen != n - sizeof(h) - h.derlen - h.emaillen)
+		return;
+	email = p + sizeof(h) + h.derlen;
+	caps = email + h.emaillen;
+	if (email[h.emaillen - 1] != '\0' || caps[h.capslen - 1] != '\0' ||
+	    f->hooks.harvest == NULL)
+		return;
+	f->hooks.harvest(f->hooks.arg, (const uint8_t *)p + sizeof(h),
+	    h.derlen, email, caps);
+}
+
 static void __attribute__((noreturn))
 worker_main(struct filter *f, int sock)
 {
@@ -199,6 +263,13 @@ worker_main(struct filter *f, int sock)
 #endif
 	if ((buf = malloc(JOB_MAX)) == NULL || (rbuf = malloc(JOB_MAX)) == NULL)
 		_exit(1);
+	worker_sock = sock;
+	if (f->hooks.in_worker)
+		f->hooks.in_worker(f->hooks.arg);
+	/* certificates through its key process; then no file at all */
+	if (had_keys)
+		ks_set_blob_opener(keyclient_open_blob, NULL);
+	(void)sandbox_worker();
 	for (;;) {
 		n = packet_recv(sock, buf, JOB_MAX, &fd);
 		if (n == 0)
@@ -208,13 +279,13 @@ worker_main(struct filter *f, int sock)
 				continue;
 			break;
 		}
-		if (f->hooks.tick) {
-			/* the rules again on SIGHUP; the keystore when it changed */
-			f->hooks.tick(f->hooks.arg, *f->workers.hup != 0);
-			*f->workers.hup = 0;
-		}
 #ifdef FILTER_SMIME_REGRESS
 		forged_request();
+		/* the sandbox's proof: this ends the worker (see sandbox.h) */
+		if (getenv("FILTER_SMIME_TEST_OPEN") != NULL &&
+		    open(getenv("FILTER_SMIME_TEST_OPEN"), O_RDONLY) != -1)
+			log_warnx("test hook: the worker OPENED %s",
+			    getenv("FILTER_SMIME_TEST_OPEN"));
 #endif
 		if ((size_t)n < sizeof(struct job_hdr)) {
 			if (fd != -1)
@@ -286,6 +357,7 @@ spawn(struct filter *f, size_t i)
 	w->pid = pid;
 	w->fd = sv[0];
 	w->busy = 0;
+	w->stale = 0;
 	return 0;
 }
 
@@ -347,6 +419,28 @@ workers_stop(struct filter *f)
 	f->workers.n = 0;
 }
 
+/* Idle workers forked before the last reload: ended, and forked anew. */
+static void
+renew_idle(struct filter *f)
+{
+	struct worker *w;
+	size_t i;
+
+	for (i = 0; i < f->workers.n; i++) {
+		w = &f->workers.w[i];
+		if (!w->stale || w->busy || w->fd == -1)
+			continue;
+		(void)close(w->fd);	/* it ends at the end of its socket */
+		w->fd = -1;
+		(void)waitpid(w->pid, NULL, 0);
+		key_stop(w);
+		w->stale = 0;
+		if (spawn(f, i) == -1)
+			log_warnx("worker: cannot start another: %s",
+			    strerror(errno));
+	}
+}
+
 /*
  * A job past the deadline: the worker is killed, which fails its
  * message (451) and brings a new worker, as when one dies.
@@ -358,6 +452,7 @@ workers_check(struct filter *f)
 	size_t i;
 
 	(void)keyclient_check();	/* the loop's own */
+	renew_idle(f);
 
 	for (i = 0; i < f->workers.n; i++)
 		if (f->workers.w[i].busy && f->workers.w[i].fd != -1 &&
@@ -386,14 +481,20 @@ workers_key_gone(struct filter *f, size_t i)
 		(void)kill(w->pid, SIGKILL);
 }
 
-/* SIGHUP reached the loop: pass it on (a pkill reaches all of us anyway). */
+/*
+ * The loop has new rules or a new keystore index: every worker is
+ * replaced by one forked now, idle ones at once, busy ones when their
+ * message is done (a worker reads no file: it has what it was forked
+ * with).
+ */
 void
-workers_hup(struct filter *f)
+workers_renew(struct filter *f)
 {
 	size_t i;
 
 	for (i = 0; i < f->workers.n; i++)
-		(void)kill(f->workers.w[i].pid, SIGHUP);
+		f->workers.w[i].stale = 1;
+	renew_idle(f);
 }
 
 int
@@ -577,12 +678,19 @@ workers_input(struct filter *f, size_t i)
 	struct work_result wr;
 	struct outcome gone;
 	ssize_t n;
-	int fd;
+	int fd, status;
 
 	n = packet_recv(w->fd, f->workers.buf, JOB_MAX, &fd);
+	if (n >= (ssize_t)sizeof(struct harvest_hdr) && fd == -1 && w->busy &&
+	    memcmp(f->workers.buf, &(uint32_t){ PKT_HARVEST },
+	    sizeof(uint32_t)) == 0) {
+		harvest_in(f, f->workers.buf, (size_t)n);
+		return;
+	}
 	if (n >= (ssize_t)sizeof(res))
 		memcpy(&res, f->workers.buf, sizeof(res));
-	if (n >= (ssize_t)sizeof(res) && (size_t)n == sizeof(res) + res.len &&
+	if (n >= (ssize_t)sizeof(res) && res.kind == PKT_RESULT &&
+	    (size_t)n == sizeof(res) + res.len &&
 	    (res.len == 0 || fd == -1) && w->busy && res.sid == w->sid &&
 	    res.seq == w->seq) {
 		w->busy = 0;
@@ -600,6 +708,7 @@ workers_input(struct filter *f, size_t i)
 		wr.res = res.len ? f->workers.buf + sizeof(res) : NULL;
 		wr.reslen = res.len;
 		f->workers.done(f, &wr);
+		renew_idle(f);
 		workers_kick(f);
 		return;
 	}
@@ -608,11 +717,15 @@ workers_input(struct filter *f, size_t i)
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
 	/* gone (or talking nonsense): its message fails, a new one starts */
-	log_warnx("worker %ld ended", (long)w->pid);
 	(void)close(w->fd);
 	w->fd = -1;
 	(void)kill(w->pid, SIGKILL);	/* if it only talked nonsense */
-	(void)waitpid(w->pid, NULL, 0);
+	if (waitpid(w->pid, &status, 0) == w->pid && WIFSIGNALED(status))
+		log_warnx("worker %ld ended (signal %d%s)", (long)w->pid,
+		    WTERMSIG(status), WTERMSIG(status) == SIGSYS ?
+		    ": the sandbox refused a system call" : "");
+	else
+		log_warnx("worker %ld ended", (long)w->pid);
 	key_stop(w);
 	if (w->busy) {
 		w->busy = 0;

@@ -40,6 +40,7 @@ struct worker {
 	int		 fd;		/* our end of its socketpair, or -1 */
 	int		 kctl;		/* its key process's control channel */
 	int		 busy;
+	int		 stale;		/* forked before the last reload */
 	uint64_t	 sid;		/* the job it is on */
 	uint64_t	 seq;
 	time_t		 since;		/* the job's start */
@@ -70,9 +71,11 @@ int	 workers_submit(struct filter *, struct session *);
 void	 workers_kick(struct filter *);
 void	 workers_input(struct filter *, size_t);
 int	 workers_busy(const struct filter *);
-void	 workers_hup(struct filter *);
+void	 workers_renew(struct filter *);
 void	 workers_check(struct filter *);
 void	 workers_key_gone(struct filter *, size_t);
+int	 workers_send_harvest(const uint8_t *, size_t, const char *,
+	    const char *);
 size_t	 workers_default(void);
 int	 workers_grant(int, uint32_t, const struct session *);
 

@@ -106,6 +106,30 @@ else
 	fail worker-own-key-answered "$(head -c 600 "$W/own-sign.err")"
 fi
 
+# ---- the sandbox: a worker that opens a file is killed ---------------
+# (the regress build's hook opens FILTER_SMIME_TEST_OPEN at each job):
+# its message gets 451, the next one is signed by a new worker
+for f in /etc/hostname "$S/master.key"; do
+	n=$(basename "$f" | tr . -)
+	{ head_lines; session 0000000000000001 alice@example.org bob@example.net
+	    sleep 1
+	    session 0000000000000002 alice@example.org bob@example.net; } |
+	    env FILTER_SMIME_TEST_OPEN="$f" "$RB" -j 1 -k "$S" \
+	    > "$W/open.out" 2> "$W/open.err"
+	if grep -q '^filter-result|0000000000000001|00000000000000bb|reject|451 ' "$W/open.out" &&
+	    grep -q "worker [0-9]* ended (signal 31: the sandbox refused a system call)" "$W/open.err" &&
+	    ! grep -q "test hook: the worker OPENED" "$W/open.err"; then
+		ok "sandbox-open-$n-kills-worker-451"
+	else
+		fail "sandbox-open-$n-kills-worker-451" "$(grep 0000000000000001 "$W/open.out" | tail -n 1; tail -n 3 "$W/open.err")"
+	fi
+done
+# the second message went to a new worker, which is killed as well (the
+# hook runs for every job): what matters is that a fresh worker took it
+[ "$(grep -c 'ended (signal 31' "$W/open.err")" = 2 ] &&
+    ok sandbox-new-worker-each-time ||
+    fail sandbox-new-worker-each-time "$(grep -c 'ended (signal' "$W/open.err") ends"
+
 # ---- whose memory holds the key -------------------------------------
 if [ -z "$prime" ]; then
 	fail memory "no prime read from alice's key"
