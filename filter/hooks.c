@@ -222,6 +222,9 @@ hook_in_worker(void *arg)
 {
 	struct engine *g = arg;
 
+	/* never the loop's random octets, nor another worker's */
+	if (cms_rng_reseed(&g->rng) == -1)
+		fatalx("worker: the DRBG cannot be reseeded");
 	g->harvest_to = harvest_forward;
 	g->harvest_arg = NULL;
 }

@@ -370,6 +370,9 @@ spawn_child(struct keyproc *k)
 		return;
 	}
 	if (pid == 0) {
+		/* its own random octets: blinding is per process */
+		if (cms_rng_reseed(&k->rng) == -1)
+			_exit(1);
 		keys_clear(k);
 		(void)close(k->ctl.fd);
 		for (i = 0; i < KM_CHANS; i++)

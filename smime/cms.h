@@ -31,6 +31,7 @@ struct cms_rng {
 };
 
 int	 cms_rng_init(struct cms_rng *);
+int	 cms_rng_reseed(struct cms_rng *);	/* in a child, after fork */
 void	 cms_rng_free(struct cms_rng *);
 int	 cms_rng_func(void *, unsigned char *, size_t);
 

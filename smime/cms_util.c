@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cms.h"
 #include "der.h"
@@ -27,6 +28,22 @@ cms_rng_init(struct cms_rng *r)
 	mbedtls_ctr_drbg_set_prediction_resistance(&r->drbg,
 	    MBEDTLS_CTR_DRBG_PR_OFF);
 	return 0;
+}
+
+/*
+ * After fork: a child starts with its parent's DRBG state and would draw
+ * the same octets (the same content keys, IVs and padding in two
+ * workers).  Fresh entropy, and the process id as additional input.
+ */
+int
+cms_rng_reseed(struct cms_rng *r)
+{
+	unsigned char add[sizeof(pid_t)];
+	pid_t pid = getpid();
+
+	memcpy(add, &pid, sizeof(add));
+	return mbedtls_ctr_drbg_reseed(&r->drbg, add, sizeof(add)) == 0 ? 0 :
+	    -1;
 }
 
 void

@@ -240,4 +240,33 @@ if grep -q '^Content-Type: multipart/signed' "$W/b1.eml" &&
 else
 	fail hup-new-rules-in-workers "$(grep -h '^Content-Type' "$W/b1.eml" "$W/b2.eml")"
 fi
+
+# ---- each worker its own random octets ---------------------------------
+# Two workers forked from one loop start with its DRBG state unless they
+# reseed: the same message to the same recipient, the first job of each,
+# came out byte for byte the same (one content key, IV and RSA padding
+# for both: with AES-GCM, two messages under one key and nonce).
+"$C" -k "$S" selfsign --rsa 2048 bob@example.net > /dev/null
+printf 'version: 1\ndefaults:\n  encrypt: required\n  sign: no\n' > "$W/enc.yaml"
+same() {	# same SID: a session with the same message every time
+	printf 'report|0.6|1|smtp-in|tx-mail|%s|%s|ok|alice@example.org\n' "$1" "${1#????????}"
+	printf 'report|0.6|1|smtp-in|tx-rcpt|%s|%s|ok|bob@example.net\n' "$1" "${1#????????}"
+	for l in "From: alice@example.org" "To: bob@example.net" "Subject: same" "" "the same body"; do
+		printf 'filter|0.6|1|smtp-in|data-line|%s|00000000000000aa|%s\n' "$1" "$l"
+	done
+	printf 'filter|0.6|1|smtp-in|data-line|%s|00000000000000aa|.\n' "$1"
+	printf 'filter|0.6|1|smtp-in|commit|%s|00000000000000bb|\n' "$1"
+}
+{ head_lines; same 00000000000000e1; same 00000000000000e2; } |
+    "$F" -j 2 -f "$W/enc.yaml" -k "$S" > "$W/rng.out" 2> "$W/rng.err"
+message 00000000000000e1 "$W/rng.out" | sed '1,/^$/d' > "$W/e1.body"
+message 00000000000000e2 "$W/rng.out" | sed '1,/^$/d' > "$W/e2.body"
+if [ "$(grep -c '|proceed$' "$W/rng.out")" = 2 ] && [ -s "$W/e1.body" ] &&
+    ! cmp -s "$W/e1.body" "$W/e2.body" &&
+    [ "$(grep -c ' encrypted msgid=' "$W/rng.err")" = 2 ] &&
+    [ "$(grep -o 'worker [0-9]*' "$W/rng.err" | sort -u | wc -l)" -le 2 ]; then
+	ok own-random-octets
+else
+	fail own-random-octets "$(grep -c '|proceed$' "$W/rng.out") proceeded; the two ciphertexts are $(cmp -s "$W/e1.body" "$W/e2.body" && echo the same || echo different)"
+fi
 exit 0
