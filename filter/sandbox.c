@@ -199,16 +199,6 @@ sandbox_worker(void)
 	return 0;
 }
 
-/* Linux: the loop reads and writes the keystore; no sandbox of its own. */
-int
-sandbox_loop(const char *store, const char *rules, const char *tmpdir)
-{
-	(void)store;
-	(void)rules;
-	(void)tmpdir;
-	return 0;
-}
-
 #elif defined(__OpenBSD__) || defined(SANDBOX_OPENBSD_STUBS)
 
 #ifdef SANDBOX_OPENBSD_STUBS
@@ -253,6 +243,10 @@ sandbox_worker(void)
 	return -1;
 }
 
+#endif
+
+#if !defined(__OpenBSD__) && !defined(SANDBOX_OPENBSD_STUBS)
+/* Linux and others: the loop reads and writes the keystore as it is. */
 int
 sandbox_loop(const char *store, const char *rules, const char *tmpdir)
 {
@@ -261,5 +255,4 @@ sandbox_loop(const char *store, const char *rules, const char *tmpdir)
 	(void)tmpdir;
 	return 0;
 }
-
 #endif
