@@ -10,5 +10,7 @@
 void	 hooks_install(struct filter *, struct engine *);
 int	 pipe_run(struct engine *, const struct signers_client *,
 	    const char *, char **, int);
+int	 pipe_run_sandboxed(struct engine *, const struct signers_client *,
+	    const char *, char **, int);
 
 #endif

@@ -450,8 +450,8 @@ main(int argc, char *argv[])
 	if (o.rcpt_check)
 		rc = rcpt_check(&g, &o);
 	else if (o.pipe) {
-		rc = pipe_run(&g, o.have_client ? &o.client : NULL, o.sender,
-		    o.rcpts, o.nrcpts);
+		rc = pipe_run_sandboxed(&g, o.have_client ? &o.client : NULL,
+		    o.sender, o.rcpts, o.nrcpts);
 		/* Exim defers on any non-zero status: say so plainly */
 		if (o.exim && rc != EX_OK)
 			rc = EX_TEMPFAIL;

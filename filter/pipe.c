@@ -8,15 +8,23 @@
  * then in an unlinked temporary file.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <signal.h>
 #include <unistd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 
 #include "engine.h"
+#include "harvestpkt.h"
 #include "hooks.h"
+#include "keyproc.h"
 #include "log.h"
+#include "packet.h"
+#include "sandbox.h"
 #include "spool.h"
 
 
@@ -132,4 +140,98 @@ pipe_run(struct engine *g, const struct signers_client *c, const char *sender,
 	spool_clear(&in);
 	spool_clear(&out);
 	return rc;
+}
+
+/* In pipe mode's child: a harvested certificate for the parent. */
+static int harvest_sock = -1;
+
+static int
+harvest_to_parent(void *arg, const struct engine_harvest *h)
+{
+	(void)arg;
+	return harvestpkt_send(harvest_sock, h->der, h->len, h->email,
+	    h->caps);
+}
+
+/* The parent: the child's harvests, checked again and written. */
+static void
+harvests_from_child(struct engine *g, int sock)
+{
+	static char buf[80 * 1024];
+	struct engine_harvest h;
+	ssize_t n;
+	int fd;
+
+	while ((n = packet_recv(sock, buf, sizeof(buf), &fd)) > 0) {
+		if (fd != -1)
+			(void)close(fd);
+		if (harvestpkt_decode(buf, (size_t)n, &h.der, &h.len,
+		    &h.email, &h.caps) == 0)
+			engine_harvest_store(g, &h);
+	}
+}
+
+/*
+ * Pipe mode with the message parsed where no key can be read: a child
+ * (the workers' sandbox: no file opened, certificates through the key
+ * process, no random octets of ours) reads standard input and writes
+ * standard output; this process writes what it harvested and exits with
+ * its status.  Its deadline is the child's, one second later.
+ */
+int
+pipe_run_sandboxed(struct engine *g, const struct signers_client *c,
+    const char *sender, char **rcpts, int nrcpts)
+{
+	unsigned int left;
+	int sv[2], status;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) == -1) {
+		log_warnx("socketpair: %s", strerror(errno));
+		return EX_TEMPFAIL;
+	}
+	left = alarm(0);
+	if ((pid = fork()) == -1) {
+		log_warnx("fork: %s", strerror(errno));
+		(void)close(sv[0]);
+		(void)close(sv[1]);
+		(void)alarm(left);
+		return EX_TEMPFAIL;
+	}
+	if (pid == 0) {
+		(void)close(sv[0]);
+		(void)alarm(left);
+		if (cms_rng_reseed(&g->rng) == -1)
+			_exit(EX_TEMPFAIL);
+		harvest_sock = sv[1];
+		g->harvest_to = harvest_to_parent;
+		if (keyclient_fd() != -1)
+			ks_set_blob_opener(keyclient_open_blob, NULL);
+		engine_preload(g);
+		(void)sandbox_worker();
+#ifdef FILTER_SMIME_REGRESS
+		/* the sandbox's proof, as in a worker (worker.c) */
+		if (getenv("FILTER_SMIME_TEST_OPEN") != NULL &&
+		    open(getenv("FILTER_SMIME_TEST_OPEN"), O_RDONLY) != -1)
+			log_warnx("test hook: pipe mode OPENED %s",
+			    getenv("FILTER_SMIME_TEST_OPEN"));
+#endif
+		_exit(pipe_run(g, c, sender, rcpts, nrcpts));
+	}
+	(void)close(sv[1]);
+	if (left)
+		(void)alarm(left + 1);
+	harvests_from_child(g, sv[0]);
+	(void)close(sv[0]);
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR) {
+			log_warnx("waitpid: %s", strerror(errno));
+			return EX_TEMPFAIL;
+		}
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	log_warnx("the message's process ended (signal %d%s)",
+	    WTERMSIG(status), WTERMSIG(status) == SIGSYS ?
+	    ": the sandbox refused a system call" : "");
+	return EX_TEMPFAIL;
 }

@@ -93,6 +93,7 @@ static const struct sock_filter filter[] = {
 	ALLOW(fcntl),
 	ALLOW(recvmsg),
 	ALLOW(sendmsg),
+	ALLOW(sendto),		/* syslog on its connected socket (-e) */
 	ALLOW(ppoll),
 	ALLOW(mmap),
 	ALLOW(munmap),

@@ -22,6 +22,7 @@
 #include <sys/prctl.h>
 #endif
 
+#include "harvestpkt.h"
 #include "keyproc.h"
 #include "ks.h"
 #include "log.h"
@@ -48,17 +49,7 @@ struct job_hdr {
 	uint32_t	 msglen;	/* the message after them, or 0: a fd */
 };
 
-/* What a worker sends: a job's result, or a certificate to harvest. */
-#define PKT_RESULT	1
-#define PKT_HARVEST	2
-
-struct harvest_hdr {
-	uint32_t	 kind;		/* PKT_HARVEST */
-	uint32_t	 derlen;	/* then the DER, the address and */
-	uint32_t	 emaillen;	/* the capabilities (hex), each */
-	uint32_t	 capslen;	/* NUL-ended but the DER */
-};
-
+/* What a worker sends: a job's result, or a harvest (harvestpkt.h). */
 struct job_result {
 	uint32_t	 kind;		/* PKT_RESULT */
 	uint64_t	 sid;
@@ -205,46 +196,7 @@ int
 workers_send_harvest(const uint8_t *der, size_t len, const char *email,
     const char *caps)
 {
-	struct harvest_hdr h;
-	size_t el = strlen(email) + 1, cl = strlen(caps) + 1;
-	char *p;
-	int rc;
-
-	if (worker_sock == -1 || len > JOB_MAX / 2 || el > 512 || cl > 2048 ||
-	    (p = malloc(sizeof(h) + len + el + cl)) == NULL)
-		return -1;
-	h.kind = PKT_HARVEST;
-	h.derlen = (uint32_t)len;
-	h.emaillen = (uint32_t)el;
-	h.capslen = (uint32_t)cl;
-	memcpy(p, &h, sizeof(h));
-	memcpy(p + sizeof(h), der, len);
-	memcpy(p + sizeof(h) + len, email, el);
-	memcpy(p + sizeof(h) + len + el, caps, cl);
-	rc = packet_send(worker_sock, p, sizeof(h) + len + el + cl, -1);
-	free(p);
-	return rc;
-}
-
-/* In the loop: a worker's harvest packet, checked and handed on. */
-static void
-harvest_in(struct filter *f, const char *p, size_t n)
-{
-	struct harvest_hdr h;
-	const char *email, *caps;
-
-	memcpy(&h, p, sizeof(h));
-	if (h.derlen > n - sizeof(h) || h.emaillen == 0 || h.capslen == 0 ||
-	    h.emaillen > n - sizeof(h) - h.derlen ||
-	    h.capslen != n - sizeof(h) - h.derlen - h.emaillen)
-		return;
-	email = p + sizeof(h) + h.derlen;
-	caps = email + h.emaillen;
-	if (email[h.emaillen - 1] != '\0' || caps[h.capslen - 1] != '\0' ||
-	    f->hooks.harvest == NULL)
-		return;
-	f->hooks.harvest(f->hooks.arg, (const uint8_t *)p + sizeof(h),
-	    h.derlen, email, caps);
+	return harvestpkt_send(worker_sock, der, len, email, caps);
 }
 
 static void __attribute__((noreturn))
@@ -677,14 +629,17 @@ workers_input(struct filter *f, size_t i)
 	struct job_result res;
 	struct work_result wr;
 	struct outcome gone;
+	const uint8_t *der;
+	const char *email, *caps;
+	size_t derlen;
 	ssize_t n;
 	int fd, status;
 
 	n = packet_recv(w->fd, f->workers.buf, JOB_MAX, &fd);
-	if (n >= (ssize_t)sizeof(struct harvest_hdr) && fd == -1 && w->busy &&
-	    memcmp(f->workers.buf, &(uint32_t){ PKT_HARVEST },
-	    sizeof(uint32_t)) == 0) {
-		harvest_in(f, f->workers.buf, (size_t)n);
+	if (n > 0 && fd == -1 && w->busy && harvestpkt_decode(f->workers.buf,
+	    (size_t)n, &der, &derlen, &email, &caps) == 0) {
+		if (f->hooks.harvest)
+			f->hooks.harvest(f->hooks.arg, der, derlen, email, caps);
 		return;
 	}
 	if (n >= (ssize_t)sizeof(res))

@@ -252,6 +252,25 @@ grep -q '^X-SMIME-Decrypted: ' "$W/p2.out" && grep -q '^for alice' "$W/p2.out" &
     ok pipe-recipient-decrypted ||
     fail pipe-recipient-decrypted "$(grep '^X-SMIME' "$W/p2.out"; tail -n 2 "$W/p2.err")"
 
+# pipe mode parses in a sandboxed child: one that opens the master key
+# file is killed, and the message gets 75 with nothing on stdout
+printf 'From: alice@example.org\nTo: bob@example.net\nSubject: p\n\nbody\n' > "$W/p.eml"
+env FILTER_SMIME_TEST_OPEN="$S/master.key" "$RB" -p -k "$S" \
+    -s alice@example.org -r bob@example.net < "$W/p.eml" > "$W/p3.out" 2> "$W/p3.err"
+rc=$?
+if [ $rc = 75 ] && [ ! -s "$W/p3.out" ] &&
+    grep -q "the message's process ended (signal 31: the sandbox refused a system call)" "$W/p3.err" &&
+    ! grep -q "OPENED" "$W/p3.err"; then
+	ok pipe-sandbox-open-kills-75
+else
+	fail pipe-sandbox-open-kills-75 "exit $rc: $(tail -n 2 "$W/p3.err")"
+fi
+"$RB" -p -k "$S" -s alice@example.org -r bob@example.net < "$W/p.eml" \
+    > "$W/p4.out" 2> "$W/p4.err"
+openssl smime -verify -in "$W/p4.out" -CAfile "$W/alice.pem" \
+    -purpose smimesign > /dev/null 2>&1 && ok pipe-sandboxed-signs ||
+    fail pipe-sandboxed-signs "$(tail -n 2 "$W/p4.err")"
+
 # ---- a master key given in the environment --------------------------
 # it stays in the key processes: the loop wipes its copy before forking
 # any worker, so neither the loop's nor a worker's environment or memory
