@@ -159,6 +159,7 @@ harvests_from_child(struct engine *g, int sock)
 {
 	static char buf[80 * 1024];
 	struct engine_harvest h;
+	unsigned int taken = 0;
 	ssize_t n;
 	int fd;
 
@@ -166,7 +167,7 @@ harvests_from_child(struct engine *g, int sock)
 		if (fd != -1)
 			(void)close(fd);
 		if (harvestpkt_decode(buf, (size_t)n, &h.der, &h.len,
-		    &h.email, &h.caps) == 0)
+		    &h.email, &h.caps) == 0 && taken++ < HARVEST_PER_MESSAGE)
 			engine_harvest_store(g, &h);
 	}
 }

@@ -382,8 +382,10 @@ renew_idle(struct filter *f)
 		w = &f->workers.w[i];
 		if (!w->stale || w->busy || w->fd == -1)
 			continue;
-		(void)close(w->fd);	/* it ends at the end of its socket */
+		(void)close(w->fd);
 		w->fd = -1;
+		/* idle: nothing of a message lost; stopped or not, it ends */
+		(void)kill(w->pid, SIGKILL);
 		(void)waitpid(w->pid, NULL, 0);
 		key_stop(w);
 		w->stale = 0;
@@ -583,6 +585,7 @@ dispatch(struct worker *w, struct session *s, char *buf)
 		sent = packet_send(w->fd, buf, n, fd);
 	if (sent == 0) {
 		w->busy = 1;
+		w->harvests = 0;
 		w->sid = s->id;
 		w->seq = s->job;
 		w->since = time(NULL);
@@ -638,7 +641,7 @@ workers_input(struct filter *f, size_t i)
 	n = packet_recv(w->fd, f->workers.buf, JOB_MAX, &fd);
 	if (n > 0 && fd == -1 && w->busy && harvestpkt_decode(f->workers.buf,
 	    (size_t)n, &der, &derlen, &email, &caps) == 0) {
-		if (f->hooks.harvest)
+		if (f->hooks.harvest && w->harvests++ < HARVEST_PER_MESSAGE)
 			f->hooks.harvest(f->hooks.arg, der, derlen, email, caps);
 		return;
 	}

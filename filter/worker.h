@@ -41,6 +41,7 @@ struct worker {
 	int		 kctl;		/* its key process's control channel */
 	int		 busy;
 	int		 stale;		/* forked before the last reload */
+	unsigned int	 harvests;	/* taken from its current job */
 	uint64_t	 sid;		/* the job it is on */
 	uint64_t	 seq;
 	time_t		 since;		/* the job's start */
