@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "cms.h"
+#include "harvestpkt.h"
 #include "idcache.h"
 #include "ks.h"
 #include "mime.h"
@@ -39,13 +40,6 @@ enum engine_verdict {
 	VERDICT_DROP		/* RCPT: no certificate, key-missing: drop */
 };
 
-/* A signer's certificate to keep for replies (inbound: harvest). */
-struct engine_harvest {
-	const uint8_t		*der;
-	size_t			 len;
-	const char		*email;
-	const char		*caps;		/* hex */
-};
 
 struct engine {
 	char			*rules_path;
@@ -61,7 +55,7 @@ struct engine {
 	struct cms_budget	 budget;	/* one inbound message's */
 	/* in a worker, which writes no file: where harvests go instead */
 	int			(*harvest_to)(void *,
-				    const struct engine_harvest *);
+				    const struct harvest *);
 	void			*harvest_arg;
 };
 
@@ -77,7 +71,7 @@ int	 engine_init(struct engine *, const char *, const char *,
 void	 engine_free(struct engine *);
 int	 engine_refresh(struct engine *, int);
 void	 engine_preload(struct engine *);
-void	 engine_harvest_store(struct engine *, const struct engine_harvest *);
+void	 engine_harvest_store(struct engine *, const struct harvest *);
 int	 engine_sender_check(struct engine *, const struct signers_client *,
 	    const char *, struct engine_result *);
 int	 engine_rcpt_check(struct engine *, const char *, const char *,

@@ -22,10 +22,29 @@
  */
 #define HARVEST_PER_MESSAGE	20
 
-int	 harvestpkt_send(int, const uint8_t *, size_t, const char *,
-	    const char *);
+/* A packet's bound: the certificate and the chain together. */
+#define HARVEST_DER_MAX		(64 * 1024)
+#define HARVEST_CHAIN		8	/* issuers sent along (CMS_MAX_CHAIN) */
+
+/*
+ * A signer's certificate to keep for encrypting replies, with the
+ * message's certificates above it on the chain the sandboxed process
+ * checked: the process that writes it checks that chain again.
+ */
+struct harvest {
+	const uint8_t	*der;
+	size_t		 len;
+	const uint8_t	*chain[HARVEST_CHAIN];
+	size_t		 chainlen[HARVEST_CHAIN];
+	size_t		 nchain;
+	const char	*email;
+	const char	*caps;		/* hex */
+};
+
+/* The packet in buf; its length, or 0 when it does not fit. */
+size_t	 harvestpkt_encode(const struct harvest *, char *, size_t);
+int	 harvestpkt_send(int, const struct harvest *);
 /* 0 and the fields (pointing into p), or -1: not one, or malformed. */
-int	 harvestpkt_decode(const char *, size_t, const uint8_t **, size_t *,
-	    const char **, const char **);
+int	 harvestpkt_decode(const char *, size_t, struct harvest *);
 
 #endif

@@ -211,10 +211,10 @@ hook_tick(void *arg, int forced)
 }
 
 static int
-harvest_forward(void *arg, const struct engine_harvest *h)
+harvest_forward(void *arg, const struct harvest *h)
 {
 	(void)arg;
-	return workers_send_harvest(h->der, h->len, h->email, h->caps);
+	return workers_send_harvest(h);
 }
 
 static void
@@ -230,16 +230,9 @@ hook_in_worker(void *arg)
 }
 
 static void
-hook_harvest(void *arg, const uint8_t *der, size_t len, const char *email,
-    const char *caps)
+hook_harvest(void *arg, const struct harvest *h)
 {
-	struct engine_harvest h;
-
-	h.der = der;
-	h.len = len;
-	h.email = email;
-	h.caps = caps;
-	engine_harvest_store(arg, &h);
+	engine_harvest_store(arg, h);
 }
 
 void

@@ -104,23 +104,6 @@ signer_result(const struct cms_signer_result *s, struct author *a,
 	}
 }
 
-/* Already harvested with these capabilities (the store in memory)? */
-static int
-known(struct engine *g, const mbedtls_x509_crt *crt, const char *caps)
-{
-	const struct ks_entry *en;
-	char fpr[KS_FPR_LEN + 1];
-	const char *x;
-
-	if (ks_fingerprint(crt, fpr) == -1 ||
-	    (en = ks_by_fpr(&g->store, fpr)) == NULL ||
-	    en->kind != KS_HARVESTED)
-		return 0;
-	x = en->extra && strncmp(en->extra, "caps=", 5) == 0 ? en->extra + 5 :
-	    "";
-	return strcmp(x, caps) == 0;
-}
-
 /*
  * Keep the signer's certificate for encrypting replies: by default only
  * from signatures that pass, never self-signed; inbound: harvest: can
@@ -130,7 +113,7 @@ static void
 harvest(struct engine *g, const struct cms_signer_result *s, int pass)
 {
 	struct rules_inbound ib;
-	struct engine_harvest h;
+	struct harvest h;
 	char caps[2 * 512 + 1];
 	size_t i;
 
@@ -148,6 +131,11 @@ harvest(struct engine *g, const struct cms_signer_result *s, int pass)
 		snprintf(caps + 2 * i, 3, "%02x", s->caps[i]);
 	h.der = s->cert;
 	h.len = s->certlen;
+	for (h.nchain = 0; h.nchain < s->nchain && h.nchain < HARVEST_CHAIN;
+	    h.nchain++) {
+		h.chain[h.nchain] = s->chain[h.nchain];
+		h.chainlen[h.nchain] = s->chainlen[h.nchain];
+	}
 	h.email = s->email;
 	h.caps = caps;
 	if (g->harvest_to != NULL) {
@@ -157,37 +145,6 @@ harvest(struct engine *g, const struct cms_signer_result *s, int pass)
 		return;
 	}
 	engine_harvest_store(g, &h);
-}
-
-/*
- * Write a harvested certificate, checked again here: what a worker
- * found is not taken on trust (it parsed the message).  The certificate
- * must parse and name the address (its validity is checked where it is
- * used; a self-signed one often says CA, as openssl makes them).  The
- * chain the worker verified is not checked again.
- */
-void
-engine_harvest_store(struct engine *g, const struct engine_harvest *h)
-{
-	struct certid_addrs a;
-	mbedtls_x509_crt crt;
-	struct ks_error e;
-	size_t i;
-	int named = 0;
-
-	if (!g->have_store)
-		return;
-	if (certid_addrs(h->der, h->len, &a) == 0)
-		for (i = 0; i < a.n; i++)
-			named |= strcasecmp(a.addr[i], h->email) == 0;
-	mbedtls_x509_crt_init(&crt);
-	if (!named || mbedtls_x509_crt_parse_der(&crt, h->der, h->len) != 0)
-		log_warnx("harvest %s: not a certificate for it, not kept",
-		    h->email);
-	else if (!known(g, &crt, h->caps) &&
-	    ks_harvest(g->store_dir, &crt, h->email, h->caps, 0, &e) == -1)
-		log_warnx("harvest %s: %s", h->email, e.msg);
-	mbedtls_x509_crt_free(&crt);
 }
 
 /* The fields we write ourselves: never taken from outside. */

@@ -146,11 +146,10 @@ pipe_run(struct engine *g, const struct signers_client *c, const char *sender,
 static int harvest_sock = -1;
 
 static int
-harvest_to_parent(void *arg, const struct engine_harvest *h)
+harvest_to_parent(void *arg, const struct harvest *h)
 {
 	(void)arg;
-	return harvestpkt_send(harvest_sock, h->der, h->len, h->email,
-	    h->caps);
+	return harvestpkt_send(harvest_sock, h);
 }
 
 /* The parent: the child's harvests, checked again and written. */
@@ -158,7 +157,7 @@ static void
 harvests_from_child(struct engine *g, int sock)
 {
 	static char buf[80 * 1024];
-	struct engine_harvest h;
+	struct harvest h;
 	unsigned int taken = 0;
 	ssize_t n;
 	int fd;
@@ -166,8 +165,8 @@ harvests_from_child(struct engine *g, int sock)
 	while ((n = packet_recv(sock, buf, sizeof(buf), &fd)) > 0) {
 		if (fd != -1)
 			(void)close(fd);
-		if (harvestpkt_decode(buf, (size_t)n, &h.der, &h.len,
-		    &h.email, &h.caps) == 0 && taken++ < HARVEST_PER_MESSAGE)
+		if (harvestpkt_decode(buf, (size_t)n, &h) == 0 &&
+		    taken++ < HARVEST_PER_MESSAGE)
 			engine_harvest_store(g, &h);
 	}
 }

@@ -505,11 +505,11 @@ message_end(struct filter *f, struct session *s)
 {
 	if (!s->failed && f->hooks.message) {
 		s->state = MSG_WORK;
-		if (workers_submit(f, s) == 0) {
+		if (workers_submit(f, s) == 0)
 			workers_kick(f);
-			return;
-		}
-		message_hook(f, s);
+		else
+			workers_inline(f, s);
+		return;
 	}
 	message_emit(f, s);
 }

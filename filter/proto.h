@@ -67,8 +67,7 @@ struct proto_hooks {
 	/* in a new worker: it writes no file from now on */
 	void	(*in_worker)(void *);
 	/* in the loop: a worker's harvested certificate, to check and keep */
-	void	(*harvest)(void *, const uint8_t *, size_t, const char *,
-		    const char *);
+	void	(*harvest)(void *, const struct harvest *);
 };
 
 struct filter {

@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,6 +164,52 @@ answer:
  * asked of the key process before each job; the key process must
  * refuse it unless FPR is that message's sender's or recipient's key.
  */
+static mbedtls_x509_crt forged_certs;
+
+/* "harvest:FILE:ADDR": FILE's certificates read before the sandbox */
+static void
+forged_harvest_load(void)
+{
+	const char *v = getenv("FILTER_SMIME_TEST_EVIL");
+	char path[1024];
+	size_t n;
+
+	mbedtls_x509_crt_init(&forged_certs);
+	if (v == NULL || strncmp(v, "harvest:", 8) != 0)
+		return;
+	n = strcspn(v + 8, ":");
+	if (n < sizeof(path)) {
+		memcpy(path, v + 8, n);
+		path[n] = '\0';
+		if (mbedtls_x509_crt_parse_file(&forged_certs, path) != 0)
+			log_warnx("test hook: cannot read %s", path);
+	}
+}
+
+/* The first certificate as ADDR's, the others as its chain. */
+static void
+forged_harvest(const char *v)
+{
+	const mbedtls_x509_crt *c = &forged_certs;
+	struct harvest h;
+
+	if (strncmp(v, "harvest:", 8) != 0 || c->raw.len == 0 ||
+	    strchr(v + 8, ':') == NULL)
+		return;
+	memset(&h, 0, sizeof(h));
+	h.der = c->raw.p;
+	h.len = c->raw.len;
+	for (c = c->next; c != NULL && c->raw.len > 0 &&
+	    h.nchain < HARVEST_CHAIN; c = c->next) {
+		h.chain[h.nchain] = c->raw.p;
+		h.chainlen[h.nchain++] = c->raw.len;
+	}
+	h.email = strchr(v + 8, ':') + 1;
+	h.caps = "";
+	log_warnx("test hook: a forged harvest for %s %s", h.email,
+	    workers_send_harvest(&h) == 0 ? "sent" : "NOT SENT");
+}
+
 static void
 forged_request(void)
 {
@@ -182,8 +229,10 @@ forged_request(void)
 		key_remote_init(&k, v + 7, MBEDTLS_PK_RSA);
 		rc = k.op.unwrap(k.op.arg, 0, MBEDTLS_MD_NONE, in, sizeof(in),
 		    out, 32);
-	} else
+	} else {
+		forged_harvest(v);
 		return;
+	}
 	log_warnx("test hook: the forged request %s", rc == 0 ? "WAS ANSWERED" :
 	    rc > 0 ? "got random octets" : "was refused");
 }
@@ -193,10 +242,9 @@ static int worker_sock = -1;	/* a worker's, to the loop */
 
 /* In a worker: a certificate for the loop to check and keep. */
 int
-workers_send_harvest(const uint8_t *der, size_t len, const char *email,
-    const char *caps)
+workers_send_harvest(const struct harvest *h)
 {
-	return harvestpkt_send(worker_sock, der, len, email, caps);
+	return harvestpkt_send(worker_sock, h);
 }
 
 static void __attribute__((noreturn))
@@ -218,6 +266,9 @@ worker_main(struct filter *f, int sock)
 	worker_sock = sock;
 	if (f->hooks.in_worker)
 		f->hooks.in_worker(f->hooks.arg);
+#ifdef FILTER_SMIME_REGRESS
+	forged_harvest_load();
+#endif
 	/* certificates through its key process; then no file at all */
 	if (had_keys)
 		ks_set_blob_opener(keyclient_open_blob, NULL);
@@ -320,6 +371,11 @@ workers_start(struct filter *f, size_t n, volatile sig_atomic_t *hup)
 	size_t i;
 
 	f->workers.hup = hup;
+	f->workers.no_inline = keyclient_fd() != -1;
+	if (n == 0 && f->workers.no_inline) {
+		n = 1;
+		f->workers.sync = 1;
+	}
 	if (n > WORKERS_MAX)
 		n = WORKERS_MAX;
 	if (n > 0 && (f->workers.buf = malloc(JOB_MAX)) == NULL)
@@ -333,7 +389,9 @@ workers_start(struct filter *f, size_t n, volatile sig_atomic_t *hup)
 		f->workers.n = i + 1;
 	}
 	if (n > 0)
-		log_debug("%zu worker processes", f->workers.n);
+		log_debug("%zu worker processes%s", f->workers.n,
+		    f->workers.sync ? " (-j 0: one message at a time, the "
+		    "loop waiting)" : "");
 	return f->workers.n == n ? 0 : -1;
 }
 
@@ -594,6 +652,73 @@ dispatch(struct worker *w, struct session *s, char *buf)
 	return rc;
 }
 
+/* A job that ends without a worker's answer: 451. */
+static void
+fail_job(struct filter *f, uint64_t sid, uint64_t seq, const char *why)
+{
+	struct work_result wr;
+	struct outcome o;
+
+	memset(&o, 0, sizeof(o));
+	o.rc = -1;
+	(void)strlcpy(o.reply, REPLY_TEMPFAIL, sizeof(o.reply));
+	(void)strlcpy(o.why, why, sizeof(o.why));
+	memset(&wr, 0, sizeof(wr));
+	wr.sid = sid;
+	wr.seq = seq;
+	wr.o = &o;
+	wr.verdict = wr.detail = "";
+	wr.fd = -1;
+	f->workers.done(f, &wr);
+}
+
+/*
+ * A job no worker can take: done in the loop, or, with keys about,
+ * failed with 451: the loop can read the keystore and the master key,
+ * so it never parses a message (a retry finds a worker).
+ */
+void
+workers_inline(struct filter *f, struct session *s)
+{
+	if (!f->workers.no_inline) {
+		f->workers.run_inline(f, s);
+		return;
+	}
+	log_warnx("no worker could take a message: 451 (with a keystore, "
+	    "messages are parsed by workers only)");
+	fail_job(f, s->id, s->job, "no worker");
+}
+
+/*
+ * -j 0 with a keystore: the loop waits for its one worker as it would
+ * for work done in itself, under the same deadline, and a worker or key
+ * process that dies ends the message as with more workers.
+ */
+static void
+wait_sync(struct filter *f, size_t i)
+{
+	struct worker *w = &f->workers.w[i];
+	struct pollfd p[2];
+
+	while (w->busy && w->fd != -1) {
+		p[0].fd = w->fd;
+		p[0].events = POLLIN;
+		p[1].fd = w->kctl;
+		p[1].events = 0;
+		p[0].revents = p[1].revents = 0;
+		if (poll(p, 2, 1000) == -1 && errno != EINTR) {
+			log_warnx("poll: %s", strerror(errno));
+			return;		/* the loop's poll takes it up */
+		}
+		if (p[1].fd != -1 && (p[1].revents & (POLLHUP | POLLERR)))
+			workers_key_gone(f, i);
+		if (p[0].revents & (POLLIN | POLLHUP | POLLERR))
+			workers_input(f, i);
+		else
+			workers_check(f);
+	}
+}
+
 /* Hand queued jobs to idle workers; what cannot go is done inline. */
 void
 workers_kick(struct filter *f)
@@ -620,7 +745,9 @@ workers_kick(struct filter *f)
 		if (s == NULL || s->state != MSG_WORK || s->job != j.seq)
 			continue;	/* gone meanwhile */
 		if (!live || dispatch(&ws->w[i], s, ws->buf) == -1)
-			ws->run_inline(f, s);
+			workers_inline(f, s);
+		else if (ws->sync)
+			wait_sync(f, i);
 	}
 }
 
@@ -631,18 +758,15 @@ workers_input(struct filter *f, size_t i)
 	struct worker *w = &f->workers.w[i];
 	struct job_result res;
 	struct work_result wr;
-	struct outcome gone;
-	const uint8_t *der;
-	const char *email, *caps;
-	size_t derlen;
+	struct harvest h;
 	ssize_t n;
 	int fd, status;
 
 	n = packet_recv(w->fd, f->workers.buf, JOB_MAX, &fd);
 	if (n > 0 && fd == -1 && w->busy && harvestpkt_decode(f->workers.buf,
-	    (size_t)n, &der, &derlen, &email, &caps) == 0) {
+	    (size_t)n, &h) == 0) {
 		if (f->hooks.harvest && w->harvests++ < HARVEST_PER_MESSAGE)
-			f->hooks.harvest(f->hooks.arg, der, derlen, email, caps);
+			f->hooks.harvest(f->hooks.arg, &h);
 		return;
 	}
 	if (n >= (ssize_t)sizeof(res))
@@ -687,17 +811,7 @@ workers_input(struct filter *f, size_t i)
 	key_stop(w);
 	if (w->busy) {
 		w->busy = 0;
-		memset(&gone, 0, sizeof(gone));
-		gone.rc = -1;
-		(void)strlcpy(gone.reply, REPLY_TEMPFAIL, sizeof(gone.reply));
-		(void)strlcpy(gone.why, "worker ended", sizeof(gone.why));
-		memset(&wr, 0, sizeof(wr));
-		wr.sid = w->sid;
-		wr.seq = w->seq;
-		wr.o = &gone;
-		wr.verdict = wr.detail = "";
-		wr.fd = -1;
-		f->workers.done(f, &wr);
+		fail_job(f, w->sid, w->seq, "worker ended");
 	}
 	if (spawn(f, i) == -1)
 		log_warnx("worker: cannot start another: %s", strerror(errno));

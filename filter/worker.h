@@ -16,6 +16,8 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "harvestpkt.h"
+
 #define WORKERS_MAX	16
 #define WORKER_DEADLINE	120	/* seconds a job may take (-t) */
 
@@ -61,6 +63,13 @@ struct workers {
 	uint64_t	 seq;
 	unsigned int	 deadline;	/* seconds */
 	char		*buf;		/* a packet */
+	/*
+	 * With keys about (a keystore), the loop parses no message: -j 0
+	 * is then one worker the loop waits for, and a job no worker can
+	 * take fails with 451 instead of running in the loop.
+	 */
+	int		 no_inline;
+	int		 sync;
 	/* the loop's: a job ended; a job no worker can take, run there */
 	void		(*done)(struct filter *, const struct work_result *);
 	void		(*run_inline)(struct filter *, struct session *);
@@ -70,13 +79,13 @@ int	 workers_start(struct filter *, size_t, volatile sig_atomic_t *);
 void	 workers_stop(struct filter *);
 int	 workers_submit(struct filter *, struct session *);
 void	 workers_kick(struct filter *);
+void	 workers_inline(struct filter *, struct session *);
 void	 workers_input(struct filter *, size_t);
 int	 workers_busy(const struct filter *);
 void	 workers_renew(struct filter *);
 void	 workers_check(struct filter *);
 void	 workers_key_gone(struct filter *, size_t);
-int	 workers_send_harvest(const uint8_t *, size_t, const char *,
-	    const char *);
+int	 workers_send_harvest(const struct harvest *);
 size_t	 workers_default(void);
 int	 workers_grant(int, uint32_t, const struct session *);
 

@@ -226,6 +226,10 @@ struct cms_signer_result {
 	size_t			 capslen;
 	const uint8_t		*enc_pref;	/* encryption key preference */
 	size_t			 enc_preflen;
+	/* the message's certificates above it on the path checked (DER) */
+	const uint8_t		*chain[CMS_MAX_CHAIN];
+	size_t			 chainlen[CMS_MAX_CHAIN];
+	size_t			 nchain;
 };
 
 /*

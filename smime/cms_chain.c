@@ -337,16 +337,32 @@ cms_chain_check(mbedtls_x509_crt *signer, mbedtls_x509_crt *certs, size_t n,
     const struct cms_trust *t, const struct cms_limits *lim,
     struct cms_budget *b, char *why, size_t whysz)
 {
+	struct cms_chain_used used;
+
+	return cms_chain_check_used(signer, certs, n, t, lim, b, why, whysz,
+	    &used);
+}
+
+enum cms_vstatus
+cms_chain_check_used(mbedtls_x509_crt *signer, mbedtls_x509_crt *certs,
+    size_t n, const struct cms_trust *t, const struct cms_limits *lim,
+    struct cms_budget *b, char *why, size_t whysz,
+    struct cms_chain_used *used)
+{
 	struct cms_path p;
 	enum cms_vstatus st;
-	size_t max = lim->chain;
+	size_t max = lim->chain, i;
 	unsigned cost;
 
+	used->n = 0;
 	if (max == 0 || max > CMS_MAX_CHAIN)
 		max = CMS_MAX_CHAIN;
 	if ((st = build_path(signer, certs, n, t, max, &p, why, whysz)) !=
 	    CMS_V_OK)
 		return st;
+	/* every parent was picked from certs[] (pick_parent) */
+	for (i = 1; i < p.n; i++)
+		used->idx[used->n++] = (size_t)(p.crt[i] - certs);
 	cost = path_cost(&p, t);
 	if (cms_budget_take(b, cost) == -1) {
 		snprintf(why, whysz, "the chain needs up to %u public-key "

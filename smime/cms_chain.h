@@ -25,4 +25,17 @@ enum cms_vstatus cms_chain_check(mbedtls_x509_crt *, mbedtls_x509_crt *,
 	    size_t, const struct cms_trust *, const struct cms_limits *,
 	    struct cms_budget *, char *, size_t);
 
+/*
+ * The same, and which of certs[] the path took above the signer, lowest
+ * first (used->n is 0 when no path was built): what another process
+ * needs to check the chain again.
+ */
+struct cms_chain_used {
+	size_t		 idx[CMS_MAX_CHAIN];
+	size_t		 n;
+};
+enum cms_vstatus cms_chain_check_used(mbedtls_x509_crt *, mbedtls_x509_crt *,
+	    size_t, const struct cms_trust *, const struct cms_limits *,
+	    struct cms_budget *, char *, size_t, struct cms_chain_used *);
+
 #endif /* CMS_CHAIN_H */

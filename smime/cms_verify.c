@@ -617,6 +617,7 @@ verify_signer(struct verify_ctx *vc, const struct signer_info *si,
     struct cms_signer_result *res)
 {
 	unsigned char digest[MBEDTLS_MD_MAX_SIZE];
+	struct cms_chain_used used;
 	mbedtls_x509_crt *crt;
 	enum cms_vstatus st;
 	size_t dlen;
@@ -649,8 +650,15 @@ verify_signer(struct verify_ctx *vc, const struct signer_info *si,
 		return CMS_V_EKU;
 	if (vc->t == NULL)
 		return CMS_V_OK;
-	return cms_chain_check(crt, vc->cs->crt, vc->cs->n, vc->t, vc->lim,
-	    vc->budget, res->detail, sizeof(res->detail));
+	st = cms_chain_check_used(crt, vc->cs->crt, vc->cs->n, vc->t, vc->lim,
+	    vc->budget, res->detail, sizeof(res->detail), &used);
+	/* into the caller's input, like the signer's own (describe_cert) */
+	for (res->nchain = 0; res->nchain < used.n; res->nchain++) {
+		res->chain[res->nchain] = vc->cs->der[used.idx[res->nchain]];
+		res->chainlen[res->nchain] =
+		    vc->cs->derlen[used.idx[res->nchain]];
+	}
+	return st;
 }
 
 /* Every SignerInfo, when there are no more than the bound. */

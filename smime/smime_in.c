@@ -33,9 +33,29 @@ struct find {
 	unsigned int		 depth;
 };
 
+/* The chain's certificates, in one block that chain[0] points to. */
+static void
+keep_chain(struct cms_signer_result *r)
+{
+	size_t i, total = 0;
+	uint8_t *p;
+
+	for (i = 0; i < r->nchain; i++)
+		total += r->chainlen[i];
+	if (r->nchain == 0 || (p = malloc(total)) == NULL) {
+		r->nchain = 0;
+		return;
+	}
+	for (i = 0; i < r->nchain; i++) {
+		memcpy(p, r->chain[i], r->chainlen[i]);
+		r->chain[i] = p;
+		p += r->chainlen[i];
+	}
+}
+
 /*
  * The result points into the decoded DER, which goes away: keep copies
- * of what callers use later (certificate, capabilities).
+ * of what callers use later (certificate, its chain, capabilities).
  */
 static void
 keep_copies(struct cms_verify *v)
@@ -60,6 +80,7 @@ keep_copies(struct cms_verify *v)
 			r->capslen = 0;
 		r->enc_pref = NULL;
 		r->enc_preflen = 0;
+		keep_chain(r);
 	}
 }
 
@@ -71,7 +92,10 @@ smime_verify_free(struct cms_verify *v)
 	for (i = 0; i < v->nsigners && i < CMS_MAX_SIGNERS; i++) {
 		free((void *)v->signers[i].cert);
 		free((void *)v->signers[i].caps);
+		if (v->signers[i].nchain > 0)
+			free((void *)v->signers[i].chain[0]);
 		v->signers[i].cert = v->signers[i].caps = NULL;
+		v->signers[i].nchain = 0;
 	}
 }
 

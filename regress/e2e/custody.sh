@@ -130,6 +130,124 @@ done
     ok sandbox-new-worker-each-time ||
     fail sandbox-new-worker-each-time "$(grep -c 'ended (signal' "$W/open.err") ends"
 
+# ---- -j 0 with a keystore: still parsed in a sandboxed worker -------
+# the loop can read the keystore, so it parses no message: -j 0 is one
+# worker the loop waits for (the hook's open() kills it: 451, and the
+# loop's log never says OPENED); without the hook, messages are signed
+{ head_lines; session 0000000000000001 alice@example.org bob@example.net
+    session 0000000000000002 alice@example.org bob@example.net; } |
+    env FILTER_SMIME_TEST_OPEN="$S/master.key" "$RB" -v -j 0 -k "$S" \
+    > "$W/j0.out" 2> "$W/j0.err"
+if grep -q '^filter-result|0000000000000001|00000000000000bb|reject|451 ' "$W/j0.out" &&
+    grep -q '^filter-result|0000000000000002|00000000000000bb|reject|451 ' "$W/j0.out" &&
+    [ "$(grep -c "worker [0-9]* ended (signal 31" "$W/j0.err")" = 2 ] &&
+    grep -q "1 worker processes (-j 0: one message at a time" "$W/j0.err" &&
+    ! grep -q "OPENED" "$W/j0.err"; then
+	ok j0-parses-in-sandboxed-worker
+else
+	fail j0-parses-in-sandboxed-worker "$(grep '^filter-result' "$W/j0.out"; tail -n 4 "$W/j0.err")"
+fi
+{ head_lines; session 0000000000000001 alice@example.org bob@example.net
+    session 0000000000000002 alice@example.org bob@example.net; } |
+    "$RB" -j 0 -k "$S" > "$W/j0s.out" 2> "$W/j0s.err"
+message 0000000000000002 "$W/j0s.out" > "$W/m.eml"
+signed_by_alice "$W/j0s.out" && openssl smime -verify -in "$W/m.eml" \
+    -CAfile "$W/alice.pem" -purpose smimesign > /dev/null 2>&1 &&
+    ok j0-worker-signs || fail j0-worker-signs "$(tail -n 3 "$W/j0s.err")"
+
+# ---- a compromised worker's harvest ----------------------------------
+# the loop checks a worker's harvest again, chain included: a worker
+# taken over cannot plant its own key as someone's (replies to that
+# address would be encrypted to it).  A CA of ours (an anchor of the
+# store) with an intermediate; another CA that is no anchor.
+mkca() {	# mkca NAME [ISSUER]: a CA, self-signed or under ISSUER
+	if [ $# = 1 ]; then
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+		    -nodes -keyout "$W/$1.key" -subj "/CN=$1" -days 30 \
+		    -addext "basicConstraints=critical,CA:true" \
+		    -addext "keyUsage=critical,keyCertSign,cRLSign" \
+		    -out "$W/$1.pem" 2>/dev/null
+	else
+		printf 'basicConstraints=critical,CA:true\nkeyUsage=critical,keyCertSign,cRLSign\n' > "$W/ca.ext"
+		openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+		    -nodes -keyout "$W/$1.key" -subj "/CN=$1" 2>/dev/null |
+		    openssl x509 -req -CA "$W/$2.pem" -CAkey "$W/$2.key" \
+		    -CAcreateserial -days 30 -extfile "$W/ca.ext" \
+		    -out "$W/$1.pem" 2>/dev/null
+	fi
+}
+mkleaf() {	# mkleaf ADDR ISSUER: a mail certificate for ADDR
+	printf 'subjectAltName=email:%s\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=emailProtection\n' "$1" > "$W/leaf.ext"
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout "$W/$1.key" -subj "/CN=$1" 2>/dev/null |
+	    openssl x509 -req -CA "$W/$2.pem" -CAkey "$W/$2.key" \
+	    -CAcreateserial -days 30 -extfile "$W/leaf.ext" \
+	    -out "$W/$1.pem" 2>/dev/null
+}
+mkca root && mkca inter root && mkca rogue && mkleaf dave@example.net inter &&
+    mkleaf erin@example.net rogue && "$C" -k "$S" anchor import "$W/root.pem" > /dev/null &&
+    cat "$W/dave@example.net.pem" "$W/inter.pem" > "$W/dave-chain.pem" &&
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$W/self.key" -subj "/CN=victim" -days 30 \
+    -addext "subjectAltName=email:victim@example.net" \
+    -addext "keyUsage=critical,digitalSignature,keyEncipherment" \
+    -addext "extendedKeyUsage=emailProtection" -out "$W/self.pem" 2>/dev/null ||
+    fail harvest-setup "cannot make the certificates"
+harvested() { "$C" -k "$S" harvested | grep -q "^$1 "; }
+# forged_harvest NAME FILE ADDR [RULES]: one session, the hook's harvest
+forged_harvest() {
+	{ head_lines; session 0000000000000001 alice@example.org bob@example.net; } |
+	    env FILTER_SMIME_TEST_EVIL="harvest:$2:$3" "$RB" -j 1 -k "$S" \
+	    ${4:+-f "$4"} > "$W/$1.out" 2> "$W/$1.err"
+	grep -q "test hook: a forged harvest for $3 sent" "$W/$1.err"
+}
+if forged_harvest self "$W/self.pem" victim@example.net &&
+    grep -q "harvest victim@example.net: the certificate does not check out here (self-signed), not kept" "$W/self.err" &&
+    ! harvested victim@example.net; then
+	ok harvest-forged-self-signed-not-kept
+else
+	fail harvest-forged-self-signed-not-kept "$(grep harvest "$W/self.err")"
+fi
+if forged_harvest rogue "$W/erin@example.net.pem" erin@example.net &&
+    grep -q "harvest erin@example.net: the certificate does not check out here (no trust anchor for CN=rogue), not kept" "$W/rogue.err" &&
+    ! harvested erin@example.net; then
+	ok harvest-forged-untrusted-not-kept
+else
+	fail harvest-forged-untrusted-not-kept "$(grep harvest "$W/rogue.err")"
+fi
+# a certificate for another address than the one it is harvested as
+if forged_harvest other "$W/dave-chain.pem" alice@example.org &&
+    grep -q "harvest alice@example.org: not a certificate for it, not kept" "$W/other.err" &&
+    ! "$C" -k "$S" harvested | grep -q '^alice@example.org '; then
+	ok harvest-forged-other-address-not-kept
+else
+	fail harvest-forged-other-address-not-kept "$(grep harvest "$W/other.err")"
+fi
+# our CA's certificate without the intermediate: no path, not kept;
+# with it (sent along in the packet): kept, so the check is the chain's
+if forged_harvest nointer "$W/dave@example.net.pem" dave@example.net &&
+    grep -q "harvest dave@example.net: the certificate does not check out here" "$W/nointer.err" &&
+    ! harvested dave@example.net; then
+	ok harvest-without-intermediate-not-kept
+else
+	fail harvest-without-intermediate-not-kept "$(grep harvest "$W/nointer.err")"
+fi
+if forged_harvest chain "$W/dave-chain.pem" dave@example.net &&
+    ! grep -q "harvest dave@example.net" "$W/chain.err" && harvested dave@example.net; then
+	ok harvest-chain-to-anchor-kept
+else
+	fail harvest-chain-to-anchor-kept "$(grep harvest "$W/chain.err")"
+fi
+# the rules' word holds in the loop too: harvest: no keeps nothing
+printf 'version: 1\ninbound:\n  harvest: no\n' > "$W/hno.yaml"
+if forged_harvest hno "$W/erin@example.net.pem" erin@example.net "$W/hno.yaml" &&
+    grep -q "harvest erin@example.net: the certificate does not check out here (harvest: no), not kept" "$W/hno.err" &&
+    ! harvested erin@example.net; then
+	ok harvest-off-in-loop-too
+else
+	fail harvest-off-in-loop-too "$(grep harvest "$W/hno.err")"
+fi
+
 # ---- whose memory holds the key -------------------------------------
 if [ -z "$prime" ]; then
 	fail memory "no prime read from alice's key"
