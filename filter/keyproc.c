@@ -456,22 +456,22 @@ static void
 keyproc_main(struct keyproc *k)
 {
 	struct pollfd p[KM_CHANS + 1];
-	size_t i, nchans;
+	size_t i;
 
 	for (;;) {
-		for (i = 0, nchans = 0; i < KM_CHANS; i++) {
+		for (i = 0; i < KM_CHANS; i++) {
 			p[i + 1].fd = k->chans[i].fd;
 			p[i + 1].events = POLLIN;
-			nchans += k->chans[i].fd != -1;
 		}
 		/*
-		 * A worker's key process reads grants only when a request
-		 * comes (the grant is there before it), so a grant costs no
-		 * wake-up; the hang-up of the loop is reported anyway.  The
-		 * loop's own asks on the control channel itself.
+		 * Grants are read as they come: a message that asks for no
+		 * key (refused, unsigned, only verified) still sends one, and
+		 * unread ones would fill the socket until the loop blocked
+		 * writing the next.  Before a request, drain_control reads
+		 * any still pending, so the request meets its own grant.
 		 */
 		p[0].fd = k->ctl.fd;
-		p[0].events = nchans == 0 ? POLLIN : 0;
+		p[0].events = POLLIN;
 		if (poll(p, KM_CHANS + 1, -1) == -1) {
 			if (errno == EINTR)
 				continue;

@@ -269,4 +269,27 @@ if [ "$(grep -c '|proceed$' "$W/rng.out")" = 2 ] && [ -s "$W/e1.body" ] &&
 else
 	fail own-random-octets "$(grep -c '|proceed$' "$W/rng.out") proceeded; the two ciphertexts are $(cmp -s "$W/e1.body" "$W/e2.body" && echo the same || echo different)"
 fi
+
+# ---- messages that ask for no key: the loop never blocks -------------
+# every job grants its key process the message's keys, whether or not
+# the worker asks for one; unsigned mail under -a verify asks for none.
+# 600 of them (several socket buffers of grants) through one worker and
+# through -j 0: all answered, none waiting on a full socket
+plain() {
+	printf 'report|0.6|1|smtp-in|tx-mail|%s|%s|ok|carol@outside.example\n' "$1" "${1#????????}"
+	printf 'report|0.6|1|smtp-in|tx-rcpt|%s|%s|ok|alice@example.org\n' "$1" "${1#????????}"
+	for l in "From: carol@outside.example" "Subject: plain" "" "no signature"; do
+		printf 'filter|0.6|1|smtp-in|data-line|%s|00000000000000aa|%s\n' "$1" "$l"
+	done
+	printf 'filter|0.6|1|smtp-in|data-line|%s|00000000000000aa|.\n' "$1"
+	printf 'filter|0.6|1|smtp-in|commit|%s|00000000000000bb|\n' "$1"
+}
+{ head_lines; i=1; while [ $i -le 600 ]; do plain "$(printf '%016x' $i)"; i=$((i + 1)); done; } > "$W/plain.in"
+for j in 1 0; do
+	timeout 120 "$F" -j $j -a verify -k "$S" < "$W/plain.in" > "$W/plain.out" 2> "$W/plain.err"
+	rc=$?
+	n=$(grep -c '|proceed$' "$W/plain.out")
+	[ $rc = 0 ] && [ "$n" = 600 ] && ok "keyless-600-answered-j$j" ||
+	    fail "keyless-600-answered-j$j" "exit $rc, $n of 600 answered: $(tail -n 1 "$W/plain.err")"
+done
 exit 0
