@@ -160,6 +160,14 @@ signed_by_alice "$W/j0s.out" && openssl smime -verify -in "$W/m.eml" \
 # taken over cannot plant its own key as someone's (replies to that
 # address would be encrypted to it).  A CA of ours (an anchor of the
 # store) with an intermediate; another CA that is no anchor.
+issue() {	# issue NAME ISSUER EXTENSIONS: a P-256 certificate under ISSUER
+	printf "$3" > "$W/$1.ext"
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout "$W/$1.key" -subj "/CN=$1" 2>/dev/null |
+	    openssl x509 -req -CA "$W/$2.pem" -CAkey "$W/$2.key" \
+	    -CAcreateserial -days 30 -extfile "$W/$1.ext" -out "$W/$1.pem" 2>/dev/null
+}
+CAEXT='basicConstraints=critical,CA:true\nkeyUsage=critical,keyCertSign,cRLSign\n'
 mkca() {	# mkca NAME [ISSUER]: a CA, self-signed or under ISSUER
 	if [ $# = 1 ]; then
 		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
@@ -168,21 +176,11 @@ mkca() {	# mkca NAME [ISSUER]: a CA, self-signed or under ISSUER
 		    -addext "keyUsage=critical,keyCertSign,cRLSign" \
 		    -out "$W/$1.pem" 2>/dev/null
 	else
-		printf 'basicConstraints=critical,CA:true\nkeyUsage=critical,keyCertSign,cRLSign\n' > "$W/ca.ext"
-		openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
-		    -nodes -keyout "$W/$1.key" -subj "/CN=$1" 2>/dev/null |
-		    openssl x509 -req -CA "$W/$2.pem" -CAkey "$W/$2.key" \
-		    -CAcreateserial -days 30 -extfile "$W/ca.ext" \
-		    -out "$W/$1.pem" 2>/dev/null
+		issue "$1" "$2" "$CAEXT"
 	fi
 }
 mkleaf() {	# mkleaf ADDR ISSUER: a mail certificate for ADDR
-	printf 'subjectAltName=email:%s\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=emailProtection\n' "$1" > "$W/leaf.ext"
-	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	    -keyout "$W/$1.key" -subj "/CN=$1" 2>/dev/null |
-	    openssl x509 -req -CA "$W/$2.pem" -CAkey "$W/$2.key" \
-	    -CAcreateserial -days 30 -extfile "$W/leaf.ext" \
-	    -out "$W/$1.pem" 2>/dev/null
+	issue "$1" "$2" "subjectAltName=email:$1\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=emailProtection\n"
 }
 mkca root && mkca inter root && mkca rogue && mkleaf dave@example.net inter &&
     mkleaf erin@example.net rogue && "$C" -k "$S" anchor import "$W/root.pem" > /dev/null &&
