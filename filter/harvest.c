@@ -15,8 +15,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <mbedtls/oid.h>
-
 #include "certid.h"
 #include "cms_chain.h"
 #include "engine.h"
@@ -53,19 +51,6 @@ named(const struct harvest *h)
 	return 0;
 }
 
-/* What a passing signature needs of its certificate (cms_verify.c). */
-static int
-signs_mail(const mbedtls_x509_crt *crt)
-{
-	return (mbedtls_x509_crt_check_key_usage(crt,
-	    MBEDTLS_X509_KU_DIGITAL_SIGNATURE) == 0 ||
-	    mbedtls_x509_crt_check_key_usage(crt,
-	    MBEDTLS_X509_KU_NON_REPUDIATION) == 0) &&
-	    mbedtls_x509_crt_check_extended_key_usage(crt,
-	    MBEDTLS_OID_EMAIL_PROTECTION,
-	    MBEDTLS_OID_SIZE(MBEDTLS_OID_EMAIL_PROTECTION)) == 0;
-}
-
 /*
  * The chain again, from certs[0] (the harvested certificate) through
  * the issuers that came with it; 1 when the rules keep what it says.
@@ -78,24 +63,17 @@ chain_kept(struct engine *g, mbedtls_x509_crt *certs, size_t n, char *why,
 	struct cms_trust t;
 	struct cms_budget b;
 	enum cms_vstatus st;
-	const mbedtls_x509_crt *c = &certs[0];
 
 	rules_inbound(g->rules, &ib);
 	if (!ib.harvest) {
 		(void)snprintf(why, whysz, "harvest: no");
 		return 0;
 	}
-	if (c->issuer_raw.len == c->subject_raw.len && memcmp(c->issuer_raw.p,
-	    c->subject_raw.p, c->issuer_raw.len) == 0 &&
-	    !ib.harvest_self_signed) {
+	if (cms_cert_self_signed(&certs[0]) && !ib.harvest_self_signed) {
 		(void)snprintf(why, whysz, "self-signed");
 		return 0;
 	}
-	idcache_trust(&g->ids, &g->store);
-	memset(&t, 0, sizeof(t));
-	t.anchors = &g->ids.anchors;
-	t.crls = g->ids.crls.version ? &g->ids.crls : NULL;
-	t.at = time(NULL);
+	idcache_trust_get(&g->ids, &g->store, &t);
 	cms_budget_init(&b, NULL);
 	why[0] = '\0';
 	st = cms_chain_check(&certs[0], certs, n, &t, &cms_limits_default, &b,
@@ -129,7 +107,7 @@ engine_harvest_store(struct engine *g, const struct harvest *h)
 		mbedtls_x509_crt_init(&certs[i]);
 	if (!named(h) ||
 	    mbedtls_x509_crt_parse_der(&certs[0], h->der, h->len) != 0 ||
-	    !signs_mail(&certs[0])) {
+	    cms_cert_mail_usage(&certs[0]) != CMS_V_OK) {
 		log_warnx("harvest %s: not a certificate for it, not kept",
 		    h->email);
 		goto done;

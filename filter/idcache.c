@@ -8,7 +8,9 @@
  * recently used, so a message never loses one it took.
  */
 #include <string.h>
+#include <time.h>
 
+#include "cms.h"
 #include "idcache.h"
 
 #ifndef SYSTEM_CA_BUNDLE
@@ -125,4 +127,15 @@ idcache_trust(struct idcache *c, const struct ks_store *store)
 		(void)ks_crls(store, &c->crls);
 	}
 	c->trust_loaded = 1;
+}
+
+void
+idcache_trust_get(struct idcache *c, const struct ks_store *store,
+    struct cms_trust *t)
+{
+	idcache_trust(c, store);
+	memset(t, 0, sizeof(*t));
+	t->anchors = &c->anchors;
+	t->crls = c->crls.version ? &c->crls : NULL;
+	t->at = time(NULL);
 }

@@ -17,6 +17,8 @@
 #include "keyproc.h"
 #include "ks.h"
 
+struct cms_trust;
+
 #define IDCACHE_IDENTS	32
 #define IDCACHE_CERTS	128	/* > CMS_MAX_RECIPIENTS + 1, see plan_add */
 
@@ -52,5 +54,8 @@ const mbedtls_x509_crt *idcache_cert(struct idcache *,
 	    const struct ks_store *, const struct ks_entry *);
 /* The system bundle and the store's anchors and CRLs (store may be NULL). */
 void	 idcache_trust(struct idcache *, const struct ks_store *);
+/* Those, loaded if need be, as t: validation now, no budget of its own. */
+void	 idcache_trust_get(struct idcache *, const struct ks_store *,
+	    struct cms_trust *);
 
 #endif

@@ -596,11 +596,7 @@ done:
 static void
 trust_set(struct engine *g, struct cms_trust *t)
 {
-	idcache_trust(&g->ids, g->have_store ? &g->store : NULL);
-	memset(t, 0, sizeof(*t));
-	t->anchors = &g->ids.anchors;
-	t->crls = g->ids.crls.version ? &g->ids.crls : NULL;
-	t->at = time(NULL);
+	idcache_trust_get(&g->ids, g->have_store ? &g->store : NULL, t);
 	t->budget = &g->budget;
 }
 

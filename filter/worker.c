@@ -160,9 +160,11 @@ answer:
 #ifdef FILTER_SMIME_REGRESS
 /*
  * Test-only, compiled into the regress build alone: a compromised
- * worker's move.  FILTER_SMIME_TEST_EVIL="sign:FPR" or "unwrap:FPR" is
- * asked of the key process before each job; the key process must
- * refuse it unless FPR is that message's sender's or recipient's key.
+ * worker's moves, made before each job.  FILTER_SMIME_TEST_EVIL=
+ * "sign:FPR" or "unwrap:FPR" is asked of the key process, which must
+ * refuse it unless FPR is that message's sender's or recipient's key;
+ * "harvest:FILE:ADDR" hands the loop FILE's certificate as ADDR's,
+ * which the loop must check again before it keeps it.
  */
 static mbedtls_x509_crt forged_certs;
 

@@ -56,6 +56,32 @@ cms_cert_email(const mbedtls_x509_crt *crt, char *out, size_t outsz)
 	return -1;
 }
 
+int
+cms_cert_self_signed(const mbedtls_x509_crt *c)
+{
+	return c->issuer_raw.len == c->subject_raw.len &&
+	    memcmp(c->issuer_raw.p, c->subject_raw.p, c->subject_raw.len) == 0;
+}
+
+/*
+ * A signature on mail needs digitalSignature or nonRepudiation (when
+ * keyUsage is there) and emailProtection (when extKeyUsage is).
+ */
+enum cms_vstatus
+cms_cert_mail_usage(const mbedtls_x509_crt *c)
+{
+	if (mbedtls_x509_crt_check_key_usage(c,
+	    MBEDTLS_X509_KU_DIGITAL_SIGNATURE) != 0 &&
+	    mbedtls_x509_crt_check_key_usage(c,
+	    MBEDTLS_X509_KU_NON_REPUDIATION) != 0)
+		return CMS_V_KEY_USAGE;
+	if (mbedtls_x509_crt_check_extended_key_usage(c,
+	    MBEDTLS_OID_EMAIL_PROTECTION,
+	    MBEDTLS_OID_SIZE(MBEDTLS_OID_EMAIL_PROTECTION)) != 0)
+		return CMS_V_EKU;
+	return CMS_V_OK;
+}
+
 /* subjectKeyIdentifier (2.5.29.14): the key identifier octets. */
 int
 cms_cert_ski(const mbedtls_x509_crt *crt, const uint8_t **ski, size_t *len)

@@ -163,13 +163,6 @@ sign_attrs(const struct cms_signer *s, const uint8_t *attrs, size_t alen,
 	return 0;
 }
 
-static int
-self_signed(const mbedtls_x509_crt *c)
-{
-	return c->issuer_raw.len == c->subject_raw.len &&
-	    memcmp(c->issuer_raw.p, c->subject_raw.p, c->subject_raw.len) == 0;
-}
-
 /* certificates [0] and signerInfos: everything after encapContentInfo. */
 static int
 build_tail(const struct cms_signer *s, const uint8_t *attrs, size_t alen,
@@ -184,7 +177,7 @@ build_tail(const struct cms_signer *s, const uint8_t *attrs, size_t alen,
 	der_begin_sorted(&w, DER_CONTEXT_CONS(0));
 	der_raw(&w, s->cert->raw.p, s->cert->raw.len);
 	for (c = s->chain; c != NULL && c->raw.p != NULL; c = c->next)
-		if (c != s->cert && !self_signed(c))
+		if (c != s->cert && !cms_cert_self_signed(c))
 			der_raw(&w, c->raw.p, c->raw.len);
 	der_end(&w);
 

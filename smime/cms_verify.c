@@ -550,8 +550,7 @@ describe_cert(const struct cert_set *cs, const mbedtls_x509_crt *c,
 	/* into the caller's input: our parsed copies are freed on return */
 	res->cert = cs->der[k];
 	res->certlen = cs->derlen[k];
-	res->self_signed = c->issuer_raw.len == c->subject_raw.len &&
-	    memcmp(c->issuer_raw.p, c->subject_raw.p, c->issuer_raw.len) == 0;
+	res->self_signed = cms_cert_self_signed(c);
 }
 
 /* What every signer of one message shares. */
@@ -637,17 +636,8 @@ verify_signer(struct verify_ctx *vc, const struct signer_info *si,
 	/* no attributes: the signature is over the content digest */
 	st = si->has_attrs ? check_attrs(vc, si, crt, digest, dlen, res) :
 	    signature_budgeted(vc, si, crt, digest, res);
-	if (st != CMS_V_OK)
+	if (st != CMS_V_OK || (st = cms_cert_mail_usage(crt)) != CMS_V_OK)
 		return st;
-	if (mbedtls_x509_crt_check_key_usage(crt,
-	    MBEDTLS_X509_KU_DIGITAL_SIGNATURE) != 0 &&
-	    mbedtls_x509_crt_check_key_usage(crt,
-	    MBEDTLS_X509_KU_NON_REPUDIATION) != 0)
-		return CMS_V_KEY_USAGE;
-	if (mbedtls_x509_crt_check_extended_key_usage(crt,
-	    MBEDTLS_OID_EMAIL_PROTECTION,
-	    MBEDTLS_OID_SIZE(MBEDTLS_OID_EMAIL_PROTECTION)) != 0)
-		return CMS_V_EKU;
 	if (vc->t == NULL)
 		return CMS_V_OK;
 	st = cms_chain_check_used(crt, vc->cs->crt, vc->cs->n, vc->t, vc->lim,
