@@ -87,21 +87,30 @@ else
 	ok many-sanitizers
 fi
 
+# on_fifo NAME N ARGS...: the filter reading the fifo (fd 3 writes it),
+# output in $W/NAME.out and .err, $fpid; $kids: its N workers once up
+on_fifo() {
+	name=$1 want=$2
+	shift 2
+	rm -f "$W/in"
+	mkfifo "$W/in"
+	"$F" "$@" -k "$S" < "$W/in" > "$W/$name.out" 2> "$W/$name.err" &
+	fpid=$!
+	exec 3> "$W/in"
+	head_lines >&3
+	kids=""
+	for t in 1 2 3 4 5 6 7 8 9 10; do
+		kids=$(pgrep -x -P $fpid smime-worker | tr '\n' ' ')
+		[ "$(echo $kids | wc -w)" -ge "$want" ] && break
+		sleep 0.2
+	done
+}
+
 # ---- a worker killed while it holds a message ---------------------------
 # The workers are stopped, a message is handed to one of them, then both
 # are killed: that message must be refused with a 451 at commit, and the
 # next one signed by a replacement worker.
-mkfifo "$W/in"
-"$F" -j 2 -k "$S" < "$W/in" > "$W/kill.out" 2> "$W/kill.err" &
-fpid=$!
-exec 3> "$W/in"
-head_lines >&3
-kids=""
-for t in 1 2 3 4 5 6 7 8 9 10; do
-	kids=$(pgrep -x -P $fpid smime-worker | tr '\n' ' ')
-	[ "$(echo $kids | wc -w)" -ge 2 ] && break
-	sleep 0.2
-done
+on_fifo kill 2 -j 2
 if [ "$(echo $kids | wc -w)" -lt 2 ]; then
 	fail kill-workers-started "children: '$kids'"
 else
@@ -144,19 +153,8 @@ grep -q 'worker .* ended' "$W/kill.err" && ok kill-logged ||
 for j in 1 0; do
 	sfx=""
 	[ $j = 0 ] && sfx=-j0
-	rm -f "$W/in"
-	mkfifo "$W/in"
-	"$F" -j $j -t 1 -k "$S" < "$W/in" > "$W/hang.out" 2> "$W/hang.err" &
-	fpid=$!
-	exec 3> "$W/in"
-	head_lines >&3
-	kid=""
-	for t in 1 2 3 4 5 6 7 8 9 10; do
-		kid=$(pgrep -x -P $fpid smime-worker)
-		[ -n "$kid" ] && break
-		sleep 0.2
-	done
-	kill -STOP $kid 2>/dev/null
+	on_fifo hang 1 -j $j -t 1
+	kill -STOP $kids 2>/dev/null
 	session 00000000000000c1 >&3
 	# the deadline is 1 s, checked about every second
 	for t in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do
@@ -181,24 +179,13 @@ done
 
 # ---- the session goes away while its message is with a worker ----------
 # its answer finds no session and is dropped; the filter goes on
-rm -f "$W/in"
-mkfifo "$W/in"
-"$F" -j 1 -k "$S" < "$W/in" > "$W/gone.out" 2> "$W/gone.err" &
-fpid=$!
-exec 3> "$W/in"
-head_lines >&3
-kid=""
-for t in 1 2 3 4 5 6 7 8 9 10; do
-	kid=$(pgrep -x -P $fpid smime-worker)
-	[ -n "$kid" ] && break
-	sleep 0.2
-done
-kill -STOP $kid 2>/dev/null
+on_fifo gone 1 -j 1
+kill -STOP $kids 2>/dev/null
 session 00000000000000d1 | grep -v '|commit|' >&3
 sleep 0.5
 printf 'report|0.6|1|smtp-in|link-disconnect|00000000000000d1\n' >&3
 sleep 0.5
-kill -CONT $kid 2>/dev/null
+kill -CONT $kids 2>/dev/null
 session 00000000000000d2 >&3
 exec 3>&-
 wait $fpid
@@ -222,12 +209,7 @@ fi
 
 # ---- SIGHUP reaches the workers' rules ---------------------------------
 printf 'version: 1\ndefaults:\n  signature: detached\n' > "$W/rules.yaml"
-rm -f "$W/in"
-mkfifo "$W/in"
-"$F" -j 2 -f "$W/rules.yaml" -k "$S" < "$W/in" > "$W/hup.out" 2> "$W/hup.err" &
-fpid=$!
-exec 3> "$W/in"
-head_lines >&3
+on_fifo hup 0 -j 2 -f "$W/rules.yaml"
 session 00000000000000b1 >&3
 sleep 1
 printf 'version: 1\ndefaults:\n  signature: opaque\n' > "$W/rules.yaml"
