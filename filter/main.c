@@ -232,7 +232,7 @@ run_filter(struct engine *g, long nworkers, unsigned int deadline)
 		log_warnx("fewer worker processes than asked: %zu",
 		    f.workers.n);
 	(void)sandbox_loop(g->have_store ? g->store_dir : NULL, g->rules_path,
-	    tmpdir);
+	    tmpdir, log_warnx);
 	rc = loop_run(&f, STDIN_FILENO, STDOUT_FILENO, &got_hup);
 	workers_stop(&f);
 	log_debug("exiting: %llu messages, %llu bad lines",

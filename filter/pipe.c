@@ -208,7 +208,7 @@ pipe_run_sandboxed(struct engine *g, const struct signers_client *c,
 		if (keyclient_fd() != -1)
 			ks_set_blob_opener(keyclient_open_blob, NULL);
 		engine_preload(g);
-		(void)sandbox_worker();
+		(void)sandbox_worker(log_warnx);
 #ifdef FILTER_SMIME_REGRESS
 		/* the sandbox's proof, as in a worker (worker.c) */
 		if (getenv("FILTER_SMIME_TEST_OPEN") != NULL &&

@@ -274,7 +274,7 @@ worker_main(struct filter *f, int sock)
 	/* certificates through its key process; then no file at all */
 	if (had_keys)
 		ks_set_blob_opener(keyclient_open_blob, NULL);
-	(void)sandbox_worker();
+	(void)sandbox_worker(log_warnx);
 	for (;;) {
 		n = packet_recv(sock, buf, JOB_MAX, &fd);
 		if (n == 0)

@@ -146,7 +146,7 @@ done
 # The OpenBSD sandbox (pledge, unveil) cannot run here: its code is
 # compiled against declarations of those two calls, as on OpenBSD.
 if ${CC:-cc} $cppflags -DSANDBOX_OPENBSD_STUBS -Wall -Wextra \
-    -Werror -fsyntax-only filter/sandbox.c > "$W/obsd" 2>&1; then
+    -Werror -fsyntax-only keystore/sandbox.c > "$W/obsd" 2>&1; then
 	echo "ok sandbox-openbsd-compiles"
 else
 	echo "FAIL sandbox-openbsd-compiles: $(head -n 3 "$W/obsd")"

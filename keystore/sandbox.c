@@ -27,7 +27,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
 #include "sandbox.h"
 
 #if defined(__linux__) && (defined(__x86_64__) || defined(__aarch64__)) && \
@@ -164,7 +163,7 @@ trap_instead(struct sock_filter *f, size_t n)
 #endif
 
 int
-sandbox_worker(void)
+sandbox_worker(sandbox_warn_fn warn)
 {
 	static struct sock_filter f[sizeof(filter) / sizeof(filter[0])];
 	struct sock_fprog prog;
@@ -175,7 +174,7 @@ sandbox_worker(void)
 	/* a few descriptors at a time: its sockets, spools, blobs */
 	rl.rlim_cur = rl.rlim_max = 64;
 	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
-		log_warnx("worker: RLIMIT_NOFILE: %s", strerror(errno));
+		warn("sandbox: RLIMIT_NOFILE: %s", strerror(errno));
 #ifndef SANDBOX_ASAN
 	/*
 	 * Address space: a bound on a runaway allocation, with room for
@@ -184,7 +183,7 @@ sandbox_worker(void)
 	 */
 	rl.rlim_cur = rl.rlim_max = (rlim_t)4 << 30;
 	if (setrlimit(RLIMIT_AS, &rl) == -1)
-		log_warnx("worker: RLIMIT_AS: %s", strerror(errno));
+		warn("sandbox: RLIMIT_AS: %s", strerror(errno));
 #endif
 	memcpy(f, filter, sizeof(f));
 #ifdef FILTER_SMIME_REGRESS
@@ -194,7 +193,7 @@ sandbox_worker(void)
 	prog.filter = f;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 ||
 	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) == -1) {
-		log_warnx("worker: no sandbox: %s", strerror(errno));
+		warn("sandbox: no sandbox: %s", strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -209,19 +208,20 @@ int	 unveil(const char *, const char *);
 #endif
 
 int
-sandbox_worker(void)
+sandbox_worker(sandbox_warn_fn warn)
 {
 	/* descriptors it has and is sent; O_TMPFILE has no OpenBSD kin:
 	 * spools come through "tmppath" */
 	if (pledge("stdio recvfd sendfd tmppath", NULL) == -1) {
-		log_warnx("worker: pledge: %s", strerror(errno));
+		warn("sandbox: pledge: %s", strerror(errno));
 		return -1;
 	}
 	return 0;
 }
 
 int
-sandbox_loop(const char *store, const char *rules, const char *tmpdir)
+sandbox_loop(const char *store, const char *rules, const char *tmpdir,
+    sandbox_warn_fn warn)
 {
 	/* the loop reloads rules and index, writes harvests and spools */
 	if ((store && unveil(store, "rwc") == -1) ||
@@ -229,7 +229,7 @@ sandbox_loop(const char *store, const char *rules, const char *tmpdir)
 	    unveil(tmpdir, "rwc") == -1 ||
 	    unveil("/etc/ssl/cert.pem", "r") == -1 ||
 	    unveil(NULL, NULL) == -1) {
-		log_warnx("unveil: %s", strerror(errno));
+		warn("unveil: %s", strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -238,9 +238,9 @@ sandbox_loop(const char *store, const char *rules, const char *tmpdir)
 #else
 
 int
-sandbox_worker(void)
+sandbox_worker(sandbox_warn_fn warn)
 {
-	log_warnx("worker: no sandbox on this system");
+	warn("sandbox: no sandbox on this system");
 	return -1;
 }
 
@@ -249,11 +249,13 @@ sandbox_worker(void)
 #if !defined(__OpenBSD__) && !defined(SANDBOX_OPENBSD_STUBS)
 /* Linux and others: the loop reads and writes the keystore as it is. */
 int
-sandbox_loop(const char *store, const char *rules, const char *tmpdir)
+sandbox_loop(const char *store, const char *rules, const char *tmpdir,
+    sandbox_warn_fn warn)
 {
 	(void)store;
 	(void)rules;
 	(void)tmpdir;
+	(void)warn;
 	return 0;
 }
 #endif
