@@ -25,6 +25,7 @@
 #include <mbedtls/md.h>
 
 #include "cms.h"
+#include "crlfetch.h"
 #include "ks.h"
 #include "mbedtls_compat.h"
 
@@ -778,6 +779,10 @@ cmd_check(const char *dir, int argc, char *argv[])
 
 /* ---- harvested, crl, anchor, verify ---------------------------------------- */
 
+#ifndef SYSTEM_CA_BUNDLE
+#define SYSTEM_CA_BUNDLE	"/etc/ssl/certs/ca-certificates.crt"
+#endif
+
 static int
 cmd_harvested(const char *dir, int argc, char *argv[])
 {
@@ -865,9 +870,71 @@ import_into(const char *dir, const char *sub, const char *file, int crl)
 	return rc;
 }
 
+static void
+crl_report(const char *uri, const char *what)
+{
+	fprintf(stderr, "smimectl: crl fetch: %s: %s\n", uri, what);
+}
+
+/*
+ * For cron: problems on stderr, one summary line on stdout.  Exit 0
+ * when every CRL was fetched and is current, 65 when one was refused
+ * or is stale (a human should look), else 75 when one could not be
+ * fetched (the next run may).
+ */
+static int
+crl_fetch(const char *dir, int argc, char *argv[])
+{
+	static const struct option lo[] = {
+		{ "timeout", required_argument, NULL, 't' },
+		{ "max-size", required_argument, NULL, 'm' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct crlfetch_opts o;
+	struct crlfetch_tally t;
+	struct ks_store s;
+	const char *err;
+	int ch, rc;
+
+	o.timeout = 10;
+	o.max_size = (size_t)32 << 20;
+	o.ca_bundle = SYSTEM_CA_BUNDLE;
+	o.now = time(NULL);
+	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (ch) {
+		case 't':
+			o.timeout = (int)strtonum(optarg, 1, 3600, &err);
+			break;
+		case 'm':
+			o.max_size = (size_t)strtonum(optarg, 1024,
+			    (long long)1 << 30, &err);
+			break;
+		default:
+			return verb_usage("crl", EX_USAGE);
+		}
+		if (err != NULL)
+			return verb_usage("crl", EX_USAGE);
+	}
+	if (optind != argc)
+		return verb_usage("crl", EX_USAGE);
+	if ((rc = open_store(dir, &s)) != 0)
+		return rc;
+	(void)ks_crl_fetch(&s, &o, &t, crl_report);
+	ks_close(&s);
+	printf("%zu distribution points: %zu updated, %zu unchanged, "
+	    "%zu failed, %zu refused, %zu stale; %zu not http:// skipped\n",
+	    t.points, t.updated, t.unchanged, t.failed, t.refused, t.stale,
+	    t.skipped);
+	if (t.refused || t.stale)
+		return EX_DATAERR;
+	return t.failed ? EX_TEMPFAIL : EX_OK;
+}
+
 static int
 cmd_crl(const char *dir, int argc, char *argv[])
 {
+	if (argc >= 2 && strcmp(argv[1], "fetch") == 0)
+		return crl_fetch(dir, argc - 1, argv + 1);
 	if (argc != 3 || strcmp(argv[1], "import") != 0)
 		return verb_usage("crl", EX_USAGE);
 	return import_into(dir, "crls", argv[2], 1);
@@ -880,10 +947,6 @@ cmd_anchor(const char *dir, int argc, char *argv[])
 		return verb_usage("anchor", EX_USAGE);
 	return import_into(dir, "anchors", argv[2], 0);
 }
-
-#ifndef SYSTEM_CA_BUNDLE
-#define SYSTEM_CA_BUNDLE	"/etc/ssl/certs/ca-certificates.crt"
-#endif
 
 /* Chain and revocation of an account's current certificates. */
 static int
@@ -996,7 +1059,8 @@ static const struct verb verbs[] = {
 	{ "lookup", cmd_lookup, "sign|encrypt ADDRESS" },
 	{ "harvested", cmd_harvested, "[list | approve FINGERPRINT | "
 	    "reject FINGERPRINT]" },
-	{ "crl", cmd_crl, "import FILE|-" },
+	{ "crl", cmd_crl, "import FILE|- | fetch [--timeout SECONDS] "
+	    "[--max-size BYTES]" },
 	{ "anchor", cmd_anchor, "import FILE|-" },
 	{ "verify", cmd_verify, "ACCOUNT" },
 };

@@ -19,6 +19,7 @@ static const uint8_t oid_email[] = {
 	0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x01
 };
 static const uint8_t oid_san[] = { 0x55, 0x1d, 0x11 };
+static const uint8_t oid_crldp[] = { 0x55, 0x1d, 0x1f };
 
 /* The names mbedTLS and OpenSSL print for the usual attributes. */
 static const struct {
@@ -111,34 +112,50 @@ add_addr(struct certid_addrs *a, const uint8_t *p, size_t len)
 	a->n++;
 }
 
-/* rfc822Name entries ([1] IA5String) of subjectAltName. */
-static void
-san_addrs(const struct ber_elem *exts, struct certid_addrs *a)
+/*
+ * The value of the extension named oid: the element its OCTET STRING
+ * holds.  0 found, -1 absent or malformed.
+ */
+static int
+ext_value(const struct ber_elem *exts, const uint8_t *oid, size_t oidlen,
+    struct ber_elem *val)
 {
 	struct ber_reader r, x;
-	struct ber_elem e, oid, v;
+	struct ber_elem e, o, v;
 
 	ber_init(&r, exts->content, exts->len, BER_F_DER);
 	if (ber_expect(&r, BER_SEQUENCE, &e) != BER_OK)
-		return;
+		return -1;
 	ber_init(&r, e.content, e.len, BER_F_DER);
 	while (ber_expect(&r, BER_SEQUENCE, &e) == BER_OK) {
 		ber_init(&x, e.content, e.len, BER_F_DER);
-		if (ber_expect(&x, BER_OID, &oid) != BER_OK ||
-		    !oid_is(&oid, oid_san, sizeof(oid_san)))
+		if (ber_expect(&x, BER_OID, &o) != BER_OK ||
+		    !oid_is(&o, oid, oidlen))
 			continue;
 		if (ber_next(&x, &v) != BER_OK ||
 		    (v.tag == BER_BOOLEAN && ber_next(&x, &v) != BER_OK) ||
 		    v.tag != BER_OCTET_STRING)
-			return;
+			return -1;
 		ber_init(&x, v.content, v.len, BER_F_DER);
-		if (ber_expect(&x, BER_SEQUENCE, &e) != BER_OK)
-			return;
-		ber_init(&x, e.content, e.len, BER_F_DER);
-		while (ber_next(&x, &e) == BER_OK)
-			if (e.tag == BER_CONTEXT(1))
-				add_addr(a, e.content, e.len);
+		return ber_next(&x, val) == BER_OK ? 0 : -1;
 	}
+	return -1;
+}
+
+/* rfc822Name entries ([1] IA5String) of subjectAltName. */
+static void
+san_addrs(const struct ber_elem *exts, struct certid_addrs *a)
+{
+	struct ber_reader x;
+	struct ber_elem e;
+
+	if (ext_value(exts, oid_san, sizeof(oid_san), &e) == -1 ||
+	    e.tag != BER_SEQUENCE)
+		return;
+	ber_init(&x, e.content, e.len, BER_F_DER);
+	while (ber_next(&x, &e) == BER_OK)
+		if (e.tag == BER_CONTEXT(1))
+			add_addr(a, e.content, e.len);
 }
 
 /* Calls fn for each attribute of a Name, in order; -1 when malformed. */
@@ -197,6 +214,63 @@ certid_addrs(const uint8_t *der, size_t len, struct certid_addrs *a)
 	if (t.have_exts)
 		san_addrs(&t.exts, a);
 	return name_walk(&t.subject, email_attr, a);
+}
+
+/* ---- where its CRL is published ------------------------------------ */
+
+static void
+add_uri(struct certid_uris *u, const struct ber_elem *e)
+{
+	size_t i;
+
+	if (u->n == CERTID_URIS_MAX || e->len == 0 ||
+	    e->len > CERTID_URI_LEN)
+		return;
+	for (i = 0; i < e->len; i++)	/* IA5String, printable only */
+		if (e->content[i] <= 0x20 || e->content[i] >= 0x7f)
+			return;
+	memcpy(u->uri[u->n], e->content, e->len);
+	u->uri[u->n][e->len] = '\0';
+	for (i = 0; i < u->n; i++)
+		if (strcmp(u->uri[i], u->uri[u->n]) == 0)
+			return;
+	u->n++;
+}
+
+/*
+ * The URIs of a certificate's CRL distribution points (RFC 5280
+ * 4.2.1.13): each DistributionPoint's fullName [0] [0], its
+ * uniformResourceIdentifier [6] entries.  Points named relative to
+ * the issuer, and URIs with spaces or controls, are skipped.  Returns
+ * 0 (perhaps with none), -1 when the certificate cannot be read.
+ */
+int
+certid_crl_uris(const uint8_t *der, size_t len, struct certid_uris *u)
+{
+	struct ber_reader r, x;
+	struct ber_elem dps, dp, e;
+	struct tbs t;
+
+	memset(u, 0, sizeof(*u));
+	if (tbs_read(der, len, &t) == -1)
+		return -1;
+	if (!t.have_exts || ext_value(&t.exts, oid_crldp, sizeof(oid_crldp),
+	    &dps) == -1 || dps.tag != BER_SEQUENCE)
+		return 0;
+	ber_init(&r, dps.content, dps.len, BER_F_DER);
+	while (ber_expect(&r, BER_SEQUENCE, &dp) == BER_OK) {
+		ber_init(&x, dp.content, dp.len, BER_F_DER);
+		if (ber_expect(&x, BER_CONTEXT_CONS(0), &e) != BER_OK)
+			continue;	/* no distributionPoint */
+		ber_init(&x, e.content, e.len, BER_F_DER);
+		if (ber_expect(&x, BER_CONTEXT_CONS(0), &e) != BER_OK)
+			continue;	/* nameRelativeToCRLIssuer */
+		ber_init(&x, e.content, e.len, BER_F_DER);
+		while (ber_next(&x, &e) == BER_OK)
+			if (e.tag == BER_CONTEXT(6))
+				add_uri(u, &e);
+	}
+	return 0;
 }
 
 /* ---- a Name as text ------------------------------------------------ */

@@ -4,7 +4,8 @@
 /*
  * Who a certificate names, read from its DER with our own BER reader:
  * every email address (rfc822Name in subjectAltName, emailAddress in the
- * subject, RFC 8550 §3) and the issuer or subject as text.  No mbedTLS
+ * subject, RFC 8550 §3), the issuer or subject as text, and where its
+ * CRL is published.  No mbedTLS
  * and no allocation; the text is raw: pass it through authres_value()
  * before it goes into a header.
  */
@@ -24,7 +25,16 @@ struct certid_addrs {
 
 enum certid_name { CERTID_ISSUER, CERTID_SUBJECT };
 
+#define CERTID_URIS_MAX		8	/* distribution points kept */
+#define CERTID_URI_LEN		512
+
+struct certid_uris {
+	size_t	 n;
+	char	 uri[CERTID_URIS_MAX][CERTID_URI_LEN + 1];
+};
+
 int	 certid_addrs(const uint8_t *, size_t, struct certid_addrs *);
 int	 certid_dn(const uint8_t *, size_t, enum certid_name, char *, size_t);
+int	 certid_crl_uris(const uint8_t *, size_t, struct certid_uris *);
 
 #endif /* CERTID_H */

@@ -277,6 +277,12 @@ int	 cms_verify_feed(const uint8_t *, size_t, cms_feed_fn, void *,
 	    struct cms_error *);
 const char *cms_vstatus_str(enum cms_vstatus);
 
+struct ber_elem;
+mbedtls_md_type_t cms_sigalg_md(const struct ber_elem *);
+enum cms_vstatus cms_sig_check(const struct ber_elem *, mbedtls_pk_context *,
+    mbedtls_md_type_t, const unsigned char *, const uint8_t *, size_t, char *,
+    size_t);
+
 /* The embedded content of an opaque SignedData, segment by segment. */
 int	 cms_signed_content(const uint8_t *, size_t,
 	    int (*)(void *, const uint8_t *, size_t), void *,

@@ -470,10 +470,56 @@ pss_params(const struct ber_elem *params, mbedtls_md_type_t *md,
 	return *md == MBEDTLS_MD_NONE || *mgf == MBEDTLS_MD_NONE ? -1 : 0;
 }
 
-/* Check the signature over hash (made with md) by the certificate's key. */
-static enum cms_vstatus
-check_signature(const struct signer_info *si, mbedtls_x509_crt *crt,
-    mbedtls_md_type_t md, const unsigned char *hash, char *why, size_t whysz)
+/*
+ * The digest a signature algorithm names (an X.509 signatureAlgorithm:
+ * sha256WithRSAEncryption, ecdsa-with-SHA384, RSASSA-PSS with its
+ * parameters), MBEDTLS_MD_NONE for one we do not take.
+ */
+mbedtls_md_type_t
+cms_sigalg_md(const struct ber_elem *sigalg)
+{
+	mbedtls_pk_rsassa_pss_options opts;
+	struct ber_reader r;
+	struct ber_elem oid, params;
+	const uint8_t *o;
+	size_t ol;
+	mbedtls_md_type_t md;
+
+	ber_init(&r, sigalg->content, sigalg->len, 0);
+	if (ber_expect(&r, BER_OID, &oid) != BER_OK ||
+	    ber_get_oid(&oid, &o, &ol) != BER_OK)
+		return MBEDTLS_MD_NONE;
+	switch (oid_lookup(o, ol)) {
+	case OID_SHA224_WITH_RSA:
+		return MBEDTLS_MD_SHA224;
+	case OID_SHA256_WITH_RSA:
+	case OID_ECDSA_SHA256:
+		return MBEDTLS_MD_SHA256;
+	case OID_SHA384_WITH_RSA:
+	case OID_ECDSA_SHA384:
+		return MBEDTLS_MD_SHA384;
+	case OID_SHA512_WITH_RSA:
+	case OID_ECDSA_SHA512:
+		return MBEDTLS_MD_SHA512;
+	case OID_RSASSA_PSS:
+		if (ber_expect(&r, BER_SEQUENCE, &params) != BER_OK ||
+		    pss_params(&params, &md, &opts.mgf1_hash_id,
+		    &opts.expected_salt_len) == -1)
+			return MBEDTLS_MD_NONE;
+		return md;
+	default:
+		return MBEDTLS_MD_NONE;	/* SHA-1 included: not for new data */
+	}
+}
+
+/*
+ * Check sig, over hash (made with md), by the key pk, for the signature
+ * algorithm sigalg (an AlgorithmIdentifier).
+ */
+enum cms_vstatus
+cms_sig_check(const struct ber_elem *sigalg, mbedtls_pk_context *pk,
+    mbedtls_md_type_t md, const unsigned char *hash, const uint8_t *sig,
+    size_t siglen, char *why, size_t whysz)
 {
 	mbedtls_pk_rsassa_pss_options opts;
 	struct ber_reader r;
@@ -482,10 +528,10 @@ check_signature(const struct signer_info *si, mbedtls_x509_crt *crt,
 	size_t ol;
 	enum oid_id alg;
 	mbedtls_md_type_t pmd;
-	mbedtls_pk_type_t kt = mbedtls_pk_get_type(&crt->pk);
+	mbedtls_pk_type_t kt = mbedtls_pk_get_type(pk);
 	int rc;
 
-	ber_init(&r, si->sigalg.content, si->sigalg.len, 0);
+	ber_init(&r, sigalg->content, sigalg->len, 0);
 	if (ber_expect(&r, BER_OID, &oid) != BER_OK ||
 	    ber_get_oid(&oid, &o, &ol) != BER_OK)
 		return CMS_V_MALFORMED;
@@ -502,23 +548,23 @@ check_signature(const struct signer_info *si, mbedtls_x509_crt *crt,
 			return CMS_V_SIGNATURE;
 		}
 		rc = mbedtls_pk_verify_ext(MBEDTLS_PK_RSASSA_PSS, &opts,
-		    &crt->pk, md, hash, mbedtls_md_get_size(
-		    mbedtls_md_info_from_type(md)), si->sig, si->siglen);
+		    pk, md, hash, mbedtls_md_get_size(
+		    mbedtls_md_info_from_type(md)), sig, siglen);
 	} else if (alg == OID_RSA_ENCRYPTION || alg == OID_SHA1_WITH_RSA ||
 	    alg == OID_SHA224_WITH_RSA || alg == OID_SHA256_WITH_RSA ||
 	    alg == OID_SHA384_WITH_RSA || alg == OID_SHA512_WITH_RSA) {
 		if (kt != MBEDTLS_PK_RSA)
 			return CMS_V_SIGNATURE;
-		mbedtls_rsa_set_padding(mbedtls_pk_rsa(crt->pk),
+		mbedtls_rsa_set_padding(mbedtls_pk_rsa(*pk),
 		    MBEDTLS_RSA_PKCS_V15, MBEDTLS_MD_NONE);
-		rc = mbedtls_pk_verify(&crt->pk, md, hash, mbedtls_md_get_size(
-		    mbedtls_md_info_from_type(md)), si->sig, si->siglen);
+		rc = mbedtls_pk_verify(pk, md, hash, mbedtls_md_get_size(
+		    mbedtls_md_info_from_type(md)), sig, siglen);
 	} else if (alg == OID_ECDSA_SHA256 || alg == OID_ECDSA_SHA384 ||
 	    alg == OID_ECDSA_SHA512 || alg == OID_EC_PUBLIC_KEY) {
 		if (kt != MBEDTLS_PK_ECKEY && kt != MBEDTLS_PK_ECDSA)
 			return CMS_V_SIGNATURE;
-		rc = mbedtls_pk_verify(&crt->pk, md, hash, mbedtls_md_get_size(
-		    mbedtls_md_info_from_type(md)), si->sig, si->siglen);
+		rc = mbedtls_pk_verify(pk, md, hash, mbedtls_md_get_size(
+		    mbedtls_md_info_from_type(md)), sig, siglen);
 	} else {
 		snprintf(why, whysz, "signature algorithm %s", oid_name(alg));
 		return CMS_V_UNSUPPORTED;
@@ -528,6 +574,15 @@ check_signature(const struct signer_info *si, mbedtls_x509_crt *crt,
 		return CMS_V_SIGNATURE;
 	}
 	return CMS_V_OK;
+}
+
+/* Check the signature over hash (made with md) by the certificate's key. */
+static enum cms_vstatus
+check_signature(const struct signer_info *si, mbedtls_x509_crt *crt,
+    mbedtls_md_type_t md, const unsigned char *hash, char *why, size_t whysz)
+{
+	return cms_sig_check(&si->sigalg, &crt->pk, md, hash, si->sig,
+	    si->siglen, why, whysz);
 }
 
 static void

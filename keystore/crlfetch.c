@@ -1,0 +1,561 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
+/* Fetching the store's CRLs (crlfetch.h). */
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <mbedtls/md.h>
+#include <mbedtls/platform_util.h>
+#include <mbedtls/x509_crl.h>
+
+#include "certid.h"
+#include "crl.h"
+#include "crlfetch.h"
+#include "http.h"
+#include "mbedtls_compat.h"
+#include "sandbox.h"
+
+#define FUTURE_SLACK	300	/* seconds of clock skew taken */
+#define MSG_HEAD_MAX	(HTTP_LOCATION_MAX + 64)
+
+/* ---- what to fetch and whom to believe -------------------------------- */
+
+/* Append a copy of c to list (its raw DER); 0 or -1. */
+static int
+crt_add(mbedtls_x509_crt *list, const mbedtls_x509_crt *c)
+{
+	return mbedtls_x509_crt_parse_der(list, c->raw.p, c->raw.len) == 0 ?
+	    0 : -1;
+}
+
+static int
+crt_in(const mbedtls_x509_crt *list, const mbedtls_x509_crt *c)
+{
+	for (; list != NULL && list->raw.p != NULL; list = list->next)
+		if (list->raw.len == c->raw.len &&
+		    memcmp(list->raw.p, c->raw.p, c->raw.len) == 0)
+			return 1;
+	return 0;
+}
+
+/* Every certificate of the store: its entries, their chains, anchors. */
+static void
+store_certs(const struct ks_store *s, mbedtls_x509_crt *all)
+{
+	const mbedtls_x509_crt *c;
+	mbedtls_x509_crt one;
+	struct ks_error e;
+	size_t i;
+
+	for (i = 0; i < s->nentries; i++) {
+		mbedtls_x509_crt_init(&one);
+		if (ks_load_cert(s, s->entries[i], &one, &e) == 0) {
+			(void)ks_load_chain(s, s->entries[i], &one);
+			for (c = &one; c != NULL && c->raw.p; c = c->next)
+				if (!crt_in(all, c))	/* chains share CAs */
+					(void)crt_add(all, c);
+		}
+		mbedtls_x509_crt_free(&one);
+	}
+	(void)ks_trust_anchors(s, all);
+}
+
+/*
+ * The certificates a CRL may be signed by: the anchors, then every CA
+ * certificate of the store that chains to one (a round for each level).
+ */
+static void
+trusted_issuers(const mbedtls_x509_crt *all, const struct ks_store *s,
+    const char *bundle, mbedtls_x509_crt *trusted)
+{
+	const mbedtls_x509_crt *c;
+	mbedtls_x509_crt one;
+	uint32_t flags;
+	int round, added = 1;
+
+	if (bundle != NULL)
+		(void)mbedtls_x509_crt_parse_file(trusted, bundle);
+	(void)ks_trust_anchors(s, trusted);
+	for (round = 0; round < 8 && added; round++) {
+		added = 0;
+		for (c = all; c != NULL && c->raw.p != NULL; c = c->next) {
+			if (!compat_crt_is_ca(c) || crt_in(trusted, c))
+				continue;
+			mbedtls_x509_crt_init(&one);
+			flags = 0;
+			if (crt_add(&one, c) == 0 && trusted->raw.p != NULL &&
+			    mbedtls_x509_crt_verify(&one, trusted, NULL, NULL,
+			    &flags, NULL, NULL) == 0 && crt_add(trusted, c) == 0)
+				added = 1;
+			mbedtls_x509_crt_free(&one);
+		}
+	}
+}
+
+struct uris {
+	size_t	 n;
+	char	*uri[CRLFETCH_POINTS_MAX];
+};
+
+static void
+uris_add(struct uris *u, const char *uri)
+{
+	size_t i;
+
+	for (i = 0; i < u->n; i++)
+		if (strcmp(u->uri[i], uri) == 0)
+			return;
+	if (u->n < CRLFETCH_POINTS_MAX && (u->uri[u->n] = strdup(uri)) != NULL)
+		u->n++;
+}
+
+/* The distribution points named, http:// ones only (others: told). */
+static void
+collect_uris(const mbedtls_x509_crt *all, struct uris *u, size_t *other)
+{
+	struct certid_uris cu;
+	size_t i;
+
+	for (; all != NULL && all->raw.p != NULL; all = all->next) {
+		if (certid_crl_uris(all->raw.p, all->raw.len, &cu) == -1)
+			continue;
+		for (i = 0; i < cu.n; i++) {
+			if (strncasecmp(cu.uri[i], "http://", 7) == 0)
+				uris_add(u, cu.uri[i]);
+			else
+				(*other)++;
+		}
+	}
+}
+
+/* ---- one CRL, checked --------------------------------------------------- */
+
+/*
+ * The CRL in der, read with our own reader and signed by one of the
+ * trusted issuers.  0, or -1 with the reason in why.
+ */
+static int
+crl_check(const uint8_t *der, size_t len, mbedtls_x509_crt *trusted,
+    struct crl_info *ci, char *why, size_t whysz)
+{
+	mbedtls_x509_crt *c;
+
+	if (crl_read(der, len, ci) == -1) {
+		snprintf(why, whysz, "not a DER CRL");
+		return -1;
+	}
+	snprintf(why, whysz, "its issuer is not a trust anchor or a CA "
+	    "that chains to one");
+	for (c = trusted; c != NULL && c->raw.p != NULL; c = c->next) {
+		if (c->subject_raw.len != ci->issuer.rawlen ||
+		    memcmp(c->subject_raw.p, ci->issuer.raw, ci->issuer.rawlen))
+			continue;
+		if (crl_signed_by(ci, c, why, whysz) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+/* ---- the fetcher: a child that parses what came from the network ------ */
+
+static void
+warn_stderr(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "smimectl: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+	va_end(ap);
+}
+
+static void
+write_all(int fd, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	ssize_t w;
+
+	while (n > 0 && ((w = write(fd, b, n)) > 0 || errno == EINTR))
+		if (w > 0) {
+			b += w;
+			n -= (size_t)w;
+		}
+}
+
+/* Tell the parent, end. */
+static void __attribute__((__noreturn__))
+say(int fd, char kind, const char *text, const uint8_t *crl, size_t len)
+{
+	char head[MSG_HEAD_MAX];
+	int n;
+
+	if (kind == 'C')
+		n = snprintf(head, sizeof(head), "C %zu\n", len);
+	else
+		n = snprintf(head, sizeof(head), "%c %s\n", kind, text);
+	if (n > 0 && (size_t)n < sizeof(head)) {
+		write_all(fd, head, (size_t)n);
+		if (kind == 'C')
+			write_all(fd, crl, len);
+	}
+	_exit(0);
+}
+
+static int
+is_redirect(int status)
+{
+	return status == 301 || status == 302 || status == 303 ||
+	    status == 307 || status == 308;
+}
+
+static void __attribute__((__noreturn__))
+fetcher(const char *url, mbedtls_x509_crt *trusted,
+    const struct crlfetch_opts *o, long long deadline, int fd)
+{
+	struct http_response r;
+	struct http_url u;
+	struct crl_info ci;
+	mbedtls_x509_crl crl;
+	const char *why;
+	char text[256];
+	uint8_t *buf;
+	size_t len;
+	int s;
+
+	if (http_url_parse(url, &u, &why) == -1 ||
+	    (s = http_connect(&u, deadline, &why)) == -1 ||
+	    http_send_request(s, &u, deadline, &why) == -1)
+		say(fd, 'F', why, NULL, 0);
+	(void)sandbox_worker(warn_stderr);
+	if (http_read_all(s, o->max_size + HTTP_HEAD_MAX, deadline, &buf, &len,
+	    &why) == -1 || http_response_parse(buf, len, &r, &why) == -1)
+		say(fd, 'F', why, NULL, 0);
+	if (is_redirect(r.status) && r.location[0] != '\0')
+		say(fd, 'R', r.location, NULL, 0);
+	if (r.status != 200) {
+		snprintf(text, sizeof(text), "HTTP status %d", r.status);
+		say(fd, 'F', text, NULL, 0);
+	}
+	if (r.bodylen > o->max_size)
+		say(fd, 'F', "larger than the size limit", NULL, 0);
+	/* mbedTLS parses it in full here, in the sandbox, first */
+	mbedtls_x509_crl_init(&crl);
+	if (mbedtls_x509_crl_parse_der(&crl, r.body, r.bodylen) != 0)
+		say(fd, 'X', "not a CRL (mbedTLS cannot parse it)", NULL, 0);
+	mbedtls_x509_crl_free(&crl);
+	if (crl_check(r.body, r.bodylen, trusted, &ci, text, sizeof(text)) ==
+	    -1)
+		say(fd, 'X', text, NULL, 0);
+	say(fd, 'C', NULL, r.body, r.bodylen);
+}
+
+/* ---- the parent's side ------------------------------------------------- */
+
+struct answer {
+	char	 kind;		/* C CRL, R redirect, F failed, X refused */
+	char	 text[MSG_HEAD_MAX];
+	uint8_t	*msg;		/* C: the CRL is msg + off */
+	size_t	 off, len;
+};
+
+static int
+answer_parse(struct answer *a, uint8_t *msg, size_t n)
+{
+	uint8_t *nl = memchr(msg, '\n', n < MSG_HEAD_MAX ? n : MSG_HEAD_MAX);
+	size_t hl, i;
+	char *end;
+
+	a->msg = msg;
+	if (nl == NULL || nl - msg < 2 || msg[1] != ' ' ||
+	    strchr("CRFX", msg[0]) == NULL)
+		return -1;
+	a->kind = (char)msg[0];
+	hl = (size_t)(nl - msg) - 2;
+	for (i = 0; i < hl; i++)	/* text for a terminal */
+		a->text[i] = msg[2 + i] < 0x20 || msg[2 + i] >= 0x7f ? '?' :
+		    (char)msg[2 + i];
+	a->text[hl] = '\0';
+	if (a->kind != 'C')
+		return 0;
+	a->off = (size_t)(nl + 1 - msg);
+	a->len = strtoull(a->text, &end, 10);
+	return *end == '\0' && a->len == n - a->off ? 0 : -1;
+}
+
+/* Wait for the child, killing it once its time is up. */
+static void
+reap(pid_t pid, int killed, struct answer *a)
+{
+	int st;
+
+	if (killed)
+		(void)kill(pid, SIGKILL);
+	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
+		;
+	if (WIFSIGNALED(st)) {
+		a->kind = 'F';
+		snprintf(a->text, sizeof(a->text), "fetcher ended (signal %d%s)",
+		    WTERMSIG(st), WTERMSIG(st) == SIGSYS ?
+		    ": the sandbox refused a system call" : "");
+	}
+}
+
+static void
+run_fetcher(const char *url, mbedtls_x509_crt *trusted,
+    const struct crlfetch_opts *o, struct answer *a)
+{
+	long long deadline = http_now() + (long long)o->timeout * 1000;
+	const char *why;
+	uint8_t *msg = NULL;
+	size_t n = 0;
+	pid_t pid;
+	int p[2], rc;
+
+	memset(a, 0, sizeof(*a));
+	a->kind = 'F';
+	fflush(stdout);
+	fflush(stderr);
+	if (pipe(p) == -1 || (pid = fork()) == -1) {
+		snprintf(a->text, sizeof(a->text), "%s", strerror(errno));
+		return;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		if (p[1] != STDERR_FILENO + 1 &&
+		    dup2(p[1], STDERR_FILENO + 1) == -1)
+			_exit(1);
+		closefrom(STDERR_FILENO + 2);
+		fetcher(url, trusted, o, deadline, STDERR_FILENO + 1);
+	}
+	close(p[1]);
+	(void)fcntl(p[0], F_SETFL, O_NONBLOCK);
+	rc = http_read_all(p[0], o->max_size + MSG_HEAD_MAX, deadline + 2000,
+	    &msg, &n, &why);
+	close(p[0]);
+	if (rc == -1)
+		snprintf(a->text, sizeof(a->text), "%s", why);
+	else if (answer_parse(a, msg, n) == -1) {
+		a->kind = 'F';
+		snprintf(a->text, sizeof(a->text), "fetcher gave no answer");
+	}
+	reap(pid, rc == -1, a);
+	if (a->kind != 'C') {
+		free(msg);
+		a->msg = NULL;
+	}
+}
+
+/* Follow redirects to http:// URLs, so many times at most. */
+static void
+fetch_point(const char *uri, mbedtls_x509_crt *trusted,
+    const struct crlfetch_opts *o, struct answer *a)
+{
+	char url[MSG_HEAD_MAX], where[MSG_HEAD_MAX];
+	struct http_url u;
+	const char *why;
+	int hops, v6;
+
+	snprintf(url, sizeof(url), "%s", uri);
+	for (hops = 0;; hops++) {
+		run_fetcher(url, trusted, o, a);
+		if (a->kind != 'R')
+			return;
+		if (hops == CRLFETCH_REDIRECTS) {
+			a->kind = 'F';
+			snprintf(a->text, sizeof(a->text), "too many redirects");
+			return;
+		}
+		if (a->text[0] == '/' && a->text[1] != '/' &&
+		    http_url_parse(url, &u, &why) == 0) {
+			/* a path on the same server (RFC 7231 7.1.2) */
+			v6 = strchr(u.host, ':') != NULL;
+			snprintf(where, sizeof(where), "http://%s%s%s:%s%.800s",
+			    v6 ? "[" : "", u.host, v6 ? "]" : "", u.port,
+			    a->text);
+			snprintf(a->text, sizeof(a->text), "%s", where);
+		}
+		if (http_url_parse(a->text, &u, &why) == -1) {
+			a->kind = 'F';
+			snprintf(url, sizeof(url), "%s", a->text);
+			snprintf(a->text, sizeof(a->text), "redirect to %.200s: %s",
+			    url, why);
+			return;
+		}
+		snprintf(url, sizeof(url), "%s", a->text);
+	}
+}
+
+/* ---- keeping it ---------------------------------------------------------- */
+
+/* STORE/crls/fetched-HASH.der: HASH of the distribution point's URI */
+static char *
+point_path(const struct ks_store *s, const char *uri)
+{
+	unsigned char h[32];
+	char name[8 + 32 + 1];
+
+	if (mbedtls_md(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256),
+	    (const unsigned char *)uri, strlen(uri), h) != 0)
+		return NULL;
+	memcpy(name, "fetched-", 8);
+	ks_hex(h, 16, name + 8);
+	return ks_path(s, "crls", name, "der");
+}
+
+static void
+utc(char *out, size_t outsz, time_t t)
+{
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(out, outsz, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+		snprintf(out, outsz, "%lld", (long long)t);
+}
+
+enum kept { KEPT_UPDATED, KEPT_UNCHANGED, KEPT_REFUSED, KEPT_FAILED };
+
+/*
+ * Keep a checked CRL unless the one kept for this point is newer: an
+ * old CRL, validly signed, is what a network attacker would replay to
+ * hide a revocation.
+ */
+static enum kept
+keep(const struct ks_store *s, const char *uri, const uint8_t *der,
+    size_t len, const struct crl_info *ci, char *why, size_t whysz)
+{
+	struct crl_info old;
+	struct ks_error e;
+	uint8_t *prev = NULL;
+	size_t prevlen;
+	char *path;
+	enum kept k = KEPT_UPDATED;
+
+	if ((path = point_path(s, uri)) == NULL) {
+		snprintf(why, whysz, "out of memory");
+		return KEPT_FAILED;
+	}
+	if (ks_read_file(path, &prev, &prevlen, len + (1 << 20)) == 0 &&
+	    crl_read(prev, prevlen, &old) == 0) {
+		if (prevlen == len && memcmp(prev, der, len) == 0)
+			k = KEPT_UNCHANGED;
+		else if (old.issuer.rawlen == ci->issuer.rawlen &&
+		    memcmp(old.issuer.raw, ci->issuer.raw, old.issuer.rawlen)
+		    == 0 && ci->this_update < old.this_update) {
+			snprintf(why, whysz, "older than the CRL kept "
+			    "(thisUpdate %lld < %lld): not replaced",
+			    (long long)ci->this_update,
+			    (long long)old.this_update);
+			k = KEPT_REFUSED;
+		}
+	}
+	free(prev);
+	if (k == KEPT_UPDATED && ks_write_file(path, "crls", der, len, &e) ==
+	    -1) {
+		snprintf(why, whysz, "%s", e.msg);
+		k = KEPT_FAILED;
+	}
+	free(path);
+	return k;
+}
+
+/* The parent's own check of what a fetcher sent, then keeping it. */
+static void
+take(const struct ks_store *s, const char *uri, const struct answer *a,
+    mbedtls_x509_crt *trusted, const struct crlfetch_opts *o,
+    struct crlfetch_tally *t, crlfetch_report_fn report)
+{
+	const uint8_t *der = a->msg + a->off;
+	struct crl_info ci;
+	mbedtls_x509_crl crl;
+	char why[256], when[40];
+	int ok;
+
+	if (crl_check(der, a->len, trusted, &ci, why, sizeof(why)) == -1) {
+		t->refused++;
+		report(uri, why);
+		return;
+	}
+	mbedtls_x509_crl_init(&crl);
+	ok = mbedtls_x509_crl_parse_der(&crl, der, a->len) == 0;
+	mbedtls_x509_crl_free(&crl);
+	if (!ok || ci.this_update > o->now + FUTURE_SLACK) {
+		t->refused++;
+		report(uri, ok ? "issued in the future (thisUpdate)" :
+		    "not a CRL (mbedTLS cannot parse it)");
+		return;
+	}
+	switch (keep(s, uri, der, a->len, &ci, why, sizeof(why))) {
+	case KEPT_UPDATED:
+		t->updated++;
+		break;
+	case KEPT_UNCHANGED:
+		t->unchanged++;
+		break;
+	case KEPT_REFUSED:
+		t->refused++;
+		report(uri, why);
+		return;
+	case KEPT_FAILED:
+		t->failed++;
+		report(uri, why);
+		return;
+	}
+	if (ci.next_update != 0 && ci.next_update < o->now) {
+		t->stale++;
+		utc(when, sizeof(when), ci.next_update);
+		snprintf(why, sizeof(why), "stale: its nextUpdate, %s, has "
+		    "passed (kept: it is the newest there is)", when);
+		report(uri, why);
+	}
+}
+
+int
+ks_crl_fetch(const struct ks_store *s, const struct crlfetch_opts *o,
+    struct crlfetch_tally *t, crlfetch_report_fn report)
+{
+	mbedtls_x509_crt all, trusted;
+	struct answer a;
+	struct uris u;
+	size_t i;
+
+	memset(t, 0, sizeof(*t));
+	memset(&u, 0, sizeof(u));
+	mbedtls_x509_crt_init(&all);
+	mbedtls_x509_crt_init(&trusted);
+	store_certs(s, &all);
+	trusted_issuers(&all, s, o->ca_bundle, &trusted);
+	collect_uris(&all, &u, &t->skipped);
+	if (u.n == CRLFETCH_POINTS_MAX)
+		report("-", "more distribution points than a run takes; "
+		    "the rest skipped");
+	t->points = u.n;
+	for (i = 0; i < u.n; i++) {
+		fetch_point(u.uri[i], &trusted, o, &a);
+		if (a.kind == 'C')
+			take(s, u.uri[i], &a, &trusted, o, t, report);
+		else {
+			if (a.kind == 'X')
+				t->refused++;
+			else
+				t->failed++;
+			report(u.uri[i], a.text);
+		}
+		free(a.msg);
+		free(u.uri[i]);
+	}
+	mbedtls_x509_crt_free(&all);
+	mbedtls_x509_crt_free(&trusted);
+	return 0;
+}

@@ -1,0 +1,236 @@
+#!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The filter-smime authors.  See LICENSE.
+# smimectl crl fetch against an HTTP server on loopback
+# (regress/lib/crlserver.py, Python's http.server): CRLs named in the
+# store's certificates fetched, checked and kept; then each way a
+# server or a network attacker can make it go wrong (forged, replayed,
+# stale, from the future, not a CRL, silent, endless, chunked, short,
+# redirect loops, down) gets its exit status and message, and a refused
+# CRL leaves the store as it was.  The fetcher runs sandboxed.
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top" || exit 1
+W=$(mktemp -d /tmp/fsmime-crlf.XXXXXX)
+trap 'kill $srv 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$W"' EXIT
+C=$top/smimectl
+D=$W/www
+mkdir -p "$D"
+
+ok() { echo "ok crlfetch-$1"; }
+fail() { echo "FAIL crlfetch-$1: $2"; }
+
+# run NAME WANT_RC PATTERN CMD...: exit status and an output pattern
+run() {
+	_n=$1 _rc=$2 _pat=$3; shift 3
+	"$@" > "$W/out" 2>&1
+	_got=$?
+	if [ "$_got" != "$_rc" ]; then
+		fail "$_n" "exit $_got, want $_rc: $(head -c 400 "$W/out")"
+	elif [ -n "$_pat" ] && ! grep -q -- "$_pat" "$W/out"; then
+		fail "$_n" "output lacks '$_pat': $(head -c 400 "$W/out")"
+	else
+		ok "$_n"
+	fi
+}
+
+python3 regress/lib/crlserver.py "$D" "$W/port" 2> "$W/server.err" &
+srv=$!
+for i in 1 2 3 4 5 6 7 8 9 10; do [ -s "$W/port" ] && break; sleep 0.3; done
+PORT=$(cat "$W/port" 2>/dev/null)
+[ -n "$PORT" ] || { fail server "crlserver.py did not start: $(cat "$W/server.err")"; exit 0; }
+U=http://127.0.0.1:$PORT
+
+# ---- a PKI whose certificates name the server --------------------------
+P=$W/pki
+mkdir -p "$P"
+ca_config() {	# ca_config NAME
+	mkdir -p "$P/$1/new"
+	: > "$P/$1/index.txt"
+	printf '01\n' > "$P/$1/crlnumber"
+	cat > "$P/$1.cnf" <<CNF
+[ca]
+default_ca = t
+[t]
+database = $P/$1/index.txt
+crlnumber = $P/$1/crlnumber
+new_certs_dir = $P/$1/new
+default_md = sha256
+default_crl_days = 30
+CNF
+}
+crl() {	# crl CA OUT [openssl ca options]: a DER CRL
+	_ca=$1 _out=$2; shift 2
+	openssl ca -config "$P/$_ca.cnf" -keyfile "$P/$_ca.key" \
+	    -cert "$P/$_ca.pem" -gencrl "$@" -out "$W/crl.pem" 2>/dev/null &&
+	openssl crl -in "$W/crl.pem" -outform DER -out "$_out"
+}
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$P/root.key" \
+    -subj "/O=crlfetch test/CN=CRL Test Root" -days 3650 \
+    -addext "basicConstraints=critical,CA:TRUE" \
+    -addext "keyUsage=critical,keyCertSign,cRLSign" \
+    -out "$P/root.pem" 2>/dev/null
+# the rogue: its own key under the intermediate's very name
+for ca in inter rogue; do
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$P/$ca.key" \
+	    -subj "/O=crlfetch test/CN=CRL Test Intermediate" -days 3650 \
+	    -out "$P/$ca-self.pem" 2>/dev/null
+done
+openssl x509 -x509toreq -in "$P/inter-self.pem" -signkey "$P/inter.key" \
+    -out "$P/inter.csr" 2>/dev/null
+printf '%s\n' "basicConstraints=critical,CA:TRUE,pathlen:0" \
+    "keyUsage=critical,keyCertSign,cRLSign" \
+    "crlDistributionPoints=URI:ldap://127.0.0.1/cn=CRL%20Test%20Root,URI:$U/root.crl" \
+    > "$P/inter.ext"
+openssl x509 -req -in "$P/inter.csr" -CA "$P/root.pem" -CAkey "$P/root.key" \
+    -CAcreateserial -extfile "$P/inter.ext" -days 3650 -sha256 \
+    -out "$P/inter.pem" 2>/dev/null
+cp "$P/rogue-self.pem" "$P/rogue.pem"
+ca_config root
+ca_config inter
+ca_config rogue
+openssl req -new -newkey rsa:2048 -nodes -keyout "$P/leaf.key" \
+    -subj "/CN=leaf" -out "$P/leaf.csr" 2>/dev/null
+leaf() {	# leaf NAME PATH: NAME@example.org, CRL at the server's PATH
+	printf '%s\n' "basicConstraints=critical,CA:FALSE" \
+	    "keyUsage=critical,digitalSignature,keyEncipherment" \
+	    "extendedKeyUsage=emailProtection" \
+	    "subjectAltName=email:$1@example.org" \
+	    "crlDistributionPoints=URI:$U/$2" > "$P/$1.ext"
+	openssl x509 -req -in "$P/leaf.csr" -CA "$P/inter.pem" \
+	    -CAkey "$P/inter.key" -CAcreateserial -extfile "$P/$1.ext" \
+	    -days 365 -sha256 -out "$P/$1.pem" 2>/dev/null
+	cat "$P/$1.pem" "$P/inter.pem" > "$P/$1-bundle.pem"
+}
+leaf good inter.crl
+leaf revoked inter.crl
+for p in redirect relative loop silent chunked endless short missing; do
+	case $p in
+	redirect|relative) leaf $p $p/inter.crl ;;
+	missing) leaf $p nothing-here.crl ;;
+	*) leaf $p $p ;;
+	esac
+done
+openssl ca -config "$P/inter.cnf" -keyfile "$P/inter.key" \
+    -cert "$P/inter.pem" -revoke "$P/revoked.pem" > /dev/null 2>&1
+openssl ca -config "$P/rogue.cnf" -keyfile "$P/rogue.key" \
+    -cert "$P/rogue.pem" -revoke "$P/good.pem" > /dev/null 2>&1
+crl root "$D/root.crl" && crl inter "$W/inter-now.crl" &&
+    crl inter "$W/inter-old.crl" -crl_lastupdate 20260101000000Z &&
+    crl inter "$W/inter-newer.crl" -crl_lastupdate "$(date -u -d '+1 minute' +%Y%m%d%H%M%SZ)" &&
+    crl inter "$W/inter-stale.crl" -crl_lastupdate 20250101000000Z \
+	-crl_nextupdate 20250201000000Z &&
+    crl inter "$W/inter-future.crl" -crl_lastupdate 20400101000000Z \
+	-crl_nextupdate 20400201000000Z &&
+    crl rogue "$W/inter-forged.crl" ||
+    { fail pki "cannot make the test CRLs"; exit 0; }
+cp "$W/inter-now.crl" "$D/inter.crl"
+
+store() {	# store DIR LEAF...: a store with these leaves and the root
+	_s=$1; shift
+	"$C" -k "$_s" init > /dev/null
+	for _l in "$@"; do
+		"$C" -k "$_s" import "$P/$_l-bundle.pem" > /dev/null ||
+		    fail "store-$_l" "cannot import $_l"
+	done
+	"$C" -k "$_s" anchor import "$P/root.pem" > /dev/null
+}
+snapshot() { (cd "$1" && find crls -type f | sort | xargs -r sha256sum) | sha256sum; }
+
+# ---- fetched, checked, kept, used -----------------------------------------
+S=$W/main
+store "$S" good revoked
+run verify-before 0 ": ok" "$C" -k "$S" verify revoked@example.org
+run fetch 0 "^2 distribution points: 2 updated, 0 unchanged, 0 failed, 0 refused, 0 stale; 1 not http:// skipped" \
+    "$C" -k "$S" crl fetch
+# kept(STORE FILE...): STORE/crls/ holds exactly these CRLs, byte for byte
+kept() {
+	_s=$1; shift
+	[ "$(ls "$_s/crls" | grep -c '^fetched-[0-9a-f]\{32\}\.der$')" = $# ] &&
+	    [ "$(ls "$_s/crls" | wc -l)" = $# ] || return 1
+	for _f in "$@"; do
+		_m=0
+		for _k in "$_s"/crls/*; do cmp -s "$_k" "$_f" && _m=1; done
+		[ $_m = 1 ] || return 1
+	done
+}
+kept "$S" "$D/root.crl" "$D/inter.crl" && ok fetch-kept ||
+	fail fetch-kept "crls/: $(ls "$S/crls")"
+run fetch-quiet-stderr 0 "" sh -c "'$C' -k '$S' crl fetch 2>&1 >/dev/null | grep -c . | grep -qx 0"
+run verify-revoked-after 65 "revoked" "$C" -k "$S" verify revoked@example.org
+run verify-good-after 0 ": ok" "$C" -k "$S" verify good@example.org
+run fetch-again-unchanged 0 "2 unchanged" "$C" -k "$S" crl fetch
+grep -q '^GET /root.crl HTTP/1.0' "$W/requests.log" && ok request-http10 ||
+    fail request-http10 "$(head -n 3 "$W/requests.log")"
+
+# a replayed older CRL, validly signed, does not replace the newer one
+before=$(snapshot "$S")
+cp "$W/inter-old.crl" "$D/inter.crl"
+run rollback-refused 65 "inter.crl: older than the CRL kept" "$C" -k "$S" crl fetch
+[ "$(snapshot "$S")" = "$before" ] && ok rollback-store-unchanged ||
+    fail rollback-store-unchanged "the kept CRL changed"
+cp "$W/inter-newer.crl" "$D/inter.crl"
+run newer-updates 0 "1 updated, 1 unchanged" "$C" -k "$S" crl fetch
+
+# forged: the intermediate's name, another key
+S=$W/forged
+store "$S" good
+cp "$W/inter-forged.crl" "$D/inter.crl"
+run forged-refused 65 "inter.crl: bad signature" "$C" -k "$S" crl fetch
+kept "$S" "$D/root.crl" && ok forged-not-kept ||
+    fail forged-not-kept "crls/: $(ls "$S/crls")"
+run forged-good-still-ok 0 ": ok" "$C" -k "$S" verify good@example.org
+
+S=$W/stale
+store "$S" good
+cp "$W/inter-stale.crl" "$D/inter.crl"
+run stale-reported 65 "inter.crl: stale: its nextUpdate, 2025-02-01 00:00:00 UTC, has passed" \
+    "$C" -k "$S" crl fetch
+grep -q "2 updated, 0 unchanged, 0 failed, 0 refused, 1 stale" "$W/out" &&
+    kept "$S" "$D/root.crl" "$W/inter-stale.crl" && ok stale-counted-kept ||
+    fail stale-counted-kept "$(tail -n 1 "$W/out"); crls/: $(ls "$S/crls")"
+S=$W/future
+store "$S" good
+cp "$W/inter-future.crl" "$D/inter.crl"
+run future-refused 65 "issued in the future" "$C" -k "$S" crl fetch
+S=$W/notcrl
+store "$S" good
+openssl x509 -in "$P/good.pem" -outform DER -out "$D/inter.crl"
+run not-a-crl-refused 65 "inter.crl: not a CRL" "$C" -k "$S" crl fetch
+cp "$W/inter-now.crl" "$D/inter.crl"
+
+# ---- servers that misbehave: failed (75), the next run may do better ----
+one() {	# one NAME LEAF RC PATTERN [options]
+	_n=$1 _l=$2 _rc=$3 _pat=$4; shift 4
+	store "$W/$_n" "$_l"
+	run "$_n" "$_rc" "$_pat" "$C" -k "$W/$_n" crl fetch "$@"
+}
+one redirect-followed redirect 0 "2 updated"
+one redirect-relative-followed relative 0 "2 updated"
+one redirect-loop loop 75 "/loop: too many redirects"
+one http-404 missing 75 "nothing-here.crl: HTTP status 404"
+one chunked-refused chunked 75 "Transfer-Encoding"
+one short-body short 75 "body shorter than Content-Length"
+one endless-bounded endless 75 "larger than the size limit" --max-size 100000
+t0=$(date +%s)
+one silent-times-out silent 75 "/silent: timed out" --timeout 2
+t1=$(date +%s)
+[ $((t1 - t0)) -lt 8 ] && ok silent-within-timeout ||
+    fail silent-within-timeout "took $((t1 - t0)) s with --timeout 2"
+run bad-timeout 64 "usage" "$C" -k "$W/main" crl fetch --timeout 0
+
+# the fetcher parses in the sandbox (seccomp, entered after connecting)
+if command -v strace > /dev/null 2>&1; then
+	strace -f -e trace=prctl -o "$W/strace" "$C" -k "$W/main" crl fetch \
+	    > /dev/null 2>&1
+	if grep -q 'PR_SET_SECCOMP' "$W/strace"; then ok fetcher-sandboxed; else
+		fail fetcher-sandboxed "no PR_SET_SECCOMP: $(head -c 300 "$W/strace")"; fi
+fi
+
+# ---- the server down ---------------------------------------------------------
+kill $srv
+wait $srv 2>/dev/null
+run server-down 75 "root.crl: Connection refused" "$C" -k "$W/main" crl fetch
+run server-down-summary 75 "0 updated, 0 unchanged, 2 failed" "$C" -k "$W/main" crl fetch
+run store-still-revokes 65 "revoked" "$C" -k "$W/main" verify revoked@example.org
+exit 0
