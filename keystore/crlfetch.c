@@ -26,7 +26,7 @@
 #include "mbedtls_compat.h"
 #include "sandbox.h"
 
-#define FUTURE_SLACK	300	/* seconds of clock skew taken */
+#define FUTURE_SKEW	86400	/* ahead by more: not a clock's error */
 #define MSG_HEAD_MAX	(HTTP_LOCATION_MAX + 64)
 
 /* ---- what to fetch and whom to believe -------------------------------- */
@@ -490,10 +490,17 @@ take(const struct ks_store *s, const char *uri, const struct answer *a,
 	mbedtls_x509_crl_init(&crl);
 	ok = mbedtls_x509_crl_parse_der(&crl, der, a->len) == 0;
 	mbedtls_x509_crl_free(&crl);
-	if (!ok || ci.this_update > o->now + FUTURE_SLACK) {
+	if (!ok || ci.this_update > o->now + FUTURE_SKEW) {
 		t->refused++;
 		report(uri, ok ? "issued in the future (thisUpdate)" :
 		    "not a CRL (mbedTLS cannot parse it)");
+		return;
+	}
+	if (ci.this_update > o->now) {
+		/* mbedTLS would fail every chain under it until then */
+		t->failed++;
+		report(uri, "thisUpdate is ahead of this clock: left for a "
+		    "later run");
 		return;
 	}
 	switch (keep(s, uri, der, a->len, &ci, why, sizeof(why))) {
