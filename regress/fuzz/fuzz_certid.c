@@ -7,7 +7,9 @@
  *	- every address kept is NUL-terminated printable ASCII without
  *	  spaces, at most CERTID_ADDR_LEN octets, at most CERTID_ADDRS_MAX;
  *	- a DN is NUL-terminated within its buffer, and one said to be cut
- *	  fills it.
+ *	  fills it;
+ *	- CRL distribution point URIs are printable without spaces, unique
+ *	  and bounded in length and number.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -52,6 +54,31 @@ dn_or_die(const uint8_t *der, size_t len, enum certid_name which)
 		abort();
 }
 
+/* CRL distribution points: printable, no spaces, unique, bounded */
+static void
+uris_or_die(const uint8_t *der, size_t len)
+{
+	static struct certid_uris u;
+	size_t i, j, n;
+
+	if (certid_crl_uris(der, len, &u) == -1)
+		return;
+	if (u.n > CERTID_URIS_MAX)
+		abort();
+	for (i = 0; i < u.n; i++) {
+		n = strnlen(u.uri[i], CERTID_URI_LEN + 1);
+		if (n == 0 || n > CERTID_URI_LEN)
+			abort();
+		for (j = 0; j < n; j++)
+			if ((unsigned char)u.uri[i][j] < 0x21 ||
+			    (unsigned char)u.uri[i][j] > 0x7e)
+				abort();
+		for (j = 0; j < i; j++)
+			if (strcmp(u.uri[i], u.uri[j]) == 0)
+				abort();
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -64,6 +91,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(p, data, size);
 	if (certid_addrs(p, size, &a) == 0)
 		addrs_or_die(&a);
+	uris_or_die(p, size);
 	dn_or_die(p, size, CERTID_ISSUER);
 	dn_or_die(p, size, CERTID_SUBJECT);
 	free(p);
