@@ -74,6 +74,7 @@ struct ks_store {
 	uint64_t	 idx_ino;
 	int64_t		 idx_mtime_ns;
 	int64_t		 idx_size;
+	uint64_t	 trust_mtime_ns;	/* anchors/ and crls/ */
 };
 
 /* Errors carry a sysexits code and a message. */

@@ -413,6 +413,32 @@ hexfield(const char *v, size_t want)
 	return 0;
 }
 
+static int64_t
+mtime_ns(const struct stat *st)
+{
+	return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+}
+
+/* When anchors/ and crls/ last had a file added, replaced or removed. */
+static uint64_t
+trust_stamp(const struct ks_store *s)
+{
+	static const char *dirs[] = { "anchors", "crls" };
+	struct stat st;
+	uint64_t stamp = 0;	/* unsigned: wraps, never overflows */
+	char *d;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		if ((d = ks_path(s, dirs[i], "", NULL)) == NULL)
+			continue;
+		if (stat(d, &st) == 0)
+			stamp = stamp * 31 + (uint64_t)mtime_ns(&st);
+		free(d);
+	}
+	return stamp;
+}
+
 /* One index line: account fpr kind state purpose flags nb na added ... */
 static struct ks_entry *
 parse_line(char *line)
@@ -535,10 +561,10 @@ ks_open(struct ks_store *s, const char *dir, struct ks_error *e)
 	}
 	if (stat(idx, &st) == 0) {
 		s->idx_ino = st.st_ino;
-		s->idx_mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 +
-		    st.st_mtim.tv_nsec;
+		s->idx_mtime_ns = mtime_ns(&st);
 		s->idx_size = st.st_size;
 	}
+	s->trust_mtime_ns = trust_stamp(s);
 	if (ks_read_file(idx, &buf, &len, INDEX_MAX) == -1) {
 		rc = errno == ENOENT ? 0 : -1;	/* a new store: empty */
 		if (rc == -1)
@@ -561,7 +587,10 @@ ks_open(struct ks_store *s, const char *dir, struct ks_error *e)
 	return rc;
 }
 
-/* Has the index been replaced since we loaded it? */
+/*
+ * Has the index been replaced since we loaded it, or a file come or gone
+ * in anchors/ or crls/ (smimectl crl fetch renames new CRLs into place)?
+ */
 int
 ks_changed(const struct ks_store *s)
 {
@@ -576,8 +605,8 @@ ks_changed(const struct ks_store *s)
 	if (rc == -1)
 		return s->idx_ino != 0;
 	return (uint64_t)st.st_ino != s->idx_ino || st.st_size != s->idx_size ||
-	    (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec !=
-	    s->idx_mtime_ns;
+	    mtime_ns(&st) != s->idx_mtime_ns ||
+	    trust_stamp(s) != s->trust_mtime_ns;
 }
 
 /* Load again; on failure the old contents stay. */
