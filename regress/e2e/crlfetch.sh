@@ -236,12 +236,11 @@ t1=$(date +%s)
 run bad-timeout 64 "usage" "$C" -k "$W/main" crl fetch --timeout 0
 
 # the fetcher parses in the sandbox (seccomp, entered after connecting)
-if command -v strace > /dev/null 2>&1; then
-	strace -f -e trace=prctl -o "$W/strace" "$C" -k "$W/main" crl fetch \
-	    > /dev/null 2>&1
-	if grep -q 'PR_SET_SECCOMP' "$W/strace"; then ok fetcher-sandboxed; else
-		fail fetcher-sandboxed "no PR_SET_SECCOMP: $(head -c 300 "$W/strace")"; fi
-fi
+# (strace comes with make deps)
+strace -f -e trace=prctl -o "$W/strace" "$C" -k "$W/main" crl fetch \
+    > /dev/null 2>&1
+if grep -q 'PR_SET_SECCOMP' "$W/strace"; then ok fetcher-sandboxed; else
+	fail fetcher-sandboxed "no PR_SET_SECCOMP: $(head -c 300 "$W/strace" 2>&1)"; fi
 
 # ---- a real smtpd verifying with the CRLs fetched while it runs ------------
 # The filter notices new files in crls/ as it notices a new index (at
