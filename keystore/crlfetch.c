@@ -2,32 +2,21 @@
 /* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
 
 /* Fetching the store's CRLs (crlfetch.h). */
-#include <sys/types.h>
-#include <sys/wait.h>
-
-#include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include <mbedtls/md.h>
-#include <mbedtls/platform_util.h>
 #include <mbedtls/x509_crl.h>
 
 #include "certid.h"
 #include "crl.h"
 #include "crlfetch.h"
-#include "http.h"
+#include "fetch.h"
 #include "mbedtls_compat.h"
-#include "sandbox.h"
 
 #define FUTURE_SKEW	86400	/* ahead by more: not a clock's error */
-#define MSG_HEAD_MAX	(HTTP_LOCATION_MAX + 64)
 
 /* ---- what to fetch and whom to believe -------------------------------- */
 
@@ -167,234 +156,23 @@ crl_check(const uint8_t *der, size_t len, mbedtls_x509_crt *trusted,
 	return -1;
 }
 
-/* ---- the fetcher: a child that parses what came from the network ------ */
-
-static void
-warn_stderr(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "smimectl: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\n");
-	va_end(ap);
-}
-
-static void
-write_all(int fd, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-	ssize_t w;
-
-	while (n > 0 && ((w = write(fd, b, n)) > 0 || errno == EINTR))
-		if (w > 0) {
-			b += w;
-			n -= (size_t)w;
-		}
-}
-
-/* Tell the parent, end. */
-static void __attribute__((__noreturn__))
-say(int fd, char kind, const char *text, const uint8_t *crl, size_t len)
-{
-	char head[MSG_HEAD_MAX];
-	int n;
-
-	if (kind == 'C')
-		n = snprintf(head, sizeof(head), "C %zu\n", len);
-	else
-		n = snprintf(head, sizeof(head), "%c %s\n", kind, text);
-	if (n > 0 && (size_t)n < sizeof(head)) {
-		write_all(fd, head, (size_t)n);
-		if (kind == 'C')
-			write_all(fd, crl, len);
-	}
-	_exit(0);
-}
-
+/* In the fetcher's sandbox: mbedTLS parses it in full first, there. */
 static int
-is_redirect(int status)
+check_in_sandbox(void *arg, const uint8_t *der, size_t len, char *why,
+    size_t whysz)
 {
-	return status == 301 || status == 302 || status == 303 ||
-	    status == 307 || status == 308;
-}
-
-static void __attribute__((__noreturn__))
-fetcher(const char *url, mbedtls_x509_crt *trusted,
-    const struct crlfetch_opts *o, long long deadline, int fd)
-{
-	struct http_response r;
-	struct http_url u;
-	struct crl_info ci;
 	mbedtls_x509_crl crl;
-	const char *why;
-	char text[256];
-	uint8_t *buf;
-	size_t len;
-	int s;
+	struct crl_info ci;
+	int ok;
 
-	if (http_url_parse(url, &u, &why) == -1 ||
-	    (s = http_connect(&u, deadline, &why)) == -1 ||
-	    http_send_request(s, &u, deadline, &why) == -1)
-		say(fd, 'F', why, NULL, 0);
-	(void)sandbox_worker(warn_stderr);
-	if (http_read_all(s, o->max_size + HTTP_HEAD_MAX, deadline, &buf, &len,
-	    &why) == -1 || http_response_parse(buf, len, &r, &why) == -1)
-		say(fd, 'F', why, NULL, 0);
-	if (is_redirect(r.status) && r.location[0] != '\0')
-		say(fd, 'R', r.location, NULL, 0);
-	if (r.status != 200) {
-		snprintf(text, sizeof(text), "HTTP status %d", r.status);
-		say(fd, 'F', text, NULL, 0);
-	}
-	if (r.bodylen > o->max_size)
-		say(fd, 'F', "larger than the size limit", NULL, 0);
-	/* mbedTLS parses it in full here, in the sandbox, first */
 	mbedtls_x509_crl_init(&crl);
-	if (mbedtls_x509_crl_parse_der(&crl, r.body, r.bodylen) != 0)
-		say(fd, 'X', "not a CRL (mbedTLS cannot parse it)", NULL, 0);
+	ok = mbedtls_x509_crl_parse_der(&crl, der, len) == 0;
 	mbedtls_x509_crl_free(&crl);
-	if (crl_check(r.body, r.bodylen, trusted, &ci, text, sizeof(text)) ==
-	    -1)
-		say(fd, 'X', text, NULL, 0);
-	say(fd, 'C', NULL, r.body, r.bodylen);
-}
-
-/* ---- the parent's side ------------------------------------------------- */
-
-struct answer {
-	char	 kind;		/* C CRL, R redirect, F failed, X refused */
-	char	 text[MSG_HEAD_MAX];
-	uint8_t	*msg;		/* C: the CRL is msg + off */
-	size_t	 off, len;
-};
-
-static int
-answer_parse(struct answer *a, uint8_t *msg, size_t n)
-{
-	uint8_t *nl = memchr(msg, '\n', n < MSG_HEAD_MAX ? n : MSG_HEAD_MAX);
-	size_t hl, i;
-	char *end;
-
-	a->msg = msg;
-	if (nl == NULL || nl - msg < 2 || msg[1] != ' ' ||
-	    strchr("CRFX", msg[0]) == NULL)
+	if (!ok) {
+		snprintf(why, whysz, "not a CRL (mbedTLS cannot parse it)");
 		return -1;
-	a->kind = (char)msg[0];
-	hl = (size_t)(nl - msg) - 2;
-	for (i = 0; i < hl; i++)	/* text for a terminal */
-		a->text[i] = msg[2 + i] < 0x20 || msg[2 + i] >= 0x7f ? '?' :
-		    (char)msg[2 + i];
-	a->text[hl] = '\0';
-	if (a->kind != 'C')
-		return 0;
-	a->off = (size_t)(nl + 1 - msg);
-	a->len = strtoull(a->text, &end, 10);
-	return *end == '\0' && a->len == n - a->off ? 0 : -1;
-}
-
-/* Wait for the child, killing it once its time is up. */
-static void
-reap(pid_t pid, int killed, struct answer *a)
-{
-	int st;
-
-	if (killed)
-		(void)kill(pid, SIGKILL);
-	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
-		;
-	if (WIFSIGNALED(st)) {
-		a->kind = 'F';
-		snprintf(a->text, sizeof(a->text), "fetcher ended (signal %d%s)",
-		    WTERMSIG(st), WTERMSIG(st) == SIGSYS ?
-		    ": the sandbox refused a system call" : "");
 	}
-}
-
-static void
-run_fetcher(const char *url, mbedtls_x509_crt *trusted,
-    const struct crlfetch_opts *o, struct answer *a)
-{
-	long long deadline = http_now() + (long long)o->timeout * 1000;
-	const char *why;
-	uint8_t *msg = NULL;
-	size_t n = 0;
-	pid_t pid;
-	int p[2], rc;
-
-	memset(a, 0, sizeof(*a));
-	a->kind = 'F';
-	fflush(stdout);
-	fflush(stderr);
-	if (pipe(p) == -1 || (pid = fork()) == -1) {
-		snprintf(a->text, sizeof(a->text), "%s", strerror(errno));
-		return;
-	}
-	if (pid == 0) {
-		close(p[0]);
-		if (p[1] != STDERR_FILENO + 1 &&
-		    dup2(p[1], STDERR_FILENO + 1) == -1)
-			_exit(1);
-		closefrom(STDERR_FILENO + 2);
-		fetcher(url, trusted, o, deadline, STDERR_FILENO + 1);
-	}
-	close(p[1]);
-	(void)fcntl(p[0], F_SETFL, O_NONBLOCK);
-	rc = http_read_all(p[0], o->max_size + MSG_HEAD_MAX, deadline + 2000,
-	    &msg, &n, &why);
-	close(p[0]);
-	if (rc == -1)
-		snprintf(a->text, sizeof(a->text), "%s", why);
-	else if (answer_parse(a, msg, n) == -1) {
-		a->kind = 'F';
-		snprintf(a->text, sizeof(a->text), "fetcher gave no answer");
-	}
-	reap(pid, rc == -1, a);
-	if (a->kind != 'C') {
-		free(msg);
-		a->msg = NULL;
-	}
-}
-
-/* Follow redirects to http:// URLs, so many times at most. */
-static void
-fetch_point(const char *uri, mbedtls_x509_crt *trusted,
-    const struct crlfetch_opts *o, struct answer *a)
-{
-	char url[MSG_HEAD_MAX], where[MSG_HEAD_MAX];
-	struct http_url u;
-	const char *why;
-	int hops, v6;
-
-	snprintf(url, sizeof(url), "%s", uri);
-	for (hops = 0;; hops++) {
-		run_fetcher(url, trusted, o, a);
-		if (a->kind != 'R')
-			return;
-		if (hops == CRLFETCH_REDIRECTS) {
-			a->kind = 'F';
-			snprintf(a->text, sizeof(a->text), "too many redirects");
-			return;
-		}
-		if (a->text[0] == '/' && a->text[1] != '/' &&
-		    http_url_parse(url, &u, &why) == 0) {
-			/* a path on the same server (RFC 7231 7.1.2) */
-			v6 = strchr(u.host, ':') != NULL;
-			snprintf(where, sizeof(where), "http://%s%s%s:%s%.800s",
-			    v6 ? "[" : "", u.host, v6 ? "]" : "", u.port,
-			    a->text);
-			snprintf(a->text, sizeof(a->text), "%s", where);
-		}
-		if (http_url_parse(a->text, &u, &why) == -1) {
-			a->kind = 'F';
-			snprintf(url, sizeof(url), "%s", a->text);
-			snprintf(a->text, sizeof(a->text), "redirect to %.200s: %s",
-			    url, why);
-			return;
-		}
-		snprintf(url, sizeof(url), "%s", a->text);
-	}
+	return crl_check(der, len, arg, &ci, why, whysz);
 }
 
 /* ---- keeping it ---------------------------------------------------------- */
@@ -472,11 +250,11 @@ keep(const struct ks_store *s, const char *uri, const uint8_t *der,
 
 /* The parent's own check of what a fetcher sent, then keeping it. */
 static void
-take(const struct ks_store *s, const char *uri, const struct answer *a,
+take(const struct ks_store *s, const char *uri, const struct fetch_answer *a,
     mbedtls_x509_crt *trusted, const struct crlfetch_opts *o,
     struct crlfetch_tally *t, crlfetch_report_fn report)
 {
-	const uint8_t *der = a->msg + a->off;
+	const uint8_t *der = a->body;
 	struct crl_info ci;
 	mbedtls_x509_crl crl;
 	char why[256], when[40];
@@ -533,7 +311,8 @@ ks_crl_fetch(const struct ks_store *s, const struct crlfetch_opts *o,
     struct crlfetch_tally *t, crlfetch_report_fn report)
 {
 	mbedtls_x509_crt all, trusted;
-	struct answer a;
+	struct fetch_answer a;
+	struct fetch_req q;
 	struct uris u;
 	size_t i;
 
@@ -548,18 +327,24 @@ ks_crl_fetch(const struct ks_store *s, const struct crlfetch_opts *o,
 		report("-", "more distribution points than a run takes; "
 		    "the rest skipped");
 	t->points = u.n;
+	memset(&q, 0, sizeof(q));
+	q.timeout = o->timeout;
+	q.max_size = o->max_size;
+	q.check = check_in_sandbox;
+	q.arg = &trusted;
 	for (i = 0; i < u.n; i++) {
-		fetch_point(u.uri[i], &trusted, o, &a);
-		if (a.kind == 'C')
+		q.url = u.uri[i];
+		fetch_run(&q, &a);
+		if (a.kind == FETCH_BODY)
 			take(s, u.uri[i], &a, &trusted, o, t, report);
 		else {
-			if (a.kind == 'X')
+			if (a.kind == FETCH_REFUSED)
 				t->refused++;
 			else
 				t->failed++;
 			report(u.uri[i], a.text);
 		}
-		free(a.msg);
+		fetch_answer_free(&a);
 		free(u.uri[i]);
 	}
 	mbedtls_x509_crt_free(&all);

@@ -8,7 +8,7 @@
  * STORE/crls/ where the filter loads them (fetched-HASH.der, one file
  * per distribution point, replaced only by a CRL at least as new).
  *
- * Each fetch runs in a child of its own that holds nothing but the
+ * Each fetch runs in a child of its own (fetch.h) that holds only the
  * public issuer certificates: it connects, enters the sandbox (no file
  * opened, no new socket), then reads and parses what the server sent.
  * The parent takes back only a CRL whose signature it checks again

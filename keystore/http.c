@@ -188,29 +188,18 @@ http_connect(const struct http_url *u, long long deadline, const char **why)
 	return fd;
 }
 
-int
-http_send_request(int fd, const struct http_url *u, long long deadline,
+/* Write all of p before the deadline; 0 or -1 (why says). */
+static int
+send_all(int fd, const void *p, size_t n, long long deadline,
     const char **why)
 {
-	char req[HTTP_PATH_MAX + HTTP_HOST_MAX + 256];
-	int v6 = strchr(u->host, ':') != NULL, n;
-	size_t off = 0;
+	const uint8_t *b = p;
 	ssize_t w;
 
-	n = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\n"
-	    "Host: %s%s%s%s%s\r\n"
-	    "User-Agent: smimectl\r\n"
-	    "Accept: application/pkix-crl, */*\r\n"
-	    "Connection: close\r\n\r\n", u->path, v6 ? "[" : "", u->host,
-	    v6 ? "]" : "", strcmp(u->port, "80") ? ":" : "",
-	    strcmp(u->port, "80") ? u->port : "");
-	if (n < 0 || (size_t)n >= sizeof(req)) {
-		*why = "request too long";
-		return -1;
-	}
-	while (off < (size_t)n) {
-		if ((w = write(fd, req + off, (size_t)n - off)) > 0) {
-			off += (size_t)w;
+	while (n > 0) {
+		if ((w = write(fd, b, n)) > 0) {
+			b += w;
+			n -= (size_t)w;
 			continue;
 		}
 		if (w == -1 && errno != EAGAIN && errno != EINTR) {
@@ -223,6 +212,36 @@ http_send_request(int fd, const struct http_url *u, long long deadline,
 		}
 	}
 	return 0;
+}
+
+int
+http_send_request(int fd, const struct http_url *u, const struct http_body *b,
+    long long deadline, const char **why)
+{
+	char req[HTTP_PATH_MAX + HTTP_HOST_MAX + 512], clen[64] = "";
+	int v6 = strchr(u->host, ':') != NULL, n;
+
+	if (b != NULL)
+		snprintf(clen, sizeof(clen), "Content-Length: %zu\r\n", b->len);
+	n = snprintf(req, sizeof(req), "%s %s HTTP/1.0\r\n"
+	    "Host: %s%s%s%s%s\r\n"
+	    "User-Agent: smimectl\r\n"
+	    "Accept: %s, */*\r\n"
+	    "%s%s%s%s"
+	    "Connection: close\r\n\r\n", b ? "POST" : "GET", u->path,
+	    v6 ? "[" : "", u->host, v6 ? "]" : "",
+	    strcmp(u->port, "80") ? ":" : "",
+	    strcmp(u->port, "80") ? u->port : "",
+	    b ? b->accept : "application/pkix-crl",
+	    b ? "Content-Type: " : "", b ? b->type : "", b ? "\r\n" : "",
+	    clen);
+	if (n < 0 || (size_t)n >= sizeof(req)) {
+		*why = "request too long";
+		return -1;
+	}
+	if (send_all(fd, req, (size_t)n, deadline, why) == -1)
+		return -1;
+	return b ? send_all(fd, b->data, b->len, deadline, why) : 0;
 }
 
 int

@@ -2,11 +2,11 @@
 /* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
 
 /*
- * The little HTTP client that CRL fetching needs (RFC 5280 4.2.1.13:
- * CRLs are published over plain HTTP; their signature, not the
- * transport, is what is trusted).  HTTP/1.0 GET, one response read to
- * the end within a deadline and a size bound, no chunked coding, no
- * proxy.  The response parser sees hostile bytes: it allocates
+ * The little HTTP client that CRL fetching (RFC 5280 4.2.1.13) and
+ * OCSP (RFC 6960 A.1) need: both are published over plain HTTP, and
+ * their signatures, not the transport, are what is trusted.  HTTP/1.0
+ * GET or POST, one response read to the end within a deadline and a
+ * size bound, no chunked coding, no proxy.  The response parser sees hostile bytes: it allocates
  * nothing, bounds the header section, and is fuzzed
  * (regress/fuzz/fuzz_http.c).
  */
@@ -43,9 +43,17 @@ int	 http_url_parse(const char *, struct http_url *, const char **);
 long long http_now(void);
 /* A connected, non-blocking socket to the URL's host, or -1 (why says). */
 int	 http_connect(const struct http_url *, long long, const char **);
-/* Send the GET; 0 or -1 (why says). */
-int	 http_send_request(int, const struct http_url *, long long,
-	    const char **);
+/* A POST's body: its Content-Type, and what is accepted back. */
+struct http_body {
+	const char	*type;
+	const char	*accept;
+	const uint8_t	*data;
+	size_t		 len;
+};
+
+/* Send a GET (no body) or a POST; 0 or -1 (why says). */
+int	 http_send_request(int, const struct http_url *,
+	    const struct http_body *, long long, const char **);
 /* Read until the peer closes, at most max octets; *buf is malloc'd. */
 int	 http_read_all(int, size_t, long long, uint8_t **, size_t *,
 	    const char **);

@@ -20,6 +20,12 @@ static const uint8_t oid_email[] = {
 };
 static const uint8_t oid_san[] = { 0x55, 0x1d, 0x11 };
 static const uint8_t oid_crldp[] = { 0x55, 0x1d, 0x1f };
+static const uint8_t oid_aia[] = {
+	0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x01, 0x01
+};
+static const uint8_t oid_ad_ocsp[] = {
+	0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01
+};
 
 /* The names mbedTLS and OpenSSL print for the usual attributes. */
 static const struct {
@@ -50,7 +56,7 @@ static const struct {
 
 /* The issuer and subject Names, and the extensions, of a certificate. */
 struct tbs {
-	struct ber_elem	 issuer, subject, exts;
+	struct ber_elem	 issuer, subject, spki, exts;
 	int		 have_exts;
 };
 
@@ -88,6 +94,8 @@ tbs_read(const uint8_t *der, size_t len, struct tbs *t)
 			t->issuer = e;
 		else if (i == 3)
 			t->subject = e;
+		else if (i == 4)
+			t->spki = e;
 	}
 	while (ber_next(&r, &e) == BER_OK)
 		if (e.tag == BER_CONTEXT_CONS(3)) {
@@ -270,6 +278,57 @@ certid_crl_uris(const uint8_t *der, size_t len, struct certid_uris *u)
 			if (e.tag == BER_CONTEXT(6))
 				add_uri(u, &e);
 	}
+	return 0;
+}
+
+/*
+ * The URIs of a certificate's OCSP responders: the id-ad-ocsp entries
+ * of its authorityInfoAccess (RFC 5280 4.2.2.1).  As certid_crl_uris.
+ */
+int
+certid_ocsp_uris(const uint8_t *der, size_t len, struct certid_uris *u)
+{
+	struct ber_reader r, x;
+	struct ber_elem aia, ad, m, loc;
+	struct tbs t;
+
+	memset(u, 0, sizeof(*u));
+	if (tbs_read(der, len, &t) == -1)
+		return -1;
+	if (!t.have_exts || ext_value(&t.exts, oid_aia, sizeof(oid_aia),
+	    &aia) == -1 || aia.tag != BER_SEQUENCE)
+		return 0;
+	ber_init(&r, aia.content, aia.len, BER_F_DER);
+	while (ber_expect(&r, BER_SEQUENCE, &ad) == BER_OK) {
+		ber_init(&x, ad.content, ad.len, BER_F_DER);
+		if (ber_expect(&x, BER_OID, &m) == BER_OK &&
+		    oid_is(&m, oid_ad_ocsp, sizeof(oid_ad_ocsp)) &&
+		    ber_next(&x, &loc) == BER_OK && loc.tag == BER_CONTEXT(6))
+			add_uri(u, &loc);
+	}
+	return 0;
+}
+
+/*
+ * The subjectPublicKey bits of a certificate (what OCSP's issuerKeyHash
+ * and a byKey ResponderID hash, RFC 6960 4.1.1).  0 or -1.
+ */
+int
+certid_spki_bits(const uint8_t *der, size_t len, const uint8_t **bits,
+    size_t *n)
+{
+	struct ber_reader r;
+	struct ber_elem e;
+	unsigned int unused;
+	struct tbs t;
+
+	if (tbs_read(der, len, &t) == -1)
+		return -1;
+	ber_init(&r, t.spki.content, t.spki.len, BER_F_DER);
+	if (ber_expect(&r, BER_SEQUENCE, &e) != BER_OK ||
+	    ber_expect(&r, BER_BIT_STRING, &e) != BER_OK ||
+	    ber_get_bitstring(&e, bits, n, &unused) != BER_OK || unused != 0)
+		return -1;
 	return 0;
 }
 

@@ -4,8 +4,8 @@
 /*
  * Who a certificate names, read from its DER with our own BER reader:
  * every email address (rfc822Name in subjectAltName, emailAddress in the
- * subject, RFC 8550 §3), the issuer or subject as text, and where its
- * CRL is published.  No mbedTLS
+ * subject, RFC 8550 §3), the issuer or subject as text, where its CRL
+ * is published and its OCSP responder answers, and its key's bits.  No mbedTLS
  * and no allocation; the text is raw: pass it through authres_value()
  * before it goes into a header.
  */
@@ -36,5 +36,7 @@ struct certid_uris {
 int	 certid_addrs(const uint8_t *, size_t, struct certid_addrs *);
 int	 certid_dn(const uint8_t *, size_t, enum certid_name, char *, size_t);
 int	 certid_crl_uris(const uint8_t *, size_t, struct certid_uris *);
+int	 certid_ocsp_uris(const uint8_t *, size_t, struct certid_uris *);
+int	 certid_spki_bits(const uint8_t *, size_t, const uint8_t **, size_t *);
 
 #endif /* CERTID_H */

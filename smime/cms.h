@@ -295,6 +295,7 @@ int	 cms_cert_ski(const mbedtls_x509_crt *, const uint8_t **, size_t *);
 int	 cms_cert_self_signed(const mbedtls_x509_crt *);
 /* Fit to sign mail: CMS_V_OK, else CMS_V_KEY_USAGE or CMS_V_EKU. */
 enum cms_vstatus cms_cert_mail_usage(const mbedtls_x509_crt *);
+int	 cms_cert_valid_at(const mbedtls_x509_crt *, time_t);
 int	 cms_cert_key_bounds(const uint8_t *, size_t, unsigned, uint64_t,
 	    char *, size_t);
 

@@ -131,8 +131,9 @@ x509_time_cmp(const mbedtls_x509_time *t, time_t at)
 	return 0;
 }
 
-static int
-valid_at(const mbedtls_x509_crt *c, time_t at)
+/* Is c within its validity at the time at? */
+int
+cms_cert_valid_at(const mbedtls_x509_crt *c, time_t at)
 {
 	return x509_time_cmp(&c->valid_to, at) >= 0 &&
 	    x509_time_cmp(&c->valid_from, at) <= 0;
@@ -168,7 +169,7 @@ pick_parent(const struct cms_path *p, mbedtls_x509_crt *certs, size_t n,
 		    !compat_crt_is_ca(c) || mbedtls_x509_crt_check_key_usage(c,
 		    MBEDTLS_X509_KU_KEY_CERT_SIGN) != 0)
 			continue;
-		if (valid_at(c, at))
+		if (cms_cert_valid_at(c, at))
 			return c;
 		if (fallback == NULL)
 			fallback = c;

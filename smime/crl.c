@@ -10,11 +10,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <mbedtls/md.h>
-
 #include "cms.h"
 #include "crl.h"
 #include "mbedtls_compat.h"
+#include "x509sig.h"
 
 static int
 read_tbs(struct crl_info *c, const struct ber_elem *inner_alg)
@@ -23,7 +22,8 @@ read_tbs(struct crl_info *c, const struct ber_elem *inner_alg)
 	struct ber_elem e;
 	struct tm tm;
 
-	ber_init(&r, c->tbs.content, c->tbs.len, BER_F_DER);
+	ber_init(&r, c->signed_part.tbs.content, c->signed_part.tbs.len,
+	    BER_F_DER);
 	if (ber_next(&r, &e) != BER_OK)
 		return -1;
 	if (e.tag == BER_INTEGER && ber_next(&r, &e) != BER_OK)
@@ -48,34 +48,16 @@ read_tbs(struct crl_info *c, const struct ber_elem *inner_alg)
 int
 crl_read(const uint8_t *der, size_t len, struct crl_info *c)
 {
-	struct ber_reader r;
-	struct ber_elem e, bits;
-	unsigned int unused;
-
 	memset(c, 0, sizeof(*c));
-	ber_init(&r, der, len, BER_F_DER);
-	if (ber_expect(&r, BER_SEQUENCE, &e) != BER_OK || !ber_at_end(&r))
+	if (x509_signed_read(der, len, 0, &c->signed_part) == -1)
 		return -1;
-	ber_init(&r, e.content, e.len, BER_F_DER);
-	if (ber_expect(&r, BER_SEQUENCE, &c->tbs) != BER_OK ||
-	    ber_expect(&r, BER_SEQUENCE, &c->sigalg) != BER_OK ||
-	    ber_expect(&r, BER_BIT_STRING, &bits) != BER_OK ||
-	    !ber_at_end(&r) ||
-	    ber_get_bitstring(&bits, &c->sig, &c->siglen, &unused) != BER_OK ||
-	    unused != 0)
-		return -1;
-	return read_tbs(c, &c->sigalg);
+	return read_tbs(c, &c->signed_part.sigalg);
 }
 
 int
 crl_signed_by(const struct crl_info *c, mbedtls_x509_crt *issuer, char *why,
     size_t whysz)
 {
-	unsigned char hash[MBEDTLS_MD_MAX_SIZE];
-	char detail[64];
-	mbedtls_md_type_t md;
-	const mbedtls_md_info_t *mi;
-
 	if (issuer->subject_raw.len != c->issuer.rawlen ||
 	    memcmp(issuer->subject_raw.p, c->issuer.raw, c->issuer.rawlen)) {
 		snprintf(why, whysz, "not its issuer");
@@ -86,18 +68,5 @@ crl_signed_by(const struct crl_info *c, mbedtls_x509_crt *issuer, char *why,
 		snprintf(why, whysz, "its issuer may not sign CRLs");
 		return -1;
 	}
-	if ((md = cms_sigalg_md(&c->sigalg)) == MBEDTLS_MD_NONE ||
-	    (mi = mbedtls_md_info_from_type(md)) == NULL) {
-		snprintf(why, whysz, "signature algorithm not taken");
-		return -1;
-	}
-	detail[0] = '\0';
-	if (mbedtls_md(mi, c->tbs.raw, c->tbs.rawlen, hash) != 0 ||
-	    cms_sig_check(&c->sigalg, &issuer->pk, md, hash, c->sig,
-	    c->siglen, detail, sizeof(detail)) != CMS_V_OK) {
-		snprintf(why, whysz, "bad signature%s%s%s", detail[0] ?
-		    " (" : "", detail, detail[0] ? ")" : "");
-		return -1;
-	}
-	return 0;
+	return x509_signed_by(&c->signed_part, &issuer->pk, why, whysz);
 }

@@ -18,13 +18,11 @@
 #include <mbedtls/x509_crt.h>
 
 #include "ber.h"
+#include "x509sig.h"
 
 struct crl_info {
-	struct ber_elem	 tbs;		/* TBSCertList, what is signed */
+	struct x509_signed signed_part;	/* TBSCertList, its signature */
 	struct ber_elem	 issuer;	/* Name, as encoded */
-	struct ber_elem	 sigalg;	/* AlgorithmIdentifier */
-	const uint8_t	*sig;
-	size_t		 siglen;
 	time_t		 this_update;
 	time_t		 next_update;	/* 0: none given */
 };

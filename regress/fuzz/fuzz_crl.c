@@ -32,13 +32,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(p, data, size);
 	if (crl_read(p, size, &ci) == 0) {
-		if (!inside(ci.tbs.raw, ci.tbs.rawlen, p, size) ||
-		    !inside(ci.issuer.raw, ci.issuer.rawlen, ci.tbs.raw,
-		    ci.tbs.rawlen) ||
-		    !inside(ci.sigalg.raw, ci.sigalg.rawlen, p, size) ||
-		    (ci.siglen && !inside(ci.sig, ci.siglen, p, size)))
+		const struct x509_signed *x = &ci.signed_part;
+
+		if (!inside(x->tbs.raw, x->tbs.rawlen, p, size) ||
+		    !inside(ci.issuer.raw, ci.issuer.rawlen, x->tbs.raw,
+		    x->tbs.rawlen) ||
+		    !inside(x->sigalg.raw, x->sigalg.rawlen, p, size) ||
+		    (x->siglen && !inside(x->sig, x->siglen, p, size)))
 			abort();
-		(void)cms_sigalg_md(&ci.sigalg);
+		(void)cms_sigalg_md(&x->sigalg);
 	}
 	free(p);
 	return 0;
