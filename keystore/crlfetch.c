@@ -14,83 +14,11 @@
 #include "crl.h"
 #include "crlfetch.h"
 #include "fetch.h"
-#include "mbedtls_compat.h"
+#include "trustset.h"
 
 #define FUTURE_SKEW	86400	/* ahead by more: not a clock's error */
 
 /* ---- what to fetch and whom to believe -------------------------------- */
-
-/* Append a copy of c to list (its raw DER); 0 or -1. */
-static int
-crt_add(mbedtls_x509_crt *list, const mbedtls_x509_crt *c)
-{
-	return mbedtls_x509_crt_parse_der(list, c->raw.p, c->raw.len) == 0 ?
-	    0 : -1;
-}
-
-static int
-crt_in(const mbedtls_x509_crt *list, const mbedtls_x509_crt *c)
-{
-	for (; list != NULL && list->raw.p != NULL; list = list->next)
-		if (list->raw.len == c->raw.len &&
-		    memcmp(list->raw.p, c->raw.p, c->raw.len) == 0)
-			return 1;
-	return 0;
-}
-
-/* Every certificate of the store: its entries, their chains, anchors. */
-static void
-store_certs(const struct ks_store *s, mbedtls_x509_crt *all)
-{
-	const mbedtls_x509_crt *c;
-	mbedtls_x509_crt one;
-	struct ks_error e;
-	size_t i;
-
-	for (i = 0; i < s->nentries; i++) {
-		mbedtls_x509_crt_init(&one);
-		if (ks_load_cert(s, s->entries[i], &one, &e) == 0) {
-			(void)ks_load_chain(s, s->entries[i], &one);
-			for (c = &one; c != NULL && c->raw.p; c = c->next)
-				if (!crt_in(all, c))	/* chains share CAs */
-					(void)crt_add(all, c);
-		}
-		mbedtls_x509_crt_free(&one);
-	}
-	(void)ks_trust_anchors(s, all);
-}
-
-/*
- * The certificates a CRL may be signed by: the anchors, then every CA
- * certificate of the store that chains to one (a round for each level).
- */
-static void
-trusted_issuers(const mbedtls_x509_crt *all, const struct ks_store *s,
-    const char *bundle, mbedtls_x509_crt *trusted)
-{
-	const mbedtls_x509_crt *c;
-	mbedtls_x509_crt one;
-	uint32_t flags;
-	int round, added = 1;
-
-	if (bundle != NULL)
-		(void)mbedtls_x509_crt_parse_file(trusted, bundle);
-	(void)ks_trust_anchors(s, trusted);
-	for (round = 0; round < 8 && added; round++) {
-		added = 0;
-		for (c = all; c != NULL && c->raw.p != NULL; c = c->next) {
-			if (!compat_crt_is_ca(c) || crt_in(trusted, c))
-				continue;
-			mbedtls_x509_crt_init(&one);
-			flags = 0;
-			if (crt_add(&one, c) == 0 && trusted->raw.p != NULL &&
-			    mbedtls_x509_crt_verify(&one, trusted, NULL, NULL,
-			    &flags, NULL, NULL) == 0 && crt_add(trusted, c) == 0)
-				added = 1;
-			mbedtls_x509_crt_free(&one);
-		}
-	}
-}
 
 struct uris {
 	size_t	 n;
@@ -320,8 +248,8 @@ ks_crl_fetch(const struct ks_store *s, const struct crlfetch_opts *o,
 	memset(&u, 0, sizeof(u));
 	mbedtls_x509_crt_init(&all);
 	mbedtls_x509_crt_init(&trusted);
-	store_certs(s, &all);
-	trusted_issuers(&all, s, o->ca_bundle, &trusted);
+	ks_store_certs(s, &all);
+	ks_trusted_issuers(&all, s, o->ca_bundle, &trusted);
 	collect_uris(&all, &u, &t->skipped);
 	if (u.n == CRLFETCH_POINTS_MAX)
 		report("-", "more distribution points than a run takes; "

@@ -26,6 +26,7 @@
 
 #include "cms.h"
 #include "crlfetch.h"
+#include "ocspfetch.h"
 #include "ks.h"
 #include "mbedtls_compat.h"
 
@@ -940,6 +941,71 @@ cmd_crl(const char *dir, int argc, char *argv[])
 	return import_into(dir, "crls", argv[2], 1);
 }
 
+static void
+ocsp_report(const char *account, const char *fpr, const char *what)
+{
+	fprintf(stderr, "smimectl: ocsp fetch: %s %.16s: %s\n", account, fpr,
+	    what);
+}
+
+/*
+ * For cron, as crl fetch: 0 when every answer is good, 65 when one is
+ * revoked, unknown or not believed, else 75 when one could not be had.
+ */
+static int
+ocsp_fetch(const char *dir, int argc, char *argv[])
+{
+	static const struct option lo[] = {
+		{ "timeout", required_argument, NULL, 't' },
+		{ "no-nonce", no_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ocspfetch_opts o;
+	struct ocspfetch_tally t;
+	struct ks_store s;
+	const char *err = NULL;
+	int ch, rc;
+
+	o.timeout = 10;
+	o.nonce = 1;
+	o.ca_bundle = SYSTEM_CA_BUNDLE;
+	o.now = time(NULL);
+	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (ch) {
+		case 't':
+			o.timeout = (int)strtonum(optarg, 1, 3600, &err);
+			break;
+		case 'n':
+			o.nonce = 0;
+			break;
+		default:
+			return verb_usage("ocsp", EX_USAGE);
+		}
+		if (err != NULL)
+			return verb_usage("ocsp", EX_USAGE);
+	}
+	if (optind != argc)
+		return verb_usage("ocsp", EX_USAGE);
+	if ((rc = open_store(dir, &s)) != 0)
+		return rc;
+	(void)ks_ocsp_fetch(&s, &o, &t, ocsp_report);
+	ks_close(&s);
+	printf("%zu certificates asked: %zu good, %zu revoked, %zu unknown, "
+	    "%zu failed, %zu refused; %zu without a responder\n", t.certs,
+	    t.good, t.revoked, t.unknown, t.failed, t.refused, t.no_responder);
+	if (t.revoked || t.unknown || t.refused)
+		return EX_DATAERR;
+	return t.failed ? EX_TEMPFAIL : EX_OK;
+}
+
+static int
+cmd_ocsp(const char *dir, int argc, char *argv[])
+{
+	if (argc >= 2 && strcmp(argv[1], "fetch") == 0)
+		return ocsp_fetch(dir, argc - 1, argv + 1);
+	return verb_usage("ocsp", EX_USAGE);
+}
+
 static int
 cmd_anchor(const char *dir, int argc, char *argv[])
 {
@@ -1061,6 +1127,7 @@ static const struct verb verbs[] = {
 	    "reject FINGERPRINT]" },
 	{ "crl", cmd_crl, "import FILE|- | fetch [--timeout SECONDS] "
 	    "[--max-size BYTES]" },
+	{ "ocsp", cmd_ocsp, "fetch [--timeout SECONDS] [--no-nonce]" },
 	{ "anchor", cmd_anchor, "import FILE|-" },
 	{ "verify", cmd_verify, "ACCOUNT" },
 };

@@ -27,7 +27,8 @@
 #define INDEX_MAX	(1024UL * 1024 * 1024)
 #define NFIELDS		12
 
-static const char *subdirs[] = { "certs", "keys", "anchors", "crls" };
+static const char *subdirs[] = { "certs", "keys", "anchors", "crls",
+    "ocsp" };
 
 void
 ks_error_set(struct ks_error *e, int code, const char *fmt, ...)
@@ -419,17 +420,17 @@ mtime_ns(const struct stat *st)
 	return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
 }
 
-/* When anchors/ and crls/ last had a file added, replaced or removed. */
+/* When anchors/, crls/ or ocsp/ last had a file added, replaced or removed. */
 static uint64_t
 trust_stamp(const struct ks_store *s)
 {
-	static const char *dirs[] = { "anchors", "crls" };
+	static const char *dirs[] = { "anchors", "crls", "ocsp" };
 	struct stat st;
 	uint64_t stamp = 0;	/* unsigned: wraps, never overflows */
 	char *d;
 	size_t i;
 
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		if ((d = ks_path(s, dirs[i], "", NULL)) == NULL)
 			continue;
 		if (stat(d, &st) == 0)

@@ -118,7 +118,9 @@ read_extensions(const struct ber_elem *exts, struct ocsp_response *r)
 	if (ber_expect(&x, BER_SEQUENCE, &e) != BER_OK)
 		return -1;
 	ber_init(&x, e.content, e.len, BER_F_DER);
-	while (ber_expect(&x, BER_SEQUENCE, &e) == BER_OK) {
+	while (ber_next(&x, &e) == BER_OK) {
+		if (e.tag != BER_SEQUENCE)
+			return -1;
 		ber_init(&y, e.content, e.len, BER_F_DER);
 		if (ber_expect(&y, BER_OID, &oid) != BER_OK ||
 		    ber_next(&y, &v) != BER_OK ||
@@ -136,7 +138,7 @@ read_extensions(const struct ber_elem *exts, struct ocsp_response *r)
 			r->noncelen = in.len;
 		}
 	}
-	return ber_error(&x) == BER_OK || ber_error(&x) == BER_END ? 0 : -1;
+	return ber_at_end(&x) ? 0 : -1;
 }
 
 /* ResponseData ::= SEQUENCE { [0] version, responderID, producedAt,

@@ -3,9 +3,11 @@
 # Copyright (c) 2026 The filter-smime authors.  See LICENSE.
 """HTTP server for the CRL fetch tests, on a loopback port.
 
-crlserver.py DIR PORTFILE: serves DIR's files (Python's http.server),
-writes the port it listens on to PORTFILE, and misbehaves on purpose
-at a few paths, as servers on the Internet do:
+crlserver.py DIR PORTFILE [PORT]: serves DIR's files (Python's
+http.server) on PORT (default: any free one), writes the port it
+listens on to PORTFILE, answers every POST with DIR/ocsp-answer (a
+replayed OCSP response), and misbehaves on purpose at a few paths, as
+servers on the Internet do:
   /redirect/NAME   302 to the absolute URL of /NAME
   /relative/NAME   302 to the path /NAME
   /loop            302 to itself
@@ -21,6 +23,7 @@ import sys
 import time
 
 ROOT, PORTFILE = sys.argv[1], sys.argv[2]
+PORT = int(sys.argv[3]) if len(sys.argv) > 3 else 0
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):
@@ -36,6 +39,16 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         self.send_header("Location", where)
         self.send_header("Content-Length", "0")
         self.end_headers()
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        with open(os.path.join(ROOT, "ocsp-answer"), "rb") as f:
+            body = f.read()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/ocsp-response")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def do_GET(self):
         host = "http://127.0.0.1:%d" % self.server.server_address[1]
@@ -75,9 +88,10 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
+    allow_reuse_address = True
 
 
-srv = Server(("127.0.0.1", 0), Handler)
+srv = Server(("127.0.0.1", PORT), Handler)
 with open(PORTFILE + ".tmp", "w") as f:
     f.write("%d\n" % srv.server_address[1])
 os.rename(PORTFILE + ".tmp", PORTFILE)

@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
+/* Asking the store's certificates' OCSP responders (ocspfetch.h). */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "certid.h"
+#include "fetch.h"
+#include "ocsp.h"
+#include "ocspfetch.h"
+#include "trustset.h"
+
+#define OCSP_RESPONSE_MAX	(64 * 1024)
+
+/* What the sandboxed child checks, and the parent again. */
+struct question {
+	struct ocsp_certid	 id;
+	mbedtls_x509_crt	 issuer;	/* alone: no list behind it */
+	uint8_t			 nonce[OCSP_NONCE_LEN];
+	size_t			 noncelen;
+	time_t			 now;
+};
+
+static int
+check_in_sandbox(void *arg, const uint8_t *der, size_t len, char *why,
+    size_t whysz)
+{
+	struct question *q = arg;
+	struct ocsp_single s;
+
+	return ocsp_check(der, len, &q->id, &q->issuer, q->nonce, q->noncelen,
+	    q->now, &s, why, whysz);
+}
+
+/* The first http:// responder the certificate names, or NULL. */
+static const char *
+responder(const mbedtls_x509_crt *c, struct certid_uris *u)
+{
+	size_t i;
+
+	if (certid_ocsp_uris(c->raw.p, c->raw.len, u) == -1)
+		return NULL;
+	for (i = 0; i < u->n; i++)
+		if (strncasecmp(u->uri[i], "http://", 7) == 0)
+			return u->uri[i];
+	return NULL;
+}
+
+static char *
+answer_path(const struct ks_store *s, const char *fpr)
+{
+	char *dir;
+
+	/* stores made before OCSP lack the directory */
+	if ((dir = ks_path(s, "ocsp", "", NULL)) == NULL ||
+	    (mkdir(dir, 0700) == -1 && errno != EEXIST)) {
+		free(dir);
+		return NULL;
+	}
+	free(dir);
+	return ks_path(s, "ocsp", fpr, "der");
+}
+
+/* Keep der unless the answer kept is newer (a replay). */
+static int
+keep(const struct ks_store *s, const char *fpr, const struct question *q,
+    const uint8_t *der, size_t len, const struct ocsp_single *now,
+    char *why, size_t whysz)
+{
+	struct ocsp_response r;
+	struct ocsp_single old;
+	struct ks_error e;
+	uint8_t *prev = NULL;
+	size_t prevlen;
+	char *path;
+	int rc = 0;
+
+	if ((path = answer_path(s, fpr)) == NULL) {
+		snprintf(why, whysz, "cannot make STORE/ocsp: %s",
+		    strerror(errno));
+		return -1;
+	}
+	if (ks_read_file(path, &prev, &prevlen, OCSP_RESPONSE_MAX) == 0 &&
+	    ocsp_response_read(prev, prevlen, &r) == 0 && r.status == 0 &&
+	    ocsp_single_find(&r, &q->id, &old) == 0 &&
+	    now->this_update < old.this_update) {
+		snprintf(why, whysz, "older than the answer kept: not "
+		    "replaced");
+		rc = 1;
+	}
+	free(prev);
+	if (rc == 0 && ks_write_file(path, "ocsp", der, len, &e) == -1) {
+		snprintf(why, whysz, "%s", e.msg);
+		rc = -1;
+	}
+	free(path);
+	return rc;
+}
+
+static void
+utc(char *out, size_t outsz, time_t t)
+{
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(out, outsz, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+		snprintf(out, outsz, "%lld", (long long)t);
+}
+
+/* One certificate: asked, checked twice, kept, counted. */
+static void
+ask(const struct ks_store *s, const struct ks_entry *en,
+    const mbedtls_x509_crt *cert, mbedtls_x509_crt *issuer, const char *url,
+    const struct ocspfetch_opts *o, struct ocspfetch_tally *t,
+    ocspfetch_report_fn report)
+{
+	struct question q;
+	struct http_body body;
+	struct fetch_req req;
+	struct fetch_answer a;
+	struct ocsp_single sg;
+	uint8_t *rq = NULL;
+	size_t rqlen;
+	char why[256], when[40];
+
+	memset(&q, 0, sizeof(q));
+	mbedtls_x509_crt_init(&q.issuer);
+	q.now = o->now;
+	q.noncelen = o->nonce ? OCSP_NONCE_LEN : 0;
+	if (ocsp_certid_make(cert, issuer, &q.id) == -1 ||
+	    mbedtls_x509_crt_parse_der(&q.issuer, issuer->raw.p,
+	    issuer->raw.len) != 0 ||
+	    (q.noncelen && getentropy(q.nonce, q.noncelen) == -1) ||
+	    ocsp_request_make(&q.id, q.nonce, q.noncelen, &rq, &rqlen) == -1) {
+		t->failed++;
+		report(en->account, en->fpr, "cannot make the request");
+		goto done;
+	}
+	t->certs++;
+	body.type = "application/ocsp-request";
+	body.accept = "application/ocsp-response";
+	body.data = rq;
+	body.len = rqlen;
+	memset(&req, 0, sizeof(req));
+	req.url = url;
+	req.post = &body;
+	req.timeout = o->timeout;
+	req.max_size = OCSP_RESPONSE_MAX;
+	req.check = check_in_sandbox;
+	req.arg = &q;
+	fetch_run(&req, &a);
+	if (a.kind != FETCH_BODY) {
+		if (a.kind == FETCH_REFUSED)
+			t->refused++;
+		else
+			t->failed++;
+		report(en->account, en->fpr, a.text);
+	} else if (ocsp_check(a.body, a.len, &q.id, &q.issuer, q.nonce,
+	    q.noncelen, o->now, &sg, why, sizeof(why)) == -1) {
+		t->refused++;
+		report(en->account, en->fpr, why);
+	} else {
+		switch (keep(s, en->fpr, &q, a.body, a.len, &sg, why,
+		    sizeof(why))) {
+		case -1:
+			t->failed++;
+			report(en->account, en->fpr, why);
+			break;
+		case 1:
+			t->refused++;
+			report(en->account, en->fpr, why);
+			break;
+		default:
+			if (sg.status == OCSP_GOOD)
+				t->good++;
+			else if (sg.status == OCSP_UNKNOWN) {
+				t->unknown++;
+				report(en->account, en->fpr, "unknown to "
+				    "its responder");
+			} else {
+				t->revoked++;
+				utc(when, sizeof(when), sg.revoked_at);
+				snprintf(why, sizeof(why), "revoked (since "
+				    "%s)", when);
+				report(en->account, en->fpr, why);
+			}
+		}
+	}
+	fetch_answer_free(&a);
+done:
+	free(rq);
+	mbedtls_x509_crt_free(&q.issuer);
+}
+
+int
+ks_ocsp_fetch(const struct ks_store *s, const struct ocspfetch_opts *o,
+    struct ocspfetch_tally *t, ocspfetch_report_fn report)
+{
+	mbedtls_x509_crt all, trusted, cert, *issuer;
+	struct certid_uris u;
+	struct ks_error e;
+	const char *url;
+	size_t i;
+
+	memset(t, 0, sizeof(*t));
+	mbedtls_x509_crt_init(&all);
+	mbedtls_x509_crt_init(&trusted);
+	ks_store_certs(s, &all);
+	ks_trusted_issuers(&all, s, o->ca_bundle, &trusted);
+	for (i = 0; i < s->nentries; i++) {
+		if (s->entries[i]->state != KS_CURRENT)
+			continue;
+		mbedtls_x509_crt_init(&cert);
+		if (ks_load_cert(s, s->entries[i], &cert, &e) == -1 ||
+		    (url = responder(&cert, &u)) == NULL ||
+		    (issuer = ks_issuer_of(&trusted, &cert)) == NULL)
+			t->no_responder++;
+		else
+			ask(s, s->entries[i], &cert, issuer, url, o, t, report);
+		mbedtls_x509_crt_free(&cert);
+	}
+	mbedtls_x509_crt_free(&all);
+	mbedtls_x509_crt_free(&trusted);
+	return 0;
+}

@@ -1,0 +1,230 @@
+#!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The filter-smime authors.  See LICENSE.
+# smimectl ocsp fetch against openssl ocsp as the responder on loopback,
+# with an index of good and revoked test certificates: answers signed by
+# the CA itself and by a delegated responder (id-kp-OCSPSigning) are
+# believed and kept; a responder the CA never authorized, a certificate
+# the responder does not know, a responder that does not answer and one
+# that is down each get their exit status and message.  The fetcher
+# parses in the sandbox.
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top" || exit 1
+. regress/lib/harness.sh
+h_new
+C=$top/smimectl
+P=$W/pki
+mkdir -p "$P"
+resp=""
+trap '[ -n "$resp" ] && kill $resp 2>/dev/null; h_cleanup' EXIT
+
+ok() { echo "ok ocsp-$1"; }
+fail() { echo "FAIL ocsp-$1: $2"; }
+
+run() {	# run NAME WANT_RC PATTERN CMD...
+	_n=$1 _rc=$2 _pat=$3; shift 3
+	"$@" > "$W/run.out" 2>&1
+	_got=$?
+	if [ "$_got" != "$_rc" ]; then
+		fail "$_n" "exit $_got, want $_rc: $(head -c 400 "$W/run.out")"
+	elif [ -n "$_pat" ] && ! grep -q -- "$_pat" "$W/run.out"; then
+		fail "$_n" "output lacks '$_pat': $(head -c 400 "$W/run.out")"
+	else
+		ok "$_n"
+	fi
+}
+
+PORT=$(h_free_port)
+U=http://127.0.0.1:$PORT
+
+# ---- a CA whose leaves name the responder ---------------------------------
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$P/root.key" \
+    -subj "/O=ocsp test/CN=OCSP Test Root" -days 3650 \
+    -addext "basicConstraints=critical,CA:TRUE" \
+    -addext "keyUsage=critical,keyCertSign,cRLSign" \
+    -out "$P/root.pem" 2>/dev/null
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$P/inter.key" -subj "/O=ocsp test/CN=OCSP Test Intermediate" \
+    -out "$P/inter.csr" 2>/dev/null
+printf '%s\n' "basicConstraints=critical,CA:TRUE,pathlen:0" \
+    "keyUsage=critical,keyCertSign,cRLSign" > "$P/inter.ext"
+openssl x509 -req -in "$P/inter.csr" -CA "$P/root.pem" -CAkey "$P/root.key" \
+    -CAcreateserial -extfile "$P/inter.ext" -days 3650 -sha256 \
+    -out "$P/inter.pem" 2>/dev/null
+mkdir -p "$P/ca/new"
+: > "$P/ca/index.txt"
+printf '1000\n' > "$P/ca/serial"
+cat > "$P/ca.cnf" <<CNF
+[ca]
+default_ca = t
+[t]
+database = $P/ca/index.txt
+serial = $P/ca/serial
+new_certs_dir = $P/ca/new
+unique_subject = no
+default_md = sha256
+default_days = 365
+policy = any
+[any]
+commonName = supplied
+CNF
+printf '%s\n' "basicConstraints=critical,CA:FALSE" \
+    "keyUsage=critical,digitalSignature,keyEncipherment" \
+    "extendedKeyUsage=emailProtection" \
+    "authorityInfoAccess=OCSP;URI:$U/" > "$P/leaf.ext"
+openssl req -new -newkey rsa:2048 -nodes -keyout "$P/leaf.key" \
+    -subj "/CN=leaf" -out "$P/leaf.csr" 2>/dev/null
+leaf() {	# leaf NAME: NAME@example.org, in the CA's index
+	cp "$P/leaf.ext" "$P/$1.ext"
+	echo "subjectAltName=email:$1@example.org" >> "$P/$1.ext"
+	openssl ca -batch -config "$P/ca.cnf" -cert "$P/inter.pem" \
+	    -keyfile "$P/inter.key" -in "$P/leaf.csr" -subj "/CN=$1" -notext \
+	    -extfile "$P/$1.ext" -out "$P/$1.pem" 2>/dev/null
+	cat "$P/$1.pem" "$P/inter.pem" > "$P/$1-bundle.pem"
+}
+leaf good
+leaf revoked
+openssl ca -config "$P/ca.cnf" -cert "$P/inter.pem" -keyfile "$P/inter.key" \
+    -revoke "$P/revoked.pem" > /dev/null 2>&1
+# known to no index: issued outside the CA's database
+cp "$P/leaf.ext" "$P/stranger.ext"
+echo "subjectAltName=email:stranger@example.org" >> "$P/stranger.ext"
+openssl x509 -req -in "$P/leaf.csr" -CA "$P/inter.pem" -CAkey "$P/inter.key" \
+    -set_serial 77777 -extfile "$P/stranger.ext" -days 365 \
+    -out "$P/stranger.pem" 2>/dev/null
+cat "$P/stranger.pem" "$P/inter.pem" > "$P/stranger-bundle.pem"
+# a delegated responder, and one the CA never authorized
+openssl req -new -newkey rsa:2048 -nodes -keyout "$P/resp.key" \
+    -subj "/CN=OCSP Responder" -out "$P/resp.csr" 2>/dev/null
+printf '%s\n' "basicConstraints=critical,CA:FALSE" \
+    "keyUsage=critical,digitalSignature" "extendedKeyUsage=OCSPSigning" \
+    > "$P/resp.ext"
+openssl x509 -req -in "$P/resp.csr" -CA "$P/inter.pem" -CAkey "$P/inter.key" \
+    -set_serial 4242 -extfile "$P/resp.ext" -days 30 -out "$P/resp.pem" 2>/dev/null
+printf '%s\n' "basicConstraints=critical,CA:FALSE" \
+    "keyUsage=critical,digitalSignature" "extendedKeyUsage=emailProtection" \
+    > "$P/noeku.ext"
+openssl x509 -req -in "$P/resp.csr" -CA "$P/inter.pem" -CAkey "$P/inter.key" \
+    -set_serial 4343 -extfile "$P/noeku.ext" -days 30 -out "$P/noeku.pem" 2>/dev/null
+openssl req -x509 -key "$P/resp.key" -subj "/CN=Rogue Responder" -days 30 \
+    -addext "extendedKeyUsage=OCSPSigning" -out "$P/rogue.pem" 2>/dev/null
+
+stop_responder() {
+	[ -n "$resp" ] && kill $resp 2>/dev/null && wait $resp 2>/dev/null
+	resp=""
+}
+responder() {	# responder SIGNER KEY [options]: openssl ocsp on $PORT
+	stop_responder
+	_sig=$1 _key=$2; shift 2
+	openssl ocsp -index "$P/ca/index.txt" -CA "$P/inter.pem" \
+	    -rsigner "$_sig" -rkey "$_key" -port "$PORT" -nmin 60 "$@" \
+	    > "$W/responder.log" 2>&1 &
+	resp=$!
+	for _i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+		grep -qi "waiting for OCSP client connections" "$W/responder.log" &&
+		    return 0
+		sleep 0.2
+	done
+	fail responder-start "$(cat "$W/responder.log")"
+}
+store() {	# store DIR LEAF...
+	_s=$1; shift
+	"$C" -k "$_s" init > /dev/null
+	for _l in "$@"; do
+		"$C" -k "$_s" import "$P/$_l-bundle.pem" > /dev/null ||
+		    fail "store-$_l" "cannot import $_l"
+	done
+	"$C" -k "$_s" anchor import "$P/root.pem" > /dev/null
+}
+
+# ---- answered by the CA's own key ------------------------------------------
+responder "$P/inter.pem" "$P/inter.key"
+S=$W/direct
+store "$S" good revoked
+run direct-revoked-found 65 "revoked@example.org [0-9a-f]\{16\}: revoked (since" \
+    "$C" -k "$S" ocsp fetch
+grep -q "^2 certificates asked: 1 good, 1 revoked, 0 unknown, 0 failed, 0 refused; 0 without a responder" "$W/run.out" &&
+    ok direct-summary || fail direct-summary "$(tail -n 1 "$W/run.out")"
+n=$(ls "$S/ocsp" 2>/dev/null | grep -c '^[0-9a-f]\{64\}\.der$')
+[ "$n" = 2 ] && ok direct-kept || fail direct-kept "ocsp/: $(ls "$S/ocsp")"
+# what was kept is what openssl believes too
+f=$(ls "$S/ocsp" | head -n 1)
+openssl ocsp -respin "$S/ocsp/$f" -CAfile "$P/root.pem" \
+    -verify_other "$P/inter.pem" -resp_text > "$W/respin" 2>&1 &&
+    grep -q "Cert Status: \(good\|revoked\)" "$W/respin" && ok kept-openssl-reads ||
+    fail kept-openssl-reads "$(head -c 300 "$W/respin")"
+S=$W/goodonly
+store "$S" good
+run direct-good 0 "^1 certificates asked: 1 good" "$C" -k "$S" ocsp fetch
+run direct-good-no-nonce 0 "1 good" "$C" -k "$S" ocsp fetch --no-nonce
+run stranger-unknown 65 "stranger@example.org [0-9a-f]\{16\}: unknown to its responder" \
+    sh -c "store_dir=$W/stranger; '$C' -k \$store_dir init >/dev/null; '$C' -k \$store_dir import '$P/stranger-bundle.pem' >/dev/null; '$C' -k \$store_dir anchor import '$P/root.pem' >/dev/null; '$C' -k \$store_dir ocsp fetch"
+
+# ---- a delegated responder: believed -----------------------------------------
+responder "$P/resp.pem" "$P/resp.key"
+S=$W/delegated
+store "$S" good revoked
+run delegated-believed 65 "1 good, 1 revoked" "$C" -k "$S" ocsp fetch
+
+# ---- responders the CA never authorized: not believed, nothing kept ---------
+responder "$P/rogue.pem" "$P/resp.key"
+S=$W/rogue
+store "$S" good
+run rogue-refused 65 "not signed by the issuer or by a responder it authorized" \
+    "$C" -k "$S" ocsp fetch
+[ -z "$(ls "$S/ocsp")" ] && ok rogue-not-kept || fail rogue-not-kept "$(ls "$S/ocsp")"
+responder "$P/noeku.pem" "$P/resp.key"
+run no-ocsp-eku-refused 65 "not signed by the issuer or by a responder" \
+    "$C" -k "$S" ocsp fetch
+
+# ---- a replayed older answer is not kept over a newer one -------------------
+responder "$P/inter.pem" "$P/inter.key"
+S=$W/replay
+store "$S" good
+run replay-first 0 "1 good" "$C" -k "$S" ocsp fetch --no-nonce
+f=$S/ocsp/$(ls "$S/ocsp" | head -n 1)
+mkdir -p "$W/www"
+cp "$f" "$W/www/ocsp-answer"
+sleep 1.1
+run replay-newer 0 "1 good" "$C" -k "$S" ocsp fetch --no-nonce
+if [ -s "$f" ] && ! cmp -s "$f" "$W/www/ocsp-answer"; then ok replay-newer-kept; else
+	fail replay-newer-kept "the newer answer did not replace the first"; fi
+cp "$f" "$W/newer.der"
+# the first answer again, from a server that answers every POST with it
+stop_responder
+timeout 120 python3 regress/lib/crlserver.py "$W/www" "$W/www.port" "$PORT" \
+    2> "$W/www.err" &
+resp=$!
+for _i in 1 2 3 4 5 6 7 8 9 10; do [ -s "$W/www.port" ] && break; sleep 0.3; done
+run replay-refused 65 "older than the answer kept" "$C" -k "$S" ocsp fetch --no-nonce
+cmp -s "$f" "$W/newer.der" && ok replay-store-unchanged ||
+    fail replay-store-unchanged "the kept answer changed"
+# with a nonce asked, the replayed answer (which has none) is taken only
+# when current, and still not kept over the newer one
+run replay-with-nonce-refused 65 "older than the answer kept" "$C" -k "$S" ocsp fetch
+stop_responder
+
+# ---- the fetcher parses in the sandbox ---------------------------------------
+responder "$P/inter.pem" "$P/inter.key"
+strace -f -e trace=prctl -o "$W/strace" "$C" -k "$W/goodonly" ocsp fetch \
+    > /dev/null 2>&1
+grep -q 'PR_SET_SECCOMP' "$W/strace" && ok fetcher-sandboxed ||
+    fail fetcher-sandboxed "no PR_SET_SECCOMP: $(head -c 300 "$W/strace")"
+
+# ---- a responder that does not answer, and one that is down -------------------
+stop_responder
+python3 -c "import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', $PORT)); s.listen(8); time.sleep(30)" &
+resp=$!
+sleep 0.5
+t0=$(date +%s)
+run silent-times-out 75 "timed out" "$C" -k "$W/goodonly" ocsp fetch --timeout 2
+t1=$(date +%s)
+[ $((t1 - t0)) -lt 8 ] && ok silent-within-timeout ||
+    fail silent-within-timeout "took $((t1 - t0)) s with --timeout 2"
+stop_responder
+run down 75 "Connection refused" "$C" -k "$W/goodonly" ocsp fetch
+run down-summary 75 "0 good, 0 revoked, 0 unknown, 1 failed" "$C" -k "$W/goodonly" ocsp fetch
+exit 0
