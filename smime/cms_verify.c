@@ -489,6 +489,15 @@ cms_sigalg_md(const struct ber_elem *sigalg)
 	if (ber_expect(&r, BER_OID, &oid) != BER_OK ||
 	    ber_get_oid(&oid, &o, &ol) != BER_OK)
 		return MBEDTLS_MD_NONE;
+	/*
+	 * Parameters: PSS's, else none or NULL (RFC 4055, 5758).  An
+	 * OCSP response signs nothing of its algorithm: no room is left
+	 * for octets that change without breaking the signature.
+	 */
+	if (oid_lookup(o, ol) != OID_RSASSA_PSS && !ber_at_end(&r) &&
+	    (ber_next(&r, &params) != BER_OK || params.tag != BER_NULL ||
+	    params.len != 0 || !ber_at_end(&r)))
+		return MBEDTLS_MD_NONE;
 	switch (oid_lookup(o, ol)) {
 	case OID_SHA224_WITH_RSA:
 		return MBEDTLS_MD_SHA224;
