@@ -260,6 +260,12 @@ sender_identity(struct engine *g, const struct signers_client *c,
 		engine_result_set(r, VERDICT_TEMPFAIL, REPLY_NOT_VALID, "signing "
 		    "certificate %.16s not yet valid", en->fpr);
 		return NULL;
+	case KS_REVOKED:
+		if (!client_may_sign(g, c, sender, p, how, howsz, r))
+			return NULL;
+		engine_result_set(r, VERDICT_TEMPFAIL, REPLY_REVOKED, "signing "
+		    "certificate %.16s revoked (OCSP)", en->fpr);
+		return NULL;
 	case KS_NONE:
 		break;
 	}

@@ -18,6 +18,7 @@
 /* MAIL FROM: the sender's only signing certificate, and none at all */
 #define REPLY_EXPIRED	"451 4.7.0 S/MIME certificate is expired"
 #define REPLY_NOT_VALID	"451 4.7.0 S/MIME certificate is not yet valid"
+#define REPLY_REVOKED	"451 4.7.0 S/MIME certificate is revoked"
 #define REPLY_NO_KEY	"451 4.7.0 No S/MIME signing certificate for the sender"
 
 /*

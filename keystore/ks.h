@@ -49,6 +49,7 @@ struct ks_entry {
 	char		 ski[65];	/* subjectKeyIdentifier hex, or "-" */
 	char		*extra;		/* harvested: capabilities etc., or "-" */
 	struct ks_entry	*next_in_account;
+	unsigned	 revoked;	/* ocsp/FPR.status says so */
 };
 
 /* map.c: string-keyed hash map; keys are borrowed, not copied */
@@ -74,7 +75,7 @@ struct ks_store {
 	uint64_t	 idx_ino;
 	int64_t		 idx_mtime_ns;
 	int64_t		 idx_size;
-	uint64_t	 trust_mtime_ns;	/* anchors/ and crls/ */
+	uint64_t	 trust_mtime_ns;	/* anchors/, crls/, ocsp/ */
 };
 
 /* Errors carry a sysexits code and a message. */
@@ -130,7 +131,8 @@ int	 ks_entry_from_cert(struct ks_entry *, const mbedtls_x509_crt *,
 int	 ks_normalize_account(const char *, char *, size_t);
 
 /* lookup.c: what the filter asks */
-enum ks_answer { KS_FOUND, KS_NONE, KS_EXPIRED, KS_NOT_YET_VALID };
+enum ks_answer { KS_FOUND, KS_NONE, KS_EXPIRED, KS_NOT_YET_VALID,
+		  KS_REVOKED };
 
 enum ks_answer	 ks_sign_identity(const struct ks_store *, const char *,
 		    time_t, const struct ks_entry **);
@@ -197,6 +199,11 @@ int	 ks_harvest(const char *, const mbedtls_x509_crt *, const char *,
 int	 ks_set_state(const char *, const char *, enum ks_state,
 	    struct ks_error *);
 int	 ks_trust_anchors(const struct ks_store *, mbedtls_x509_crt *);
+/* revocation.c: what OCSP said of the store's certificates */
+enum ks_revstatus { KS_REV_GOOD, KS_REV_REVOKED, KS_REV_UNKNOWN };
+int	 ks_revocation_write(const struct ks_store *, const char *,
+	    enum ks_revstatus, int64_t, int64_t, int64_t, struct ks_error *);
+void	 ks_revocation_load(struct ks_store *);
 int	 ks_crls(const struct ks_store *, mbedtls_x509_crl *);
 
 #endif /* KS_H */

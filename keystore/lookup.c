@@ -30,6 +30,7 @@ struct pick {
 	const struct ks_entry *best;	/* valid, primary or newest */
 	const struct ks_entry *expired;
 	const struct ks_entry *future;
+	const struct ks_entry *revoked;
 };
 
 /* Among an account's entries that qualify, choose as the issue says. */
@@ -44,6 +45,10 @@ choose(const struct ks_entry *en, time_t now, unsigned purpose,
 			continue;
 		if (purpose == KS_P_SIGN && en->kind != KS_INTERNAL)
 			continue;
+		if (en->revoked) {	/* OCSP said so (revocation.c) */
+			pk->revoked = en;
+			continue;
+		}
 		if (!valid_at(en, now)) {
 			if (en->not_after < (int64_t)now)
 				pk->expired = en;
@@ -73,6 +78,10 @@ answer(const struct pick *pk, const struct ks_entry **out)
 	if (pk->future) {
 		*out = pk->future;
 		return KS_NOT_YET_VALID;
+	}
+	if (pk->revoked) {
+		*out = pk->revoked;
+		return KS_REVOKED;
 	}
 	*out = NULL;
 	return KS_NONE;

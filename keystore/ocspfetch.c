@@ -127,6 +127,7 @@ ask(const struct ks_store *s, const struct ks_entry *en,
 	struct fetch_req req;
 	struct fetch_answer a;
 	struct ocsp_single sg;
+	struct ks_error e;
 	uint8_t *rq = NULL;
 	size_t rqlen;
 	char why[256], when[40];
@@ -179,6 +180,15 @@ ask(const struct ks_store *s, const struct ks_entry *en,
 			report(en->account, en->fpr, why);
 			break;
 		default:
+			if (ks_revocation_write(s, en->fpr,
+			    sg.status == OCSP_GOOD ? KS_REV_GOOD :
+			    sg.status == OCSP_REVOKED ? KS_REV_REVOKED :
+			    KS_REV_UNKNOWN, sg.this_update,
+			    sg.next_update, sg.revoked_at, &e) == -1) {
+				t->failed++;
+				report(en->account, en->fpr, e.msg);
+				break;
+			}
 			if (sg.status == OCSP_GOOD)
 				t->good++;
 			else if (sg.status == OCSP_UNKNOWN) {

@@ -1079,13 +1079,13 @@ cmd_verify(const char *dir, int argc, char *argv[])
 /*
  * What the filter would choose: the signing identity of a sender, or the
  * encryption certificate of a recipient.  Exit 0 found, 1 none, 2
- * expired, 3 not yet valid.
+ * expired, 3 not yet valid, 4 revoked (OCSP).
  */
 static int
 cmd_lookup(const char *dir, int argc, char *argv[])
 {
 	static const char *names[] = { "found", "none", "expired",
-	    "not-yet-valid" };
+	    "not-yet-valid", "revoked" };
 	const struct ks_entry *en = NULL;
 	enum ks_answer a;
 	struct ks_store s;

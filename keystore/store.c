@@ -420,7 +420,7 @@ mtime_ns(const struct stat *st)
 	return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
 }
 
-/* When anchors/, crls/ or ocsp/ last had a file added, replaced or removed. */
+/* When anchors/, crls/ or ocsp/ last had a file come, change or go. */
 static uint64_t
 trust_stamp(const struct ks_store *s)
 {
@@ -583,6 +583,8 @@ ks_open(struct ks_store *s, const char *dir, struct ks_error *e)
 	free(buf);
 	if (rc == 0)
 		rc = ks_rebuild(s, e);
+	if (rc == 0)
+		ks_revocation_load(s);
 	if (rc == -1)
 		ks_close(s);
 	return rc;

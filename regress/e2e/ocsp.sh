@@ -154,6 +154,11 @@ openssl ocsp -respin "$S/ocsp/$f" -CAfile "$P/root.pem" \
     -verify_other "$P/inter.pem" -resp_text > "$W/respin" 2>&1 &&
     grep -q "Cert Status: \(good\|revoked\)" "$W/respin" && ok kept-openssl-reads ||
     fail kept-openssl-reads "$(head -c 300 "$W/respin")"
+# what the store now says: no mail is encrypted to the revoked one
+run lookup-revoked 4 "^revoked revoked@example.org" "$C" -k "$W/direct" lookup encrypt revoked@example.org
+run lookup-good 0 "^found good@example.org" "$C" -k "$W/direct" lookup encrypt good@example.org
+grep -q '^revoked [0-9]* [0-9]* [1-9][0-9]*$' "$W"/direct/ocsp/*.status &&
+    ok status-file || fail status-file "$(cat "$W"/direct/ocsp/*.status)"
 S=$W/goodonly
 store "$S" good
 run direct-good 0 "^1 certificates asked: 1 good" "$C" -k "$S" ocsp fetch
@@ -211,6 +216,56 @@ strace -f -e trace=prctl -o "$W/strace" "$C" -k "$W/goodonly" ocsp fetch \
     > /dev/null 2>&1
 grep -q 'PR_SET_SECCOMP' "$W/strace" && ok fetcher-sandboxed ||
     fail fetcher-sandboxed "no PR_SET_SECCOMP: $(head -c 300 "$W/strace")"
+
+# ---- a real smtpd, encryption required: the revoked recipient is refused ----
+# (the filter starts before the fetch and takes its answers without SIGHUP)
+S=$W/smtpd
+store "$S" good revoked
+"$C" -k "$S" selfsign --ec P-256 --usage sign signer@example.org > /dev/null
+cat > "$W/rules.yaml" <<'YAML'
+version: 1
+signers:
+  trusted: [127.0.0.1]
+rules:
+  - recipient: "*@example.org"
+    encrypt: required
+    key-missing: bounce
+YAML
+chmod 644 "$W/rules.yaml"
+chown -R opensmtpd "$S"
+FILTER=${FILTER:-obj/asan/filter-smime}
+[ -x "$FILTER" ] || FILTER=./filter-smime
+if h_start "$FILTER" -f "$W/rules.yaml" -k "$S"; then
+	sleep 3
+	msg() { printf 'From: <signer@example.org>\nTo: <%s>\nSubject: %s\n\nOCSP test body.\n' "$1" "$2"; }
+	msg revoked@example.org before > "$W/before.eml"
+	h_send --from signer@example.org --to revoked@example.org \
+	    --file "$W/before.eml" > "$W/reply" 2>&1 &&
+	    ok smtpd-revoked-before-fetch-accepted ||
+	    fail smtpd-revoked-before-fetch-accepted "$(cat "$W/reply")"
+	run smtpd-fetch-as-filter-user 65 "1 good, 1 revoked" \
+	    runuser -u opensmtpd -- "$(h_install "$C" smimectl-copy)" -k "$S" ocsp fetch
+	sleep 1.2
+	msg revoked@example.org after > "$W/after.eml"
+	h_send --from signer@example.org --to revoked@example.org \
+	    --file "$W/after.eml" > "$W/reply" 2>&1
+	grep -q '550.*5.7.1 No S/MIME certificate' "$W/reply" &&
+	    ok smtpd-revoked-after-fetch-refused ||
+	    fail smtpd-revoked-after-fetch-refused "$(cat "$W/reply")"
+	msg good@example.org good > "$W/good.eml"
+	h_send --from signer@example.org --to good@example.org \
+	    --file "$W/good.eml" > "$W/reply" 2>&1 || fail smtpd-good "$(cat "$W/reply")"
+	h_wait_delivered 2 60 || fail smtpd-delivered "$H_WHY"
+	for f in $(h_delivered); do
+		grep -q '^Subject: good$' "$f" || continue
+		grep -q 'application/pkcs7-mime' "$f" && ok smtpd-good-encrypted ||
+		    fail smtpd-good-encrypted "$(head -c 300 "$f")"
+	done
+	h_health || fail smtpd-health "$H_WHY"
+	h_stop
+else
+	fail smtpd-start "$H_WHY"
+fi
 
 # ---- a responder that does not answer, and one that is down -------------------
 stop_responder
