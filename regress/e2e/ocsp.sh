@@ -85,8 +85,11 @@ leaf() {	# leaf NAME: NAME@example.org, in the CA's index
 }
 leaf good
 leaf revoked
-openssl ca -config "$P/ca.cnf" -cert "$P/inter.pem" -keyfile "$P/inter.key" \
-    -revoke "$P/revoked.pem" > /dev/null 2>&1
+leaf rsigner
+for r in revoked rsigner; do
+	openssl ca -config "$P/ca.cnf" -cert "$P/inter.pem" \
+	    -keyfile "$P/inter.key" -revoke "$P/$r.pem" > /dev/null 2>&1
+done
 # known to no index: issued outside the CA's database
 cp "$P/leaf.ext" "$P/stranger.ext"
 echo "subjectAltName=email:stranger@example.org" >> "$P/stranger.ext"
@@ -222,6 +225,9 @@ grep -q 'PR_SET_SECCOMP' "$W/strace" && ok fetcher-sandboxed ||
 S=$W/smtpd
 store "$S" good revoked
 "$C" -k "$S" selfsign --ec P-256 --usage sign signer@example.org > /dev/null
+# an internal identity whose own signing certificate gets revoked
+"$C" -k "$S" import --key "$P/leaf.key" "$P/rsigner-bundle.pem" > /dev/null ||
+    fail smtpd-store "cannot import rsigner"
 cat > "$W/rules.yaml" <<'YAML'
 version: 1
 signers:
@@ -243,7 +249,7 @@ if h_start "$FILTER" -f "$W/rules.yaml" -k "$S"; then
 	    --file "$W/before.eml" > "$W/reply" 2>&1 &&
 	    ok smtpd-revoked-before-fetch-accepted ||
 	    fail smtpd-revoked-before-fetch-accepted "$(cat "$W/reply")"
-	run smtpd-fetch-as-filter-user 65 "1 good, 1 revoked" \
+	run smtpd-fetch-as-filter-user 65 "1 good, 2 revoked" \
 	    runuser -u opensmtpd -- "$(h_install "$C" smimectl-copy)" -k "$S" ocsp fetch
 	sleep 1.2
 	msg revoked@example.org after > "$W/after.eml"
@@ -252,6 +258,14 @@ if h_start "$FILTER" -f "$W/rules.yaml" -k "$S"; then
 	grep -q '550.*5.7.1 No S/MIME certificate' "$W/reply" &&
 	    ok smtpd-revoked-after-fetch-refused ||
 	    fail smtpd-revoked-after-fetch-refused "$(cat "$W/reply")"
+	# a revoked signing certificate: 451 at MAIL FROM, filter-smime(8)
+	printf 'From: <rsigner@example.org>\nTo: <good@example.org>\nSubject: rs\n\nx\n' \
+	    > "$W/rs.eml"
+	h_send --from rsigner@example.org --to good@example.org \
+	    --file "$W/rs.eml" > "$W/reply" 2>&1
+	grep -q '451.*4.7.0 S/MIME certificate is revoked' "$W/reply" &&
+	    ok smtpd-revoked-signer-451 ||
+	    fail smtpd-revoked-signer-451 "$(cat "$W/reply")"
 	msg good@example.org good > "$W/good.eml"
 	h_send --from signer@example.org --to good@example.org \
 	    --file "$W/good.eml" > "$W/reply" 2>&1 || fail smtpd-good "$(cat "$W/reply")"
