@@ -17,7 +17,9 @@ cd "$top" || exit 1
 FILTER=${FILTER:-obj/asan/filter-smime}
 [ -x "$FILTER" ] || FILTER=./filter-smime
 h_new
-C=$top/smimectl
+# the sanitizer build where there is one: the fetch plumbing runs in it
+C=${SMIMECTL:-$top/obj/asan/smimectl}
+[ -x "$C" ] || C=$top/smimectl
 D=$W/www
 mkdir -p "$D"
 

@@ -13,7 +13,9 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
 . regress/lib/harness.sh
 h_new
-C=$top/smimectl
+# the sanitizer build where there is one: the fetch plumbing runs in it
+C=${SMIMECTL:-$top/obj/asan/smimectl}
+[ -x "$C" ] || C=$top/smimectl
 P=$W/pki
 mkdir -p "$P"
 resp=""
