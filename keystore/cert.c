@@ -5,6 +5,7 @@
 #define _GNU_SOURCE	/* timegm(3) in glibc */
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -174,4 +175,15 @@ ks_entry_from_cert(struct ks_entry *en, const mbedtls_x509_crt *crt,
 	en->not_after = ks_x509_time(&crt->valid_to);
 	en->added = (int64_t)time(NULL);
 	return 0;
+}
+
+/* A time for people: "2026-12-07 01:02:03 UTC". */
+void
+ks_utc(char *out, size_t outsz, time_t t)
+{
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(out, outsz, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+		snprintf(out, outsz, "%lld", (long long)t);
 }

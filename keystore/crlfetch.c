@@ -120,16 +120,6 @@ point_path(const struct ks_store *s, const char *uri)
 	return ks_path(s, "crls", name, "der");
 }
 
-static void
-utc(char *out, size_t outsz, time_t t)
-{
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(out, outsz, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
-		snprintf(out, outsz, "%lld", (long long)t);
-}
-
 enum kept { KEPT_UPDATED, KEPT_UNCHANGED, KEPT_REFUSED, KEPT_FAILED };
 
 /*
@@ -227,7 +217,7 @@ take(const struct ks_store *s, const char *uri, const struct fetch_answer *a,
 	}
 	if (ci.next_update != 0 && ci.next_update < o->now) {
 		t->stale++;
-		utc(when, sizeof(when), ci.next_update);
+		ks_utc(when, sizeof(when), ci.next_update);
 		snprintf(why, sizeof(why), "stale: its nextUpdate, %s, has "
 		    "passed (kept: it is the newest there is)", when);
 		report(uri, why);

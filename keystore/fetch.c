@@ -119,8 +119,8 @@ answer_set(struct fetch_answer *a, enum fetch_kind k, const char *text)
 static int
 answer_parse(struct fetch_answer *a, char *kind, uint8_t *msg, size_t n)
 {
-	uint8_t *nl = memchr(msg, '\n', n < FETCH_TEXT_MAX ? n : FETCH_TEXT_MAX);
-	size_t hl, i, blen;
+	size_t hl, i, blen, scan = n < FETCH_TEXT_MAX ? n : FETCH_TEXT_MAX;
+	uint8_t *nl = memchr(msg, '\n', scan);
 	char *end;
 
 	if (nl == NULL || nl - msg < 2 || msg[1] != ' ' ||
@@ -160,8 +160,9 @@ reap(pid_t pid, int killed, struct fetch_answer *a)
 	}
 	if (WIFSIGNALED(st)) {
 		a->kind = FETCH_FAILED;
-		snprintf(a->text, sizeof(a->text), "fetcher ended (signal %d%s)",
-		    WTERMSIG(st), WTERMSIG(st) == SIGSYS ?
+		snprintf(a->text, sizeof(a->text),
+		    "fetcher ended (signal %d%s)", WTERMSIG(st),
+		    WTERMSIG(st) == SIGSYS ?
 		    ": the sandbox refused a system call" : "");
 	}
 }

@@ -126,6 +126,7 @@ int	 ks_idhash(const uint8_t *, size_t, const uint8_t *, size_t,
 	    char[33]);
 unsigned ks_cert_purpose(const mbedtls_x509_crt *);
 int64_t	 ks_x509_time(const mbedtls_x509_time *);
+void	 ks_utc(char *, size_t, time_t);
 int	 ks_entry_from_cert(struct ks_entry *, const mbedtls_x509_crt *,
 	    const char *, enum ks_kind);
 int	 ks_normalize_account(const char *, char *, size_t);

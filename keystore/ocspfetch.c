@@ -105,16 +105,6 @@ keep(const struct ks_store *s, const char *fpr, const struct question *q,
 	return rc;
 }
 
-static void
-utc(char *out, size_t outsz, time_t t)
-{
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(out, outsz, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
-		snprintf(out, outsz, "%lld", (long long)t);
-}
-
 /* One certificate: asked, checked twice, kept, counted. */
 static void
 ask(const struct ks_store *s, const struct ks_entry *en,
@@ -197,7 +187,7 @@ ask(const struct ks_store *s, const struct ks_entry *en,
 				    "its responder");
 			} else {
 				t->revoked++;
-				utc(when, sizeof(when), sg.revoked_at);
+				ks_utc(when, sizeof(when), sg.revoked_at);
 				snprintf(why, sizeof(why), "revoked (since "
 				    "%s)", when);
 				report(en->account, en->fpr, why);

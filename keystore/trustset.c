@@ -47,7 +47,8 @@ ks_store_certs(const struct ks_store *s, mbedtls_x509_crt *all)
 		if (ks_load_cert(s, s->entries[i], &one, &e) == 0) {
 			(void)ks_load_chain(s, s->entries[i], &one);
 			for (c = &one; c != NULL && c->raw.p; c = c->next)
-				if (!crt_in(all, c))	/* chains share CAs */
+				/* chains share their CAs */
+				if (!crt_in(all, c))
 					(void)crt_add(all, c);
 		}
 		mbedtls_x509_crt_free(&one);
@@ -80,7 +81,8 @@ ks_trusted_issuers(const mbedtls_x509_crt *all, const struct ks_store *s,
 			flags = 0;
 			if (crt_add(&one, c) == 0 && trusted->raw.p != NULL &&
 			    mbedtls_x509_crt_verify(&one, trusted, NULL, NULL,
-			    &flags, NULL, NULL) == 0 && crt_add(trusted, c) == 0)
+			    &flags, NULL, NULL) == 0 &&
+			    crt_add(trusted, c) == 0)
 				added = 1;
 			mbedtls_x509_crt_free(&one);
 		}

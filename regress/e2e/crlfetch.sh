@@ -14,6 +14,7 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
 . regress/lib/harness.sh
+. regress/lib/expect.sh
 FILTER=${FILTER:-obj/asan/filter-smime}
 [ -x "$FILTER" ] || FILTER=./filter-smime
 h_new
@@ -25,20 +26,6 @@ mkdir -p "$D"
 
 ok() { echo "ok crlfetch-$1"; }
 fail() { echo "FAIL crlfetch-$1: $2"; }
-
-# run NAME WANT_RC PATTERN CMD...: exit status and an output pattern
-run() {
-	_n=$1 _rc=$2 _pat=$3; shift 3
-	"$@" > "$W/run.out" 2>&1
-	_got=$?
-	if [ "$_got" != "$_rc" ]; then
-		fail "$_n" "exit $_got, want $_rc: $(head -c 400 "$W/run.out")"
-	elif [ -n "$_pat" ] && ! grep -q -- "$_pat" "$W/run.out"; then
-		fail "$_n" "output lacks '$_pat': $(head -c 400 "$W/run.out")"
-	else
-		ok "$_n"
-	fi
-}
 
 # (the harness's exit trap removes $W; timeout ends the server with us)
 timeout 900 python3 regress/lib/crlserver.py "$D" "$W/port" 2> "$W/server.err" &

@@ -12,6 +12,7 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
 . regress/lib/harness.sh
+. regress/lib/expect.sh
 h_new
 # the sanitizer build where there is one: the fetch plumbing runs in it
 C=${SMIMECTL:-$top/obj/asan/smimectl}
@@ -23,19 +24,6 @@ trap '[ -n "$resp" ] && kill $resp 2>/dev/null; h_cleanup' EXIT
 
 ok() { echo "ok ocsp-$1"; }
 fail() { echo "FAIL ocsp-$1: $2"; }
-
-run() {	# run NAME WANT_RC PATTERN CMD...
-	_n=$1 _rc=$2 _pat=$3; shift 3
-	"$@" > "$W/run.out" 2>&1
-	_got=$?
-	if [ "$_got" != "$_rc" ]; then
-		fail "$_n" "exit $_got, want $_rc: $(head -c 400 "$W/run.out")"
-	elif [ -n "$_pat" ] && ! grep -q -- "$_pat" "$W/run.out"; then
-		fail "$_n" "output lacks '$_pat': $(head -c 400 "$W/run.out")"
-	else
-		ok "$_n"
-	fi
-}
 
 PORT=$(h_free_port)
 U=http://127.0.0.1:$PORT

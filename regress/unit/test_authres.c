@@ -184,25 +184,6 @@ test_comments(void)
 	    AUTHRES_MARK) == 0 && out[strlen(out) - 4] == '(');
 }
 
-static uint8_t *
-slurp(const char *path, size_t *len)
-{
-	FILE *f;
-	uint8_t *p;
-	long n;
-
-	if ((f = fopen(path, "rb")) == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) <= 0 ||
-	    fseek(f, 0, SEEK_SET) != 0 || (p = malloc((size_t)n)) == NULL) {
-		fclose(f);
-		return NULL;
-	}
-	*len = fread(p, 1, (size_t)n, f);
-	fclose(f);
-	return p;
-}
-
 static void
 test_certid(void)
 {
@@ -212,7 +193,7 @@ test_certid(void)
 	size_t len, i;
 	int rc;
 
-	if ((der = slurp(DATA "hostile_subject.der", &len)) == NULL) {
+	if ((der = unit_slurp(DATA "hostile_subject.der", &len)) == NULL) {
 		UNIT_FAIL("certid-load", "cannot read hostile_subject.der");
 		return;
 	}

@@ -28,22 +28,9 @@ static uint8_t *
 slurp(const char *name, size_t *len)
 {
 	char path[256];
-	uint8_t *p = NULL;
-	FILE *f;
-	long n;
 
 	snprintf(path, sizeof(path), DATA "%s", name);
-	if ((f = fopen(path, "rb")) == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 &&
-	    fseek(f, 0, SEEK_SET) == 0 && (p = malloc((size_t)n)) != NULL &&
-	    fread(p, 1, (size_t)n, f) != (size_t)n) {
-		free(p);
-		p = NULL;
-	} else if (p != NULL)
-		*len = (size_t)n;
-	fclose(f);
-	return p;
+	return unit_slurp(path, len);
 }
 
 static int

@@ -9,7 +9,9 @@
 #ifndef UNIT_H
 #define UNIT_H
 
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int unit_failed;
@@ -37,5 +39,26 @@ static int unit_failed;
 #define UNIT_PASS(name) do { printf("ok %s\n", (name)); fflush(stdout); } while (0)
 
 #define UNIT_EXIT() return (unit_failed ? 1 : 0)
+
+/* A whole file, malloc'd (test data under regress/unit/data/); NULL. */
+static inline uint8_t *
+unit_slurp(const char *path, size_t *len)
+{
+	uint8_t *p = NULL;
+	FILE *f;
+	long n;
+
+	if ((f = fopen(path, "rb")) == NULL)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 &&
+	    fseek(f, 0, SEEK_SET) == 0 && (p = malloc((size_t)n)) != NULL &&
+	    fread(p, 1, (size_t)n, f) != (size_t)n) {
+		free(p);
+		p = NULL;
+	} else if (p != NULL)
+		*len = (size_t)n;
+	fclose(f);
+	return p;
+}
 
 #endif /* UNIT_H */
