@@ -147,12 +147,14 @@ engine_refresh(struct engine *g, int force)
 
 /*
  * What a worker that reads no file needs from the start: the trust
- * anchors and CRLs, when any mail may be inbound.
+ * anchors and CRLs, when any mail may be inbound or encrypted.
  */
 void
 engine_preload(struct engine *g)
 {
-	if (g->action == ACTION_VERIFY || rules_has_internal(g->rules))
+	/* CRLs: for recipients' certificates too (recipient_cert) */
+	if (g->action == ACTION_VERIFY || rules_has_internal(g->rules) ||
+	    engine_checks_rcpt(g))
 		idcache_trust(&g->ids, g->have_store ? &g->store : NULL);
 }
 
@@ -509,6 +511,26 @@ struct enc_plan {
 	char			 missing[128];
 };
 
+/*
+ * The certificate to encrypt to a recipient: as the store chooses (a
+ * certificate OCSP calls revoked is never chosen, lookup.c), and not
+ * one that a CRL of the store lists.
+ */
+static enum ks_answer
+recipient_cert(struct engine *g, const char *rcpt, int harvested,
+    const struct ks_entry **en)
+{
+	const mbedtls_x509_crt *crt;
+	enum ks_answer a;
+
+	a = ks_encrypt_cert(&g->store, rcpt, time(NULL), harvested, en);
+	if (a == KS_FOUND &&
+	    (crt = idcache_cert(&g->ids, &g->store, *en)) != NULL &&
+	    idcache_revoked(&g->ids, &g->store, crt))
+		return KS_REVOKED;
+	return a;
+}
+
 /* The certificates belong to the engine's cache: nothing to free. */
 static void
 plan_free(struct enc_plan *pl)
@@ -525,8 +547,8 @@ plan_add(struct engine *g, struct enc_plan *pl, const char *addr, int oaep,
 	const mbedtls_x509_crt *crt;
 	size_t i;
 
-	if (pl->n == CMS_MAX_RECIPIENTS || ks_encrypt_cert(&g->store, addr,
-	    time(NULL), harvested, &en) != KS_FOUND)
+	if (pl->n == CMS_MAX_RECIPIENTS ||
+	    recipient_cert(g, addr, harvested, &en) != KS_FOUND)
 		return -1;
 	for (i = 0; i < pl->n; i++)
 		if (pl->ens[i] == en)
@@ -641,6 +663,9 @@ engine_rcpt_check(struct engine *g, const char *sender, const char *rcpt,
 {
 	const struct ks_entry *en;
 	struct rules_policy rp;
+	enum ks_answer a = KS_NONE;
+	const char *why;
+	char q[128];
 
 	engine_result_set(r, VERDICT_PASS, NULL, "ok");
 	/* mail from outside to us is inbound: nothing to refuse here */
@@ -651,20 +676,26 @@ engine_rcpt_check(struct engine *g, const char *sender, const char *rcpt,
 	if (!g->have_store || (rp.encrypt != RULES_ENCRYPT_REQUIRED &&
 	    g->action != ACTION_ENCRYPT && g->action != ACTION_SIGN_ENCRYPT) ||
 	    rules_destination_excepted(g->rules, rcpt) ||
-	    ks_encrypt_cert(&g->store, rcpt, time(NULL), rp.harvested, &en) ==
-	    KS_FOUND || rp.key_missing == RULES_KM_PLAIN ||
+	    (a = recipient_cert(g, rcpt, rp.harvested, &en)) == KS_FOUND ||
+	    rp.key_missing == RULES_KM_PLAIN ||
 	    rp.key_missing == RULES_KM_SPLIT)
 		return 0;
+	why = a == KS_REVOKED ? "the recipient's certificate is revoked" :
+	    "no certificate for the recipient";
+	if (a == KS_REVOKED)
+		log_info("recipient %s: certificate %.16s is revoked (a CRL "
+		    "of the store lists it): not encrypted to", log_quote(q,
+		    sizeof(q), rcpt, strlen(rcpt)), en->fpr);
 	if (rp.key_missing == RULES_KM_DROP)
 		/* the reply field carries where filter mode sends it */
 		engine_result_set(r, VERDICT_DROP, rules_drop_to(g->rules),
-		    "no certificate for the recipient: dropped");
+		    "%s: dropped", why);
 	else if (rp.key_missing == RULES_KM_BOUNCE)
-		engine_result_set(r, VERDICT_REJECT, REPLY_NO_CERT_BOUNCE, "no "
-		    "certificate for the recipient");
+		engine_result_set(r, VERDICT_REJECT, REPLY_NO_CERT_BOUNCE, "%s",
+		    why);
 	else
-		engine_result_set(r, VERDICT_TEMPFAIL, REPLY_NO_CERT_TEMP, "no "
-		    "certificate for the recipient");
+		engine_result_set(r, VERDICT_TEMPFAIL, REPLY_NO_CERT_TEMP, "%s",
+		    why);
 	return -1;
 }
 
@@ -719,8 +750,7 @@ engine_rcpt_class(struct engine *g, const char *sender, const char *rcpt)
 	if ((rp.encrypt == RULES_ENCRYPT_NO && g->action != ACTION_ENCRYPT &&
 	    g->action != ACTION_SIGN_ENCRYPT) || !g->have_store)
 		return 0;
-	return ks_encrypt_cert(&g->store, rcpt, time(NULL), rp.harvested,
-	    &en) == KS_FOUND ? 1 : 0;
+	return recipient_cert(g, rcpt, rp.harvested, &en) == KS_FOUND ? 1 : 0;
 }
 
 /*

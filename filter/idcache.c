@@ -129,6 +129,27 @@ idcache_trust(struct idcache *c, const struct ks_store *store)
 	c->trust_loaded = 1;
 }
 
+/*
+ * Does a CRL of the store, from crt's issuer, list crt?  (Those CRLs
+ * were imported by the admin or fetched and checked by smimectl.)
+ */
+int
+idcache_revoked(struct idcache *c, const struct ks_store *store,
+    const mbedtls_x509_crt *crt)
+{
+	const mbedtls_x509_crl *crl;
+
+	idcache_trust(c, store);
+	for (crl = &c->crls; crl != NULL && crl->version != 0;
+	    crl = crl->next)
+		if (crl->issuer_raw.len == crt->issuer_raw.len &&
+		    memcmp(crl->issuer_raw.p, crt->issuer_raw.p,
+		    crt->issuer_raw.len) == 0 &&
+		    mbedtls_x509_crt_is_revoked(crt, crl) != 0)
+			return 1;
+	return 0;
+}
+
 void
 idcache_trust_get(struct idcache *c, const struct ks_store *store,
     struct cms_trust *t)

@@ -55,6 +55,8 @@ const mbedtls_x509_crt *idcache_cert(struct idcache *,
 /* The system bundle and the store's anchors and CRLs (store may be NULL). */
 void	 idcache_trust(struct idcache *, const struct ks_store *);
 /* Those, loaded if need be, as t: validation now, no budget of its own. */
+int	 idcache_revoked(struct idcache *, const struct ks_store *,
+	    const mbedtls_x509_crt *);
 void	 idcache_trust_get(struct idcache *, const struct ks_store *,
 	    struct cms_trust *);
 

@@ -281,6 +281,44 @@ verdict good-after "smime=pass"
 h_health || fail smtpd-health "$H_WHY"
 h_stop
 
+# ---- outbound: no mail is encrypted to a certificate a CRL revokes -------
+"$C" -k "$S" selfsign --ec P-256 --usage sign signer@example.org > /dev/null
+chown -R opensmtpd "$S"
+cat > "$W/rules.yaml" <<'YAML'
+version: 1
+signers:
+  trusted: [127.0.0.1]
+rules:
+  - recipient: "*@example.org"
+    encrypt: required
+    key-missing: bounce
+YAML
+if h_start "$FILTER" -f "$W/rules.yaml" -k "$S"; then
+	for who in revoked good; do
+		printf 'From: <signer@example.org>\nTo: <%s@example.org>\nSubject: out-%s\n\nx\n' \
+		    $who $who > "$W/out-$who.eml"
+		h_send --from signer@example.org --to $who@example.org \
+		    --file "$W/out-$who.eml" > "$W/reply-$who" 2>&1
+	done
+	grep -q '550.*5.7.1 No S/MIME certificate' "$W/reply-revoked" &&
+	    ok smtpd-crl-revoked-recipient-refused ||
+	    fail smtpd-crl-revoked-recipient-refused "$(cat "$W/reply-revoked")"
+	h_wait_delivered 3 60 || fail smtpd-out-delivered "$H_WHY"
+	for f in $(h_delivered); do
+		grep -q '^Subject: out-good$' "$f" || continue
+		grep -q 'application/pkcs7-mime' "$f" &&
+		    ok smtpd-crl-good-recipient-encrypted ||
+		    fail smtpd-crl-good-recipient-encrypted "$(head -c 300 "$f")"
+	done
+	grep -q "recipient revoked@example.org: certificate [0-9a-f]\{16\} is revoked" \
+	    "$W/smtpd.log" && ok smtpd-crl-revoked-logged ||
+	    fail smtpd-crl-revoked-logged "$(grep -i revoked "$W/smtpd.log" | head -c 300)"
+	h_health || fail smtpd-out-health "$H_WHY"
+	h_stop
+else
+	fail smtpd-out-start "$H_WHY"
+fi
+
 # ---- the server down ---------------------------------------------------------
 kill $srv
 wait $srv 2>/dev/null
