@@ -13,6 +13,10 @@ S=$W/store
 $C -k "$S" init > /dev/null
 $C -k "$S" selfsign --rsa 2048 rsa@example.org > /dev/null
 $C -k "$S" selfsign --ec P-256 ec@example.org > /dev/null
+# the other key types of the filter-mode figures
+$C -k "$S" selfsign --rsa 3072 rsa3072@example.org > /dev/null
+$C -k "$S" selfsign --rsa 4096 rsa4096@example.org > /dev/null
+$C -k "$S" selfsign --ec P-384 p384@example.org > /dev/null
 $C -k "$S" export rsa@example.org > "$W/rsa.pem"
 $C -k "$S" export ec@example.org > "$W/ec.pem"
 
@@ -23,6 +27,10 @@ echo "== CMS engine (mbedTLS $(cat /usr/include/mbedtls/version.h /usr/include/m
     tee "$W/engine.rsa"
 obj/bench/cmsbench "$S" ec@example.org "$W/rsa.pem" "$W/ec.pem" | head -n 3 |
     tee "$W/engine.ec"
+for who in rsa3072 rsa4096 p384; do
+	obj/bench/cmsbench -bare "$S" $who@example.org |
+	    sed "s/\$/   ($who)/" | tee "$W/engine.$who"
+done
 echo "== openssl speed, same machine"
 # OpenSSL 3.0 prints "rsa 2048 bits ...", 3.5 "rsa2048 ..." (sign/s 5th)
 openssl speed -seconds 2 rsa2048 ecdsap256 2>/dev/null |
@@ -83,8 +91,9 @@ gen() {	# gen SENDER [MESSAGE [RCPT]]
 		}
 	}' "${2:-$W/m.eml}"
 }
-for who in rsa ec; do
-	sed "s/^From: rsa@/From: $who@/" "$W/m.eml" > "$W/m2.eml"
+# rsa, ec: RSA-2048 and P-256; then RSA-3072, RSA-4096 and P-384
+for who in rsa ec rsa3072 rsa4096 p384; do
+	sed "s/^From: [a-z0-9]*@/From: $who@/" "$W/m.eml" > "$W/m2.eml"
 	mv "$W/m2.eml" "$W/m.eml"
 	gen "$who@example.org" > "$W/t.in"
 	# -j 0: all in the loop; default: a worker per CPU ($(nproc))
@@ -99,7 +108,7 @@ for who in rsa ec; do
 		bare=$(awk '/^bare mbedTLS/ { print $4 }' "$W/engine.$who")
 		awk -v a="$t0" -v b="$t1" -v n="$n" -v s="$s" -v w="$who" -v j="$j" -v o="$(cat "$W/openssl.rate")" -v bare="$bare" 'BEGIN {
 			r = n / (b - a)
-			printf "filter mode %-3s -j %-7s %7.1f messages/s (%d signed)   vs openssl cms pipeline: %.2fx", w, j, r, s, r / o
+			printf "filter mode %-7s -j %-7s %7.1f messages/s (%d signed)   vs openssl cms pipeline: %.2fx", w, j, r, s, r / o
 			if (bare > 0) printf "   vs bare signing %.0f/s: %.2f", bare, r / bare
 			printf "\n" }'
 	done
@@ -109,7 +118,7 @@ echo "   (workers by default: $(nproc) online CPUs)"
 echo "== inbound, filter protocol loop (-a verify): 500 messages of 10 KB"
 # signed by rsa@, and signed then encrypted to rsa@ (whose key the store
 # holds): verified; decrypted (an RSA private key operation) and verified
-sed "s/^From: [a-z]*@/From: rsa@/" "$W/m.eml" > "$W/in.eml"
+sed "s/^From: [a-z0-9]*@/From: rsa@/" "$W/m.eml" > "$W/in.eml"
 ./filter-smime -p -k "$S" -s rsa@example.org < "$W/in.eml" > "$W/in-signed.eml"
 printf 'version: 1\ndefaults:\n  encrypt: required\n' > "$W/enc-self.yaml"
 ./filter-smime -p -f "$W/enc-self.yaml" -k "$S" -s rsa@example.org \
