@@ -44,27 +44,26 @@ cws(struct canon *c, const char *s)
 	cw(c, s, strlen(s));
 }
 
-/* Copy with every bare LF turned into CRLF. */
+/* Copy with every bare LF turned into CRLF (memchr: a line at a time). */
 static int
 crlf_write(mime_write_fn fn, void *arg, const char *p, size_t n, int *lastcr)
 {
-	size_t	i, start = 0;
+	const char *start = p, *scan = p, *end = p + n, *nl;
 
 	if (n == 0)
 		return 0;
-	for (i = 0; i < n; i++) {
-		if (p[i] != '\n')
-			continue;
-		if ((i > 0 && p[i - 1] == '\r') || (i == 0 && *lastcr))
-			continue;
-		if (fn(arg, p + start, i - start) != 0 ||
+	while (scan < end &&
+	    (nl = memchr(scan, '\n', (size_t)(end - scan))) != NULL) {
+		scan = nl + 1;
+		if (nl > p ? nl[-1] == '\r' : *lastcr)
+			continue;	/* a CRLF already */
+		if (fn(arg, start, (size_t)(nl - start)) != 0 ||
 		    fn(arg, "\r\n", 2) != 0)
 			return -1;
-		start = i + 1;
+		start = nl + 1;
 	}
-	if (n > 0)
-		*lastcr = p[n - 1] == '\r';
-	return fn(arg, p + start, n - start);
+	*lastcr = p[n - 1] == '\r';
+	return fn(arg, start, (size_t)(end - start));
 }
 
 /* A span of the input, LF made CRLF, a chunk at a time. */
@@ -84,12 +83,38 @@ cw_crlf(struct canon *c, const char *p, size_t n)
 	}
 }
 
+/*
+ * Any NUL, CR or 8-bit octet in p[0..n)?  Eight octets at a time: a
+ * high bit set, or a zero octet in w or in w ^ CRs (the exact test of
+ * "a word has a zero byte").
+ */
+static int
+unsafe_octets(const unsigned char *p, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101ULL;
+	const uint64_t highs = 0x8080808080808080ULL;
+	uint64_t w, x;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, p + i, 8);
+		x = w ^ (ones * '\r');
+		if ((w & highs) != 0 || ((w - ones) & ~w & highs) != 0 ||
+		    ((x - ones) & ~x & highs) != 0)
+			return 1;
+	}
+	for (; i < n; i++)
+		if (p[i] == 0 || p[i] >= 0x80 || p[i] == '\r')
+			return 1;
+	return 0;
+}
+
 /* Does a body have anything that transport may change? */
 int
 mime_body_needs_encoding(const char *p, size_t n)
 {
 	const char	*nl;
-	size_t		 off = 0, ll, len, j;
+	size_t		 off = 0, ll, len;
 
 	while (off < n) {
 		nl = memchr(p + off, '\n', n - off);
@@ -109,11 +134,8 @@ mime_body_needs_encoding(const char *p, size_t n)
 		if (len > 0 && (p[off + len - 1] == ' ' ||
 		    p[off + len - 1] == '\t'))
 			return 1;
-		for (j = 0; j < len; j++) {
-			unsigned char ch = p[off + j];
-			if (ch == 0 || ch >= 0x80 || ch == '\r')
-				return 1;
-		}
+		if (unsafe_octets((const unsigned char *)p + off, len))
+			return 1;
 		off += ll;
 	}
 	return 0;

@@ -24,24 +24,29 @@ int
 smime_lf_write(void *a, const void *p, size_t n)
 {
 	struct smime_lf *o = a;
-	const char *s = p, *end = s + n, *start = s;
+	const char *start = p, *end = start + n, *cr;
 
 	if (o->err)
 		return -1;
-	for (; s < end; s++) {
-		if (o->cr) {
-			o->cr = 0;
-			if (*s != '\n' && o->fn(o->arg, "\r", 1) != 0)
-				goto fail;
-		}
-		if (*s == '\r') {
-			if (s > start && o->fn(o->arg, start, (size_t)(s - start)))
-				goto fail;
-			o->cr = 1;
-			start = s + 1;
-		}
+	if (n == 0)
+		return 0;
+	if (o->cr) {		/* the last call's final CR */
+		o->cr = 0;
+		if (*start != '\n' && o->fn(o->arg, "\r", 1) != 0)
+			goto fail;
 	}
-	if (s > start && o->fn(o->arg, start, (size_t)(s - start)) != 0)
+	while ((cr = memchr(start, '\r', (size_t)(end - start))) != NULL) {
+		if (cr > start && o->fn(o->arg, start, (size_t)(cr - start)))
+			goto fail;
+		start = cr + 1;
+		if (start == end) {
+			o->cr = 1;	/* the next octet decides */
+			return 0;
+		}
+		if (*start != '\n' && o->fn(o->arg, "\r", 1) != 0)
+			goto fail;	/* a lone CR stays */
+	}
+	if (end > start && o->fn(o->arg, start, (size_t)(end - start)) != 0)
 		goto fail;
 	return 0;
 fail:

@@ -11,7 +11,10 @@
 #include <strings.h>
 #include <time.h>
 
+#include <mbedtls/base64.h>
+
 #include "mime.h"
+#include "smime.h"
 #include "unit.h"
 
 /* 67 octets of 'a', for lines near the 76-column limit. */
@@ -959,6 +962,91 @@ lines_ok(const struct mime_buf *b, int crlf)
 	return 1;
 }
 
+/*
+ * Our base64 against mbedTLS's, for every length to 400 and a few long
+ * ones: the same characters, in lines of 76 (the last shorter).
+ */
+static void
+test_b64_reference(void)
+{
+	static unsigned char data[5000], ref[7000], flat[7000];
+	struct mime_buf	enc;
+	size_t		n, i, j, reflen, col;
+	int		bad = 0;
+
+	mime_buf_init(&enc, 0);
+	for (n = 0; n < 420 && !bad; n++) {
+		size_t len = n < 400 ? n : 400 + (n - 400) * 229;
+
+		for (i = 0; i < len; i++)
+			data[i] = (unsigned char)rng();
+		enc.len = 0;
+		if (mime_b64_encode((const char *)data, len, MIME_ENC_CRLF,
+		    &enc) != 0 || mbedtls_base64_encode(ref, sizeof(ref),
+		    &reflen, data, len) != 0) {
+			bad = 1;
+			break;
+		}
+		for (i = j = col = 0; i < enc.len; i++) {
+			if (enc.data[i] == '\r')
+				continue;
+			if (enc.data[i] == '\n') {
+				if (col != 76 && i + 1 != enc.len)
+					bad = 1;
+				col = 0;
+				continue;
+			}
+			col++;
+			flat[j++] = (unsigned char)enc.data[i];
+		}
+		if (j != reflen || memcmp(flat, ref, reflen) != 0)
+			bad = 1;
+	}
+	UNIT_OK("base64.as-mbedtls", !bad);
+	mime_buf_clear(&enc);
+}
+
+/*
+ * smime_lf_write, chunked at random, against the rule it keeps: the CR
+ * of each CRLF dropped, every other octet (a lone CR too) kept.
+ */
+static void
+test_lf_write(void)
+{
+	static char data[4000], want[4000];
+	struct mime_buf	got;
+	struct smime_lf	lf;
+	size_t		n, i, w, off, k;
+	int		round, bad = 0;
+
+	mime_buf_init(&got, 0);
+	for (round = 0; round < 300 && !bad; round++) {
+		n = rng() % sizeof(data);
+		for (i = 0; i < n; i++)
+			data[i] = "\r\nab"[rng() % 4];
+		for (i = w = 0; i < n; i++)
+			if (!(data[i] == '\r' && i + 1 < n &&
+			    data[i + 1] == '\n'))
+				want[w++] = data[i];
+		memset(&lf, 0, sizeof(lf));
+		lf.fn = mime_buf_write;
+		lf.arg = &got;
+		got.len = 0;
+		for (off = 0; off < n; off += k) {
+			k = rng() % 4 == 0 ? 0 : 1 + rng() % 7;
+			if (k > n - off)
+				k = n - off;
+			if (smime_lf_write(&lf, data + off, k) != 0)
+				bad = 1;
+		}
+		if (smime_lf_flush(&lf) != 0 || got.len != w ||
+		    (w > 0 && memcmp(got.data, want, w) != 0))
+			bad = 1;
+	}
+	UNIT_OK("lf-write.chunked", !bad);
+	mime_buf_clear(&got);
+}
+
 static void
 test_roundtrip(void)
 {
@@ -1014,6 +1102,8 @@ test_roundtrip(void)
 			bad_qpd++;
 	}
 	UNIT_OK("roundtrip.base64", bad_b64 == 0);
+	test_b64_reference();
+	test_lf_write();
 	UNIT_OK("roundtrip.qp", bad_qp == 0);
 	UNIT_OK("roundtrip.qp.chunking", bad_qpd == 0);
 	mime_buf_clear(&enc);
