@@ -152,10 +152,10 @@ engine_refresh(struct engine *g, int force)
 void
 engine_preload(struct engine *g)
 {
-	/* CRLs: for recipients' certificates too (recipient_cert) */
-	if (g->action == ACTION_VERIFY || rules_has_internal(g->rules) ||
-	    engine_checks_rcpt(g))
+	if (g->action == ACTION_VERIFY || rules_has_internal(g->rules))
 		idcache_trust(&g->ids, g->have_store ? &g->store : NULL);
+	else if (engine_checks_rcpt(g))	/* recipients (recipient_cert) */
+		idcache_crls(&g->ids, g->have_store ? &g->store : NULL);
 }
 
 void

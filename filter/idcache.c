@@ -41,8 +41,11 @@ idcache_clear(struct idcache *c)
 		}
 	if (c->trust_loaded) {
 		mbedtls_x509_crt_free(&c->anchors);
-		mbedtls_x509_crl_free(&c->crls);
 		c->trust_loaded = 0;
+	}
+	if (c->crls_loaded) {
+		mbedtls_x509_crl_free(&c->crls);
+		c->crls_loaded = 0;
 	}
 }
 
@@ -114,18 +117,29 @@ idcache_ident(struct idcache *c, const struct ks_store *store,
 	return victim;
 }
 
+/* The store's CRLs alone: what checking recipients needs (cheap). */
+void
+idcache_crls(struct idcache *c, const struct ks_store *store)
+{
+	if (c->crls_loaded)
+		return;
+	mbedtls_x509_crl_init(&c->crls);
+	if (store != NULL)
+		(void)ks_crls(store, &c->crls);
+	c->crls_loaded = 1;
+}
+
+/* The anchors too (the system bundle: some 150 certificates to parse). */
 void
 idcache_trust(struct idcache *c, const struct ks_store *store)
 {
+	idcache_crls(c, store);
 	if (c->trust_loaded)
 		return;
 	mbedtls_x509_crt_init(&c->anchors);
-	mbedtls_x509_crl_init(&c->crls);
 	(void)mbedtls_x509_crt_parse_file(&c->anchors, SYSTEM_CA_BUNDLE);
-	if (store != NULL) {
+	if (store != NULL)
 		(void)ks_trust_anchors(store, &c->anchors);
-		(void)ks_crls(store, &c->crls);
-	}
 	c->trust_loaded = 1;
 }
 
@@ -139,7 +153,7 @@ idcache_revoked(struct idcache *c, const struct ks_store *store,
 {
 	const mbedtls_x509_crl *crl;
 
-	idcache_trust(c, store);
+	idcache_crls(c, store);
 	for (crl = &c->crls; crl != NULL && crl->version != 0;
 	    crl = crl->next)
 		if (crl->issuer_raw.len == crt->issuer_raw.len &&

@@ -42,7 +42,8 @@ struct idcache {
 	struct engine_cert	 certs[IDCACHE_CERTS];	/* recipients' */
 	mbedtls_x509_crt	 anchors;		/* inbound trust */
 	mbedtls_x509_crl	 crls;
-	int			 trust_loaded;
+	int			 trust_loaded;	/* anchors */
+	int			 crls_loaded;
 	unsigned long		 tick;
 };
 
@@ -55,6 +56,7 @@ const mbedtls_x509_crt *idcache_cert(struct idcache *,
 /* The system bundle and the store's anchors and CRLs (store may be NULL). */
 void	 idcache_trust(struct idcache *, const struct ks_store *);
 /* Those, loaded if need be, as t: validation now, no budget of its own. */
+void	 idcache_crls(struct idcache *, const struct ks_store *);
 int	 idcache_revoked(struct idcache *, const struct ks_store *,
 	    const mbedtls_x509_crt *);
 void	 idcache_trust_get(struct idcache *, const struct ks_store *,
