@@ -72,13 +72,24 @@ says_revoked(const struct ks_store *s, const char *name)
 	return rc;
 }
 
-/* Mark every entry of a revoked certificate (accounts may share one). */
+static int
+fpr_cmp(const void *a, const void *b)
+{
+	return strncmp(a, b, KS_FPR_LEN);
+}
+
+/*
+ * Mark every entry of a revoked certificate (accounts may share one):
+ * the revoked fingerprints sorted, then one pass over the entries, so a
+ * large store with many revoked certificates loads in n log r.
+ */
 void
 ks_revocation_load(struct ks_store *s)
 {
+	char (*fprs)[KS_FPR_LEN] = NULL, (*more)[KS_FPR_LEN];
 	struct dirent *de;
+	size_t i, nf = 0, cap = 0;
 	char *dir;
-	size_t i, n;
 	DIR *d;
 
 	if ((dir = ks_path(s, "ocsp", "", NULL)) == NULL)
@@ -88,16 +99,26 @@ ks_revocation_load(struct ks_store *s)
 	if (d == NULL)
 		return;
 	while ((de = readdir(d)) != NULL) {
-		n = strlen(de->d_name);
-		if (n != KS_FPR_LEN + 7 ||
-		    strcmp(de->d_name + KS_FPR_LEN, ".status") != 0)
+		if (strlen(de->d_name) != KS_FPR_LEN + 7 ||
+		    strcmp(de->d_name + KS_FPR_LEN, ".status") != 0 ||
+		    !says_revoked(s, de->d_name))
 			continue;
-		if (!says_revoked(s, de->d_name))
-			continue;
-		for (i = 0; i < s->nentries; i++)
-			if (strncmp(s->entries[i]->fpr, de->d_name,
-			    KS_FPR_LEN) == 0)
-				s->entries[i]->revoked = 1;
+		if (nf == cap) {
+			cap = cap ? cap * 2 : 16;
+			if ((more = reallocarray(fprs, cap, sizeof(*fprs))) ==
+			    NULL)
+				break;
+			fprs = more;
+		}
+		memcpy(fprs[nf++], de->d_name, KS_FPR_LEN);
 	}
 	closedir(d);
+	if (nf > 0) {
+		qsort(fprs, nf, sizeof(*fprs), fpr_cmp);
+		for (i = 0; i < s->nentries; i++)
+			if (bsearch(s->entries[i]->fpr, fprs, nf,
+			    sizeof(*fprs), fpr_cmp) != NULL)
+				s->entries[i]->revoked = 1;
+	}
+	free(fprs);
 }
