@@ -181,8 +181,14 @@ run_child(const struct fetch_req *q, const char *url, long long deadline,
 
 	fflush(stdout);
 	fflush(stderr);
-	if (pipe(p) == -1 || (pid = fork()) == -1) {
+	if (pipe(p) == -1) {
 		answer_set(a, FETCH_FAILED, strerror(errno));
+		return 'F';
+	}
+	if ((pid = fork()) == -1) {
+		answer_set(a, FETCH_FAILED, strerror(errno));
+		close(p[0]);
+		close(p[1]);
 		return 'F';
 	}
 	if (pid == 0) {
