@@ -37,7 +37,7 @@ uris_add(struct uris *u, const char *uri)
 		u->n++;
 }
 
-/* The distribution points named, http:// ones only (others: told). */
+/* The distribution points named, http:// ones only (others: counted). */
 static void
 collect_uris(const mbedtls_x509_crt *all, struct uris *u, size_t *other)
 {
