@@ -15,44 +15,11 @@
 #include "certid.h"
 #include "fetch.h"
 #include "ocsp.h"
+#include "ocspask.h"
 #include "ocspfetch.h"
 #include "trustset.h"
 
 #define OCSP_RESPONSE_MAX	(64 * 1024)
-
-/* What the sandboxed child checks, and the parent again. */
-struct question {
-	struct ocsp_certid	 id;
-	mbedtls_x509_crt	 issuer;	/* alone: no list behind it */
-	uint8_t			 nonce[OCSP_NONCE_LEN];
-	size_t			 noncelen;
-	time_t			 now;
-};
-
-static int
-check_in_sandbox(void *arg, const uint8_t *der, size_t len, char *why,
-    size_t whysz)
-{
-	struct question *q = arg;
-	struct ocsp_single s;
-
-	return ocsp_check(der, len, &q->id, &q->issuer, q->nonce, q->noncelen,
-	    q->now, &s, why, whysz);
-}
-
-/* The first http:// responder the certificate names, or NULL. */
-static const char *
-responder(const mbedtls_x509_crt *c, struct certid_uris *u)
-{
-	size_t i;
-
-	if (certid_ocsp_uris(c->raw.p, c->raw.len, u) == -1)
-		return NULL;
-	for (i = 0; i < u->n; i++)
-		if (strncasecmp(u->uri[i], "http://", 7) == 0)
-			return u->uri[i];
-	return NULL;
-}
 
 static char *
 answer_path(const struct ks_store *s, const char *fpr)
@@ -71,7 +38,7 @@ answer_path(const struct ks_store *s, const char *fpr)
 
 /* Keep der unless the answer kept is newer (a replay). */
 static int
-keep(const struct ks_store *s, const char *fpr, const struct question *q,
+keep(const struct ks_store *s, const char *fpr, const struct ocsp_certid *id,
     const uint8_t *der, size_t len, const struct ocsp_single *now,
     char *why, size_t whysz)
 {
@@ -90,7 +57,7 @@ keep(const struct ks_store *s, const char *fpr, const struct question *q,
 	}
 	if (ks_read_file(path, &prev, &prevlen, OCSP_RESPONSE_MAX) == 0 &&
 	    ocsp_response_read(prev, prevlen, &r) == 0 && r.status == 0 &&
-	    ocsp_single_find(&r, &q->id, &old) == 0 &&
+	    ocsp_single_find(&r, id, &old) == 0 &&
 	    now->this_update < old.this_update) {
 		snprintf(why, whysz, "older than the answer kept: not "
 		    "replaced");
@@ -112,92 +79,67 @@ ask(const struct ks_store *s, const struct ks_entry *en,
     const struct ocspfetch_opts *o, struct ocspfetch_tally *t,
     ocspfetch_report_fn report)
 {
-	struct question q;
-	struct http_body body;
-	struct fetch_req req;
-	struct fetch_answer a;
+	struct ocsp_question q;
+	struct ocsp_certid id;
 	struct ocsp_single sg;
 	struct ks_error e;
-	uint8_t *rq = NULL;
-	size_t rqlen;
+	uint8_t *der;
+	size_t len;
 	char why[256], when[40];
 
-	memset(&q, 0, sizeof(q));
-	mbedtls_x509_crt_init(&q.issuer);
+	q.cert = cert;
+	q.issuer = issuer;
+	q.url = url;
+	q.timeout = o->timeout;
+	q.nonce = o->nonce;
 	q.now = o->now;
-	q.noncelen = o->nonce ? OCSP_NONCE_LEN : 0;
-	if (ocsp_certid_make(cert, issuer, &q.id) == -1 ||
-	    mbedtls_x509_crt_parse_der(&q.issuer, issuer->raw.p,
-	    issuer->raw.len) != 0 ||
-	    (q.noncelen && getentropy(q.nonce, q.noncelen) == -1) ||
-	    ocsp_request_make(&q.id, q.nonce, q.noncelen, &rq, &rqlen) == -1) {
+	switch (ocsp_ask(&q, &id, &sg, &der, &len, why, sizeof(why))) {
+	case OCSP_ASKED_FAILED:
+		t->certs++;
 		t->failed++;
-		report(en->account, en->fpr, "cannot make the request");
-		goto done;
-	}
-	t->certs++;
-	body.type = "application/ocsp-request";
-	body.accept = "application/ocsp-response";
-	body.data = rq;
-	body.len = rqlen;
-	memset(&req, 0, sizeof(req));
-	req.url = url;
-	req.post = &body;
-	req.timeout = o->timeout;
-	req.max_size = OCSP_RESPONSE_MAX;
-	req.check = check_in_sandbox;
-	req.arg = &q;
-	fetch_run(&req, &a);
-	if (a.kind != FETCH_BODY) {
-		if (a.kind == FETCH_REFUSED)
-			t->refused++;
-		else
-			t->failed++;
-		report(en->account, en->fpr, a.text);
-	} else if (ocsp_check(a.body, a.len, &q.id, &q.issuer, q.nonce,
-	    q.noncelen, o->now, &sg, why, sizeof(why)) == -1) {
+		report(en->account, en->fpr, why);
+		return;
+	case OCSP_ASKED_REFUSED:
+		t->certs++;
 		t->refused++;
 		report(en->account, en->fpr, why);
-	} else {
-		switch (keep(s, en->fpr, &q, a.body, a.len, &sg, why,
-		    sizeof(why))) {
-		case -1:
+		return;
+	case OCSP_ASKED_ANSWER:
+		t->certs++;
+		break;
+	}
+	switch (keep(s, en->fpr, &id, der, len, &sg, why, sizeof(why))) {
+	case -1:
+		t->failed++;
+		report(en->account, en->fpr, why);
+		break;
+	case 1:
+		t->refused++;
+		report(en->account, en->fpr, why);
+		break;
+	default:
+		if (ks_revocation_write(s, en->fpr, sg.status == OCSP_GOOD ?
+		    KS_REV_GOOD : sg.status == OCSP_REVOKED ? KS_REV_REVOKED :
+		    KS_REV_UNKNOWN, sg.this_update, sg.next_update,
+		    sg.revoked_at, &e) == -1) {
 			t->failed++;
-			report(en->account, en->fpr, why);
+			report(en->account, en->fpr, e.msg);
 			break;
-		case 1:
-			t->refused++;
+		}
+		if (sg.status == OCSP_GOOD)
+			t->good++;
+		else if (sg.status == OCSP_UNKNOWN) {
+			t->unknown++;
+			report(en->account, en->fpr, "unknown to its "
+			    "responder");
+		} else {
+			t->revoked++;
+			ks_utc(when, sizeof(when), sg.revoked_at);
+			snprintf(why, sizeof(why), "revoked (since %s)", when);
 			report(en->account, en->fpr, why);
-			break;
-		default:
-			if (ks_revocation_write(s, en->fpr,
-			    sg.status == OCSP_GOOD ? KS_REV_GOOD :
-			    sg.status == OCSP_REVOKED ? KS_REV_REVOKED :
-			    KS_REV_UNKNOWN, sg.this_update,
-			    sg.next_update, sg.revoked_at, &e) == -1) {
-				t->failed++;
-				report(en->account, en->fpr, e.msg);
-				break;
-			}
-			if (sg.status == OCSP_GOOD)
-				t->good++;
-			else if (sg.status == OCSP_UNKNOWN) {
-				t->unknown++;
-				report(en->account, en->fpr, "unknown to "
-				    "its responder");
-			} else {
-				t->revoked++;
-				ks_utc(when, sizeof(when), sg.revoked_at);
-				snprintf(why, sizeof(why), "revoked (since "
-				    "%s)", when);
-				report(en->account, en->fpr, why);
-			}
 		}
 	}
-	fetch_answer_free(&a);
-done:
-	free(rq);
-	mbedtls_x509_crt_free(&q.issuer);
+	free(der);
 }
 
 int
@@ -220,7 +162,7 @@ ks_ocsp_fetch(const struct ks_store *s, const struct ocspfetch_opts *o,
 			continue;
 		mbedtls_x509_crt_init(&cert);
 		if (ks_load_cert(s, s->entries[i], &cert, &e) == -1 ||
-		    (url = responder(&cert, &u)) == NULL ||
+		    (url = ocsp_responder_of(&cert, &u)) == NULL ||
 		    (issuer = ks_issuer_of(&trusted, &cert)) == NULL)
 			t->no_responder++;
 		else
