@@ -98,6 +98,7 @@ engine_free(struct engine *g)
 	rules_free(g->rules);
 	free(g->rules_path);
 	cms_rng_free(&g->rng);
+	free(g->revq_local);
 	memset(g, 0, sizeof(*g));
 }
 

@@ -14,6 +14,7 @@
 
 #include "cms.h"
 #include "harvestpkt.h"
+#include "revq.h"
 #include "idcache.h"
 #include "ks.h"
 #include "mime.h"
@@ -57,6 +58,10 @@ struct engine {
 	int			(*harvest_to)(void *,
 				    const struct harvest *);
 	void			*harvest_arg;
+	/* revocation questions: where they go (NULL: answered here) */
+	void			(*revq_ask)(const struct revq_question *,
+				    struct revq_reply *);
+	struct revq_server	*revq_local;	/* answering here: memory */
 };
 
 struct engine_result {

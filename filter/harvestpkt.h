@@ -13,6 +13,8 @@
 
 #define PKT_RESULT	1	/* a job's result (worker.c) */
 #define PKT_HARVEST	2
+#define PKT_REVQ	3	/* a revocation question (revq.h) */
+#define PKT_REVA	4	/* its answer */
 
 /*
  * Harvests taken from one message: every signer of an outer and an

@@ -12,6 +12,7 @@
 #include "engine.h"
 #include "hooks.h"
 #include "log.h"
+#include "revcheck.h"
 
 static char	*fix_received_for(const char *, size_t, const char *, size_t *);
 
@@ -227,6 +228,18 @@ hook_in_worker(void *arg)
 		fatalx("worker: the DRBG cannot be reseeded");
 	g->harvest_to = harvest_forward;
 	g->harvest_arg = NULL;
+	g->revq_ask = workers_ask_revocation;
+}
+
+/* In the revocation process: a new keystore's anchors first. */
+static void
+hook_revq_answer(void *arg, const struct revq_question *q,
+    struct revq_reply *r)
+{
+	struct engine *g = arg;
+
+	(void)engine_refresh(g, 0);
+	revcheck_answer(g, q, r);
 }
 
 static void
@@ -243,6 +256,7 @@ hooks_install(struct filter *f, struct engine *g)
 	f->hooks.tick = hook_tick;
 	f->hooks.in_worker = hook_in_worker;
 	f->hooks.harvest = hook_harvest;
+	f->hooks.revq_answer = hook_revq_answer;
 	engine_preload(g);	/* before the workers start */
 	if (g->action == ACTION_VERIFY) {
 		/* inbound: only a transaction mode has something to say */

@@ -164,6 +164,24 @@ idcache_revoked(struct idcache *c, const struct ks_store *store,
 	return 0;
 }
 
+int
+idcache_crl_current(struct idcache *c, const struct ks_store *store,
+    const mbedtls_x509_crt *crt)
+{
+	const mbedtls_x509_crl *crl;
+
+	idcache_crls(c, store);
+	for (crl = &c->crls; crl != NULL && crl->version != 0;
+	    crl = crl->next)
+		if (crl->issuer_raw.len == crt->issuer_raw.len &&
+		    memcmp(crl->issuer_raw.p, crt->issuer_raw.p,
+		    crt->issuer_raw.len) == 0 &&
+		    !mbedtls_x509_time_is_future(&crl->this_update) &&
+		    !mbedtls_x509_time_is_past(&crl->next_update))
+			return 1;
+	return 0;
+}
+
 void
 idcache_trust_get(struct idcache *c, const struct ks_store *store,
     struct cms_trust *t)

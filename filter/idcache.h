@@ -59,6 +59,9 @@ void	 idcache_trust(struct idcache *, const struct ks_store *);
 void	 idcache_crls(struct idcache *, const struct ks_store *);
 int	 idcache_revoked(struct idcache *, const struct ks_store *,
 	    const mbedtls_x509_crt *);
+/* 1 when the store has a CRL from crt's issuer that is current. */
+int	 idcache_crl_current(struct idcache *, const struct ks_store *,
+	    const mbedtls_x509_crt *);
 void	 idcache_trust_get(struct idcache *, const struct ks_store *,
 	    struct cms_trust *);
 

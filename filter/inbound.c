@@ -28,6 +28,7 @@
 #include "certid.h"
 #include "engine.h"
 #include "log.h"
+#include "revcheck.h"
 #include "smime.h"
 #include "spool.h"
 
@@ -598,6 +599,9 @@ trust_set(struct engine *g, struct cms_trust *t)
 {
 	idcache_trust_get(&g->ids, g->have_store ? &g->store : NULL, t);
 	t->budget = &g->budget;
+	/* revocation: none or ocsp: the CRLs do not decide */
+	if (!revcheck_uses_crls(g))
+		t->crls = NULL;
 }
 
 /* Our authserv-id as the field writes it (a valid value, never empty). */
@@ -684,6 +688,9 @@ format_result(struct engine *g, const struct cms_verify *v, int rc,
 	}
 	s = &v->signers[0];
 	res = sigres = signer_result(s, a, why, whysz);
+	/* only a signature that would pass is worth a question */
+	if (strcmp(sigres, "pass") == 0)
+		res = sigres = revcheck_signer(g, s, why, whysz);
 	if (!sc->top) {
 		/*
 		 * The signature covers one part, not what a client shows as

@@ -16,6 +16,7 @@
 
 #include "log.h"
 #include "loop.h"
+#include "revproc.h"
 
 #define READ_CHUNK	(64 * 1024)
 #define LINE_LIMIT	(128 * 1024)	/* smtpd's own limit is 64 KB */
@@ -134,8 +135,8 @@ int
 loop_run(struct filter *f, int infd, int outfd, volatile sig_atomic_t *hup)
 {
 	struct lines l;
-	struct pollfd pfd[2 + 2 * WORKERS_MAX];
-	size_t i, nw;
+	struct pollfd pfd[3 + 2 * WORKERS_MAX];
+	size_t i, nw, nfd;
 	int in_eof = 0, rc = 0, n;
 
 	memset(&l, 0, sizeof(l));
@@ -178,7 +179,12 @@ loop_run(struct filter *f, int infd, int outfd, volatile sig_atomic_t *hup)
 		}
 		if (pfd[0].events == 0 && pfd[1].events == 0 && nw == 0)
 			break;		/* nothing left that can progress */
-		n = poll(pfd, 2 + 2 * f->workers.n, f->hooks.tick ? 1000 : -1);
+		/* the revocation process's answers, last */
+		nfd = 2 + 2 * f->workers.n;
+		pfd[nfd].fd = revproc_fd();
+		pfd[nfd].events = POLLIN;
+		pfd[nfd].revents = 0;
+		n = poll(pfd, nfd + 1, f->hooks.tick ? 1000 : -1);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -206,6 +212,9 @@ loop_run(struct filter *f, int infd, int outfd, volatile sig_atomic_t *hup)
 			    (pfd[2 + i].revents & (POLLIN | POLLHUP | POLLERR)))
 				workers_input(f, i);
 		}
+		if (pfd[nfd].fd != -1 && pfd[nfd].fd == revproc_fd() &&
+		    (pfd[nfd].revents & (POLLIN | POLLHUP | POLLERR)))
+			revproc_input(f);
 	}
 	buf_clear(&l.in);
 	return rc;

@@ -24,6 +24,8 @@
 #include "keyproc.h"
 #include "log.h"
 #include "packet.h"
+#include "revcheck.h"
+#include "revproc.h"
 #include "sandbox.h"
 #include "spool.h"
 
@@ -152,6 +154,13 @@ harvest_to_parent(void *arg, const struct harvest *h)
 	return harvestpkt_send(harvest_sock, h);
 }
 
+/* In pipe mode's child: a revocation question, for the parent. */
+static void
+revq_to_parent(const struct revq_question *q, struct revq_reply *r)
+{
+	revproc_ask_from_worker(harvest_sock, q, r);
+}
+
 /* The parent: the child's harvests, checked again and written. */
 static void
 harvests_from_child(struct engine *g, int sock)
@@ -162,10 +171,19 @@ harvests_from_child(struct engine *g, int sock)
 	ssize_t n;
 	int fd;
 
+	struct revq_question q;
+	struct revq_reply r;
+
 	while ((n = packet_recv(sock, buf, sizeof(buf), &fd)) > 0) {
 		if (fd != -1)
 			(void)close(fd);
-		if (harvestpkt_decode(buf, (size_t)n, &h) == 0 &&
+		if (revq_decode((const uint8_t *)buf, (size_t)n, &q) == 0) {
+			/* its question, asked here: it cannot reach out */
+			revcheck_answer(g, &q, &r);
+			if (packet_send(sock, &r, sizeof(r), -1) == -1)
+				log_warnx("a revocation answer: %s",
+				    strerror(errno));
+		} else if (harvestpkt_decode(buf, (size_t)n, &h) == 0 &&
 		    taken++ < HARVEST_PER_MESSAGE)
 			engine_harvest_store(g, &h);
 	}
@@ -205,6 +223,7 @@ pipe_run_sandboxed(struct engine *g, const struct signers_client *c,
 			_exit(EX_TEMPFAIL);
 		harvest_sock = sv[1];
 		g->harvest_to = harvest_to_parent;
+		g->revq_ask = revq_to_parent;
 		if (keyclient_fd() != -1)
 			ks_set_blob_opener(keyclient_open_blob, NULL);
 		engine_preload(g);

@@ -16,6 +16,7 @@
 #include "session.h"
 #include "spool.h"
 #include "replies.h"
+#include "revq.h"
 #include "worker.h"
 
 
@@ -68,6 +69,9 @@ struct proto_hooks {
 	void	(*in_worker)(void *);
 	/* in the loop: a worker's harvested certificate, to check and keep */
 	void	(*harvest)(void *, const struct harvest *);
+	/* in the revocation process (revproc.c): one question answered */
+	void	(*revq_answer)(void *, const struct revq_question *,
+		    struct revq_reply *);
 };
 
 struct filter {

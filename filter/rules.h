@@ -178,6 +178,27 @@ struct rules_inbound {
 	int	 harvest_failed;	/* even from signatures that failed */
 	int	 encrypt_at_rest;	/* encrypt plaintext to its recipient */
 };
+/*
+ * Revocation (top-level revocation:, revocation-fail:, ocsp-timeout:):
+ * what is asked about the certificates of inbound signers and of
+ * recipients, and what a question without an answer means.
+ */
+enum rules_revocation {
+	RULES_REV_NONE,
+	RULES_REV_CRL,			/* the store's CRLs (the default) */
+	RULES_REV_OCSP,			/* the responder, live */
+	RULES_REV_OCSP_THEN_CRL		/* the responder, else the CRLs */
+};
+#define RULES_OCSP_TIMEOUT	5	/* seconds, the default */
+#define RULES_OCSP_TIMEOUT_MAX	60
+
+struct rules_rev {
+	enum rules_revocation	 check;
+	int			 hard;		/* revocation-fail: hard */
+	int			 timeout;	/* ocsp-timeout: seconds */
+};
+void	 rules_revocation(const struct rules *, struct rules_rev *);
+
 /* 1 when addr is ours (inbound: internal:); 0 when none are listed too */
 int	 rules_is_internal(const struct rules *, const char *);
 /* 1 when inbound: internal: lists anything (directions by address) */
@@ -268,6 +289,7 @@ struct rules {
 	struct signers		*signers;
 	char			*drop_to;
 	size_t			 drop_line;	/* of a key-missing: drop */
+	struct rules_rev	 rev;
 };
 
 void	 rules_policy_apply(struct rules_policy *, const struct rules_rule *);

@@ -392,6 +392,12 @@ rules_inbound(const struct rules *r, struct rules_inbound *out)
 	out->encrypt_at_rest = r->encrypt_at_rest;
 }
 
+void
+rules_revocation(const struct rules *r, struct rules_rev *out)
+{
+	*out = r->rev;
+}
+
 int
 rules_has_internal(const struct rules *r)
 {

@@ -1363,12 +1363,47 @@ check_bcc(struct ctx *c, const struct rules *r)
 	return 0;
 }
 
+/* revocation: (8), revocation-fail: (9) or ocsp-timeout: (10). */
+static int
+parse_revocation(struct ctx *c, int idx, const struct ynode *v,
+    struct rules *r)
+{
+	static const char *const check[] = { "none", "crl", "ocsp",
+	    "ocsp-then-crl", NULL };
+	static const char *const fails[] = { "soft", "hard", NULL };
+	char *end;
+	long n;
+	int w;
+
+	if (idx == 8) {
+		if (want_word(c, "revocation", v, check, &w) == -1)
+			return -1;
+		r->rev.check = (enum rules_revocation)w;
+	} else if (idx == 9) {
+		if (want_word(c, "revocation-fail", v, fails, &w) == -1)
+			return -1;
+		r->rev.hard = w;
+	} else {
+		if (want_scalar(c, "ocsp-timeout", v) == -1)
+			return -1;
+		errno = 0;
+		n = strtol(v->str, &end, 10);
+		if (errno != 0 || end == v->str || *end != '\0' || n < 1 ||
+		    n > RULES_OCSP_TIMEOUT_MAX)
+			return fail(c, v, "ocsp-timeout: seconds from 1 to %d",
+			    RULES_OCSP_TIMEOUT_MAX);
+		r->rev.timeout = (int)n;
+	}
+	return 0;
+}
+
 static int
 parse_top(struct ctx *c, const struct ynode *root, struct rules *r)
 {
 	static const char *const names[] = { "version", "authserv-id",
 	    "defaults", "rules", "exceptions", "inbound", "signers",
-	    "drop-to", NULL };
+	    "drop-to", "revocation", "revocation-fail", "ocsp-timeout",
+	    NULL };
 	const struct ynode *k, *v;
 	unsigned seen = 0;
 	size_t i;
@@ -1427,6 +1462,11 @@ parse_top(struct ctx *c, const struct ynode *root, struct rules *r)
 			if ((r->drop_to = strdup(v->str)) == NULL)
 				return fail(c, v, "out of memory");
 			break;
+		case 8:
+		case 9:
+		case 10:
+			rc = parse_revocation(c, idx, v, r);
+			break;
 		default:
 			return unknown_key(c, k, "the top level");
 		}
@@ -1453,6 +1493,8 @@ rules_default(void)
 	r->mobile_carriers = 1;
 	r->already_smime = 1;
 	r->harvest = 1;
+	r->rev.check = RULES_REV_CRL;
+	r->rev.timeout = RULES_OCSP_TIMEOUT;
 	if ((r->signers = signers_new()) == NULL) {
 		free(r);
 		return NULL;

@@ -30,6 +30,7 @@
 #include "newproc.h"
 #include "packet.h"
 #include "proto.h"
+#include "revproc.h"
 #include "sandbox.h"
 #include "worker.h"
 
@@ -249,6 +250,13 @@ workers_send_harvest(const struct harvest *h)
 	return harvestpkt_send(worker_sock, h);
 }
 
+/* In a worker: a revocation question, through the loop (revproc.h). */
+void
+workers_ask_revocation(const struct revq_question *q, struct revq_reply *r)
+{
+	revproc_ask_from_worker(worker_sock, q, r);
+}
+
 static void __attribute__((noreturn))
 worker_main(struct filter *f, int sock)
 {
@@ -424,6 +432,7 @@ workers_stop(struct filter *f)
 		(void)waitpid(f->workers.w[i].pid, NULL, 0);
 		key_stop(&f->workers.w[i]);
 	}
+	revproc_stop();
 	free(f->workers.queue);
 	f->workers.queue = NULL;
 	free(f->workers.buf);
@@ -467,6 +476,7 @@ workers_check(struct filter *f)
 
 	(void)keyclient_check();	/* the loop's own */
 	renew_idle(f);
+	revproc_check(f);
 
 	for (i = 0; i < f->workers.n; i++)
 		if (f->workers.w[i].busy && f->workers.w[i].fd != -1 &&
@@ -646,6 +656,7 @@ dispatch(struct worker *w, struct session *s, char *buf)
 	if (sent == 0) {
 		w->busy = 1;
 		w->harvests = 0;
+		w->revq = 0;
 		w->sid = s->id;
 		w->seq = s->job;
 		w->since = time(NULL);
@@ -700,20 +711,26 @@ static void
 wait_sync(struct filter *f, size_t i)
 {
 	struct worker *w = &f->workers.w[i];
-	struct pollfd p[2];
+	struct pollfd p[3];
 
 	while (w->busy && w->fd != -1) {
 		p[0].fd = w->fd;
 		p[0].events = POLLIN;
 		p[1].fd = w->kctl;
 		p[1].events = 0;
-		p[0].revents = p[1].revents = 0;
-		if (poll(p, 2, 1000) == -1 && errno != EINTR) {
+		/* its revocation questions are answered meanwhile */
+		p[2].fd = revproc_fd();
+		p[2].events = POLLIN;
+		p[0].revents = p[1].revents = p[2].revents = 0;
+		if (poll(p, 3, 1000) == -1 && errno != EINTR) {
 			log_warnx("poll: %s", strerror(errno));
 			return;		/* the loop's poll takes it up */
 		}
 		if (p[1].fd != -1 && (p[1].revents & (POLLHUP | POLLERR)))
 			workers_key_gone(f, i);
+		if (p[2].fd != -1 && (p[2].revents & (POLLIN | POLLHUP |
+		    POLLERR)))
+			revproc_input(f);
 		if (p[0].revents & (POLLIN | POLLHUP | POLLERR))
 			workers_input(f, i);
 		else
@@ -771,6 +788,13 @@ workers_input(struct filter *f, size_t i)
 			f->hooks.harvest(f->hooks.arg, &h);
 		return;
 	}
+	/* a revocation question: one at a time, answered by the loop */
+	if (n >= 4 && fd == -1 && w->busy && w->revq == 0 &&
+	    memcmp(f->workers.buf, &(uint32_t){ PKT_REVQ }, 4) == 0) {
+		revproc_question(f, i, (const uint8_t *)f->workers.buf,
+		    (size_t)n);
+		return;
+	}
 	if (n >= (ssize_t)sizeof(res))
 		memcpy(&res, f->workers.buf, sizeof(res));
 	if (n >= (ssize_t)sizeof(res) && res.kind == PKT_RESULT &&
@@ -778,6 +802,7 @@ workers_input(struct filter *f, size_t i)
 	    (res.len == 0 || fd == -1) && w->busy && res.sid == w->sid &&
 	    res.seq == w->seq) {
 		w->busy = 0;
+		w->revq = 0;	/* an answer still to come is dropped */
 		res.o.reply[sizeof(res.o.reply) - 1] = '\0';
 		res.o.why[sizeof(res.o.why) - 1] = '\0';
 		res.verdict[sizeof(res.verdict) - 1] = '\0';

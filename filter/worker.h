@@ -47,6 +47,11 @@ struct worker {
 	uint64_t	 sid;		/* the job it is on */
 	uint64_t	 seq;
 	time_t		 since;		/* the job's start */
+	/* a revocation question out (revproc.c): ours, the worker's own */
+	uint64_t	 revq;
+	uint64_t	 revq_own;
+	time_t		 revq_since;
+	int		 revq_timeout;
 };
 
 struct job_ref {
@@ -86,6 +91,10 @@ void	 workers_renew(struct filter *);
 void	 workers_check(struct filter *);
 void	 workers_key_gone(struct filter *, size_t);
 int	 workers_send_harvest(const struct harvest *);
+struct revq_question;
+struct revq_reply;
+void	 workers_ask_revocation(const struct revq_question *,
+	    struct revq_reply *);
 size_t	 workers_default(void);
 int	 workers_grant(int, uint32_t, const struct session *);
 

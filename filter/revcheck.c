@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
+/* The revocation policy applied to an inbound signer (revcheck.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ks.h"
+#include "log.h"
+#include "revcheck.h"
+
+int
+revcheck_uses_crls(const struct engine *g)
+{
+	struct rules_rev rv;
+
+	rules_revocation(g->rules, &rv);
+	return rv.check == RULES_REV_CRL || rv.check == RULES_REV_OCSP_THEN_CRL;
+}
+
+void
+revcheck_answer(struct engine *g, const struct revq_question *q,
+    struct revq_reply *r)
+{
+	if (g->revq_local == NULL &&
+	    (g->revq_local = calloc(1, sizeof(*g->revq_local))) == NULL) {
+		memset(r, 0, sizeof(*r));
+		r->kind = PKT_REVA;
+		r->qid = q->qid;
+		r->status = REVQ_UNANSWERED;
+		(void)strlcpy(r->text, "out of memory", sizeof(r->text));
+		return;
+	}
+	idcache_trust(&g->ids, g->have_store ? &g->store : NULL);
+	revq_answer(g->revq_local, g->ids.anchors.raw.p != NULL ?
+	    &g->ids.anchors : NULL, q, r);
+}
+
+/* Does a current CRL of the store speak for the signer's certificate? */
+static int
+crl_decides(struct engine *g, const struct cms_signer_result *s)
+{
+	mbedtls_x509_crt c;
+	int rc;
+
+	mbedtls_x509_crt_init(&c);
+	rc = s->cert != NULL && mbedtls_x509_crt_parse_der(&c, s->cert,
+	    s->certlen) == 0 && idcache_crl_current(&g->ids, g->have_store ?
+	    &g->store : NULL, &c);
+	mbedtls_x509_crt_free(&c);
+	return rc;
+}
+
+static void
+ask(struct engine *g, const struct cms_signer_result *s,
+    const struct rules_rev *rv, struct revq_reply *r)
+{
+	static uint64_t qid;
+	struct revq_question q;
+	size_t i;
+
+	memset(&q, 0, sizeof(q));
+	q.qid = ++qid;
+	q.timeout = rv->timeout;
+	q.nonce = 1;
+	q.cert[0] = s->cert;
+	q.len[0] = s->certlen;
+	for (i = 0; i < s->nchain && i + 1 < REVQ_CERTS_MAX; i++) {
+		q.cert[i + 1] = s->chain[i];
+		q.len[i + 1] = s->chainlen[i];
+	}
+	q.n = i + 1;
+	if (g->revq_ask != NULL)
+		g->revq_ask(&q, r);
+	else
+		revcheck_answer(g, &q, r);
+}
+
+/* Nothing known: soft passes with the reason, hard gives temperror. */
+static const char *
+not_known(const struct rules_rev *rv, const char *what, char *why,
+    size_t whysz)
+{
+	if (rv->hard) {
+		snprintf(why, whysz, "revocation status unknown: %s", what);
+		return "temperror";
+	}
+	snprintf(why, whysz, "signature verified; revocation not checked: %s",
+	    what);
+	return "pass";
+}
+
+const char *
+revcheck_signer(struct engine *g, const struct cms_signer_result *s,
+    char *why, size_t whysz)
+{
+	struct rules_rev rv;
+	struct revq_reply r;
+	char what[200], when[40];
+
+	rules_revocation(g->rules, &rv);
+	if (rv.check == RULES_REV_NONE)
+		return "pass";
+	if (rv.check == RULES_REV_CRL) {
+		/* a listed certificate failed the chain check already */
+		if (!rv.hard || crl_decides(g, s))
+			return "pass";
+		return not_known(&rv, "no current CRL from the issuer", why,
+		    whysz);
+	}
+	if (s->cert == NULL)
+		return not_known(&rv, "no certificate to ask about", why,
+		    whysz);
+	ask(g, s, &rv, &r);
+	switch (r.status) {
+	case REVQ_GOOD:
+		log_debug("OCSP: %s good (%s)", s->email, r.text);
+		return "pass";
+	case REVQ_REVOKED:
+		ks_utc(when, sizeof(when), (time_t)r.revoked_at);
+		snprintf(why, whysz, "certificate revoked since %s, says its "
+		    "OCSP responder", when);
+		return "policy";
+	default:
+		break;
+	}
+	snprintf(what, sizeof(what), "OCSP %s", revq_status_str(r.status));
+	log_info("OCSP: %s: %s (%s)", s->email[0] ? s->email : "a signer",
+	    what, r.text);
+	if (rv.check == RULES_REV_OCSP_THEN_CRL && crl_decides(g, s)) {
+		snprintf(why, whysz, "signature verified; not revoked by the "
+		    "issuer's CRL; %s", what);
+		return "pass";
+	}
+	if (rv.check == RULES_REV_OCSP_THEN_CRL)
+		(void)strlcat(what, ", no current CRL", sizeof(what));
+	return not_known(&rv, what, why, whysz);
+}

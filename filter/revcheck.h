@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
+/*
+ * What the revocation policy (rules.h: revocation:, revocation-fail:)
+ * makes of an inbound signer whose signature and chain passed: asked
+ * over OCSP (revq.h) where the policy says so, the store's CRLs where
+ * they decide, and a verdict of pass, policy (revoked) or temperror
+ * (revocation-fail: hard and nothing known), with the reason for the
+ * Authentication-Results comment.
+ */
+#ifndef REVCHECK_H
+#define REVCHECK_H
+
+#include <stddef.h>
+
+#include "cms.h"
+#include "engine.h"
+
+/* The RFC 7281 result for a signer that passed so far; why updated. */
+const char *revcheck_signer(struct engine *,
+	    const struct cms_signer_result *, char *why, size_t whysz);
+/* Whether the chain check takes the store's CRLs under the policy. */
+int	 revcheck_uses_crls(const struct engine *);
+/* A question answered in this process (the revocation process, pipe
+ * mode's parent, or the loop running a message itself). */
+void	 revcheck_answer(struct engine *, const struct revq_question *,
+	    struct revq_reply *);
+
+#endif /* REVCHECK_H */

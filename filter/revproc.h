@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
+/*
+ * The revocation process: the one process of the filter that talks to
+ * OCSP responders.  Workers verify signatures in a sandbox without the
+ * network; a question of theirs (revq.h) goes to the loop, which hands
+ * it to this process and hands the answer back, so the loop never waits
+ * on the network.  The process holds no key and parses no message: it
+ * is forked from the loop when the first question comes, asks one
+ * responder at a time (each answer is read and checked in a sandboxed
+ * child, keystore/fetch.h) and keeps the answers until their
+ * nextUpdate.  A process that dies is forked again at the next
+ * question; the questions it had are answered "no answer".
+ */
+#ifndef REVPROC_H
+#define REVPROC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "revq.h"
+
+struct filter;
+
+/* Seconds the loop waits for an answer beyond the question's timeout. */
+#define REVPROC_GRACE	5
+
+/* Its socket, to poll, or -1. */
+int	 revproc_fd(void);
+/* Worker i asks (the packet as it sent it). */
+void	 revproc_question(struct filter *, size_t, const uint8_t *, size_t);
+/* The process answered (or ended). */
+void	 revproc_input(struct filter *);
+/* Questions over their time answered "no answer". */
+void	 revproc_check(struct filter *);
+void	 revproc_stop(void);
+
+/* In a worker: ask the loop, and wait for the answer. */
+void	 revproc_ask_from_worker(int, const struct revq_question *,
+	    struct revq_reply *);
+
+#endif /* REVPROC_H */
