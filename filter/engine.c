@@ -20,6 +20,7 @@
 #include "author.h"
 #include "engine.h"
 #include "log.h"
+#include "revcheck.h"
 #include "mbedtls_compat.h"
 #include "smime.h"
 #include "spool.h"
@@ -515,7 +516,7 @@ struct enc_plan {
 /*
  * The certificate to encrypt to a recipient: as the store chooses (a
  * certificate OCSP calls revoked is never chosen, lookup.c), and not
- * one that a CRL of the store lists.
+ * one that a CRL of the store lists, unless the policy leaves CRLs out.
  */
 static enum ks_answer
 recipient_cert(struct engine *g, const char *rcpt, int harvested,
@@ -525,7 +526,7 @@ recipient_cert(struct engine *g, const char *rcpt, int harvested,
 	enum ks_answer a;
 
 	a = ks_encrypt_cert(&g->store, rcpt, time(NULL), harvested, en);
-	if (a == KS_FOUND &&
+	if (a == KS_FOUND && revcheck_uses_crls(g) &&
 	    (crt = idcache_cert(&g->ids, &g->store, *en)) != NULL &&
 	    idcache_revoked(&g->ids, &g->store, crt))
 		return KS_REVOKED;

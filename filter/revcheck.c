@@ -20,6 +20,30 @@ revcheck_uses_crls(const struct engine *g)
 }
 
 void
+revcheck_print(const struct engine *g, FILE *fp)
+{
+	static const char *const what[] = {
+		"none: no revocation check",
+		"crl: the store's CRLs in every chain check",
+		"ocsp: inbound signers' OCSP responders asked",
+		("ocsp-then-crl: inbound signers' OCSP responders asked, "
+		    "the store's CRLs when they cannot answer"),
+	};
+	struct rules_rev rv;
+
+	rules_revocation(g->rules, &rv);
+	fprintf(fp, "revocation: %s", what[rv.check]);
+	if (rv.check == RULES_REV_CRL)
+		fprintf(fp, "; no current CRL from the issuer: %s", rv.hard ?
+		    "smime=temperror (hard)" : "passed as it is (soft)");
+	else if (rv.check != RULES_REV_NONE)
+		fprintf(fp, "; no answer: %s; %d s a question", rv.hard ?
+		    "smime=temperror (hard)" : "smime=pass with a comment "
+		    "(soft)", rv.timeout);
+	fputc('\n', fp);
+}
+
+void
 revcheck_answer(struct engine *g, const struct revq_question *q,
     struct revq_reply *r)
 {

@@ -13,6 +13,7 @@
 #define REVCHECK_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "cms.h"
 #include "engine.h"
@@ -22,6 +23,8 @@ const char *revcheck_signer(struct engine *,
 	    const struct cms_signer_result *, char *why, size_t whysz);
 /* Whether the chain check takes the store's CRLs under the policy. */
 int	 revcheck_uses_crls(const struct engine *);
+/* What the policy checks, a line for filter-smime -n. */
+void	 revcheck_print(const struct engine *, FILE *);
 /* A question answered in this process (the revocation process, pipe
  * mode's parent, or the loop running a message itself). */
 void	 revcheck_answer(struct engine *, const struct revq_question *,

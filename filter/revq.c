@@ -70,6 +70,9 @@ revq_decode(const uint8_t *buf, size_t n, struct revq_question *q)
 		q->len[i] = h.len[i];
 		off += h.len[i];
 	}
+	for (; i < REVQ_CERTS_MAX; i++)
+		if (h.len[i] != 0)
+			return -1;	/* one way to write each question */
 	if (off != n)
 		return -1;
 	q->n = h.n;

@@ -34,6 +34,10 @@ t cli-extra-argument 64 $F stray
 t cli-missing-optarg 64 $F -f
 t cli-check-example-rules 0 $F -n -f rules.yaml.example
 t_err cli-check-ok-message 'configuration OK'
+t_err cli-check-revocation-default "revocation: crl: the store's CRLs"
+printf 'version: 1\nrevocation: ocsp-then-crl\nrevocation-fail: hard\nocsp-timeout: 9\n' > "$W/rev.yaml"
+t cli-check-revocation 0 $F -n -f "$W/rev.yaml"
+t_err cli-check-revocation-line 'revocation: ocsp-then-crl: .*no answer: smime=temperror (hard); 9 s a question'
 
 printf 'version: 1\nrules:\n  - sign: [yes\n' > "$W/bad.yaml"
 t cli-check-bad-yaml 78 $F -n -f "$W/bad.yaml"

@@ -651,9 +651,29 @@ test_misc(void)
 {
 	struct rules *r;
 
+	struct rules_rev rv;
+
 	r = load("version: 1\nauthserv-id: mx.example.org\n");
 	UNIT_OK("authserv-id", r != NULL &&
 	    strcmp(rules_authserv_id(r), "mx.example.org") == 0);
+	if (r != NULL)
+		rules_revocation(r, &rv);
+	UNIT_OK("revocation.default", r != NULL && rv.check == RULES_REV_CRL &&
+	    rv.hard == 0 && rv.timeout == RULES_OCSP_TIMEOUT);
+	rules_free(r);
+	r = load("version: 1\nrevocation: OCSP-then-CRL\n"
+	    "revocation-fail: hard\nocsp-timeout: 60\n");
+	if (r != NULL)
+		rules_revocation(r, &rv);
+	UNIT_OK("revocation.set", r != NULL &&
+	    rv.check == RULES_REV_OCSP_THEN_CRL && rv.hard == 1 &&
+	    rv.timeout == 60);
+	rules_free(r);
+	r = load("version: 1\nrevocation: none\nrevocation-fail: soft\n");
+	if (r != NULL)
+		rules_revocation(r, &rv);
+	UNIT_OK("revocation.none", r != NULL && rv.check == RULES_REV_NONE &&
+	    rv.hard == 0);
 	rules_free(r);
 	r = load("version: 1\ndefaults:\n  encrypt: opportunistic\n");
 	UNIT_OK("uses-encryption.defaults", r != NULL &&
@@ -946,6 +966,24 @@ test_errors(void)
 	expect_error("err.authserv-id",
 	    "version: 1\nauthserv-id: \"mx example\"\n", 2, 14,
 	    "authserv-id: not a host name or token");
+	expect_error("err.revocation",
+	    "version: 1\nrevocation: ocsp-only\n", 2, 13,
+	    "revocation: \"ocsp-only\" is not none, crl, ocsp or ocsp-then-crl");
+	expect_error("err.revocation-fail",
+	    "version: 1\nrevocation-fail: yes\n", 2, 18,
+	    "revocation-fail: \"yes\" is not soft or hard");
+	expect_error("err.ocsp-timeout-0",
+	    "version: 1\nocsp-timeout: 0\n", 2, 15,
+	    "ocsp-timeout: seconds from 1 to 60");
+	expect_error("err.ocsp-timeout-61",
+	    "version: 1\nocsp-timeout: 61\n", 2, 15,
+	    "ocsp-timeout: seconds from 1 to 60");
+	expect_error("err.ocsp-timeout-word",
+	    "version: 1\nocsp-timeout: 5s\n", 2, 15,
+	    "ocsp-timeout: seconds from 1 to 60");
+	expect_error("err.revocation-list",
+	    "version: 1\nrevocation: [ocsp]\n", 2, 13,
+	    "revocation: expected a single value");
 	expect_error("err.authserv-id-empty",
 	    "version: 1\nauthserv-id: \"\"\n", 2, 14,
 	    "authserv-id: empty value");
