@@ -100,6 +100,7 @@ engine_free(struct engine *g)
 	free(g->rules_path);
 	cms_rng_free(&g->rng);
 	free(g->revq_local);
+	free(g->ask.buf);
 	memset(g, 0, sizeof(*g));
 }
 
@@ -516,21 +517,33 @@ struct enc_plan {
 /*
  * The certificate to encrypt to a recipient: as the store chooses (a
  * certificate OCSP calls revoked is never chosen, lookup.c), and not
- * one that a CRL of the store lists, unless the policy leaves CRLs out.
+ * one that a CRL of the store lists, unless the policy leaves CRLs out,
+ * nor one its OCSP responder calls revoked (revocation: ocsp...).
+ * *rev tells the cases the store's answer cannot: REVCHECK_UNKNOWN
+ * (hard-fail: KS_NONE) and, in the loop when may_ask, REVCHECK_ASK.
  */
 static enum ks_answer
 recipient_cert(struct engine *g, const char *rcpt, int harvested,
-    const struct ks_entry **en)
+    const struct ks_entry **en, int may_ask, enum revcheck_rcpt *rev)
 {
 	const mbedtls_x509_crt *crt;
 	enum ks_answer a;
 
+	*rev = REVCHECK_PASS;
 	a = ks_encrypt_cert(&g->store, rcpt, time(NULL), harvested, en);
-	if (a == KS_FOUND && revcheck_uses_crls(g) &&
-	    (crt = idcache_cert(&g->ids, &g->store, *en)) != NULL &&
-	    idcache_revoked(&g->ids, &g->store, crt))
+	if (a != KS_FOUND ||
+	    (crt = idcache_cert(&g->ids, &g->store, *en)) == NULL)
+		return a;
+	if (revcheck_uses_crls(g) && idcache_revoked(&g->ids, &g->store, crt))
 		return KS_REVOKED;
-	return a;
+	switch ((*rev = revcheck_recipient(g, *en, crt, may_ask))) {
+	case REVCHECK_PASS:
+		return KS_FOUND;
+	case REVCHECK_REVOKED:
+		return KS_REVOKED;
+	default:
+		return KS_NONE;
+	}
 }
 
 /* The certificates belong to the engine's cache: nothing to free. */
@@ -547,10 +560,11 @@ plan_add(struct engine *g, struct enc_plan *pl, const char *addr, int oaep,
 {
 	const struct ks_entry *en;
 	const mbedtls_x509_crt *crt;
+	enum revcheck_rcpt rev;
 	size_t i;
 
 	if (pl->n == CMS_MAX_RECIPIENTS ||
-	    recipient_cert(g, addr, harvested, &en) != KS_FOUND)
+	    recipient_cert(g, addr, harvested, &en, 0, &rev) != KS_FOUND)
 		return -1;
 	for (i = 0; i < pl->n; i++)
 		if (pl->ens[i] == en)
@@ -658,7 +672,10 @@ cipher_name(enum cms_cipher c)
 	    "aes256-cbc" : c == CMS_AES128_GCM ? "aes128-gcm" : "aes256-gcm";
 }
 
-/* RCPT TO: a recipient that encryption needs but has no certificate. */
+/*
+ * RCPT TO: a recipient that encryption needs but has no certificate.
+ * 0 proceed, -1 refuse (r), 2 in the loop: ask g->ask, then check again.
+ */
 int
 engine_rcpt_check(struct engine *g, const char *sender, const char *rcpt,
     struct engine_result *r)
@@ -666,6 +683,7 @@ engine_rcpt_check(struct engine *g, const char *sender, const char *rcpt,
 	const struct ks_entry *en;
 	struct rules_policy rp;
 	enum ks_answer a = KS_NONE;
+	enum revcheck_rcpt rev = REVCHECK_PASS;
 	const char *why;
 	char q[128];
 
@@ -678,13 +696,22 @@ engine_rcpt_check(struct engine *g, const char *sender, const char *rcpt,
 	if (!g->have_store || (rp.encrypt != RULES_ENCRYPT_REQUIRED &&
 	    g->action != ACTION_ENCRYPT && g->action != ACTION_SIGN_ENCRYPT) ||
 	    rules_destination_excepted(g->rules, rcpt) ||
-	    (a = recipient_cert(g, rcpt, rp.harvested, &en)) == KS_FOUND ||
-	    rp.key_missing == RULES_KM_PLAIN ||
+	    (a = recipient_cert(g, rcpt, rp.harvested, &en, 1, &rev)) ==
+	    KS_FOUND || rp.key_missing == RULES_KM_PLAIN ||
 	    rp.key_missing == RULES_KM_SPLIT)
 		return 0;
+	if (rev == REVCHECK_ASK)
+		return 2;
+	if (rev == REVCHECK_UNKNOWN) {
+		/* a retry may learn it: never a bounce nor a drop */
+		engine_result_set(r, VERDICT_TEMPFAIL, REPLY_REV_UNKNOWN,
+		    "the revocation status of the recipient's certificate "
+		    "is unknown");
+		return -1;
+	}
 	why = a == KS_REVOKED ? "the recipient's certificate is revoked" :
 	    "no certificate for the recipient";
-	if (a == KS_REVOKED)
+	if (a == KS_REVOKED && rev == REVCHECK_PASS)
 		log_info("recipient %s: certificate %.16s is revoked (a CRL "
 		    "of the store lists it): not encrypted to", log_quote(q,
 		    sizeof(q), rcpt, strlen(rcpt)), en->fpr);
@@ -743,6 +770,7 @@ engine_rcpt_class(struct engine *g, const char *sender, const char *rcpt)
 {
 	const struct ks_entry *en;
 	struct rules_policy rp;
+	enum revcheck_rcpt rev;
 
 	if (g->action == ACTION_VERIFY)
 		return 0;	/* inbound: one treatment for all */
@@ -752,7 +780,8 @@ engine_rcpt_class(struct engine *g, const char *sender, const char *rcpt)
 	if ((rp.encrypt == RULES_ENCRYPT_NO && g->action != ACTION_ENCRYPT &&
 	    g->action != ACTION_SIGN_ENCRYPT) || !g->have_store)
 		return 0;
-	return recipient_cert(g, rcpt, rp.harvested, &en) == KS_FOUND ? 1 : 0;
+	return recipient_cert(g, rcpt, rp.harvested, &en, 0, &rev) ==
+	    KS_FOUND ? 1 : 0;
 }
 
 /*

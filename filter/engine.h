@@ -62,6 +62,17 @@ struct engine {
 	void			(*revq_ask)(const struct revq_question *,
 				    struct revq_reply *);
 	struct revq_server	*revq_local;	/* answering here: memory */
+	/*
+	 * In the loop, which never waits: a recipient's question is set
+	 * out here for the loop to send, and RCPT TO is answered when
+	 * the answer is in revq_local.
+	 */
+	int			 revq_async;
+	struct engine_ask {
+		struct revq_question	 q;
+		uint8_t			 hash[32];
+		uint8_t			*buf;	/* the certificates */
+	}			 ask;
 };
 
 struct engine_result {

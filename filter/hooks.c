@@ -124,10 +124,17 @@ hook_rcpt_to(void *arg, struct session *s, const char *rcpt, char *reply,
 	struct engine_result r;
 	const char *sender = s->sender ? s->sender : "";
 	char q[128];
-	int mode, cls;
+	int mode, cls, rc = 0;
 
 	if (((struct engine *)arg)->action != ACTION_VERIFY &&
-	    engine_rcpt_check(arg, sender, rcpt, &r) == -1) {
+	    (rc = engine_rcpt_check(arg, sender, rcpt, &r)) == 2) {
+		if (!s->rcpt_resumed)
+			return 2;	/* asked; proto_rcpt_resume() */
+		/* answered, yet not kept: as if nothing was learnt */
+		(void)strlcpy(reply, REPLY_REV_UNKNOWN, replysz);
+		return -1;
+	}
+	if (rc == -1) {
 		/* drop-to gone with a reload (checked at start only): refuse */
 		if (r.verdict == VERDICT_DROP && r.reply[0] == '\0') {
 			log_warnx("key-missing: drop without drop-to: <%s> "
@@ -229,6 +236,22 @@ hook_in_worker(void *arg)
 	g->harvest_to = harvest_forward;
 	g->harvest_arg = NULL;
 	g->revq_ask = workers_ask_revocation;
+	g->revq_async = 0;	/* a worker may wait for its answer */
+}
+
+static const struct revq_question *
+hook_revq_out(void *arg, const uint8_t **hash)
+{
+	struct engine *g = arg;
+
+	*hash = g->ask.hash;
+	return g->ask.q.n > 0 ? &g->ask.q : NULL;
+}
+
+static void
+hook_revq_learnt(void *arg, const uint8_t *hash, const struct revq_reply *r)
+{
+	revcheck_learnt(arg, hash, r);
 }
 
 /* In the revocation process: a new keystore's anchors first. */
@@ -257,6 +280,9 @@ hooks_install(struct filter *f, struct engine *g)
 	f->hooks.in_worker = hook_in_worker;
 	f->hooks.harvest = hook_harvest;
 	f->hooks.revq_answer = hook_revq_answer;
+	f->hooks.revq_out = hook_revq_out;
+	f->hooks.revq_learnt = hook_revq_learnt;
+	g->revq_async = 1;	/* the loop: RCPT TO waits, the loop does not */
 	engine_preload(g);	/* before the workers start */
 	if (g->action == ACTION_VERIFY) {
 		/* inbound: only a transaction mode has something to say */

@@ -21,6 +21,7 @@
 #include "keyproc.h"
 #include "log.h"
 #include "proto.h"
+#include "revproc.h"
 
 #define MAX_FIELDS	8
 #define EMIT_CHUNK	(64 * 1024)
@@ -702,6 +703,19 @@ rcpt_to(struct filter *f, struct session *s, const char *token,
 
 	reply[0] = '\0';
 	switch (f->hooks.rcpt_to(f->hooks.arg, s, rcpt, reply, sizeof(reply))) {
+	case 2:
+		/* a revocation question out: answered with its answer */
+		free(s->parked_rcpt);
+		if ((s->parked_rcpt = strdup(rcpt)) != NULL &&
+		    revproc_session_question(f, s->id) == 0) {
+			(void)strlcpy(s->parked_token, token,
+			    sizeof(s->parked_token));
+			break;
+		}
+		free(s->parked_rcpt);
+		s->parked_rcpt = NULL;
+		out_result(f, s->id, token, "reject", REPLY_TEMPFAIL);
+		break;
 	case -1:
 		log_info("%016" PRIx64 " reject to=<%s> at RCPT TO: %s",
 		    s->id, log_quote(q, sizeof(q), rcpt, strlen(rcpt)), reply);
@@ -723,6 +737,25 @@ rcpt_to(struct filter *f, struct session *s, const char *token,
 	default:
 		out_result(f, s->id, token, "proceed", NULL);
 	}
+}
+
+/* A parked RCPT TO, asked again now that its answer is in. */
+void
+proto_rcpt_resume(struct filter *f, uint64_t sid)
+{
+	struct session *s;
+	char *rcpt, token[TOKEN_LEN + 1];
+
+	if ((s = session_find(&f->sessions, sid)) == NULL ||
+	    s->parked_rcpt == NULL)
+		return;		/* gone meanwhile */
+	rcpt = s->parked_rcpt;
+	s->parked_rcpt = NULL;
+	(void)strlcpy(token, s->parked_token, sizeof(token));
+	s->rcpt_resumed = 1;	/* no second question */
+	rcpt_to(f, s, token, rcpt);
+	s->rcpt_resumed = 0;
+	free(rcpt);
 }
 
 static void

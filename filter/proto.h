@@ -72,6 +72,11 @@ struct proto_hooks {
 	/* in the revocation process (revproc.c): one question answered */
 	void	(*revq_answer)(void *, const struct revq_question *,
 		    struct revq_reply *);
+	/* in the loop: the question a parked RCPT TO waits for (hash: of
+	 * the certificate), and what came back for it */
+	const struct revq_question *(*revq_out)(void *, const uint8_t **);
+	void	(*revq_learnt)(void *, const uint8_t *,
+		    const struct revq_reply *);
 };
 
 struct filter {
@@ -94,6 +99,7 @@ struct filter {
 int	 filter_init(struct filter *, size_t, size_t, const char *);
 void	 filter_free(struct filter *);
 void	 proto_line(struct filter *, char *, size_t, int);
+void	 proto_rcpt_resume(struct filter *, uint64_t);
 int	 proto_pump(struct filter *, size_t);
 int	 proto_version_from(const char *, const char *);
 

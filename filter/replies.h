@@ -19,6 +19,8 @@
 #define REPLY_EXPIRED	"451 4.7.0 S/MIME certificate is expired"
 #define REPLY_NOT_VALID	"451 4.7.0 S/MIME certificate is not yet valid"
 #define REPLY_REVOKED	"451 4.7.0 S/MIME certificate is revoked"
+#define REPLY_REV_UNKNOWN "451 4.7.0 Revocation status of the recipient's " \
+			"S/MIME certificate unknown, try again later"
 #define REPLY_NO_KEY	"451 4.7.0 No S/MIME signing certificate for the sender"
 
 /*

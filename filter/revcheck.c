@@ -101,6 +101,116 @@ ask(struct engine *g, const struct cms_signer_result *s,
 		revcheck_answer(g, &q, r);
 }
 
+static struct revq_server *
+memory(struct engine *g)
+{
+	if (g->revq_local == NULL)
+		g->revq_local = calloc(1, sizeof(*g->revq_local));
+	return g->revq_local;
+}
+
+void
+revcheck_learnt(struct engine *g, const uint8_t hash[32],
+    const struct revq_reply *r)
+{
+	if (memory(g) != NULL)
+		revq_remember(g->revq_local, hash, r);
+}
+
+/* In the loop: the question set out for it to send (copies). */
+static int
+set_out(struct engine *g, const mbedtls_x509_crt *crt,
+    const mbedtls_x509_crt *chain, const struct rules_rev *rv,
+    const uint8_t hash[32])
+{
+	static uint64_t qid;
+	struct revq_question *q = &g->ask.q;
+	size_t off = 0;
+
+	free(g->ask.buf);
+	memset(&g->ask, 0, sizeof(g->ask));
+	if ((g->ask.buf = malloc(REVQ_PKT_MAX)) == NULL)
+		return -1;
+	memcpy(g->ask.hash, hash, 32);
+	q->qid = ++qid;
+	q->timeout = rv->timeout;
+	q->nonce = 1;
+	for (; crt != NULL && crt->raw.len > 0 && q->n < REVQ_CERTS_MAX;
+	    crt = q->n == 0 ? chain : crt->next) {
+		if (crt->raw.len > REVQ_PKT_MAX / 2 - off)
+			break;
+		memcpy(g->ask.buf + off, crt->raw.p, crt->raw.len);
+		q->cert[q->n] = g->ask.buf + off;
+		q->len[q->n++] = crt->raw.len;
+		off += crt->raw.len;
+	}
+	return q->n > 0 ? 0 : -1;
+}
+
+enum revcheck_rcpt
+revcheck_recipient(struct engine *g, const struct ks_entry *en,
+    const mbedtls_x509_crt *crt, int may_ask)
+{
+	const mbedtls_x509_crt *c;
+	mbedtls_x509_crt chain;
+	struct rules_rev rv;
+	struct revq_reply r;
+	uint8_t hash[32];
+	enum revcheck_rcpt rc = REVCHECK_PASS;
+	char q[128];
+
+	rules_revocation(g->rules, &rv);
+	if ((rv.check != RULES_REV_OCSP && rv.check != RULES_REV_OCSP_THEN_CRL) ||
+	    revq_hash(crt->raw.p, crt->raw.len, hash) == -1)
+		return REVCHECK_PASS;
+	memset(&r, 0, sizeof(r));
+	if (g->revq_async && (memory(g) == NULL ||
+	    revq_recall(g->revq_local, hash, time(NULL), &r) == -1)) {
+		if (!may_ask)
+			return REVCHECK_PASS;	/* a guess; the worker asks */
+		r.status = REVQ_UNANSWERED;
+		(void)strlcpy(r.text, "cannot ask", sizeof(r.text));
+		mbedtls_x509_crt_init(&chain);
+		(void)ks_load_chain(&g->store, en, &chain);
+		if (set_out(g, crt, &chain, &rv, hash) == 0)
+			rc = REVCHECK_ASK;
+		mbedtls_x509_crt_free(&chain);
+		if (rc == REVCHECK_ASK)
+			return rc;
+	} else if (!g->revq_async) {
+		struct cms_signer_result s;
+
+		memset(&s, 0, sizeof(s));
+		s.cert = crt->raw.p;
+		s.certlen = crt->raw.len;
+		mbedtls_x509_crt_init(&chain);
+		(void)ks_load_chain(&g->store, en, &chain);
+		for (c = &chain; c != NULL && c->raw.len > 0 &&
+		    s.nchain < CMS_MAX_CHAIN; c = c->next) {
+			s.chain[s.nchain] = c->raw.p;
+			s.chainlen[s.nchain++] = c->raw.len;
+		}
+		ask(g, &s, &rv, &r);
+		mbedtls_x509_crt_free(&chain);
+	}
+	if (r.status == REVQ_GOOD)
+		return REVCHECK_PASS;
+	if (r.status == REVQ_REVOKED) {
+		log_info("recipient %s: certificate %.16s revoked, says its "
+		    "OCSP responder: not encrypted to", log_quote(q, sizeof(q),
+		    en->account, strlen(en->account)), en->fpr);
+		return REVCHECK_REVOKED;
+	}
+	if (rv.check == RULES_REV_OCSP_THEN_CRL && idcache_crl_current(&g->ids,
+	    &g->store, crt))
+		return REVCHECK_PASS;
+	log_info("recipient %s: certificate %.16s: OCSP %s (%s)%s",
+	    log_quote(q, sizeof(q), en->account, strlen(en->account)), en->fpr,
+	    revq_status_str(r.status), r.text, rv.hard ? ": not encrypted "
+	    "to (revocation-fail: hard)" : "");
+	return rv.hard ? REVCHECK_UNKNOWN : REVCHECK_PASS;
+}
+
 /* Nothing known: soft passes with the reason, hard gives temperror. */
 static const char *
 not_known(const struct rules_rev *rv, const char *what, char *why,

@@ -21,6 +21,18 @@
 /* The RFC 7281 result for a signer that passed so far; why updated. */
 const char *revcheck_signer(struct engine *,
 	    const struct cms_signer_result *, char *why, size_t whysz);
+enum revcheck_rcpt {
+	REVCHECK_PASS,
+	REVCHECK_REVOKED,
+	REVCHECK_UNKNOWN,	/* revocation-fail: hard, nothing learnt */
+	REVCHECK_ASK		/* in the loop: g->ask set, ask and retry */
+};
+/* A recipient's certificate before encrypting to it (OCSP policies). */
+enum revcheck_rcpt revcheck_recipient(struct engine *,
+	    const struct ks_entry *, const mbedtls_x509_crt *, int may_ask);
+/* In the loop: what was learnt about the certificate of hash. */
+void	 revcheck_learnt(struct engine *, const uint8_t [32],
+	    const struct revq_reply *);
 /* Whether the chain check takes the store's CRLs under the policy. */
 int	 revcheck_uses_crls(const struct engine *);
 /* What the policy checks, a line for filter-smime -n. */

@@ -28,6 +28,16 @@ static int	 rp_fd = -1;
 static uint64_t	 rp_qid;
 static uint8_t	 rp_buf[REVQ_PKT_MAX];
 
+/* The loop's own questions, for RCPTs parked until their answer. */
+struct sessq {
+	uint64_t	 qid;		/* 0: a free slot */
+	uint64_t	 sid;
+	uint8_t		 hash[32];
+	time_t		 since;
+	int		 timeout;
+};
+static struct sessq rp_sessq[REVPROC_SESSIONS];
+
 int
 revproc_fd(void)
 {
@@ -93,6 +103,21 @@ revproc_start(struct filter *f)
 	return 0;
 }
 
+/* To the process, under a number of ours: 0, or -1 (no answer). */
+static int
+send_question(struct filter *f, struct revq_question *q, uint64_t *qid)
+{
+	size_t len;
+
+	q->qid = *qid = ++rp_qid;
+	if (rp_fd == -1 && revproc_start(f) == -1)
+		return -1;
+	if ((len = revq_encode(q, rp_buf, sizeof(rp_buf))) == 0 ||
+	    packet_send(rp_fd, rp_buf, len, -1) == -1)
+		return -1;
+	return 0;
+}
+
 /* To worker i, under its own question's number. */
 static void
 answer_worker(struct filter *f, size_t i, struct revq_reply *r)
@@ -123,7 +148,8 @@ revproc_question(struct filter *f, size_t i, const uint8_t *pkt, size_t n)
 {
 	struct worker *w = &f->workers.w[i];
 	struct revq_question q;
-	size_t len;
+
+	uint64_t qid;
 
 	if (revq_decode(pkt, n, &q) == -1) {
 		w->revq_own = 0;
@@ -131,19 +157,70 @@ revproc_question(struct filter *f, size_t i, const uint8_t *pkt, size_t n)
 		return;
 	}
 	w->revq_own = q.qid;
-	q.qid = ++rp_qid;
-	if (rp_fd == -1 && revproc_start(f) == -1) {
-		unanswered(f, i, "no revocation process");
+	if (send_question(f, &q, &qid) == -1) {
+		unanswered(f, i, "the revocation process cannot be asked");
 		return;
 	}
-	if ((len = revq_encode(&q, rp_buf, sizeof(rp_buf))) == 0 ||
-	    packet_send(rp_fd, rp_buf, len, -1) == -1) {
-		unanswered(f, i, "the revocation process is busy");
-		return;
-	}
-	w->revq = q.qid;
+	w->revq = qid;
 	w->revq_since = time(NULL);
 	w->revq_timeout = q.timeout;
+}
+
+int
+revproc_session_question(struct filter *f, uint64_t sid)
+{
+	const struct revq_question *asked;
+	struct revq_question q;
+	const uint8_t *hash;
+	struct sessq *sq = NULL;
+	size_t i;
+
+	if (f->hooks.revq_out == NULL ||
+	    (asked = f->hooks.revq_out(f->hooks.arg, &hash)) == NULL)
+		return -1;
+	for (i = 0; i < REVPROC_SESSIONS && sq == NULL; i++)
+		if (rp_sessq[i].qid == 0)
+			sq = &rp_sessq[i];
+	if (sq == NULL) {
+		log_warnx("revocation: %d RCPTs wait for answers already",
+		    REVPROC_SESSIONS);
+		return -1;
+	}
+	q = *asked;
+	if (send_question(f, &q, &sq->qid) == -1) {
+		sq->qid = 0;
+		return -1;
+	}
+	sq->sid = sid;
+	memcpy(sq->hash, hash, sizeof(sq->hash));
+	sq->since = time(NULL);
+	sq->timeout = q.timeout;
+	return 0;
+}
+
+/* What came for a parked RCPT: kept by the engine, the RCPT answered. */
+static void
+session_answer(struct filter *f, struct sessq *sq, const struct revq_reply *r)
+{
+	uint64_t sid = sq->sid;
+
+	sq->qid = 0;
+	if (f->hooks.revq_learnt != NULL)
+		f->hooks.revq_learnt(f->hooks.arg, sq->hash, r);
+	proto_rcpt_resume(f, sid);
+}
+
+static void
+session_unanswered(struct filter *f, struct sessq *sq, const char *why)
+{
+	struct revq_reply r;
+
+	memset(&r, 0, sizeof(r));
+	r.kind = PKT_REVA;
+	r.status = REVQ_UNANSWERED;
+	r.until = time(NULL) + REVQ_DOWN_FOR;
+	(void)strlcpy(r.text, why, sizeof(r.text));
+	session_answer(f, sq, &r);
 }
 
 /* Its end: what it had is answered, it is forked again when asked. */
@@ -165,6 +242,10 @@ revproc_gone(struct filter *f)
 	for (i = 0; i < f->workers.n; i++)
 		if (f->workers.w[i].revq != 0)
 			unanswered(f, i, "the revocation process ended");
+	for (i = 0; i < REVPROC_SESSIONS; i++)
+		if (rp_sessq[i].qid != 0)
+			session_unanswered(f, &rp_sessq[i], "the revocation "
+			    "process ended");
 }
 
 void
@@ -191,6 +272,11 @@ revproc_input(struct filter *f)
 				answer_worker(f, i, &r);
 				break;
 			}
+		for (i = 0; i < REVPROC_SESSIONS; i++)
+			if (rp_sessq[i].qid == r.qid && r.qid != 0) {
+				session_answer(f, &rp_sessq[i], &r);
+				break;
+			}
 	}
 }
 
@@ -208,6 +294,11 @@ revproc_check(struct filter *f)
 			unanswered(f, i, "the revocation process did not "
 			    "answer in time");
 	}
+	for (i = 0; i < REVPROC_SESSIONS; i++)
+		if (rp_sessq[i].qid != 0 && now - rp_sessq[i].since >
+		    (time_t)rp_sessq[i].timeout + REVPROC_GRACE)
+			session_unanswered(f, &rp_sessq[i], "the revocation "
+			    "process did not answer in time");
 }
 
 void

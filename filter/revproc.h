@@ -28,6 +28,11 @@ struct filter;
 
 /* Its socket, to poll, or -1. */
 int	 revproc_fd(void);
+/* RCPTs parked at once for an answer; more wait no answer. */
+#define REVPROC_SESSIONS	64
+
+/* A parked RCPT TO of session sid asks (the question from hooks). */
+int	 revproc_session_question(struct filter *, uint64_t);
 /* Worker i asks (the packet as it sent it). */
 void	 revproc_question(struct filter *, size_t, const uint8_t *, size_t);
 /* The process answered (or ended). */

@@ -119,6 +119,13 @@ revq_status_str(enum revq_status s)
 
 /* ---- the answering side ---- */
 
+int
+revq_hash(const uint8_t *der, size_t len, uint8_t hash[32])
+{
+	return mbedtls_md(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), der,
+	    len, hash) == 0 ? 0 : -1;
+}
+
 static void
 reply_set(struct revq_reply *r, enum revq_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -167,6 +174,29 @@ cache_put(struct revq_server *s, const uint8_t *hash, time_t until,
 	c->status = r->status;
 	c->revoked_at = r->revoked_at;
 	(void)strlcpy(c->text, r->text, sizeof(c->text));
+}
+
+int
+revq_recall(struct revq_server *s, const uint8_t hash[32], time_t now,
+    struct revq_reply *r)
+{
+	struct revq_cached *c;
+
+	if ((c = cache_find(s, hash, now)) == NULL)
+		return -1;
+	r->status = c->status;
+	r->revoked_at = c->revoked_at;
+	r->until = c->until;
+	(void)snprintf(r->text, sizeof(r->text), "%s (kept)", c->text);
+	return 0;
+}
+
+void
+revq_remember(struct revq_server *s, const uint8_t hash[32],
+    const struct revq_reply *r)
+{
+	if (r->until > time(NULL))
+		cache_put(s, hash, (time_t)r->until, r);
 }
 
 static struct revq_down *
@@ -283,7 +313,6 @@ revq_answer(struct revq_server *s, const mbedtls_x509_crt *anchors,
     const struct revq_question *q, struct revq_reply *r)
 {
 	mbedtls_x509_crt chain, *issuer;
-	struct revq_cached *c;
 	struct certid_uris *u;
 	struct revq_down *d;
 	uint8_t hash[32];
@@ -294,17 +323,12 @@ revq_answer(struct revq_server *s, const mbedtls_x509_crt *anchors,
 	memset(r, 0, sizeof(*r));
 	r->kind = PKT_REVA;
 	r->qid = q->qid;
-	if (mbedtls_md(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256),
-	    q->cert[0], q->len[0], hash) != 0) {
+	if (revq_hash(q->cert[0], q->len[0], hash) == -1) {
 		reply_set(r, REVQ_UNANSWERED, "cannot hash the certificate");
 		return;
 	}
-	if ((c = cache_find(s, hash, now)) != NULL) {
-		r->status = c->status;
-		r->revoked_at = c->revoked_at;
-		(void)snprintf(r->text, sizeof(r->text), "%s (kept)", c->text);
+	if (revq_recall(s, hash, now, r) == 0)
 		return;
-	}
 	mbedtls_x509_crt_init(&chain);
 	if ((u = malloc(sizeof(*u))) == NULL) {
 		reply_set(r, REVQ_UNANSWERED, "out of memory");
@@ -330,6 +354,8 @@ revq_answer(struct revq_server *s, const mbedtls_x509_crt *anchors,
 		until = ask(s, &chain, issuer, url, q, now, r);
 	if (until > now)
 		cache_put(s, hash, until, r);
+	/* what was not learnt holds while the responder counts as down */
+	r->until = until > now ? until : now + REVQ_DOWN_FOR;
 	free(u);
 	mbedtls_x509_crt_free(&chain);
 }

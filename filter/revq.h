@@ -54,6 +54,7 @@ struct revq_reply {
 	int32_t		 status;
 	uint64_t	 qid;
 	int64_t		 revoked_at;
+	int64_t		 until;		/* the answer holds till then */
 	char		 text[160];	/* what happened, for the log */
 };
 
@@ -85,6 +86,15 @@ struct revq_server {
 	struct revq_down	 down[REVQ_DOWN];
 	unsigned long		 asked;		/* questions sent out */
 };
+
+/* SHA-256 of a certificate, what answers are kept under: 0 or -1. */
+int	 revq_hash(const uint8_t *, size_t, uint8_t [32]);
+/* What is kept about hash and current: 0 and r, or -1. */
+int	 revq_recall(struct revq_server *, const uint8_t [32], time_t,
+	    struct revq_reply *);
+/* Keep r about hash until r->until. */
+void	 revq_remember(struct revq_server *, const uint8_t [32],
+	    const struct revq_reply *);
 
 /* Answer q, asking the responder when nothing current is kept. */
 void	 revq_answer(struct revq_server *, const mbedtls_x509_crt *anchors,

@@ -35,6 +35,7 @@ session_free(struct session *s)
 {
 	session_tx_clear(s);
 	session_msg_clear(s);
+	free(s->parked_rcpt);
 	free(s->login);
 	free(s->rbuf);
 	free(s);

@@ -56,6 +56,10 @@ struct session {
 	char		*first_rcpt;
 	char		**dropped;		/* as given, and as rewritten */
 	size_t		 ndropped;
+	/* an RCPT TO waiting for a revocation answer (revproc.h) */
+	char		*parked_rcpt;
+	char		 parked_token[TOKEN_LEN + 1];
+	int		 rcpt_resumed;
 
 	/* message, from data-line requests */
 	enum msg_state	 state;

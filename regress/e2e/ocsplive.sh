@@ -198,4 +198,59 @@ pipe p-none "$S2" 'smime=pass (signature verified)$'
 rules
 mk p-default revoked
 pipe p-default "$S2" 'smime=policy'
+
+# ---- recipients before encrypting: RCPT TO waits for its answer -------------
+S3=$W/store-out
+"$C" -k "$S3" init > /dev/null
+for l in good revoked; do
+	"$C" -k "$S3" import "$P/$l-bundle.pem" > /dev/null || fail "out-import-$l" "import"
+done
+"$C" -k "$S3" anchor import "$P/root.pem" > /dev/null
+"$C" -k "$S3" selfsign --ec P-256 --usage sign signer@example.org > /dev/null
+chown -R opensmtpd "$S3"
+outrules() {	# outrules LINE...: encryption required to example.org
+	rules "$@" "signers:" "  trusted: [127.0.0.1]" "rules:" \
+	    "  - recipient: \"*@example.org\"" "    encrypt: required" \
+	    "    key-missing: bounce"
+}
+out() {	# out TAG RCPT: sent; the reply in $W/TAG.reply
+	printf 'From: <signer@example.org>\nTo: <%s>\nSubject: %s\n\nbody\n' "$2" "$1" \
+	    > "$W/$1.eml"
+	h_send --from signer@example.org --to "$2" --file "$W/$1.eml" \
+	    > "$W/$1.reply" 2>&1
+}
+responder "$P/inter.pem" "$P/inter.key"
+outrules "revocation: ocsp"
+h_start "$FILTER" -v -f "$W/rules.yaml" -k "$S3" || { fail start "$H_WHY"; exit 0; }
+n=$(h_delivered | wc -l)
+out r-good good@example.org && ok r-good-accepted ||
+    fail r-good-accepted "$(tail -n 2 "$W/r-good.reply")"
+out r-revoked revoked@example.org
+grep -q '550.*5.7.1 No S/MIME certificate' "$W/r-revoked.reply" &&
+    ok r-revoked-refused || fail r-revoked-refused "$(tail -n 2 "$W/r-revoked.reply")"
+grep -q "recipient revoked@example.org: certificate [0-9a-f]* revoked, says its OCSP responder" \
+    "$W/smtpd.log" && ok r-revoked-logged || fail r-revoked-logged "no log line"
+h_wait_delivered $((n + 1)) 60 || fail r-delivered "$H_WHY"
+got r-good | grep -q 'application/pkcs7-mime' && ok r-good-encrypted ||
+    fail r-good-encrypted "$(got r-good | head -c 300)"
+h_health || fail r-health "$H_WHY"
+h_stop
+stop_responder
+# the responder down, hard-fail: a temporary refusal, never a bounce
+outrules "revocation: ocsp" "revocation-fail: hard" "ocsp-timeout: 2"
+h_start "$FILTER" -v -f "$W/rules.yaml" -k "$S3" || { fail start "$H_WHY"; exit 0; }
+out r-hard good@example.org
+grep -q "451.*4.7.0 Revocation status of the recipient's S/MIME certificate unknown" \
+    "$W/r-hard.reply" && ok r-hard-451 || fail r-hard-451 "$(tail -n 2 "$W/r-hard.reply")"
+h_stop
+# soft-fail: encrypted all the same
+outrules "revocation: ocsp" "ocsp-timeout: 2"
+h_start "$FILTER" -v -f "$W/rules.yaml" -k "$S3" || { fail start "$H_WHY"; exit 0; }
+n=$(h_delivered | wc -l)
+out r-soft good@example.org && ok r-soft-accepted ||
+    fail r-soft-accepted "$(tail -n 2 "$W/r-soft.reply")"
+h_wait_delivered $((n + 1)) 60 || fail r-soft-delivered "$H_WHY"
+got r-soft | grep -q 'application/pkcs7-mime' && ok r-soft-encrypted ||
+    fail r-soft-encrypted "$(got r-soft | head -c 300)"
+h_stop
 exit 0
