@@ -143,6 +143,21 @@ idcache_trust(struct idcache *c, const struct ks_store *store)
 	c->trust_loaded = 1;
 }
 
+/* The store's next CRL from crt's issuer after crl (NULL: the first). */
+static const mbedtls_x509_crl *
+issuer_crl(struct idcache *c, const struct ks_store *store,
+    const mbedtls_x509_crt *crt, const mbedtls_x509_crl *crl)
+{
+	idcache_crls(c, store);
+	for (crl = crl == NULL ? &c->crls : crl->next;
+	    crl != NULL && crl->version != 0; crl = crl->next)
+		if (crl->issuer_raw.len == crt->issuer_raw.len &&
+		    memcmp(crl->issuer_raw.p, crt->issuer_raw.p,
+		    crt->issuer_raw.len) == 0)
+			return crl;
+	return NULL;
+}
+
 /*
  * Does a CRL of the store, from crt's issuer, list crt?  (Those CRLs
  * were imported by the admin or fetched and checked by smimectl.)
@@ -151,15 +166,10 @@ int
 idcache_revoked(struct idcache *c, const struct ks_store *store,
     const mbedtls_x509_crt *crt)
 {
-	const mbedtls_x509_crl *crl;
+	const mbedtls_x509_crl *crl = NULL;
 
-	idcache_crls(c, store);
-	for (crl = &c->crls; crl != NULL && crl->version != 0;
-	    crl = crl->next)
-		if (crl->issuer_raw.len == crt->issuer_raw.len &&
-		    memcmp(crl->issuer_raw.p, crt->issuer_raw.p,
-		    crt->issuer_raw.len) == 0 &&
-		    mbedtls_x509_crt_is_revoked(crt, crl) != 0)
+	while ((crl = issuer_crl(c, store, crt, crl)) != NULL)
+		if (mbedtls_x509_crt_is_revoked(crt, crl) != 0)
 			return 1;
 	return 0;
 }
@@ -168,15 +178,10 @@ int
 idcache_crl_current(struct idcache *c, const struct ks_store *store,
     const mbedtls_x509_crt *crt)
 {
-	const mbedtls_x509_crl *crl;
+	const mbedtls_x509_crl *crl = NULL;
 
-	idcache_crls(c, store);
-	for (crl = &c->crls; crl != NULL && crl->version != 0;
-	    crl = crl->next)
-		if (crl->issuer_raw.len == crt->issuer_raw.len &&
-		    memcmp(crl->issuer_raw.p, crt->issuer_raw.p,
-		    crt->issuer_raw.len) == 0 &&
-		    !mbedtls_x509_time_is_future(&crl->this_update) &&
+	while ((crl = issuer_crl(c, store, crt, crl)) != NULL)
+		if (!mbedtls_x509_time_is_future(&crl->this_update) &&
 		    !mbedtls_x509_time_is_past(&crl->next_update))
 			return 1;
 	return 0;

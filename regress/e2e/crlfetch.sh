@@ -124,15 +124,7 @@ crl root "$D/root.crl" -crl_lastupdate "$ago" &&
     { fail pki "cannot make the test CRLs"; exit 0; }
 cp "$W/inter-now.crl" "$D/inter.crl"
 
-store() {	# store DIR LEAF...: a store with these leaves and the root
-	_s=$1; shift
-	"$C" -k "$_s" init > /dev/null
-	for _l in "$@"; do
-		"$C" -k "$_s" import "$P/$_l-bundle.pem" > /dev/null ||
-		    fail "store-$_l" "cannot import $_l"
-	done
-	"$C" -k "$_s" anchor import "$P/root.pem" > /dev/null
-}
+. regress/lib/leafstore.sh
 snapshot() { (cd "$1" && find crls -type f | sort | xargs -r sha256sum) | sha256sum; }
 
 # ---- fetched, checked, kept, used -----------------------------------------

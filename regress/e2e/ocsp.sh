@@ -17,17 +17,9 @@ h_new
 # the sanitizer build where there is one: the fetch plumbing runs in it
 C=${SMIMECTL:-$top/obj/asan/smimectl}
 [ -x "$C" ] || C=$top/smimectl
-P=$W/pki
-mkdir -p "$P"
-resp=""
-trap '[ -n "$resp" ] && kill $resp 2>/dev/null; h_cleanup' EXIT
 
 ok() { echo "ok ocsp-$1"; }
 fail() { echo "FAIL ocsp-$1: $2"; }
-
-PORT=$(h_free_port)
-U=http://127.0.0.1:$PORT
-
 . regress/lib/ocsppki.sh
 
 # ---- answered by the CA's own key ------------------------------------------

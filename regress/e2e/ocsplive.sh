@@ -20,16 +20,9 @@ h_new
 C=$top/smimectl
 FILTER=${FILTER:-obj/asan/filter-smime}
 [ -x "$FILTER" ] || FILTER=./filter-smime
-P=$W/pki
-mkdir -p "$P"
-resp=""
-trap '[ -n "$resp" ] && kill $resp 2>/dev/null; h_cleanup' EXIT
 
 ok() { echo "ok ocsplive-$1"; }
 fail() { echo "FAIL ocsplive-$1: $2"; }
-
-PORT=$(h_free_port)
-U=http://127.0.0.1:$PORT
 . regress/lib/ocsppki.sh
 
 S=$W/store

@@ -5,8 +5,15 @@
 # authorityInfoAccess (good, revoked, rsigner revoked; stranger outside
 # the index), a delegated responder, one without OCSPSigning, a rogue
 # one; responder/stop_responder run openssl ocsp on $PORT; store makes
-# a keystore with leaves and the root as anchor.  Needs W, P, PORT, U,
-# C (smimectl), and ok/fail.
+# a keystore with leaves and the root as anchor.  Needs W (h_new), C
+# (smimectl) and ok/fail; sets P, PORT, U, and an EXIT trap that stops
+# the responder and cleans up.
+P=$W/pki
+mkdir -p "$P"
+resp=""
+trap '[ -n "$resp" ] && kill $resp 2>/dev/null; h_cleanup' EXIT
+PORT=$(h_free_port)
+U=http://127.0.0.1:$PORT
 
 # ---- a CA whose leaves name the responder ---------------------------------
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$P/root.key" \
@@ -101,13 +108,5 @@ responder() {	# responder SIGNER KEY [options]: openssl ocsp on $PORT
 	done
 	fail responder-start "$(cat "$W/responder.log")"
 }
-store() {	# store DIR LEAF...
-	_s=$1; shift
-	"$C" -k "$_s" init > /dev/null
-	for _l in "$@"; do
-		"$C" -k "$_s" import "$P/$_l-bundle.pem" > /dev/null ||
-		    fail "store-$_l" "cannot import $_l"
-	done
-	"$C" -k "$_s" anchor import "$P/root.pem" > /dev/null
-}
+. regress/lib/leafstore.sh
 
