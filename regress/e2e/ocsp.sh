@@ -163,12 +163,7 @@ else
 fi
 
 # ---- a responder that does not answer, and one that is down -------------------
-stop_responder
-python3 -c "import socket, time
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(('127.0.0.1', $PORT)); s.listen(8); time.sleep(30)" &
-resp=$!
-sleep 0.5
+silent_responder 30
 t0=$(date +%s)
 run silent-times-out 75 "timed out" "$C" -k "$W/goodonly" ocsp fetch --timeout 2
 t1=$(date +%s)

@@ -119,11 +119,7 @@ verdict c-good 'smime=temperror (revocation status unknown: OCSP no answer)'
 h_stop
 
 # ---- a silent responder holds up its own message only -----------------------
-python3 -c "import socket, time
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(('127.0.0.1', $PORT)); s.listen(8); time.sleep(60)" &
-resp=$!
-sleep 0.5
+silent_responder 60
 rules "revocation: ocsp" "revocation-fail: hard" "ocsp-timeout: 3"
 mk d-good good
 printf 'From: <x@example.net>\nTo: <alice@example.com>\nSubject: d-plain\n\nplain\n' > "$W/d-plain.eml"

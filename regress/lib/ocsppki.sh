@@ -109,4 +109,12 @@ responder() {	# responder SIGNER KEY [options]: openssl ocsp on $PORT
 	fail responder-start "$(cat "$W/responder.log")"
 }
 . regress/lib/leafstore.sh
+silent_responder() {	# silent_responder SECONDS: accepts, never answers
+	stop_responder
+	python3 -c "import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', $PORT)); s.listen(8); time.sleep($1)" &
+	resp=$!
+	sleep 0.5
+}
 
