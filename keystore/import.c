@@ -3,7 +3,8 @@
 
 /*
  * Import: parse what the admin gives (PEM or DER certificates, bundles,
- * a PEM/DER private key, PKCS#12), check everything, and only then
+ * DER PKCS#7 certificate bags (.p7b), a PEM/DER private key, PKCS#12),
+ * check everything, and only then
  * write blobs and the new index under the lock.  A refused import
  * leaves the store as it was.
  */
@@ -20,6 +21,7 @@
 #include "cms.h"
 #include "ks.h"
 #include "mbedtls_compat.h"
+#include "p7certs.h"
 #include "pfx.h"
 
 
@@ -47,6 +49,25 @@ parse_certs(const uint8_t *buf, size_t len, mbedtls_x509_crt *chain)
 	rc = mbedtls_x509_crt_parse(chain, z, len + 1);
 	free(z);
 	return chain->raw.p != NULL && rc >= 0 ? 0 : -1;
+}
+
+/* A certs-only PKCS#7 in DER (.p7b, .p7c): its certificates; 0 or -1. */
+static int
+from_p7(const uint8_t *buf, size_t len, mbedtls_x509_crt *chain)
+{
+	struct p7certs pc;
+	size_t i;
+
+	if (p7certs_read(buf, len, &pc) == -1)
+		return -1;
+	for (i = 0; i < pc.n; i++)
+		if (mbedtls_x509_crt_parse_der(chain, pc.der[i], pc.len[i]) !=
+		    0) {
+			mbedtls_x509_crt_free(chain);
+			mbedtls_x509_crt_init(chain);
+			return -1;
+		}
+	return 0;
 }
 
 #define PKCS8_BEGIN	"-----BEGIN ENCRYPTED PRIVATE KEY-----"
@@ -399,8 +420,8 @@ ks_import(const char *dir, const uint8_t *buf, size_t len,
 	    len) != 0) {
 		mbedtls_x509_crt_free(&chain);
 		mbedtls_x509_crt_init(&chain);
-		if (from_pfx(buf, len, o->password, &chain, &key, &has_key,
-		    e) == -1)
+		if (from_p7(buf, len, &chain) == -1 && from_pfx(buf, len,
+		    o->password, &chain, &key, &has_key, e) == -1)
 			goto done;
 	} else if (is_pem(buf, len) && parse_certs(buf, len, &chain) == -1) {
 		ks_error_set(e, EX_DATAERR, "no certificate in the input");

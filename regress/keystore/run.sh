@@ -164,6 +164,10 @@ grep -c '^imported .* external' "$W/out" | grep -qx 2 && ok bundle-two-entries |
     fail bundle-two-entries "$(cat "$W/out")"
 openssl x509 -in "$P/p384.pem" -outform DER -out "$W/p384.der"
 run der-cert 0 "imported p384@example.org .* external" "$C" -k "$S" import "$W/p384.der"
+# a certs-only PKCS#7 bag (.p7b), as directories and Windows export them
+openssl crl2pkcs7 -nocrl -certfile "$P/bob.pem" -certfile "$P/chain.pem" \
+    -outform DER -out "$W/bob.p7b"
+run p7b-bag 0 "imported bob@example.net .* external" "$C" -k "$S" import "$W/bob.p7b"
 run stdin-cert 0 "imported p521@example.org" sh -c "'$C' -k '$S' import - < '$P/p521.pem'"
 run lookup-encrypt-external 0 "found bob@example.net" "$C" -k "$S" lookup encrypt bob@example.net
 run lookup-sign-external-none 1 "none" "$C" -k "$S" lookup sign bob@example.net
