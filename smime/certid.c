@@ -332,6 +332,19 @@ certid_spki_bits(const uint8_t *der, size_t len, const uint8_t **bits,
 	return 0;
 }
 
+/* The whole subjectPublicKeyInfo, as DANE's selector 1 takes it. */
+int
+certid_spki(const uint8_t *der, size_t len, const uint8_t **spki, size_t *n)
+{
+	struct tbs t;
+
+	if (tbs_read(der, len, &t) == -1)
+		return -1;
+	*spki = t.spki.raw;
+	*n = t.spki.rawlen;
+	return 0;
+}
+
 /* ---- a Name as text ------------------------------------------------ */
 
 struct dn_out {

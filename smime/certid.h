@@ -38,5 +38,6 @@ int	 certid_dn(const uint8_t *, size_t, enum certid_name, char *, size_t);
 int	 certid_crl_uris(const uint8_t *, size_t, struct certid_uris *);
 int	 certid_ocsp_uris(const uint8_t *, size_t, struct certid_uris *);
 int	 certid_spki_bits(const uint8_t *, size_t, const uint8_t **, size_t *);
+int	 certid_spki(const uint8_t *, size_t, const uint8_t **, size_t *);
 
 #endif /* CERTID_H */

@@ -98,11 +98,25 @@ verdict a-good2 'smime=pass (signature verified)$'
 h_health || fail a-health "$H_WHY"
 h_stop
 
+# ---- -j 0: the loop waits for its one worker, and answers its question ----
+responder "$P/inter.pem" "$P/inter.key"
+mk j-good good
+mk j-revoked revoked
+h_start "$FILTER" -v -j 0 -a verify -f "$W/rules.yaml" -k "$S" ||
+    { fail start "$H_WHY"; exit 0; }
+send j-good j-revoked
+h_wait_delivered 6 60 || fail j-delivered "$H_WHY"
+verdict j-good 'smime=pass (signature verified)$'
+verdict j-revoked 'smime=policy (certificate revoked since .*, says its OCSP responder)'
+h_health || fail j-health "$H_WHY"
+h_stop
+stop_responder
+
 # ---- the responder down: soft-fail (the default), once in the log ----------
 mk b-good good; mk b-good2 good
 start
 send b-good b-good2
-h_wait_delivered 6 60 || fail b-delivered "$H_WHY"
+h_wait_delivered 8 60 || fail b-delivered "$H_WHY"
 verdict b-good 'smime=pass (signature verified; revocation not checked: OCSP no answer)'
 verdict b-good2 'smime=pass (signature verified; revocation not checked: OCSP no answer)'
 n=$(grep -c "OCSP responder $U/: no answer" "$W/smtpd.log")
@@ -114,7 +128,7 @@ rules "revocation: ocsp" "revocation-fail: hard"
 mk c-good good
 start
 send c-good
-h_wait_delivered 7 60 || fail c-delivered "$H_WHY"
+h_wait_delivered 9 60 || fail c-delivered "$H_WHY"
 verdict c-good 'smime=temperror (revocation status unknown: OCSP no answer)'
 h_stop
 
@@ -136,7 +150,7 @@ wait $sp
 t2=$(date +%s)
 [ $((t2 - t0)) -lt 12 ] && ok d-within-timeout ||
     fail d-within-timeout "the signed message took $((t2 - t0)) s with ocsp-timeout: 3"
-h_wait_delivered 9 60 || fail d-delivered "$H_WHY"
+h_wait_delivered 11 60 || fail d-delivered "$H_WHY"
 verdict d-good 'smime=temperror (revocation status unknown: OCSP no answer)'
 h_stop
 stop_responder
@@ -155,9 +169,15 @@ mk e-revoked revoked
 h_start "$FILTER" -v -a verify -f "$W/rules.yaml" -k "$S2" ||
     { fail start "$H_WHY"; exit 0; }
 send e-good e-revoked
-h_wait_delivered 11 60 || fail e-delivered "$H_WHY"
+h_wait_delivered 13 60 || fail e-delivered "$H_WHY"
 verdict e-good "smime=pass (signature verified; not revoked by the issuer's CRL; OCSP no answer)"
 verdict e-revoked 'smime=policy (.*revoked'
+# every field written above is well-formed (RFC 8601, RFC 7281)
+if $H_PYTHON regress/lib/authres_check.py $(h_delivered) > "$W/check" 2>&1; then
+	ok "authres-grammar ($(tail -n 1 "$W/check" | sed 's/^authres_check: //'))"
+else
+	fail authres-grammar "$(head -n 5 "$W/check")"
+fi
 h_stop
 
 # ---- pipe mode: its parent asks for its sandboxed child ---------------------
