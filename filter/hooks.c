@@ -239,6 +239,12 @@ hook_in_worker(void *arg)
 	g->revq_async = 0;	/* a worker may wait for its answer */
 }
 
+static int
+hook_revq_wanted(void *arg)
+{
+	return revcheck_asks_ocsp(arg);
+}
+
 static const struct revq_question *
 hook_revq_out(void *arg, const uint8_t **hash)
 {
@@ -281,6 +287,7 @@ hooks_install(struct filter *f, struct engine *g)
 	f->hooks.harvest = hook_harvest;
 	f->hooks.revq_answer = hook_revq_answer;
 	f->hooks.revq_out = hook_revq_out;
+	f->hooks.revq_wanted = hook_revq_wanted;
 	f->hooks.revq_learnt = hook_revq_learnt;
 	g->revq_async = 1;	/* the loop: RCPT TO waits, the loop does not */
 	engine_preload(g);	/* before the workers start */

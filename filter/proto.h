@@ -69,6 +69,8 @@ struct proto_hooks {
 	void	(*in_worker)(void *);
 	/* in the loop: a worker's harvested certificate, to check and keep */
 	void	(*harvest)(void *, const struct harvest *);
+	/* in the loop: whether the policy asks responders at all */
+	int	(*revq_wanted)(void *);
 	/* in the revocation process (revproc.c): one question answered */
 	void	(*revq_answer)(void *, const struct revq_question *,
 		    struct revq_reply *);

@@ -11,6 +11,15 @@
 #include "revcheck.h"
 
 int
+revcheck_asks_ocsp(const struct engine *g)
+{
+	struct rules_rev rv;
+
+	rules_revocation(g->rules, &rv);
+	return rv.check == RULES_REV_OCSP || rv.check == RULES_REV_OCSP_THEN_CRL;
+}
+
+int
 revcheck_uses_crls(const struct engine *g)
 {
 	struct rules_rev rv;
@@ -160,7 +169,7 @@ revcheck_recipient(struct engine *g, const struct ks_entry *en,
 	char q[128];
 
 	rules_revocation(g->rules, &rv);
-	if ((rv.check != RULES_REV_OCSP && rv.check != RULES_REV_OCSP_THEN_CRL) ||
+	if (!revcheck_asks_ocsp(g) ||
 	    revq_hash(crt->raw.p, crt->raw.len, hash) == -1)
 		return REVCHECK_PASS;
 	memset(&r, 0, sizeof(r));

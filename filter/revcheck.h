@@ -33,6 +33,8 @@ enum revcheck_rcpt revcheck_recipient(struct engine *,
 /* In the loop: what was learnt about the certificate of hash. */
 void	 revcheck_learnt(struct engine *, const uint8_t [32],
 	    const struct revq_reply *);
+/* Whether the policy asks OCSP responders (ocsp, ocsp-then-crl). */
+int	 revcheck_asks_ocsp(const struct engine *);
 /* Whether the chain check takes the store's CRLs under the policy. */
 int	 revcheck_uses_crls(const struct engine *);
 /* What the policy checks, a line for filter-smime -n. */

@@ -157,6 +157,12 @@ revproc_question(struct filter *f, size_t i, const uint8_t *pkt, size_t n)
 		return;
 	}
 	w->revq_own = q.qid;
+	/* no process, no network, unless the admin asked for OCSP */
+	if (f->hooks.revq_wanted == NULL ||
+	    !f->hooks.revq_wanted(f->hooks.arg)) {
+		unanswered(f, i, "not asked: the policy asks no responder");
+		return;
+	}
 	if (send_question(f, &q, &qid) == -1) {
 		unanswered(f, i, "the revocation process cannot be asked");
 		return;

@@ -165,7 +165,10 @@ answer:
  * "sign:FPR" or "unwrap:FPR" is asked of the key process, which must
  * refuse it unless FPR is that message's sender's or recipient's key;
  * "harvest:FILE:ADDR" hands the loop FILE's certificate as ADDR's,
- * which the loop must check again before it keeps it.
+ * which the loop must check again before it keeps it; "revq:FILE" asks
+ * the loop about FILE's certificate (its issuers after it), which must
+ * reach no responder unless the policy asks OCSP and the certificate
+ * chains to an anchor.
  */
 static mbedtls_x509_crt forged_certs;
 
@@ -178,11 +181,15 @@ forged_harvest_load(void)
 	size_t n;
 
 	mbedtls_x509_crt_init(&forged_certs);
-	if (v == NULL || strncmp(v, "harvest:", 8) != 0)
+	if (v != NULL && strncmp(v, "revq:", 5) == 0)
+		v += 5;
+	else if (v != NULL && strncmp(v, "harvest:", 8) == 0)
+		v += 8;
+	else
 		return;
-	n = strcspn(v + 8, ":");
+	n = strcspn(v, ":");
 	if (n < sizeof(path)) {
-		memcpy(path, v + 8, n);
+		memcpy(path, v, n);
 		path[n] = '\0';
 		if (mbedtls_x509_crt_parse_file(&forged_certs, path) != 0)
 			log_warnx("test hook: cannot read %s", path);
@@ -214,6 +221,26 @@ forged_harvest(const char *v)
 }
 
 static void
+forged_revq(void)
+{
+	const mbedtls_x509_crt *c;
+	struct revq_question q;
+	struct revq_reply r;
+
+	memset(&q, 0, sizeof(q));
+	q.qid = 7;
+	q.timeout = 3;
+	for (c = &forged_certs; c != NULL && c->raw.len > 0 &&
+	    q.n < REVQ_CERTS_MAX; c = c->next) {
+		q.cert[q.n] = c->raw.p;
+		q.len[q.n++] = c->raw.len;
+	}
+	workers_ask_revocation(&q, &r);
+	log_warnx("test hook: the forged revocation question: %s (%s)",
+	    revq_status_str(r.status), r.text);
+}
+
+static void
 forged_request(void)
 {
 	const char *v = getenv("FILTER_SMIME_TEST_EVIL");
@@ -232,6 +259,9 @@ forged_request(void)
 		key_remote_init(&k, v + 7, MBEDTLS_PK_RSA);
 		rc = k.op.unwrap(k.op.arg, 0, MBEDTLS_MD_NONE, in, sizeof(in),
 		    out, 32);
+	} else if (strncmp(v, "revq:", 5) == 0) {
+		forged_revq();
+		return;
 	} else {
 		forged_harvest(v);
 		return;

@@ -230,6 +230,46 @@ printf 'version: 1\ninbound:\n  harvest: no\n' > "$W/hno.yaml"
 refused harvest-off-in-loop-too hno "$W/erin@example.net.pem" erin@example.net \
     "the certificate does not check out here (harvest: no), not kept" "$W/hno.yaml"
 
+# ---- a compromised worker's revocation questions --------------------
+# A listener that counts who connects: the responder the forged
+# certificates name.  Only a certificate that chains to an anchor, under
+# a policy that asks OCSP, may make the gateway connect anywhere.
+LPORT=$((20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d " ") % 40000))
+: > "$W/conns"
+python3 -c "import socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', $LPORT)); s.listen(8)
+while True:
+    c, a = s.accept(); open('$W/conns', 'a').write('conn\\n'); c.close()" &
+lpid=$!
+AIA="authorityInfoAccess=OCSP;URI:http://127.0.0.1:$LPORT/"
+issue aia-leaf inter "subjectAltName=email:aia@example.net\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=emailProtection\n$AIA\n"
+cat "$W/aia-leaf.pem" "$W/inter.pem" > "$W/aia-chain.pem"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$W/aia-self.key" -subj "/CN=aia self" -days 30 -addext "$AIA" \
+    -out "$W/aia-self.pem" 2>/dev/null
+printf 'version: 1\nrevocation: ocsp\nocsp-timeout: 2\n' > "$W/ocsp.yaml"
+revq() {	# revq NAME FILE [RULES]: one session, the hook's question
+	{ head_lines; session 0000000000000001 alice@example.org bob@example.net; } |
+	    env FILTER_SMIME_TEST_EVIL="revq:$2" "$RB" -j 1 -k "$S" \
+	    ${3:+-f "$3"} > "$W/$1.out" 2> "$W/$1.err"
+}
+conns() { wc -l < "$W/conns" | tr -d ' '; }
+revq rq-crl "$W/aia-chain.pem"
+grep -q "test hook: the forged revocation question: no answer (not asked: the policy asks no responder)" \
+    "$W/rq-crl.err" && [ "$(conns)" = 0 ] && ok revq-forged-no-ocsp-policy-not-asked ||
+    fail revq-forged-no-ocsp-policy-not-asked "$(conns) connections: $(grep 'test hook' "$W/rq-crl.err")"
+revq rq-self "$W/aia-self.pem" "$W/ocsp.yaml"
+grep -q "test hook: the forged revocation question: not asked (no chain to a trust anchor)" \
+    "$W/rq-self.err" && [ "$(conns)" = 0 ] && ok revq-forged-self-signed-not-asked ||
+    fail revq-forged-self-signed-not-asked "$(conns) connections: $(grep 'test hook' "$W/rq-self.err")"
+# the control: a certificate that chains is asked about, at its responder
+revq rq-chain "$W/aia-chain.pem" "$W/ocsp.yaml"
+[ "$(conns)" -ge 1 ] && grep -q "test hook: the forged revocation question: no answer" \
+    "$W/rq-chain.err" && ok revq-chaining-certificate-asked ||
+    fail revq-chaining-certificate-asked "$(conns) connections: $(grep 'test hook' "$W/rq-chain.err")"
+kill $lpid 2>/dev/null
+
 # ---- whose memory holds the key -------------------------------------
 if [ -z "$prime" ]; then
 	fail memory "no prime read from alice's key"
