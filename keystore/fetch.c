@@ -20,18 +20,6 @@
 /* ---- the child: what it parses came from the network ------------------- */
 
 static void
-warn_stderr(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "smimectl: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\n");
-	va_end(ap);
-}
-
-static void
 write_all(int fd, const void *p, size_t n)
 {
 	const uint8_t *b = p;
@@ -88,7 +76,7 @@ child(const struct fetch_req *q, const char *url, long long deadline, int fd)
 	    (s = http_connect(&u, deadline, &why)) == -1 ||
 	    http_send_request(s, &u, q->post, deadline, &why) == -1)
 		say(fd, 'F', why, NULL, 0);
-	(void)sandbox_worker(warn_stderr);
+	(void)sandbox_worker(sandbox_warn_stderr);
 	if (http_read_all(s, q->max_size + HTTP_HEAD_MAX, deadline, &buf, &len,
 	    &why) == -1 || http_response_parse(buf, len, &r, &why) == -1)
 		say(fd, 'F', why, NULL, 0);

@@ -248,7 +248,7 @@ ks_load_chain(const struct ks_store *s, const struct ks_entry *en,
 	if (ks_read_blob(s, "certs", en->fpr, "chain", &buf, &len, 1 << 20) ==
 	    -1)
 		return errno == ENOENT ? 0 : -1;
-	ber_init(&r, buf, len, 0);
+	ber_reader_init(&r, buf, len, 0);
 	while (ber_next(&r, &el) == BER_OK)
 		if (mbedtls_x509_crt_parse_der(chain, el.raw, el.rawlen) != 0)
 			rc = -1;

@@ -377,7 +377,7 @@ pfx_check_iter(struct pfx_ctx *x, const struct ber_elem *e, const char *what,
 {
 	long		 v;
 
-	if (ber_get_int(e, &v) != BER_OK || v < 1)
+	if (ber_get_long(e, &v) != BER_OK || v < 1)
 		return pfx_fail(x, PFX_ERR_MALFORMED,
 		    "%s: bad iteration count", what);
 	if ((unsigned long)v > x->max_iter)
@@ -422,14 +422,14 @@ pfx_check_mac(struct pfx_ctx *x, const struct ber_elem *macdata,
 	enum pfx_err	 rc;
 	char		 buf[64];
 
-	ber_init(&r, macdata->raw, macdata->rawlen, 0);
+	ber_reader_init(&r, macdata->raw, macdata->rawlen, 0);
 	if (ber_expect(&r, BER_SEQUENCE, &e) || ber_enter(&r) ||
 	    ber_expect(&r, BER_SEQUENCE, &e) || ber_enter(&r) ||
 	    ber_expect(&r, BER_SEQUENCE, &e) || ber_enter(&r) ||
 	    ber_expect(&r, BER_OID, &e) || ber_get_oid(&e, &oid, &oidlen))
 		return pfx_ber(x, &r, "MacData");
 	if (ber_next(&r, &e) == BER_OK && (e.tag != BER_NULL ||
-	    ber_get_null(&e) != BER_OK))
+	    ber_check_null(&e) != BER_OK))
 		return pfx_fail(x, PFX_ERR_MALFORMED,
 		    "MacData: digest parameters are not NULL");
 	if (ber_leave(&r) || ber_expect_octets(&r, &e))
@@ -548,7 +548,7 @@ pfx_pbe12(struct pfx_ctx *x, enum oid_id scheme, const struct ber_elem *params,
 	unsigned long	 iter;
 	enum pfx_err	 rc;
 
-	ber_init(&r, params->raw, params->rawlen, 0);
+	ber_reader_init(&r, params->raw, params->rawlen, 0);
 	if (ber_expect(&r, BER_SEQUENCE, &e) || ber_enter(&r) ||
 	    ber_expect_octets(&r, &e))
 		return pfx_ber(x, &r, "PKCS#12 PBE parameters");
@@ -640,7 +640,7 @@ pfx_pbes2(struct pfx_ctx *x, const struct ber_elem *params,
 	enum pfx_err	 rc;
 	char		 buf[64];
 
-	ber_init(&r, params->raw, params->rawlen, 0);
+	ber_reader_init(&r, params->raw, params->rawlen, 0);
 	if (ber_expect(&r, BER_SEQUENCE, &e) || ber_enter(&r) ||
 	    ber_expect(&r, BER_SEQUENCE, &e) || ber_enter(&r) ||
 	    ber_expect(&r, BER_OID, &e) || ber_get_oid(&e, &oid, &oidlen))
@@ -659,7 +659,7 @@ pfx_pbes2(struct pfx_ctx *x, const struct ber_elem *params,
 		return pfx_ber(x, &r, "PBKDF2 parameters");
 	if (ber_peek(&r, &e) == BER_OK && e.tag == BER_INTEGER) {
 		(void)ber_next(&r, &e);
-		if (ber_get_int(&e, &klen) != BER_OK || klen < 1)
+		if (ber_get_long(&e, &klen) != BER_OK || klen < 1)
 			return pfx_fail(x, PFX_ERR_MALFORMED,
 			    "PBKDF2 parameters: bad keyLength");
 	}
@@ -689,7 +689,7 @@ pfx_pbes2(struct pfx_ctx *x, const struct ber_elem *params,
 			    pfx_oid_text(oid, oidlen, buf, sizeof(buf)));
 		}
 		if (ber_next(&r, &e) == BER_OK && (e.tag != BER_NULL ||
-		    ber_get_null(&e) != BER_OK))
+		    ber_check_null(&e) != BER_OK))
 			return pfx_fail(x, PFX_ERR_MALFORMED,
 			    "PBKDF2 PRF parameters are not NULL");
 		if (ber_leave(&r))
@@ -773,7 +773,7 @@ pfx_decrypt(struct pfx_ctx *x, const struct ber_elem *alg, const uint8_t *ct,
 
 	*pt = NULL;
 	*ptlen = 0;
-	ber_init(&r, alg->raw, alg->rawlen, 0);
+	ber_reader_init(&r, alg->raw, alg->rawlen, 0);
 	if (ber_expect(&r, BER_SEQUENCE, &e) || ber_enter(&r) ||
 	    ber_expect(&r, BER_OID, &e) || ber_get_oid(&e, &oid, &oidlen) ||
 	    ber_next(&r, &params) || ber_next(&r, &e) != BER_END)
@@ -825,14 +825,14 @@ pfx_epki(struct pfx_ctx *x, const uint8_t *der, size_t len, uint8_t **pt,
 
 	*pt = NULL;
 	*ptlen = 0;
-	ber_init(&r, der, len, 0);
+	ber_reader_init(&r, der, len, 0);
 	if (ber_expect(&r, BER_SEQUENCE, &e) || ber_enter(&r) ||
 	    ber_expect(&r, BER_SEQUENCE, &alg) || ber_expect_octets(&r, &e) ||
 	    ber_next(&r, &e) != BER_END || ber_leave(&r) ||
 	    ber_next(&r, &e) != BER_END)
 		return pfx_ber(x, &r, "EncryptedPrivateKeyInfo");
 	/* The OCTET STRING element again: the reader moved past it. */
-	ber_init(&r, der, len, 0);
+	ber_reader_init(&r, der, len, 0);
 	if (ber_expect(&r, BER_SEQUENCE, &e) || ber_enter(&r) ||
 	    ber_skip(&r) || ber_expect_octets(&r, &e))
 		return pfx_ber(x, &r, "EncryptedPrivateKeyInfo");
@@ -891,7 +891,7 @@ pfx_attrs(struct pfx_ctx *x, const struct ber_elem *set, struct pfx_attrs *a)
 	enum ber_err	 err;
 	enum pfx_err	 rc;
 
-	ber_init(&r, set->raw, set->rawlen, 0);
+	ber_reader_init(&r, set->raw, set->rawlen, 0);
 	if (ber_expect(&r, BER_SET, &e) || ber_enter(&r))
 		return pfx_ber(x, &r, "bag attributes");
 	while ((err = ber_next(&r, &attr)) == BER_OK) {
@@ -955,7 +955,7 @@ pfx_add_cert(struct pfx_ctx *x, const struct ber_elem *bag, struct pfx_attrs *a)
 	size_t		 oidlen;
 	enum pfx_err	 rc;
 
-	ber_init(&r, bag->raw, bag->rawlen, 0);
+	ber_reader_init(&r, bag->raw, bag->rawlen, 0);
 	if (ber_expect(&r, BER_SEQUENCE, &e) || ber_enter(&r) ||
 	    ber_expect(&r, BER_OID, &e) || ber_get_oid(&e, &oid, &oidlen) ||
 	    ber_expect(&r, BER_CONTEXT_CONS(0), &e) || ber_enter(&r))
@@ -1003,7 +1003,7 @@ pfx_bag(struct pfx_ctx *x, const struct ber_elem *bag, int depth)
 	enum pfx_err	 rc = PFX_OK;
 
 	memset(&a, 0, sizeof(a));
-	ber_init(&r, bag->raw, bag->rawlen, 0);
+	ber_reader_init(&r, bag->raw, bag->rawlen, 0);
 	if (ber_expect(&r, BER_SEQUENCE, &e) || ber_enter(&r) ||
 	    ber_expect(&r, BER_OID, &e) || ber_get_oid(&e, &oid, &oidlen) ||
 	    ber_expect(&r, BER_CONTEXT_CONS(0), &e) || ber_enter(&r) ||
@@ -1067,7 +1067,7 @@ pfx_safe_contents(struct pfx_ctx *x, const uint8_t *p, size_t len, int depth,
 	if (decrypted && !pfx_plausible(p, len))
 		return pfx_fail(x, PFX_ERR_DECRYPT,
 		    "SafeContents does not decrypt (wrong password?)");
-	ber_init(&r, p, len, 0);
+	ber_reader_init(&r, p, len, 0);
 	if (ber_expect(&r, BER_SEQUENCE, &e) || ber_enter(&r))
 		return pfx_ber(x, &r, "SafeContents");
 	while ((err = ber_next(&r, &e)) == BER_OK) {
@@ -1097,7 +1097,7 @@ pfx_encrypted_data(struct pfx_ctx *x, const struct ber_elem *ed)
 	uint8_t		*ct = NULL, *pt = NULL;
 	enum pfx_err	 rc;
 
-	ber_init(&r, ed->raw, ed->rawlen, 0);
+	ber_reader_init(&r, ed->raw, ed->rawlen, 0);
 	if (ber_expect(&r, BER_SEQUENCE, &e) || ber_enter(&r) ||
 	    ber_expect(&r, BER_INTEGER, &e) ||
 	    ber_expect(&r, BER_SEQUENCE, &e) || ber_enter(&r) ||
@@ -1132,11 +1132,11 @@ pfx_auth_safe(struct pfx_ctx *x, const uint8_t *p, size_t len)
 	enum pfx_err	 rc;
 	char		 buf[64];
 
-	ber_init(&r, p, len, 0);
+	ber_reader_init(&r, p, len, 0);
 	if (ber_expect(&r, BER_SEQUENCE, &e) || ber_enter(&r))
 		return pfx_ber(x, &r, "AuthenticatedSafe");
 	while ((err = ber_next(&r, &c)) == BER_OK) {
-		ber_init(&ci, c.raw, c.rawlen, 0);
+		ber_reader_init(&ci, c.raw, c.rawlen, 0);
 		if (ber_expect(&ci, BER_SEQUENCE, &e) || ber_enter(&ci) ||
 		    ber_expect(&ci, BER_OID, &e) ||
 		    ber_get_oid(&e, &oid, &oidlen) ||
@@ -1250,13 +1250,13 @@ pfx_parse_ex(const uint8_t *der, size_t len, const char *password_utf8,
 		goto out;
 	}
 
-	ber_init(&r, der, len, 0);
+	ber_reader_init(&r, der, len, 0);
 	if (ber_expect(&r, BER_SEQUENCE, &e) || ber_enter(&r) ||
 	    ber_expect(&r, BER_INTEGER, &e)) {
 		rc = pfx_ber(&x, &r, "PFX");
 		goto out;
 	}
-	if (ber_get_int(&e, &version) != BER_OK || version != 3) {
+	if (ber_get_long(&e, &version) != BER_OK || version != 3) {
 		rc = pfx_fail(&x, PFX_ERR_UNSUPPORTED, "PFX version is not 3");
 		goto out;
 	}
@@ -1278,7 +1278,7 @@ pfx_parse_ex(const uint8_t *der, size_t len, const char *password_utf8,
 	}
 
 	/* authSafe ContentInfo: id-data, [0] EXPLICIT OCTET STRING. */
-	ber_init(&r, auth.raw, auth.rawlen, 0);
+	ber_reader_init(&r, auth.raw, auth.rawlen, 0);
 	if (ber_expect(&r, BER_SEQUENCE, &e) || ber_enter(&r) ||
 	    ber_expect(&r, BER_OID, &e) || ber_get_oid(&e, &oid, &oidlen)) {
 		rc = pfx_ber(&x, &r, "authSafe");

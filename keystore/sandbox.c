@@ -17,6 +17,7 @@
 #define _GNU_SOURCE		/* O_TMPFILE */
 #endif
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stddef.h>
@@ -259,3 +260,15 @@ sandbox_loop(const char *store, const char *rules, const char *tmpdir,
 	return 0;
 }
 #endif
+
+void
+sandbox_warn_stderr(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)fprintf(stderr, "smimectl: ");
+	(void)vfprintf(stderr, fmt, ap);
+	(void)fprintf(stderr, "\n");
+	va_end(ap);
+}

@@ -19,6 +19,9 @@
 typedef void	(*sandbox_warn_fn)(const char *, ...)
 		    __attribute__((__format__(__printf__, 1, 2)));
 
+/* A warn function for smimectl's children: "smimectl: ..." on stderr. */
+void	 sandbox_warn_stderr(const char *, ...)
+	    __attribute__((__format__(__printf__, 1, 2)));
 /* 0 in the sandbox, -1 when this system has none (warned). */
 int	 sandbox_worker(sandbox_warn_fn);
 /* OpenBSD: the loop sees only the store, the rules, TMPDIR, the CAs. */

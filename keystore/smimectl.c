@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,8 +25,10 @@
 #include <mbedtls/platform_util.h>
 #include <mbedtls/md.h>
 
+#include "certid.h"
 #include "cms.h"
 #include "crlfetch.h"
+#include "ldapdir.h"
 #include "ocspfetch.h"
 #include "ks.h"
 #include "mbedtls_compat.h"
@@ -1006,6 +1009,158 @@ cmd_ocsp(const char *dir, int argc, char *argv[])
 	return verb_usage("ocsp", EX_USAGE);
 }
 
+/* ---- directory lookup ------------------------------------------------ */
+
+/* Does cert name addr (an rfc822Name or emailAddress, any case)? */
+static int
+names(const uint8_t *der, size_t len, const char *addr)
+{
+	struct certid_addrs a;
+	size_t i;
+
+	if (certid_addrs(der, len, &a) == -1)
+		return 0;
+	for (i = 0; i < a.n; i++)
+		if (strcasecmp(a.addr[i], addr) == 0)
+			return 1;
+	return 0;
+}
+
+/* The found certificates that name addr into the store, as imports. */
+static int
+directory_import(const char *dir, const struct ldapdir_found *f,
+    const char *addr)
+{
+	struct ks_import_opts o;
+	struct ks_imported im[KS_IMPORT_MAX];
+	struct ks_error e;
+	size_t i, n, j;
+
+	memset(&o, 0, sizeof(o));
+	o.purpose = KS_P_ENCRYPT;
+	for (i = 0; i < f->n; i++) {
+		if (!names(f->der[i], f->len[i], addr))
+			continue;
+		if (ks_import(dir, f->der[i], f->len[i], &o, im, &n, &e) == -1)
+			return fail(&e);
+		for (j = 0; j < n; j++)
+			printf("imported %s %s external %s (from %s)\n",
+			    im[j].account, im[j].fpr,
+			    purpose_name(im[j].purpose), f->uri);
+	}
+	return EX_OK;
+}
+
+/*
+ * What the directory holds for an address, shown, and kept only when
+ * asked (--import): 0 found, 1 none, 75 no server answered.
+ */
+static int
+directory_lookup(const char *dir, int argc, char *argv[])
+{
+	static const struct option lo[] = {
+		{ "uri", required_argument, NULL, 'H' },
+		{ "base", required_argument, NULL, 'b' },
+		{ "filter", required_argument, NULL, 'f' },
+		{ "attribute", required_argument, NULL, 'A' },
+		{ "bind-dn", required_argument, NULL, 'D' },
+		{ "password-file", required_argument, NULL, 'P' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "import", no_argument, NULL, 'i' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ldapdir_conf c;
+	struct ldapdir_found f;
+	char pass[PASS_MAX], why[256], fpr[2 * 32 + 1];
+	const char *err = NULL, *pwfile = NULL;
+	uint8_t h[32];
+	size_t i;
+	int ch, import = 0, rc = EX_OK;
+
+	memset(&c, 0, sizeof(c));
+	c.filter = "(mail=%s)";
+	c.timeout = 5;
+	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'H':
+			if (c.nuri == LDAPDIR_URIS)
+				return verb_usage("directory", EX_USAGE);
+			c.uri[c.nuri++] = optarg;
+			break;
+		case 'b': c.base = optarg; break;
+		case 'f': c.filter = optarg; break;
+		case 'A':
+			if (c.nattr == LDAPDIR_ATTRS)
+				return verb_usage("directory", EX_USAGE);
+			c.attr[c.nattr++] = optarg;
+			break;
+		case 'D': c.bind_dn = optarg; break;
+		case 'P': pwfile = optarg; break;
+		case 't':
+			c.timeout = (int)strtonum(optarg, 1, 60, &err);
+			break;
+		case 'i': import = 1; break;
+		default:
+			return verb_usage("directory", EX_USAGE);
+		}
+		if (err != NULL)
+			return verb_usage("directory", EX_USAGE);
+	}
+	if (optind + 1 != argc || c.nuri == 0 || c.base == NULL ||
+	    (pwfile != NULL) != (c.bind_dn != NULL))
+		return verb_usage("directory", EX_USAGE);
+	if (c.nattr == 0) {
+		c.attr[c.nattr++] = "userSMIMECertificate";
+		c.attr[c.nattr++] = "userCertificate;binary";
+	}
+	if (pwfile != NULL) {
+		if ((c.password = get_password(pwfile, pass, sizeof(pass))) ==
+		    NULL) {
+			fprintf(stderr, "smimectl: cannot read the password\n");
+			return EX_NOINPUT;
+		}
+	}
+	switch (ldapdir_lookup(&c, argv[optind], &f, why, sizeof(why))) {
+	case LDAPDIR_UNAVAILABLE:
+		fprintf(stderr, "smimectl: directory lookup: %s\n", why);
+		rc = ldapdir_available() ? EX_USAGE : EX_UNAVAILABLE;
+		break;
+	case LDAPDIR_DOWN:
+		fprintf(stderr, "smimectl: directory lookup: %s\n", why);
+		rc = EX_TEMPFAIL;
+		break;
+	case LDAPDIR_NONE:
+		printf("none %s (%s)\n", argv[optind], f.uri);
+		rc = 1;
+		break;
+	case LDAPDIR_FOUND:
+		for (i = 0; i < f.n; i++) {
+			if (mbedtls_md(mbedtls_md_info_from_type(
+			    MBEDTLS_MD_SHA256), f.der[i], f.len[i], h) != 0)
+				continue;
+			for (ch = 0; ch < 32; ch++)
+				snprintf(fpr + 2 * ch, 3, "%02x", h[ch]);
+			printf("directory %s %s %s(from %s)\n", argv[optind],
+			    fpr, names(f.der[i], f.len[i], argv[optind]) ? "" :
+			    "does not name the address ", f.uri);
+		}
+		if (import)
+			rc = directory_import(dir, &f, argv[optind]);
+		break;
+	}
+	mbedtls_platform_zeroize(pass, sizeof(pass));
+	ldapdir_found_free(&f);
+	return rc;
+}
+
+static int
+cmd_directory(const char *dir, int argc, char *argv[])
+{
+	if (argc >= 2 && strcmp(argv[1], "lookup") == 0)
+		return directory_lookup(dir, argc - 1, argv + 1);
+	return verb_usage("directory", EX_USAGE);
+}
+
 static int
 cmd_anchor(const char *dir, int argc, char *argv[])
 {
@@ -1129,6 +1284,9 @@ static const struct verb verbs[] = {
 	    "[--max-size BYTES]" },
 	{ "ocsp", cmd_ocsp, "fetch [--timeout SECONDS] [--no-nonce]" },
 	{ "anchor", cmd_anchor, "import FILE|-" },
+	{ "directory", cmd_directory, "lookup --uri URI [--uri URI...] "
+	    "--base DN [--filter TEMPLATE] [--attribute NAME...] [--bind-dn DN "
+	    "--password-file F] [--timeout SECONDS] [--import] ADDRESS" },
 	{ "verify", cmd_verify, "ACCOUNT" },
 };
 

@@ -85,7 +85,8 @@ opensmtpd swaks libnet-ssleay-perl openssl ca-certificates gpgsm gpg-agent libns
 python3-cryptography
 iproute2 util-linux procps
 time strace
-mandoc"
+mandoc
+libldap-dev slapd ldap-utils"
 
 missing=""
 for p in $PKGS; do
@@ -118,6 +119,8 @@ trap cleanup EXIT
 export DEBIAN_FRONTEND=noninteractive
 echo "opensmtpd opensmtpd/mailname string localhost" | debconf-set-selections
 echo "opensmtpd opensmtpd/root_address string" | debconf-set-selections
+# slapd is for the directory tests, which start their own: none for the system
+echo "slapd slapd/no_configuration boolean true" | debconf-set-selections
 apt-get update -qq
 apt_updated=1
 # shellcheck disable=SC2086
@@ -126,6 +129,7 @@ apt-get install -y -qq --no-install-recommends $missing
 # or enabled.
 if command -v systemctl >/dev/null 2>&1; then
 	systemctl disable --now opensmtpd >/dev/null 2>&1 || true
+	systemctl disable --now slapd >/dev/null 2>&1 || true
 fi
 echo "deps: installed$missing"
 prepare_exim

@@ -61,7 +61,7 @@ ber_strerror(enum ber_err err)
 }
 
 void
-ber_init(struct ber_reader *r, const uint8_t *buf, size_t len, int flags)
+ber_reader_init(struct ber_reader *r, const uint8_t *buf, size_t len, int flags)
 {
 	memset(r, 0, sizeof(*r));
 	r->buf = buf;
@@ -383,7 +383,7 @@ ber_validate(const uint8_t *buf, size_t len, int flags, size_t *erroff)
 	uint8_t		 seg[BER_MAX_DEPTH + 1];
 	enum ber_err	 err;
 
-	ber_init(&r, buf, len, flags);
+	ber_reader_init(&r, buf, len, flags);
 	if ((err = ber_next(&r, &e)) == BER_END)
 		err = ber_fail(&r, BER_ERR_TRUNCATED, 0);
 	seg[0] = 0;
@@ -431,7 +431,7 @@ ber_get_bool(const struct ber_elem *e, int *v)
 }
 
 enum ber_err
-ber_get_null(const struct ber_elem *e)
+ber_check_null(const struct ber_elem *e)
 {
 	if (e->constructed || e->len != 0)
 		return BER_ERR_BAD_NULL;
@@ -475,7 +475,7 @@ ber_get_uint_raw(const struct ber_elem *e, const uint8_t **p, size_t *len)
 
 /* A small signed INTEGER (versions, ICV lengths, iteration counts). */
 enum ber_err
-ber_get_int(const struct ber_elem *e, long *v)
+ber_get_long(const struct ber_elem *e, long *v)
 {
 	const uint8_t	*c;
 	size_t		 n, i;
@@ -658,7 +658,7 @@ ber_octets_walk(const struct ber_elem *oe, ber_seg_fn fn, void *arg)
 
 	if (!oe->constructed)
 		return oe->len > 0 ? fn(arg, oe->content, oe->len) : BER_OK;
-	ber_init(&r, oe->raw, oe->rawlen, 0);
+	ber_reader_init(&r, oe->raw, oe->rawlen, 0);
 	if ((err = ber_next(&r, &e)) != BER_OK || (err = ber_enter(&r)) !=
 	    BER_OK)
 		return err == BER_END ? BER_ERR_STATE : err;

@@ -18,7 +18,7 @@
  *	struct ber_reader r;
  *	struct ber_elem e;
  *
- *	ber_init(&r, buf, len, 0);
+ *	ber_reader_init(&r, buf, len, 0);
  *	if (ber_expect(&r, BER_SEQUENCE, &e) || ber_enter(&r))
  *		return ber_error(&r);
  *	while (ber_next(&r, &e) == BER_OK) {
@@ -151,7 +151,9 @@ struct ber_reader {
 /* Segment callback: return 0 to go on, anything else to stop. */
 typedef int (*ber_segment_cb)(void *arg, const uint8_t *p, size_t len);
 
-void		 ber_init(struct ber_reader *, const uint8_t *, size_t, int);
+/* (not ber_init: liblber, which libldap loads, exports that name) */
+void		 ber_reader_init(struct ber_reader *, const uint8_t *, size_t,
+		    int);
 enum ber_err	 ber_error(const struct ber_reader *);
 const char	*ber_strerror(enum ber_err);
 
@@ -168,12 +170,12 @@ unsigned int	 ber_depth(const struct ber_reader *);
 enum ber_err	 ber_validate(const uint8_t *, size_t, int, size_t *);
 
 enum ber_err	 ber_get_bool(const struct ber_elem *, int *);
-enum ber_err	 ber_get_null(const struct ber_elem *);
+enum ber_err	 ber_check_null(const struct ber_elem *);
 enum ber_err	 ber_get_int_raw(const struct ber_elem *, const uint8_t **,
 		    size_t *);
 enum ber_err	 ber_get_uint_raw(const struct ber_elem *, const uint8_t **,
 		    size_t *);
-enum ber_err	 ber_get_int(const struct ber_elem *, long *);
+enum ber_err	 ber_get_long(const struct ber_elem *, long *);
 enum ber_err	 ber_get_oid(const struct ber_elem *, const uint8_t **,
 		    size_t *);
 enum ber_err	 ber_get_bitstring(const struct ber_elem *, const uint8_t **,

@@ -75,13 +75,13 @@ tbs_read(const uint8_t *der, size_t len, struct tbs *t)
 	int i;
 
 	memset(t, 0, sizeof(*t));
-	ber_init(&r, der, len, BER_F_DER);
+	ber_reader_init(&r, der, len, BER_F_DER);
 	if (ber_expect(&r, BER_SEQUENCE, &e) != BER_OK)
 		return -1;
-	ber_init(&r, e.content, e.len, BER_F_DER);
+	ber_reader_init(&r, e.content, e.len, BER_F_DER);
 	if (ber_expect(&r, BER_SEQUENCE, &e) != BER_OK)
 		return -1;
-	ber_init(&r, e.content, e.len, BER_F_DER);
+	ber_reader_init(&r, e.content, e.len, BER_F_DER);
 	if (ber_next(&r, &e) != BER_OK)
 		return -1;
 	if (e.tag == BER_CONTEXT_CONS(0) && ber_next(&r, &e) != BER_OK)
@@ -131,12 +131,12 @@ ext_value(const struct ber_elem *exts, const uint8_t *oid, size_t oidlen,
 	struct ber_reader r, x;
 	struct ber_elem e, o, v;
 
-	ber_init(&r, exts->content, exts->len, BER_F_DER);
+	ber_reader_init(&r, exts->content, exts->len, BER_F_DER);
 	if (ber_expect(&r, BER_SEQUENCE, &e) != BER_OK)
 		return -1;
-	ber_init(&r, e.content, e.len, BER_F_DER);
+	ber_reader_init(&r, e.content, e.len, BER_F_DER);
 	while (ber_expect(&r, BER_SEQUENCE, &e) == BER_OK) {
-		ber_init(&x, e.content, e.len, BER_F_DER);
+		ber_reader_init(&x, e.content, e.len, BER_F_DER);
 		if (ber_expect(&x, BER_OID, &o) != BER_OK ||
 		    !oid_is(&o, oid, oidlen))
 			continue;
@@ -144,7 +144,7 @@ ext_value(const struct ber_elem *exts, const uint8_t *oid, size_t oidlen,
 		    (v.tag == BER_BOOLEAN && ber_next(&x, &v) != BER_OK) ||
 		    v.tag != BER_OCTET_STRING)
 			return -1;
-		ber_init(&x, v.content, v.len, BER_F_DER);
+		ber_reader_init(&x, v.content, v.len, BER_F_DER);
 		return ber_next(&x, val) == BER_OK ? 0 : -1;
 	}
 	return -1;
@@ -160,7 +160,7 @@ san_addrs(const struct ber_elem *exts, struct certid_addrs *a)
 	if (ext_value(exts, oid_san, sizeof(oid_san), &e) == -1 ||
 	    e.tag != BER_SEQUENCE)
 		return;
-	ber_init(&x, e.content, e.len, BER_F_DER);
+	ber_reader_init(&x, e.content, e.len, BER_F_DER);
 	while (ber_next(&x, &e) == BER_OK)
 		if (e.tag == BER_CONTEXT(1))
 			add_addr(a, e.content, e.len);
@@ -177,15 +177,15 @@ name_walk(const struct ber_elem *name, attr_fn fn, void *arg)
 	struct ber_elem rdn, e, oid, val;
 	int first;
 
-	ber_init(&r, name->content, name->len, BER_F_DER);
+	ber_reader_init(&r, name->content, name->len, BER_F_DER);
 	while (ber_next(&r, &rdn) == BER_OK) {
 		if (rdn.tag != BER_SET)
 			return -1;
-		ber_init(&set, rdn.content, rdn.len, BER_F_DER);
+		ber_reader_init(&set, rdn.content, rdn.len, BER_F_DER);
 		for (first = 1; ber_next(&set, &e) == BER_OK; first = 0) {
 			if (e.tag != BER_SEQUENCE)
 				return -1;
-			ber_init(&atv, e.content, e.len, BER_F_DER);
+			ber_reader_init(&atv, e.content, e.len, BER_F_DER);
 			if (ber_expect(&atv, BER_OID, &oid) != BER_OK ||
 			    ber_next(&atv, &val) != BER_OK)
 				return -1;
@@ -265,15 +265,15 @@ certid_crl_uris(const uint8_t *der, size_t len, struct certid_uris *u)
 	if (!t.have_exts || ext_value(&t.exts, oid_crldp, sizeof(oid_crldp),
 	    &dps) == -1 || dps.tag != BER_SEQUENCE)
 		return 0;
-	ber_init(&r, dps.content, dps.len, BER_F_DER);
+	ber_reader_init(&r, dps.content, dps.len, BER_F_DER);
 	while (ber_expect(&r, BER_SEQUENCE, &dp) == BER_OK) {
-		ber_init(&x, dp.content, dp.len, BER_F_DER);
+		ber_reader_init(&x, dp.content, dp.len, BER_F_DER);
 		if (ber_expect(&x, BER_CONTEXT_CONS(0), &e) != BER_OK)
 			continue;	/* no distributionPoint */
-		ber_init(&x, e.content, e.len, BER_F_DER);
+		ber_reader_init(&x, e.content, e.len, BER_F_DER);
 		if (ber_expect(&x, BER_CONTEXT_CONS(0), &e) != BER_OK)
 			continue;	/* nameRelativeToCRLIssuer */
-		ber_init(&x, e.content, e.len, BER_F_DER);
+		ber_reader_init(&x, e.content, e.len, BER_F_DER);
 		while (ber_next(&x, &e) == BER_OK)
 			if (e.tag == BER_CONTEXT(6))
 				add_uri(u, &e);
@@ -298,9 +298,9 @@ certid_ocsp_uris(const uint8_t *der, size_t len, struct certid_uris *u)
 	if (!t.have_exts || ext_value(&t.exts, oid_aia, sizeof(oid_aia),
 	    &aia) == -1 || aia.tag != BER_SEQUENCE)
 		return 0;
-	ber_init(&r, aia.content, aia.len, BER_F_DER);
+	ber_reader_init(&r, aia.content, aia.len, BER_F_DER);
 	while (ber_expect(&r, BER_SEQUENCE, &ad) == BER_OK) {
-		ber_init(&x, ad.content, ad.len, BER_F_DER);
+		ber_reader_init(&x, ad.content, ad.len, BER_F_DER);
 		if (ber_expect(&x, BER_OID, &m) == BER_OK &&
 		    oid_is(&m, oid_ad_ocsp, sizeof(oid_ad_ocsp)) &&
 		    ber_next(&x, &loc) == BER_OK && loc.tag == BER_CONTEXT(6))
@@ -324,7 +324,7 @@ certid_spki_bits(const uint8_t *der, size_t len, const uint8_t **bits,
 
 	if (tbs_read(der, len, &t) == -1)
 		return -1;
-	ber_init(&r, t.spki.content, t.spki.len, BER_F_DER);
+	ber_reader_init(&r, t.spki.content, t.spki.len, BER_F_DER);
 	if (ber_expect(&r, BER_SEQUENCE, &e) != BER_OK ||
 	    ber_expect(&r, BER_BIT_STRING, &e) != BER_OK ||
 	    ber_get_bitstring(&e, bits, n, &unused) != BER_OK || unused != 0)

@@ -92,14 +92,14 @@ cms_cert_ski(const mbedtls_x509_crt *crt, const uint8_t **ski, size_t *len)
 
 	if (crt->v3_ext.p == NULL || crt->v3_ext.len == 0)
 		return -1;
-	ber_init(&r, crt->v3_ext.p, crt->v3_ext.len, BER_F_DER);
+	ber_reader_init(&r, crt->v3_ext.p, crt->v3_ext.len, BER_F_DER);
 	if (ber_expect(&r, BER_SEQUENCE, &e) != BER_OK ||
 	    ber_enter(&r) != BER_OK)
 		return -1;
 	while (ber_next(&r, &e) == BER_OK) {
 		if (e.tag != BER_SEQUENCE)
 			return -1;
-		ber_init(&v, e.content, e.len, BER_F_DER);
+		ber_reader_init(&v, e.content, e.len, BER_F_DER);
 		if (ber_expect(&v, BER_OID, &oid) != BER_OK)
 			return -1;
 		if (oid.len != sizeof(ski_oid) ||
@@ -111,7 +111,7 @@ cms_cert_ski(const mbedtls_x509_crt *crt, const uint8_t **ski, size_t *len)
 			return -1;	/* the critical flag, then the value */
 		if (val.tag != BER_OCTET_STRING)
 			return -1;
-		ber_init(&v, val.content, val.len, BER_F_DER);
+		ber_reader_init(&v, val.content, val.len, BER_F_DER);
 		if (ber_expect(&v, BER_OCTET_STRING, &inner) != BER_OK)
 			return -1;
 		*ski = inner.content;
@@ -142,7 +142,7 @@ spki_enter(const uint8_t *der, size_t len, struct ber_reader *r)
 	struct ber_elem el;
 	int i;
 
-	ber_init(r, der, len, 0);
+	ber_reader_init(r, der, len, 0);
 	if (ber_expect(r, BER_SEQUENCE, &el) != BER_OK ||
 	    ber_enter(r) != BER_OK ||
 	    ber_expect(r, BER_SEQUENCE, &el) != BER_OK ||
@@ -182,13 +182,13 @@ cms_cert_key_bounds(const uint8_t *der, size_t len, unsigned maxbits,
 	    ber_expect(&r, BER_SEQUENCE, &alg) != BER_OK ||
 	    ber_expect(&r, BER_BIT_STRING, &bits) != BER_OK)
 		return 0;
-	ber_init(&k, alg.content, alg.len, 0);
+	ber_reader_init(&k, alg.content, alg.len, 0);
 	if (ber_expect(&k, BER_OID, &oid) != BER_OK ||
 	    ber_get_oid(&oid, &o, &ol) != BER_OK ||
 	    !oid_is(OID_RSA_ENCRYPTION, o, ol) ||
 	    ber_get_bitstring(&bits, &p, &pl, &unused) != BER_OK)
 		return 0;
-	ber_init(&k, p, pl, 0);
+	ber_reader_init(&k, p, pl, 0);
 	if (ber_expect(&k, BER_SEQUENCE, &alg) != BER_OK ||
 	    ber_enter(&k) != BER_OK ||
 	    ber_expect(&k, BER_INTEGER, &n) != BER_OK ||

@@ -198,7 +198,7 @@ parse_envelope(const uint8_t *buf, size_t len, struct envelope *env,
 	enum ber_err be;
 
 	memset(env, 0, sizeof(*env));
-	ber_init(&r, buf, len, 0);
+	ber_reader_init(&r, buf, len, 0);
 	if ((be = ber_expect(&r, BER_SEQUENCE, &el)) || (be = ber_enter(&r)) ||
 	    (be = ber_expect(&r, BER_OID, &el)))
 		goto bad;
@@ -250,12 +250,12 @@ gcm_params(struct ber_reader *r, struct content_alg *ca)
 
 	if (ber_expect(r, BER_SEQUENCE, &el) != BER_OK)
 		return -1;
-	ber_init(&p, el.content, el.len, 0);
+	ber_reader_init(&p, el.content, el.len, 0);
 	if (ber_next(&p, &el) != BER_OK ||
 	    get_octets(&el, ca->iv, 1, sizeof(ca->iv), &ca->ivlen) == -1)
 		return -1;
 	if (ber_next(&p, &el) == BER_OK && (el.tag != BER_INTEGER ||
-	    ber_get_int(&el, &icv) != BER_OK))
+	    ber_get_long(&el, &icv) != BER_OK))
 		return -1;
 	if (icv < 12 || icv > 16)	/* RFC 5084 §3.2 allows 12..16 */
 		return -1;
@@ -273,7 +273,7 @@ parse_content_alg(const struct envelope *env, struct content_alg *ca,
 	int rc;
 
 	memset(ca, 0, sizeof(*ca));
-	ber_init(&r, env->alg.content, env->alg.len, 0);
+	ber_reader_init(&r, env->alg.content, env->alg.len, 0);
 	if (ber_expect(&r, BER_OID, &el) != BER_OK)
 		return fail(e, CMS_D_MALFORMED, "malformed content algorithm");
 	switch ((id = oid_lookup(el.content, el.len))) {
@@ -343,7 +343,7 @@ key_by_issuer_serial(struct unwrap *u, const struct ber_elem *ias)
 	struct ber_reader r;
 	struct ber_elem name, serial;
 
-	ber_init(&r, ias->content, ias->len, 0);
+	ber_reader_init(&r, ias->content, ias->len, 0);
 	if (ber_expect(&r, BER_SEQUENCE, &name) != BER_OK ||
 	    ber_expect(&r, BER_INTEGER, &serial) != BER_OK)
 		return NULL;
@@ -370,7 +370,7 @@ alg_id(const struct ber_elem *alg, struct ber_elem *params, int *has_params)
 	struct ber_reader r;
 	struct ber_elem oid;
 
-	ber_init(&r, alg->content, alg->len, 0);
+	ber_reader_init(&r, alg->content, alg->len, 0);
 	if (ber_expect(&r, BER_OID, &oid) != BER_OK)
 		return OID_UNKNOWN;
 	*has_params = ber_next(&r, params) == BER_OK;
@@ -389,9 +389,9 @@ oaep_md(const struct ber_elem *params)
 	mbedtls_md_type_t md = MBEDTLS_MD_SHA1, mgf = MBEDTLS_MD_SHA1;
 	int hp;
 
-	ber_init(&r, params->content, params->len, 0);
+	ber_reader_init(&r, params->content, params->len, 0);
 	while (ber_next(&r, &el) == BER_OK) {
-		ber_init(&s, el.content, el.len, 0);
+		ber_reader_init(&s, el.content, el.len, 0);
 		if (ber_expect(&s, BER_SEQUENCE, &alg) != BER_OK)
 			return MBEDTLS_MD_NONE;
 		if (el.tag == BER_CONTEXT_CONS(0))
@@ -441,7 +441,7 @@ try_ktri(struct unwrap *u, const struct ber_elem *ri)
 	size_t eklen;
 	int hp;
 
-	ber_init(&r, ri->content, ri->len, 0);
+	ber_reader_init(&r, ri->content, ri->len, 0);
 	if (ber_expect(&r, BER_INTEGER, &el) != BER_OK ||
 	    ber_next(&r, &rid) != BER_OK ||
 	    ber_expect(&r, BER_SEQUENCE, &alg) != BER_OK ||
@@ -505,7 +505,7 @@ kari_algs(const struct ber_elem *alg, struct kari *k)
 	struct ber_elem oid, walg, woidel;
 	size_t i;
 
-	ber_init(&r, alg->content, alg->len, 0);
+	ber_reader_init(&r, alg->content, alg->len, 0);
 	if (ber_expect(&r, BER_OID, &oid) != BER_OK ||
 	    ber_expect(&r, BER_SEQUENCE, &walg) != BER_OK)
 		return -1;
@@ -513,7 +513,7 @@ kari_algs(const struct ber_elem *alg, struct kari *k)
 	for (i = 0; i < sizeof(kdf_schemes) / sizeof(kdf_schemes[0]); i++)
 		if (oid_eq(&oid, kdf_schemes[i].der, kdf_schemes[i].len))
 			k->md = kdf_schemes[i].md;
-	ber_init(&r, walg.content, walg.len, 0);
+	ber_reader_init(&r, walg.content, walg.len, 0);
 	if (k->md == MBEDTLS_MD_NONE ||
 	    ber_expect(&r, BER_OID, &woidel) != BER_OK)
 		return -1;
@@ -558,10 +558,10 @@ kari_originator(const struct ber_elem *orig, struct kari *k)
 	unsigned int unused;
 	int hp;
 
-	ber_init(&r, orig->content, orig->len, 0);
+	ber_reader_init(&r, orig->content, orig->len, 0);
 	if (ber_expect(&r, BER_CONTEXT_CONS(1), &el) != BER_OK)
 		return -1;	/* issuerAndSerialNumber, SKI: static-static */
-	ber_init(&r, el.content, el.len, 0);
+	ber_reader_init(&r, el.content, el.len, 0);
 	if (ber_expect(&r, BER_SEQUENCE, &alg) != BER_OK ||
 	    ber_expect(&r, BER_BIT_STRING, &pub) != BER_OK ||
 	    ber_get_bitstring(&pub, &k->point, &k->pointlen, &unused) !=
@@ -583,7 +583,7 @@ parse_kari(const struct ber_elem *ri, struct kari *k, struct ber_elem *reks)
 	struct ber_elem el, alg;
 
 	memset(k, 0, sizeof(*k));
-	ber_init(&r, ri->content, ri->len, 0);
+	ber_reader_init(&r, ri->content, ri->len, 0);
 	if (ber_expect(&r, BER_INTEGER, &el) != BER_OK ||
 	    ber_expect(&r, BER_CONTEXT_CONS(0), &el) != BER_OK ||
 	    kari_originator(&el, k) == -1 || ber_next(&r, &el) != BER_OK)
@@ -592,7 +592,7 @@ parse_kari(const struct ber_elem *ri, struct kari *k, struct ber_elem *reks)
 		struct ber_reader u;
 		struct ber_elem os;
 
-		ber_init(&u, el.content, el.len, 0);
+		ber_reader_init(&u, el.content, el.len, 0);
 		if (ber_next(&u, &os) != BER_OK || get_octets(&os, k->ukm, 0,
 		    sizeof(k->ukm), &k->ukmlen) == -1)
 			return -1;
@@ -727,14 +727,14 @@ try_rek(struct unwrap *u, const struct kari *k, const struct ber_elem *rek)
 	const struct cms_keyop *key;
 	size_t eklen;
 
-	ber_init(&r, rek->content, rek->len, 0);
+	ber_reader_init(&r, rek->content, rek->len, 0);
 	if (ber_next(&r, &rid) != BER_OK || ber_next(&r, &el) != BER_OK ||
 	    get_octets(&el, ek, 1, sizeof(ek), &eklen) == -1)
 		return -1;
 	if (rid.tag == BER_SEQUENCE)
 		key = key_by_issuer_serial(u, &rid);
 	else if (rid.tag == BER_CONTEXT_CONS(0)) {	/* rKeyId */
-		ber_init(&s, rid.content, rid.len, 0);
+		ber_reader_init(&s, rid.content, rid.len, 0);
 		if (ber_next(&s, &ski) != BER_OK)
 			return -1;
 		key = key_by_ski(u, &ski);
@@ -765,7 +765,7 @@ try_kari(struct unwrap *u, const struct ber_elem *ri)
 		    "or key wrap algorithm");
 		return 0;
 	}
-	ber_init(&r, reks.content, reks.len, 0);
+	ber_reader_init(&r, reks.content, reks.len, 0);
 	while (!u->have_cek && ber_next(&r, &rek) == BER_OK)
 		if (rek.tag != BER_SEQUENCE || try_rek(u, &k, &rek) == -1)
 			return -1;
@@ -780,7 +780,7 @@ find_cek(const struct envelope *env, struct unwrap *u, struct cms_error *e)
 	struct ber_elem ri;
 	int rc, n = 0;
 
-	ber_init(&r, env->ris.content, env->ris.len, 0);
+	ber_reader_init(&r, env->ris.content, env->ris.len, 0);
 	while (!u->have_cek && ber_next(&r, &ri) == BER_OK) {
 		n++;
 		if (ri.tag == BER_SEQUENCE)

@@ -61,7 +61,7 @@ content_info(struct ber_reader *r, const uint8_t *buf, size_t len)
 
 	if (ber_validate(buf, len, 0, NULL) != BER_OK)
 		return OID_UNKNOWN;
-	ber_init(r, buf, len, 0);
+	ber_reader_init(r, buf, len, 0);
 	if (ber_expect(r, BER_SEQUENCE, &el) || ber_enter(r) ||
 	    ber_expect(r, BER_OID, &el))
 		return OID_UNKNOWN;
@@ -89,7 +89,7 @@ probe_signer(const struct ber_elem *si)
 
 	if (si->tag != BER_SEQUENCE)
 		return -1;
-	ber_init(&r, si->content, si->len, 0);
+	ber_reader_init(&r, si->content, si->len, 0);
 	if (ber_expect(&r, BER_INTEGER, &el) || ber_next(&r, &el))
 		return -1;
 	if (el.tag != BER_SEQUENCE && el.tag != BER_CONTEXT(0) &&
@@ -151,7 +151,7 @@ cms_probe_signed(const uint8_t *buf, size_t len, int need_content,
 		return probe_fail(e, "%s", "SignedData without signerInfos");
 	if (el.tag != BER_SET || ber_next(&r, &si) != BER_END)
 		return probe_fail(e, "%s", "malformed SignedData");
-	ber_init(&s, el.content, el.len, 0);
+	ber_reader_init(&s, el.content, el.len, 0);
 	while (ber_next(&s, &si) == BER_OK) {
 		if (probe_signer(&si) == -1)
 			return probe_fail(e, "%s", "malformed SignerInfo");
@@ -170,7 +170,7 @@ rid_issuer_serial(const struct ber_elem *ias, cms_rid_fn fn, void *arg)
 	struct ber_elem name, serial;
 	struct cms_rid id;
 
-	ber_init(&r, ias->content, ias->len, 0);
+	ber_reader_init(&r, ias->content, ias->len, 0);
 	if (ber_expect(&r, BER_SEQUENCE, &name) ||
 	    ber_expect(&r, BER_INTEGER, &serial) ||
 	    ber_next(&r, &name) != BER_END)
@@ -213,7 +213,7 @@ probe_ktri(const struct ber_elem *ri, cms_rid_fn fn, void *arg)
 	struct ber_reader r;
 	struct ber_elem el, rid;
 
-	ber_init(&r, ri->content, ri->len, 0);
+	ber_reader_init(&r, ri->content, ri->len, 0);
 	if (ber_expect(&r, BER_INTEGER, &el) || ber_next(&r, &rid) ||
 	    ber_expect(&r, BER_SEQUENCE, &el) || ber_next(&r, &el) ||
 	    !is_octets(&el) || !nonempty_octets(&el) ||
@@ -235,7 +235,7 @@ probe_rek(const struct ber_elem *rek, cms_rid_fn fn, void *arg)
 
 	if (rek->tag != BER_SEQUENCE)
 		return -1;
-	ber_init(&r, rek->content, rek->len, 0);
+	ber_reader_init(&r, rek->content, rek->len, 0);
 	if (ber_next(&r, &rid) || ber_next(&r, &el) || !is_octets(&el) ||
 	    !nonempty_octets(&el) || ber_next(&r, &el) != BER_END)
 		return -1;
@@ -244,7 +244,7 @@ probe_rek(const struct ber_elem *rek, cms_rid_fn fn, void *arg)
 	if (rid.tag != BER_CONTEXT_CONS(0))
 		return -1;
 	/* rKeyId [0] IMPLICIT RecipientKeyIdentifier: the SKI first */
-	ber_init(&k, rid.content, rid.len, 0);
+	ber_reader_init(&k, rid.content, rid.len, 0);
 	if (ber_next(&k, &ski) != BER_OK || !is_octets(&ski))
 		return -1;
 	return rid_ski(&ski, fn, arg);
@@ -259,7 +259,7 @@ probe_kari(const struct ber_elem *ri, cms_rid_fn fn, void *arg)
 	size_t n = 0;
 	int rc;
 
-	ber_init(&r, ri->content, ri->len, 0);
+	ber_reader_init(&r, ri->content, ri->len, 0);
 	if (ber_expect(&r, BER_INTEGER, &el) ||
 	    ber_expect(&r, BER_CONTEXT_CONS(0), &el) || ber_next(&r, &el))
 		return -1;
@@ -268,7 +268,7 @@ probe_kari(const struct ber_elem *ri, cms_rid_fn fn, void *arg)
 	if (el.tag != BER_SEQUENCE || ber_next(&r, &el) ||
 	    el.tag != BER_SEQUENCE || ber_next(&r, &rek) != BER_END)
 		return -1;
-	ber_init(&s, el.content, el.len, 0);
+	ber_reader_init(&s, el.content, el.len, 0);
 	while (ber_next(&s, &rek) == BER_OK) {
 		if ((rc = probe_rek(&rek, fn, arg)) != 0)
 			return rc;
@@ -402,7 +402,7 @@ cms_probe_enveloped(const uint8_t *buf, size_t len, cms_rid_fn fn,
 	    probe_tail(&r, auth) == -1)
 		goto bad;
 	/* every RecipientInfo is checked before the caller hears of one */
-	ber_init(&s, el.content, el.len, 0);
+	ber_reader_init(&s, el.content, el.len, 0);
 	while (ber_next(&s, &ri) == BER_OK) {
 		if (probe_ri(&ri, NULL, NULL) == -1)
 			goto bad;
@@ -410,7 +410,7 @@ cms_probe_enveloped(const uint8_t *buf, size_t len, cms_rid_fn fn,
 	}
 	if (*nris == 0)
 		return probe_fail(e, "%s", "EnvelopedData without recipients");
-	ber_init(&s, el.content, el.len, 0);
+	ber_reader_init(&s, el.content, el.len, 0);
 	while (ber_next(&s, &ri) == BER_OK)
 		if ((rc = probe_ri(&ri, fn, arg)) != 0)
 			return rc == 1 ? 0 : -1;

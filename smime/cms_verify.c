@@ -92,7 +92,7 @@ parse_signed_data(const uint8_t *buf, size_t len, struct signed_data *sd,
 	enum ber_err be;
 
 	memset(sd, 0, sizeof(*sd));
-	ber_init(&r, buf, len, 0);
+	ber_reader_init(&r, buf, len, 0);
 	if ((be = ber_expect(&r, BER_SEQUENCE, &el)) || (be = ber_enter(&r)) ||
 	    (be = ber_expect(&r, BER_OID, &el)))
 		goto bad;
@@ -157,7 +157,7 @@ parse_sid(struct ber_reader *r, struct signer_info *si)
 	}
 	if (el.tag != BER_SEQUENCE)
 		return -1;
-	ber_init(&s, el.content, el.len, 0);
+	ber_reader_init(&s, el.content, el.len, 0);
 	if (ber_expect(&s, BER_SEQUENCE, &name) != BER_OK ||
 	    ber_expect(&s, BER_INTEGER, &serial) != BER_OK)
 		return -1;
@@ -177,12 +177,12 @@ parse_signer_info(const struct ber_elem *sie, struct signer_info *si)
 	size_t oidlen;
 
 	memset(si, 0, sizeof(*si));
-	ber_init(&r, sie->content, sie->len, 0);
+	ber_reader_init(&r, sie->content, sie->len, 0);
 	if (ber_expect(&r, BER_INTEGER, &el) != BER_OK || parse_sid(&r, si))
 		return -1;
 	if (ber_expect(&r, BER_SEQUENCE, &el) != BER_OK)
 		return -1;
-	ber_init(&a, el.content, el.len, 0);
+	ber_reader_init(&a, el.content, el.len, 0);
 	if (ber_expect(&a, BER_OID, &el) != BER_OK ||
 	    ber_get_oid(&el, &oid, &oidlen) != BER_OK)
 		return -1;
@@ -264,7 +264,7 @@ count_elems(const struct ber_elem *set, size_t max)
 	struct ber_elem el;
 	size_t n = 0;
 
-	ber_init(&r, set->content, set->len, 0);
+	ber_reader_init(&r, set->content, set->len, 0);
 	while (n <= max && ber_next(&r, &el) == BER_OK)
 		n++;
 	return n;
@@ -292,7 +292,7 @@ load_certs(const struct signed_data *sd, const struct cms_limits *lim,
 		    max);
 		return -1;
 	}
-	ber_init(&r, sd->certs.content, sd->certs.len, 0);
+	ber_reader_init(&r, sd->certs.content, sd->certs.len, 0);
 	while (ber_next(&r, &el) == BER_OK) {
 		if (el.tag != BER_SEQUENCE)
 			continue;	/* attribute or other certificates */
@@ -367,14 +367,14 @@ read_attrs(const struct signer_info *si, struct attrs_found *af,
 	enum oid_id id;
 
 	memset(af, 0, sizeof(*af));
-	ber_init(&r, si->attrs.content, si->attrs.len, 0);
+	ber_reader_init(&r, si->attrs.content, si->attrs.len, 0);
 	while (ber_next(&r, &attr) == BER_OK) {
-		ber_init(&a, attr.content, attr.len, 0);
+		ber_reader_init(&a, attr.content, attr.len, 0);
 		if (ber_expect(&a, BER_OID, &type) != BER_OK ||
 		    ber_get_oid(&type, &oid, &oidlen) != BER_OK ||
 		    ber_expect(&a, BER_SET, &set) != BER_OK)
 			return -1;
-		ber_init(&v, set.content, set.len, 0);
+		ber_reader_init(&v, set.content, set.len, 0);
 		if (ber_next(&v, &val) != BER_OK)
 			return -1;
 		id = oid_lookup(oid, oidlen);
@@ -436,14 +436,14 @@ pss_params(const struct ber_elem *params, mbedtls_md_type_t *md,
 
 	*md = *mgf = MBEDTLS_MD_SHA1;	/* the ASN.1 defaults */
 	*salt = 20;
-	ber_init(&r, params->content, params->len, 0);
+	ber_reader_init(&r, params->content, params->len, 0);
 	while (ber_next(&r, &el) == BER_OK) {
-		ber_init(&s, el.content, el.len, 0);
+		ber_reader_init(&s, el.content, el.len, 0);
 		if (el.tag == BER_CONTEXT_CONS(0) || el.tag ==
 		    BER_CONTEXT_CONS(1)) {
 			if (ber_expect(&s, BER_SEQUENCE, &alg) != BER_OK)
 				return -1;
-			ber_init(&s, alg.content, alg.len, 0);
+			ber_reader_init(&s, alg.content, alg.len, 0);
 			if (ber_expect(&s, BER_OID, &oid) != BER_OK ||
 			    ber_get_oid(&oid, &o, &ol) != BER_OK)
 				return -1;
@@ -454,14 +454,14 @@ pss_params(const struct ber_elem *params, mbedtls_md_type_t *md,
 			if (!oid_is(OID_MGF1, o, ol) ||
 			    ber_expect(&s, BER_SEQUENCE, &inner) != BER_OK)
 				return -1;
-			ber_init(&s, inner.content, inner.len, 0);
+			ber_reader_init(&s, inner.content, inner.len, 0);
 			if (ber_expect(&s, BER_OID, &oid) != BER_OK ||
 			    ber_get_oid(&oid, &o, &ol) != BER_OK)
 				return -1;
 			*mgf = cms_md_type(oid_lookup(o, ol));
 		} else if (el.tag == BER_CONTEXT_CONS(2)) {
 			if (ber_expect(&s, BER_INTEGER, &inner) != BER_OK ||
-			    ber_get_int(&inner, &v) != BER_OK || v < 0 ||
+			    ber_get_long(&inner, &v) != BER_OK || v < 0 ||
 			    v > 1024)
 				return -1;
 			*salt = (int)v;
@@ -485,7 +485,7 @@ cms_sigalg_md(const struct ber_elem *sigalg)
 	size_t ol;
 	mbedtls_md_type_t md;
 
-	ber_init(&r, sigalg->content, sigalg->len, 0);
+	ber_reader_init(&r, sigalg->content, sigalg->len, 0);
 	if (ber_expect(&r, BER_OID, &oid) != BER_OK ||
 	    ber_get_oid(&oid, &o, &ol) != BER_OK)
 		return MBEDTLS_MD_NONE;
@@ -540,7 +540,7 @@ cms_sig_check(const struct ber_elem *sigalg, mbedtls_pk_context *pk,
 	mbedtls_pk_type_t kt = mbedtls_pk_get_type(pk);
 	int rc;
 
-	ber_init(&r, sigalg->content, sigalg->len, 0);
+	ber_reader_init(&r, sigalg->content, sigalg->len, 0);
 	if (ber_expect(&r, BER_OID, &oid) != BER_OK ||
 	    ber_get_oid(&oid, &o, &ol) != BER_OK)
 		return CMS_V_MALFORMED;
@@ -737,7 +737,8 @@ verify_signers(struct verify_ctx *vc, struct cms_verify *out,
 		return -1;
 	}
 	out->nsigners = 0;
-	ber_init(&r, vc->sd->signer_infos.content, vc->sd->signer_infos.len, 0);
+	ber_reader_init(&r, vc->sd->signer_infos.content,
+	    vc->sd->signer_infos.len, 0);
 	while (out->nsigners < max && ber_next(&r, &el) == BER_OK) {
 		res = &out->signers[out->nsigners++];
 		if (el.tag != BER_SEQUENCE || parse_signer_info(&el, &si))

@@ -22,7 +22,7 @@ read_tbs(struct crl_info *c, const struct ber_elem *inner_alg)
 	struct ber_elem e;
 	struct tm tm;
 
-	ber_init(&r, c->signed_part.tbs.content, c->signed_part.tbs.len,
+	ber_reader_init(&r, c->signed_part.tbs.content, c->signed_part.tbs.len,
 	    BER_F_DER);
 	if (ber_next(&r, &e) != BER_OK)
 		return -1;

@@ -114,14 +114,14 @@ read_extensions(const struct ber_elem *exts, struct ocsp_response *r)
 	struct ber_reader x, y;
 	struct ber_elem e, oid, v, in;
 
-	ber_init(&x, exts->content, exts->len, BER_F_DER);
+	ber_reader_init(&x, exts->content, exts->len, BER_F_DER);
 	if (ber_expect(&x, BER_SEQUENCE, &e) != BER_OK)
 		return -1;
-	ber_init(&x, e.content, e.len, BER_F_DER);
+	ber_reader_init(&x, e.content, e.len, BER_F_DER);
 	while (ber_next(&x, &e) == BER_OK) {
 		if (e.tag != BER_SEQUENCE)
 			return -1;
-		ber_init(&y, e.content, e.len, BER_F_DER);
+		ber_reader_init(&y, e.content, e.len, BER_F_DER);
 		if (ber_expect(&y, BER_OID, &oid) != BER_OK ||
 		    ber_next(&y, &v) != BER_OK ||
 		    (v.tag == BER_BOOLEAN && ber_next(&y, &v) != BER_OK) ||
@@ -131,7 +131,7 @@ read_extensions(const struct ber_elem *exts, struct ocsp_response *r)
 			continue;
 		r->nonce = v.content;
 		r->noncelen = v.len;
-		ber_init(&y, v.content, v.len, BER_F_DER);
+		ber_reader_init(&y, v.content, v.len, BER_F_DER);
 		if (ber_next(&y, &in) == BER_OK && in.tag == BER_OCTET_STRING &&
 		    ber_at_end(&y)) {
 			r->nonce = in.content;
@@ -150,7 +150,7 @@ read_response_data(struct ocsp_response *r)
 	struct ber_elem e;
 	struct tm tm;
 
-	ber_init(&x, r->basic.tbs.content, r->basic.tbs.len, BER_F_DER);
+	ber_reader_init(&x, r->basic.tbs.content, r->basic.tbs.len, BER_F_DER);
 	if (ber_next(&x, &e) != BER_OK)
 		return -1;
 	if (e.tag == BER_CONTEXT_CONS(0) && ber_next(&x, &e) != BER_OK)
@@ -179,22 +179,22 @@ ocsp_response_read(const uint8_t *der, size_t len, struct ocsp_response *r)
 	struct ber_elem e, oid, bytes;
 
 	memset(r, 0, sizeof(*r));
-	ber_init(&x, der, len, BER_F_DER);
+	ber_reader_init(&x, der, len, BER_F_DER);
 	if (ber_expect(&x, BER_SEQUENCE, &e) != BER_OK || !ber_at_end(&x))
 		return -1;
-	ber_init(&x, e.content, e.len, BER_F_DER);
+	ber_reader_init(&x, e.content, e.len, BER_F_DER);
 	if (ber_expect(&x, BER_ENUMERATED, &e) != BER_OK ||
-	    ber_get_int(&e, &r->status) != BER_OK)
+	    ber_get_long(&e, &r->status) != BER_OK)
 		return -1;
 	if (r->status != 0)
 		return 0;
 	if (ber_expect(&x, BER_CONTEXT_CONS(0), &e) != BER_OK ||
 	    !ber_at_end(&x))
 		return -1;
-	ber_init(&x, e.content, e.len, BER_F_DER);
+	ber_reader_init(&x, e.content, e.len, BER_F_DER);
 	if (ber_expect(&x, BER_SEQUENCE, &e) != BER_OK)
 		return -1;
-	ber_init(&x, e.content, e.len, BER_F_DER);
+	ber_reader_init(&x, e.content, e.len, BER_F_DER);
 	if (ber_expect(&x, BER_OID, &oid) != BER_OK ||
 	    !elem_is_oid(&oid, OID_OCSP_BASIC) ||
 	    ber_expect(&x, BER_OCTET_STRING, &bytes) != BER_OK ||
@@ -214,13 +214,13 @@ certid_matches(const struct ber_elem *cid, const struct ocsp_certid *id)
 	struct ber_reader x, y;
 	struct ber_elem alg, oid, name, key, serial;
 
-	ber_init(&x, cid->content, cid->len, BER_F_DER);
+	ber_reader_init(&x, cid->content, cid->len, BER_F_DER);
 	if (ber_expect(&x, BER_SEQUENCE, &alg) != BER_OK ||
 	    ber_expect(&x, BER_OCTET_STRING, &name) != BER_OK ||
 	    ber_expect(&x, BER_OCTET_STRING, &key) != BER_OK ||
 	    ber_expect(&x, BER_INTEGER, &serial) != BER_OK)
 		return 0;
-	ber_init(&y, alg.content, alg.len, BER_F_DER);
+	ber_reader_init(&y, alg.content, alg.len, BER_F_DER);
 	return ber_expect(&y, BER_OID, &oid) == BER_OK &&
 	    elem_is_oid(&oid, OID_SHA1) &&
 	    name.len == sizeof(id->name_hash) &&
@@ -248,7 +248,7 @@ read_single(struct ber_reader *x, struct ocsp_single *s)
 		s->status = OCSP_UNKNOWN;
 	else if (st.tag == BER_CONTEXT_CONS(1)) {
 		s->status = OCSP_REVOKED;
-		ber_init(&y, st.content, st.len, BER_F_DER);
+		ber_reader_init(&y, st.content, st.len, BER_F_DER);
 		if (ber_expect(&y, BER_GENERALIZED_TIME, &e) != BER_OK ||
 		    ber_get_time(&e, &tm, &s->revoked_at) != BER_OK)
 			return -1;
@@ -259,7 +259,7 @@ read_single(struct ber_reader *x, struct ocsp_single *s)
 		return -1;
 	if (ber_peek(x, &e) == BER_OK && e.tag == BER_CONTEXT_CONS(0)) {
 		(void)ber_next(x, &e);
-		ber_init(&y, e.content, e.len, BER_F_DER);
+		ber_reader_init(&y, e.content, e.len, BER_F_DER);
 		if (ber_expect(&y, BER_GENERALIZED_TIME, &e) != BER_OK ||
 		    ber_get_time(&e, &tm, &s->next_update) != BER_OK)
 			return -1;
@@ -276,10 +276,10 @@ ocsp_single_find(const struct ocsp_response *r, const struct ocsp_certid *id,
 	struct ber_elem sr, cid;
 	size_t n = 0;
 
-	ber_init(&x, r->responses.content, r->responses.len, BER_F_DER);
+	ber_reader_init(&x, r->responses.content, r->responses.len, BER_F_DER);
 	while (n++ < OCSP_SINGLES_MAX &&
 	    ber_expect(&x, BER_SEQUENCE, &sr) == BER_OK) {
-		ber_init(&y, sr.content, sr.len, BER_F_DER);
+		ber_reader_init(&y, sr.content, sr.len, BER_F_DER);
 		if (ber_expect(&y, BER_SEQUENCE, &cid) != BER_OK)
 			return -1;
 		if (certid_matches(&cid, id))
@@ -311,10 +311,11 @@ delegated_signed(const struct ocsp_response *r, mbedtls_x509_crt *issuer,
 	if (!r->basic.have_rest)
 		return 0;
 	eku = oid_bytes(OID_OCSP_SIGNING, &ekulen);
-	ber_init(&x, r->basic.rest.content, r->basic.rest.len, BER_F_DER);
+	ber_reader_init(&x, r->basic.rest.content, r->basic.rest.len,
+	    BER_F_DER);
 	if (ber_expect(&x, BER_SEQUENCE, &seq) != BER_OK)
 		return 0;
-	ber_init(&x, seq.content, seq.len, BER_F_DER);
+	ber_reader_init(&x, seq.content, seq.len, BER_F_DER);
 	while (!ok && n++ < OCSP_CERTS_MAX && ber_next(&x, &c) == BER_OK) {
 		if (x509_signed_read(c.raw, c.rawlen, 0, &xs) == -1 ||
 		    x509_signed_by(&xs, &issuer->pk, why, sizeof(why)) == -1)

@@ -26,13 +26,13 @@ signed_data(const struct ber_elem *sd, struct p7certs *pc)
 	struct ber_reader r, cr;
 	struct ber_elem e, c;
 
-	ber_init(&r, sd->content, sd->len, 0);
+	ber_reader_init(&r, sd->content, sd->len, 0);
 	if (ber_expect(&r, BER_INTEGER, &e) != BER_OK ||
 	    ber_expect(&r, BER_SET, &e) != BER_OK ||
 	    ber_expect(&r, BER_SEQUENCE, &e) != BER_OK ||
 	    ber_next(&r, &e) != BER_OK || e.tag != BER_CONTEXT_CONS(0))
 		return -1;
-	ber_init(&cr, e.content, e.len, 0);
+	ber_reader_init(&cr, e.content, e.len, 0);
 	while (!ber_at_end(&cr)) {
 		if (ber_next(&cr, &c) != BER_OK)
 			return -1;
@@ -54,10 +54,10 @@ p7certs_read(const uint8_t *der, size_t len, struct p7certs *pc)
 	size_t oidlen;
 
 	memset(pc, 0, sizeof(*pc));
-	ber_init(&r, der, len, 0);
+	ber_reader_init(&r, der, len, 0);
 	if (ber_expect(&r, BER_SEQUENCE, &top) != BER_OK || !ber_at_end(&r))
 		return -1;
-	ber_init(&in, top.content, top.len, 0);
+	ber_reader_init(&in, top.content, top.len, 0);
 	if (ber_next(&in, &first) != BER_OK)
 		return -1;
 	if (first.tag == BER_SEQUENCE) {
@@ -76,7 +76,7 @@ p7certs_read(const uint8_t *der, size_t len, struct p7certs *pc)
 	    ber_next(&in, &e) != BER_OK || e.tag != BER_CONTEXT_CONS(0) ||
 	    !ber_at_end(&in))
 		return -1;
-	ber_init(&in, e.content, e.len, 0);
+	ber_reader_init(&in, e.content, e.len, 0);
 	if (ber_expect(&in, BER_SEQUENCE, &e) != BER_OK || !ber_at_end(&in) ||
 	    signed_data(&e, pc) == -1)
 		return -1;

@@ -19,10 +19,10 @@ x509_signed_read(const uint8_t *der, size_t len, int rest_ok,
 	unsigned int unused;
 
 	memset(s, 0, sizeof(*s));
-	ber_init(&r, der, len, BER_F_DER);
+	ber_reader_init(&r, der, len, BER_F_DER);
 	if (ber_expect(&r, BER_SEQUENCE, &e) != BER_OK || !ber_at_end(&r))
 		return -1;
-	ber_init(&r, e.content, e.len, BER_F_DER);
+	ber_reader_init(&r, e.content, e.len, BER_F_DER);
 	if (ber_expect(&r, BER_SEQUENCE, &s->tbs) != BER_OK ||
 	    ber_expect(&r, BER_SEQUENCE, &s->sigalg) != BER_OK ||
 	    ber_expect(&r, BER_BIT_STRING, &bits) != BER_OK ||

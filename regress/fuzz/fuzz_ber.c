@@ -51,10 +51,10 @@ fuzz_leaf(const struct ber_elem *e)
 	case BER_ENUMERATED:
 		(void)ber_get_int_raw(e, &p, &n);
 		(void)ber_get_uint_raw(e, &p, &n);
-		(void)ber_get_int(e, &v);
+		(void)ber_get_long(e, &v);
 		break;
 	case BER_NULL:
-		(void)ber_get_null(e);
+		(void)ber_check_null(e);
 		break;
 	case BER_OID:
 		if (ber_get_oid(e, &p, &n) == BER_OK)
@@ -103,7 +103,7 @@ fuzz_walk(const uint8_t *data, size_t size, int flags, struct der_writer *w)
 	enum ber_err	 err;
 	size_t		 count = 0;
 
-	ber_init(&r, data, size, flags);
+	ber_reader_init(&r, data, size, flags);
 	for (;;) {
 		err = ber_next(&r, &e);
 		if (err == BER_END) {
@@ -164,7 +164,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	der_clear(&w);
 
 	/* Cursor API paths that the walk does not take. */
-	ber_init(&r, data, size, 0);
+	ber_reader_init(&r, data, size, 0);
 	if (ber_peek(&r, &e) == BER_OK && e.constructed &&
 	    ber_expect(&r, e.tag, &e) == BER_OK && ber_enter(&r) == BER_OK) {
 		(void)ber_expect_octets(&r, &e);

@@ -49,7 +49,7 @@ first(const uint8_t *p, size_t n, int flags, struct ber_elem *e)
 {
 	struct ber_reader r;
 
-	ber_init(&r, p, n, flags);
+	ber_reader_init(&r, p, n, flags);
 	return ber_next(&r, e);
 }
 
@@ -61,7 +61,7 @@ child(const uint8_t *p, size_t n, int flags)
 	struct ber_elem	 e;
 	enum ber_err	 err;
 
-	ber_init(&r, p, n, flags);
+	ber_reader_init(&r, p, n, flags);
 	if ((err = ber_next(&r, &e)) != BER_OK ||
 	    (err = ber_enter(&r)) != BER_OK)
 		return err;
@@ -78,7 +78,7 @@ walk(const uint8_t *p, size_t n, size_t *count)
 	size_t		 len;
 
 	*count = 0;
-	ber_init(&r, p, n, 0);
+	ber_reader_init(&r, p, n, 0);
 	for (;;) {
 		err = ber_next(&r, &e);
 		if (err == BER_END) {
@@ -110,18 +110,18 @@ test_definite(void)
 	struct ber_elem	 e, i, o, nl;
 	long		 v = 0;
 
-	ber_init(&r, d, sizeof(d), BER_F_DER);
+	ber_reader_init(&r, d, sizeof(d), BER_F_DER);
 	UNIT_OK("ber_definite_seq", ber_expect(&r, BER_SEQUENCE, &e) ==
 	    BER_OK && e.len == 8 && e.hdrlen == 2 && e.rawlen == 10 &&
 	    !e.indefinite && e.raw == d && e.constructed);
 	UNIT_OK("ber_definite_enter", ber_enter(&r) == BER_OK &&
 	    ber_depth(&r) == 1);
 	UNIT_OK("ber_definite_int", ber_expect(&r, BER_INTEGER, &i) ==
-	    BER_OK && ber_get_int(&i, &v) == BER_OK && v == 5);
+	    BER_OK && ber_get_long(&i, &v) == BER_OK && v == 5);
 	UNIT_OK("ber_definite_octets", ber_expect_octets(&r, &o) == BER_OK &&
 	    o.len == 1 && o.content[0] == 0xaa && o.offset == 5);
 	UNIT_OK("ber_definite_null", ber_next(&r, &nl) == BER_OK &&
-	    ber_get_null(&nl) == BER_OK);
+	    ber_check_null(&nl) == BER_OK);
 	UNIT_OK("ber_definite_end", ber_at_end(&r) &&
 	    ber_next(&r, &e) == BER_END);
 	UNIT_OK("ber_definite_leave", ber_leave(&r) == BER_OK &&
@@ -147,7 +147,7 @@ test_indefinite(void)
 	struct ber_elem	 e;
 	size_t		 off;
 
-	ber_init(&r, d, sizeof(d), 0);
+	ber_reader_init(&r, d, sizeof(d), 0);
 	UNIT_OK("ber_indef_elem", ber_next(&r, &e) == BER_OK &&
 	    e.indefinite && e.len == 3 && e.rawlen == 7 && e.hdrlen == 2);
 	UNIT_OK("ber_indef_child", ber_enter(&r) == BER_OK &&
@@ -156,7 +156,7 @@ test_indefinite(void)
 	UNIT_OK("ber_indef_leave", ber_leave(&r) == BER_OK &&
 	    ber_next(&r, &e) == BER_END && ber_error(&r) == BER_OK);
 
-	ber_init(&r, nested, sizeof(nested), 0);
+	ber_reader_init(&r, nested, sizeof(nested), 0);
 	UNIT_OK("ber_nested_indef_outer", ber_next(&r, &e) == BER_OK &&
 	    e.rawlen == sizeof(nested) && e.len == sizeof(nested) - 4);
 	UNIT_OK("ber_nested_indef_inner", ber_enter(&r) == BER_OK &&
@@ -349,23 +349,23 @@ test_tags(void)
 	UNIT_OK("ber_high_tag_nested", child(high_in, sizeof(high_in), 0) ==
 	    BER_ERR_HIGH_TAG);
 
-	ber_init(&r, seq, sizeof(seq), 0);
+	ber_reader_init(&r, seq, sizeof(seq), 0);
 	UNIT_OK("ber_enter_without_next", ber_enter(&r) == BER_ERR_STATE);
-	ber_init(&r, seq, sizeof(seq), 0);
+	ber_reader_init(&r, seq, sizeof(seq), 0);
 	UNIT_OK("ber_leave_at_top", ber_leave(&r) == BER_ERR_STATE);
-	ber_init(&r, seq, sizeof(seq), 0);
+	ber_reader_init(&r, seq, sizeof(seq), 0);
 	UNIT_OK("ber_peek", ber_peek(&r, &e) == BER_OK &&
 	    e.tag == BER_SEQUENCE && ber_peek(&r, &e) == BER_OK &&
 	    e.offset == 0 && ber_enter(&r) == BER_ERR_STATE);
-	ber_init(&r, seq, sizeof(seq), 0);
+	ber_reader_init(&r, seq, sizeof(seq), 0);
 	UNIT_OK("ber_skip", ber_skip(&r) == BER_OK &&
 	    ber_next(&r, &e) == BER_OK && e.tag == BER_NULL &&
 	    ber_enter(&r) == BER_ERR_NOT_CONSTRUCTED);
-	ber_init(&r, seq, sizeof(seq), 0);
+	ber_reader_init(&r, seq, sizeof(seq), 0);
 	UNIT_OK("ber_expect_wrong_tag", ber_expect(&r, BER_SET, &e) ==
 	    BER_ERR_UNEXPECTED_TAG && ber_next(&r, &e) ==
 	    BER_ERR_UNEXPECTED_TAG && r.err_offset == 0);
-	ber_init(&r, seq, 2, 0);
+	ber_reader_init(&r, seq, 2, 0);
 	UNIT_OK("ber_expect_at_end", ber_skip(&r) == BER_OK &&
 	    ber_expect(&r, BER_NULL, &e) == BER_ERR_UNEXPECTED_TAG);
 }
@@ -415,7 +415,7 @@ test_depth(void)
 		UNIT_FAIL("ber_deep_definite", "out of memory");
 		return;
 	}
-	ber_init(&r, d, len, 0);
+	ber_reader_init(&r, d, len, 0);
 	for (i = 0; i < DEEP; i++) {
 		if ((err = ber_next(&r, &e)) != BER_OK ||
 		    (err = ber_enter(&r)) != BER_OK)
@@ -539,13 +539,13 @@ parse_signed(const uint8_t *d, size_t len, struct signed_view *v)
 	size_t		 oidlen;
 
 	memset(v, 0, sizeof(*v));
-	ber_init(&r, d, len, 0);
+	ber_reader_init(&r, d, len, 0);
 	if (ber_expect(&r, BER_SEQUENCE, &e) || ber_enter(&r) ||
 	    ber_expect(&r, BER_OID, &e) || ber_get_oid(&e, &oid, &oidlen) ||
 	    !oid_is(OID_SIGNED_DATA, oid, oidlen) ||
 	    ber_expect(&r, BER_CONTEXT_CONS(0), &e) || ber_enter(&r) ||
 	    ber_expect(&r, BER_SEQUENCE, &e) || ber_enter(&r) ||
-	    ber_expect(&r, BER_INTEGER, &e) || ber_get_int(&e, &v->version) ||
+	    ber_expect(&r, BER_INTEGER, &e) || ber_get_long(&e, &v->version) ||
 	    ber_expect(&r, BER_SET, &e) || ber_enter(&r) ||
 	    ber_expect(&r, BER_SEQUENCE, &e) || ber_enter(&r) ||
 	    ber_expect(&r, BER_OID, &e) || ber_get_oid(&e, &oid, &oidlen))
@@ -578,7 +578,7 @@ parse_signed(const uint8_t *d, size_t len, struct signed_view *v)
 	if (ber_leave(&r) || ber_expect(&r, BER_SET, &e) || ber_enter(&r) ||
 	    ber_expect(&r, BER_SEQUENCE, &e) || ber_enter(&r) ||
 	    ber_expect(&r, BER_INTEGER, &e) ||
-	    ber_get_int(&e, &v->si_version) ||
+	    ber_get_long(&e, &v->si_version) ||
 	    ber_expect(&r, BER_SEQUENCE, &e) ||		/* issuerAndSerial */
 	    ber_expect(&r, BER_SEQUENCE, &e) ||		/* digestAlgorithm */
 	    ber_expect(&r, BER_CONTEXT_CONS(0), &e))
@@ -640,7 +640,7 @@ test_real_cms(void)
 	    memcmp(w.econtent, msg, strlen(msg)) == 0);
 
 	/* EnvelopedData: [0] IMPLICIT encryptedContent in three chunks. */
-	ber_init(&r, env, elen, 0);
+	ber_reader_init(&r, env, elen, 0);
 	if (ber_expect(&r, BER_SEQUENCE, &e) || ber_enter(&r) ||
 	    ber_expect(&r, BER_OID, &e) || ber_get_oid(&e, &oid, &oidlen) ||
 	    !oid_is(OID_ENVELOPED_DATA, oid, oidlen) ||
@@ -707,28 +707,28 @@ test_values(void)
 	unsigned int	 unused = 9;
 
 	first(i_m1, sizeof(i_m1), 0, &e);
-	UNIT_OK("ber_int_minus1", ber_get_int(&e, &v) == BER_OK && v == -1);
+	UNIT_OK("ber_int_minus1", ber_get_long(&e, &v) == BER_OK && v == -1);
 	first(i_128, sizeof(i_128), 0, &e);
-	UNIT_OK("ber_int_128", ber_get_int(&e, &v) == BER_OK && v == 128);
+	UNIT_OK("ber_int_128", ber_get_long(&e, &v) == BER_OK && v == 128);
 	first(i_nm, sizeof(i_nm), 0, &e);
-	UNIT_OK("ber_int_nonminimal", ber_get_int(&e, &v) ==
+	UNIT_OK("ber_int_nonminimal", ber_get_long(&e, &v) ==
 	    BER_ERR_BAD_INTEGER);
 	first(i_nm2, sizeof(i_nm2), 0, &e);
-	UNIT_OK("ber_int_nonminimal_neg", ber_get_int(&e, &v) ==
+	UNIT_OK("ber_int_nonminimal_neg", ber_get_long(&e, &v) ==
 	    BER_ERR_BAD_INTEGER);
 	first(i_big, sizeof(i_big), 0, &e);
-	UNIT_OK("ber_int_range", ber_get_int(&e, &v) == BER_ERR_INT_RANGE &&
+	UNIT_OK("ber_int_range", ber_get_long(&e, &v) == BER_ERR_INT_RANGE &&
 	    ber_get_int_raw(&e, &p, &n) == BER_OK && n == 9);
 	if (sizeof(long) == 8) {
 		first(i_min, sizeof(i_min), 0, &e);
-		UNIT_OK("ber_int_long_min", ber_get_int(&e, &v) == BER_OK &&
+		UNIT_OK("ber_int_long_min", ber_get_long(&e, &v) == BER_OK &&
 		    v == -9223372036854775807L - 1);
 	}
 	first(i_neg, sizeof(i_neg), 0, &e);
-	UNIT_OK("ber_int_minus128", ber_get_int(&e, &v) == BER_OK &&
+	UNIT_OK("ber_int_minus128", ber_get_long(&e, &v) == BER_OK &&
 	    v == -128 && ber_get_uint_raw(&e, &p, &n) == BER_ERR_INT_RANGE);
 	first(i_empty, sizeof(i_empty), 0, &e);
-	UNIT_OK("ber_int_empty", ber_get_int(&e, &v) == BER_ERR_BAD_INTEGER &&
+	UNIT_OK("ber_int_empty", ber_get_long(&e, &v) == BER_ERR_BAD_INTEGER &&
 	    ber_get_int_raw(&e, &p, &n) == BER_ERR_BAD_INTEGER);
 	first(i_serial, sizeof(i_serial), 0, &e);
 	UNIT_OK("ber_uint_raw", ber_get_uint_raw(&e, &p, &n) == BER_OK &&
@@ -753,7 +753,7 @@ test_values(void)
 	first(b_bad, sizeof(b_bad), 0, &e);
 	UNIT_OK("ber_bool_bad", ber_get_bool(&e, &b) == BER_ERR_BAD_BOOLEAN);
 	first(n_bad, sizeof(n_bad), 0, &e);
-	UNIT_OK("ber_null_bad", ber_get_null(&e) == BER_ERR_BAD_NULL);
+	UNIT_OK("ber_null_bad", ber_check_null(&e) == BER_ERR_BAD_NULL);
 	first(bs, sizeof(bs), 0, &e);
 	UNIT_OK("ber_bitstring", ber_get_bitstring(&e, &p, &n, &unused) ==
 	    BER_OK && n == 2 && unused == 4 && p[0] == 0xaa);

@@ -304,12 +304,12 @@ env_version(const struct buf *b)
 	struct ber_elem el;
 	long v = -1;
 
-	ber_init(&r, b->p, b->len, 0);
+	ber_reader_init(&r, b->p, b->len, 0);
 	if (ber_expect(&r, BER_SEQUENCE, &el) || ber_enter(&r) ||
 	    ber_expect(&r, BER_OID, &el) ||
 	    ber_expect(&r, BER_CONTEXT_CONS(0), &el) || ber_enter(&r) ||
 	    ber_expect(&r, BER_SEQUENCE, &el) || ber_enter(&r) ||
-	    ber_expect(&r, BER_INTEGER, &el) || ber_get_int(&el, &v))
+	    ber_expect(&r, BER_INTEGER, &el) || ber_get_long(&el, &v))
 		return -1;
 	return v;
 }
@@ -402,7 +402,7 @@ to_ber(const struct buf *der, struct buf *ber, int bad_segment)
 	uint8_t h[2];
 
 	memset(ber, 0, sizeof(*ber));
-	ber_init(&r, der->p, der->len, 0);
+	ber_reader_init(&r, der->p, der->len, 0);
 	if (ber_expect(&r, BER_SEQUENCE, &type) || ber_enter(&r) ||
 	    ber_expect(&r, BER_OID, &type) ||
 	    ber_expect(&r, BER_CONTEXT_CONS(0), &ver) || ber_enter(&r) ||

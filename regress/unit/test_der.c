@@ -125,9 +125,9 @@ test_int(void)
 			ok = 0;
 			continue;
 		}
-		ber_init(&r, out, len, BER_F_DER);
+		ber_reader_init(&r, out, len, BER_F_DER);
 		if (ber_expect(&r, BER_INTEGER, &e) != BER_OK ||
-		    ber_get_int(&e, &v) != BER_OK ||
+		    ber_get_long(&e, &v) != BER_OK ||
 		    v != (i == 0 ? LONG_MIN : LONG_MAX))
 			ok = 0;
 		free(out);
@@ -243,7 +243,7 @@ test_times(void)
 		    der_strerror(der_error(&w)));
 		return;
 	}
-	ber_init(&r, out, len, BER_F_DER);
+	ber_reader_init(&r, out, len, BER_F_DER);
 	UNIT_OK("der_gentime_roundtrip", ber_expect(&r,
 	    BER_GENERALIZED_TIME, &e) == BER_OK &&
 	    ber_get_time(&e, NULL, &t) == BER_OK && t == 1767323045);
@@ -281,7 +281,7 @@ test_lengths(void)
 		der_end(&w);
 		ok = 0;
 		if (der_finish(&w, &out, &len) == 0) {
-			ber_init(&r, out, len, BER_F_DER);
+			ber_reader_init(&r, out, len, BER_F_DER);
 			ok = ber_expect(&r, BER_SEQUENCE, &e) == BER_OK &&
 			    ber_enter(&r) == BER_OK &&
 			    ber_expect(&r, BER_CONTEXT_CONS(0), &e) ==
@@ -307,7 +307,7 @@ test_lengths(void)
 	der_end(&w);
 	ok = 0;
 	if (der_finish(&w, &out, &len) == 0) {
-		ber_init(&r, out, len, BER_F_DER);
+		ber_reader_init(&r, out, len, BER_F_DER);
 		ok = ber_expect(&r, BER_OCTET_STRING, &o) == BER_OK &&
 		    ber_octets_len(&o, &got) == BER_OK && got == 70000 &&
 		    memcmp(o.content, in, 70000) == 0 && ber_at_end(&r);
@@ -419,7 +419,7 @@ test_set_of_real(void)
 	n = fread(buf, 1, sizeof(buf), fp);
 	fclose(fp);
 	/* Find the [0] whose first child is an attribute SEQUENCE. */
-	ber_init(&r, buf, n, 0);
+	ber_reader_init(&r, buf, n, 0);
 	for (;;) {
 		if (ber_next(&r, &e) == BER_END) {
 			if (ber_depth(&r) == 0 || ber_leave(&r) != BER_OK)
@@ -440,7 +440,7 @@ test_set_of_real(void)
 		UNIT_FAIL("der_set_of_signed_attrs", "no signedAttrs found");
 		return;
 	}
-	ber_init(&r, attrs.content, attrs.len, BER_F_DER);
+	ber_reader_init(&r, attrs.content, attrs.len, BER_F_DER);
 	while (cnt < 16 && ber_next(&r, &e) == BER_OK) {
 		el[cnt] = e.raw;
 		ellen[cnt++] = e.rawlen;
@@ -525,12 +525,12 @@ test_big_structure(void)
 	}
 	UNIT_OK("der_big_structure_valid", ber_validate(out, len, BER_F_DER,
 	    NULL) == BER_OK);
-	ber_init(&r, out, len, BER_F_DER);
+	ber_reader_init(&r, out, len, BER_F_DER);
 	if (ber_expect(&r, BER_SEQUENCE, &e) || ber_enter(&r) ||
 	    ber_expect(&r, BER_OID, &e) ||
 	    ber_expect(&r, BER_CONTEXT_CONS(0), &e) || ber_enter(&r) ||
 	    ber_expect(&r, BER_SEQUENCE, &e) || ber_enter(&r) ||
-	    ber_expect(&r, BER_INTEGER, &e) || ber_get_int(&e, &v) || v != 1 ||
+	    ber_expect(&r, BER_INTEGER, &e) || ber_get_long(&e, &v) || v != 1 ||
 	    ber_skip(&r) || ber_skip(&r) ||
 	    ber_expect(&r, BER_CONTEXT_CONS(0), &e) || ber_enter(&r))
 		ok = 0;

@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
+/* Certificates from an LDAP directory (ldapdir.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/wait.h>
+
+#include <mbedtls/x509_crt.h>
+
+#include "http.h"
+#include "ldapdir.h"
+#include "sandbox.h"
+
+#ifdef HAVE_LDAP
+#include <ldap.h>
+#endif
+
+int
+ldapdir_filter(const char *tmpl, const char *addr, char *out, size_t outsz)
+{
+	const char *pct = strstr(tmpl, "%s");
+	size_t o = 0, n;
+	const unsigned char *a;
+
+	if (pct == NULL || strstr(pct + 2, "%s") != NULL ||
+	    (size_t)(pct - tmpl) >= outsz)
+		return -1;
+	memcpy(out, tmpl, (size_t)(pct - tmpl));
+	o = (size_t)(pct - tmpl);
+	for (a = (const unsigned char *)addr; *a != '\0'; a++) {
+		if (o + 4 >= outsz)
+			return -1;
+		if (strchr("*()\\", *a) != NULL)
+			o += (size_t)snprintf(out + o, outsz - o, "\\%02x", *a);
+		else
+			out[o++] = (char)*a;
+	}
+	n = strlen(pct + 2);
+	if (o + n >= outsz)
+		return -1;
+	memcpy(out + o, pct + 2, n + 1);
+	return 0;
+}
+
+void
+ldapdir_found_free(struct ldapdir_found *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i++)
+		free(f->der[i]);
+	f->n = 0;
+}
+
+#ifdef HAVE_LDAP
+int
+ldapdir_available(void)
+{
+	return 1;
+}
+
+/* One certificate, read as the child read it: 0 or -1. */
+static int
+cert_ok(const uint8_t *der, size_t len)
+{
+	mbedtls_x509_crt c;
+	struct p7certs pc;
+	int rc;
+
+	if (len == 0 || len > LDAPDIR_CERT_MAX ||
+	    p7certs_read(der, len, &pc) == -1 || pc.n != 1 ||
+	    pc.len[0] != len)
+		return -1;
+	mbedtls_x509_crt_init(&c);
+	rc = mbedtls_x509_crt_parse_der(&c, der, len) == 0 ? 0 : -1;
+	mbedtls_x509_crt_free(&c);
+	return rc;
+}
+
+
+/*
+ * The child's answer on fd: 'F' and certificates (a 4-octet length
+ * each), 'N', or 'D' and why.
+ */
+static void
+put(int fd, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	ssize_t w;
+
+	while (n > 0) {
+		if ((w = write(fd, b, n)) == -1) {
+			if (errno == EINTR)
+				continue;
+			_exit(1);
+		}
+		b += w;
+		n -= (size_t)w;
+	}
+}
+
+static void __attribute__((noreturn))
+child_down(int fd, const char *what, int err)
+{
+	char why[200];
+
+	snprintf(why, sizeof(why), "D%s: %s", what, ldap_err2string(err));
+	put(fd, why, strlen(why));
+	_exit(0);
+}
+
+/* The values of one entry's attributes: certificates, at most left. */
+static size_t
+take_values(LDAP *ld, LDAPMessage *e, int fd, size_t left)
+{
+	struct berval **vals;
+	BerElement *ber = NULL;
+	struct p7certs pc;
+	char *a;
+	size_t i, j, n = 0;
+	uint32_t len;
+
+	for (a = ldap_first_attribute(ld, e, &ber); a != NULL && n < left;
+	    a = ldap_next_attribute(ld, e, ber)) {
+		vals = ldap_get_values_len(ld, e, a);
+		for (i = 0; vals != NULL && vals[i] != NULL && n < left; i++) {
+			if (p7certs_read((const uint8_t *)vals[i]->bv_val,
+			    vals[i]->bv_len, &pc) == -1)
+				continue;
+			for (j = 0; j < pc.n && n < left; j++) {
+				if (cert_ok(pc.der[j], pc.len[j]) == -1)
+					continue;
+				len = (uint32_t)pc.len[j];
+				put(fd, &len, sizeof(len));
+				put(fd, pc.der[j], pc.len[j]);
+				n++;
+			}
+		}
+		ldap_value_free_len(vals);
+		ldap_memfree(a);
+	}
+	if (ber != NULL)
+		ber_free(ber, 0);
+	return n;
+}
+
+static void __attribute__((noreturn))
+child(const struct ldapdir_conf *c, const char *uri, const char *filter,
+    int fd)
+{
+	struct berval cred;
+	struct timeval tv;
+	LDAPMessage *res = NULL, *e;
+	LDAP *ld;
+	char *attrs[LDAPDIR_ATTRS + 1];
+	size_t i, n = 0;
+	int v = LDAP_VERSION3, rc;
+
+	tv.tv_sec = c->timeout;
+	tv.tv_usec = 0;
+	if ((rc = ldap_initialize(&ld, uri)) != LDAP_SUCCESS)
+		child_down(fd, "ldap_initialize", rc);
+	(void)ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &v);
+	(void)ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &tv);
+	(void)ldap_set_option(ld, LDAP_OPT_TIMEOUT, &tv);
+	(void)ldap_set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
+	cred.bv_val = (char *)(uintptr_t)(c->password ? c->password : "");
+	cred.bv_len = strlen(cred.bv_val);
+	/* a bind, anonymous or not, connects: nothing is connected later */
+	if ((rc = ldap_sasl_bind_s(ld, c->bind_dn ? c->bind_dn : "",
+	    LDAP_SASL_SIMPLE, &cred, NULL, NULL, NULL)) != LDAP_SUCCESS)
+		child_down(fd, "bind", rc);
+	(void)sandbox_worker(sandbox_warn_stderr);
+	for (i = 0; i < c->nattr; i++)
+		attrs[i] = (char *)(uintptr_t)c->attr[i];
+	attrs[i] = NULL;
+	rc = ldap_search_ext_s(ld, c->base, LDAP_SCOPE_SUBTREE, filter, attrs,
+	    0, NULL, NULL, &tv, LDAPDIR_ENTRIES, &res);
+	if (rc != LDAP_SUCCESS && rc != LDAP_SIZELIMIT_EXCEEDED &&
+	    rc != LDAP_NO_SUCH_OBJECT)
+		child_down(fd, "search", rc);
+	put(fd, "F", 1);
+	for (e = ldap_first_entry(ld, res); e != NULL && n < P7CERTS_MAX;
+	    e = ldap_next_entry(ld, e))
+		n += take_values(ld, e, fd, P7CERTS_MAX - n);
+	_exit(0);
+}
+
+/* The child's answer into f: FOUND, NONE or DOWN (why). */
+static enum ldapdir_rc
+answer(const uint8_t *m, size_t n, struct ldapdir_found *f, char *why,
+    size_t whysz)
+{
+	uint32_t len;
+	size_t o = 1;
+
+	if (n == 0) {
+		snprintf(why, whysz, "no answer from the lookup");
+		return LDAPDIR_DOWN;
+	}
+	if (m[0] == 'D') {
+		snprintf(why, whysz, "%.*s", (int)(n - 1), m + 1);
+		return LDAPDIR_DOWN;
+	}
+	if (m[0] != 'F')
+		return LDAPDIR_DOWN;
+	while (o + 4 <= n && f->n < P7CERTS_MAX) {
+		memcpy(&len, m + o, 4);
+		o += 4;
+		if (len > n - o || cert_ok(m + o, len) == -1 ||
+		    (f->der[f->n] = malloc(len)) == NULL)
+			break;
+		memcpy(f->der[f->n], m + o, len);
+		f->len[f->n++] = len;
+		o += len;
+	}
+	if (f->n == 0)
+		snprintf(why, whysz, "no certificate in the directory");
+	return f->n > 0 ? LDAPDIR_FOUND : LDAPDIR_NONE;
+}
+
+static enum ldapdir_rc
+ask(const struct ldapdir_conf *c, const char *uri, const char *filter,
+    struct ldapdir_found *f, char *why, size_t whysz)
+{
+	const char *err;
+	uint8_t *m = NULL;
+	size_t n = 0;
+	enum ldapdir_rc rc;
+	pid_t pid;
+	int p[2], st, got;
+
+	fflush(stdout);
+	fflush(stderr);
+	if (pipe(p) == -1 || (pid = fork()) == -1) {
+		snprintf(why, whysz, "%s", strerror(errno));
+		return LDAPDIR_DOWN;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		child(c, uri, filter, p[1]);
+	}
+	close(p[1]);
+	(void)fcntl(p[0], F_SETFL, O_NONBLOCK);
+	got = http_read_all(p[0], P7CERTS_MAX * (LDAPDIR_CERT_MAX + 4) + 256,
+	    http_now() + (long long)c->timeout * 2000 + 1000, &m, &n, &err);
+	close(p[0]);
+	if (got == -1)
+		(void)kill(pid, SIGKILL);
+	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
+		;
+	if (got == -1) {
+		snprintf(why, whysz, "%s", err);
+		rc = LDAPDIR_DOWN;
+	} else if (WIFSIGNALED(st)) {
+		snprintf(why, whysz, "the lookup ended (signal %d%s)",
+		    WTERMSIG(st), WTERMSIG(st) == SIGSYS ? ": the sandbox "
+		    "refused a system call" : "");
+		rc = LDAPDIR_DOWN;
+	} else
+		rc = answer(m, n, f, why, whysz);
+	free(m);
+	return rc;
+}
+
+enum ldapdir_rc
+ldapdir_lookup(const struct ldapdir_conf *c, const char *addr,
+    struct ldapdir_found *f, char *why, size_t whysz)
+{
+	char filter[LDAPDIR_FILTER_MAX];
+	enum ldapdir_rc rc = LDAPDIR_DOWN;
+	size_t i;
+
+	memset(f, 0, sizeof(*f));
+	if (ldapdir_filter(c->filter, addr, filter, sizeof(filter)) == -1) {
+		snprintf(why, whysz, "the filter cannot be made for %s", addr);
+		return LDAPDIR_UNAVAILABLE;
+	}
+	snprintf(why, whysz, "no server named");
+	for (i = 0; i < c->nuri && rc == LDAPDIR_DOWN; i++) {
+		rc = ask(c, c->uri[i], filter, f, why, whysz);
+		if (rc != LDAPDIR_DOWN)
+			snprintf(f->uri, sizeof(f->uri), "%s", c->uri[i]);
+	}
+	return rc;
+}
+#else
+int
+ldapdir_available(void)
+{
+	return 0;
+}
+
+enum ldapdir_rc
+ldapdir_lookup(const struct ldapdir_conf *c, const char *addr,
+    struct ldapdir_found *f, char *why, size_t whysz)
+{
+	(void)c;
+	(void)addr;
+	memset(f, 0, sizeof(*f));
+	snprintf(why, whysz, "built without libldap (libldap-dev)");
+	return LDAPDIR_UNAVAILABLE;
+}
+#endif
