@@ -3,18 +3,15 @@
 
 /* Certificates from an LDAP directory (ldapdir.h). */
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/wait.h>
 
 #include <mbedtls/x509_crt.h>
 
-#include "http.h"
 #include "ldapdir.h"
+#include "lookupchild.h"
 #include "sandbox.h"
 
 #ifdef HAVE_LDAP
@@ -86,32 +83,15 @@ cert_ok(const uint8_t *der, size_t len)
 
 /*
  * The child's answer on fd: 'F' and certificates (a 4-octet length
- * each), 'N', or 'D' and why.
+ * each), or 'D' and why.
  */
-static void
-put(int fd, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-	ssize_t w;
-
-	while (n > 0) {
-		if ((w = write(fd, b, n)) == -1) {
-			if (errno == EINTR)
-				continue;
-			_exit(1);
-		}
-		b += w;
-		n -= (size_t)w;
-	}
-}
-
 static void __attribute__((noreturn))
 child_down(int fd, const char *what, int err)
 {
 	char why[200];
 
 	snprintf(why, sizeof(why), "D%s: %s", what, ldap_err2string(err));
-	put(fd, why, strlen(why));
+	lookup_put(fd, why, strlen(why));
 	_exit(0);
 }
 
@@ -137,8 +117,8 @@ take_values(LDAP *ld, LDAPMessage *e, int fd, size_t left)
 				if (cert_ok(pc.der[j], pc.len[j]) == -1)
 					continue;
 				len = (uint32_t)pc.len[j];
-				put(fd, &len, sizeof(len));
-				put(fd, pc.der[j], pc.len[j]);
+				lookup_put(fd, &len, sizeof(len));
+				lookup_put(fd, pc.der[j], pc.len[j]);
 				n++;
 			}
 		}
@@ -185,7 +165,7 @@ child(const struct ldapdir_conf *c, const char *uri, const char *filter,
 	if (rc != LDAP_SUCCESS && rc != LDAP_SIZELIMIT_EXCEEDED &&
 	    rc != LDAP_NO_SUCH_OBJECT)
 		child_down(fd, "search", rc);
-	put(fd, "F", 1);
+	lookup_put(fd, "F", 1);
 	for (e = ldap_first_entry(ld, res); e != NULL && n < P7CERTS_MAX;
 	    e = ldap_next_entry(ld, e))
 		n += take_values(ld, e, fd, P7CERTS_MAX - n);
@@ -225,45 +205,34 @@ answer(const uint8_t *m, size_t n, struct ldapdir_found *f, char *why,
 	return f->n > 0 ? LDAPDIR_FOUND : LDAPDIR_NONE;
 }
 
+struct job {
+	const struct ldapdir_conf	*c;
+	const char			*uri;
+	const char			*filter;
+};
+
+static void
+job_run(void *arg, int fd)
+{
+	struct job *j = arg;
+
+	child(j->c, j->uri, j->filter, fd);
+}
+
 static enum ldapdir_rc
 ask(const struct ldapdir_conf *c, const char *uri, const char *filter,
     struct ldapdir_found *f, char *why, size_t whysz)
 {
-	const char *err;
-	uint8_t *m = NULL;
-	size_t n = 0;
-	enum ldapdir_rc rc;
-	pid_t pid;
-	int p[2], st, got;
+	struct job j;
+	uint8_t *m;
+	size_t n;
+	enum ldapdir_rc rc = LDAPDIR_DOWN;
 
-	fflush(stdout);
-	fflush(stderr);
-	if (pipe(p) == -1 || (pid = fork()) == -1) {
-		snprintf(why, whysz, "%s", strerror(errno));
-		return LDAPDIR_DOWN;
-	}
-	if (pid == 0) {
-		close(p[0]);
-		child(c, uri, filter, p[1]);
-	}
-	close(p[1]);
-	(void)fcntl(p[0], F_SETFL, O_NONBLOCK);
-	got = http_read_all(p[0], P7CERTS_MAX * (LDAPDIR_CERT_MAX + 4) + 256,
-	    http_now() + (long long)c->timeout * 2000 + 1000, &m, &n, &err);
-	close(p[0]);
-	if (got == -1)
-		(void)kill(pid, SIGKILL);
-	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
-		;
-	if (got == -1) {
-		snprintf(why, whysz, "%s", err);
-		rc = LDAPDIR_DOWN;
-	} else if (WIFSIGNALED(st)) {
-		snprintf(why, whysz, "the lookup ended (signal %d%s)",
-		    WTERMSIG(st), WTERMSIG(st) == SIGSYS ? ": the sandbox "
-		    "refused a system call" : "");
-		rc = LDAPDIR_DOWN;
-	} else
+	j.c = c;
+	j.uri = uri;
+	j.filter = filter;
+	if (lookup_child(job_run, &j, P7CERTS_MAX * (LDAPDIR_CERT_MAX + 4) +
+	    256, (long long)c->timeout * 2000 + 1000, &m, &n, why, whysz) == 0)
 		rc = answer(m, n, f, why, whysz);
 	free(m);
 	return rc;

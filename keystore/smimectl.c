@@ -29,6 +29,7 @@
 #include "cms.h"
 #include "crlfetch.h"
 #include "ldapdir.h"
+#include "smimeadns.h"
 #include "ocspfetch.h"
 #include "ks.h"
 #include "mbedtls_compat.h"
@@ -1161,6 +1162,151 @@ cmd_directory(const char *dir, int argc, char *argv[])
 	return verb_usage("directory", EX_USAGE);
 }
 
+/* ---- SMIMEA lookup ---------------------------------------------------- */
+
+#define ROOT_ANCHOR	"/usr/share/dns/root.key"	/* dns-root-data */
+
+/* Usage 1 (PKIX-EE): the certificate must chain to our anchors too. */
+static int
+chains(const char *dir, const uint8_t *der, size_t len)
+{
+	mbedtls_x509_crt c, anchors;
+	struct ks_store s;
+	uint32_t flags;
+	int rc;
+
+	mbedtls_x509_crt_init(&c);
+	mbedtls_x509_crt_init(&anchors);
+	(void)mbedtls_x509_crt_parse_file(&anchors, SYSTEM_CA_BUNDLE);
+	if (open_store(dir, &s) == 0) {
+		(void)ks_trust_anchors(&s, &anchors);
+		ks_close(&s);
+	}
+	rc = mbedtls_x509_crt_parse_der(&c, der, len) == 0 &&
+	    anchors.raw.p != NULL && mbedtls_x509_crt_verify(&c, &anchors,
+	    NULL, NULL, &flags, NULL, NULL) == 0;
+	mbedtls_x509_crt_free(&c);
+	mbedtls_x509_crt_free(&anchors);
+	return rc;
+}
+
+static void
+fingerprint(const uint8_t *der, size_t len, char *out)
+{
+	uint8_t h[32];
+	int i;
+
+	out[0] = '\0';
+	if (mbedtls_md(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), der, len,
+	    h) != 0)
+		return;
+	for (i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", h[i]);
+}
+
+/*
+ * The SMIMEA records of an address, validated: shown, and kept only
+ * when asked (--import: usage 3, and usage 1 that chains to our
+ * anchors, naming the address).  0 found, 1 none, 65 bogus or
+ * insecure, 75 no answer.
+ */
+static int
+smimea_lookup(const char *dir, int argc, char *argv[])
+{
+	static const struct option lo[] = {
+		{ "trust-anchor", required_argument, NULL, 'a' },
+		{ "stub", required_argument, NULL, 's' },
+		{ "forward", required_argument, NULL, 'f' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "import", no_argument, NULL, 'i' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct smimeadns_conf c;
+	struct smimeadns_found f;
+	struct ks_import_opts o;
+	struct ks_imported im[KS_IMPORT_MAX];
+	struct ks_error e;
+	char why[256], fpr[2 * 32 + 1];
+	const char *err = NULL, *addr;
+	size_t i, n, k;
+	int ch, import = 0, rc = EX_OK, usable;
+
+	memset(&c, 0, sizeof(c));
+	c.timeout = 10;
+	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'a': c.anchor_file = optarg; break;
+		case 's':
+			if (c.nstub == SMIMEADNS_STUBS)
+				return verb_usage("smimea", EX_USAGE);
+			c.stub[c.nstub++] = optarg;
+			break;
+		case 'f': c.forward = optarg; break;
+		case 't':
+			c.timeout = (int)strtonum(optarg, 1, 60, &err);
+			break;
+		case 'i': import = 1; break;
+		default:
+			return verb_usage("smimea", EX_USAGE);
+		}
+		if (err != NULL)
+			return verb_usage("smimea", EX_USAGE);
+	}
+	if (optind + 1 != argc)
+		return verb_usage("smimea", EX_USAGE);
+	addr = argv[optind];
+	if (c.anchor_file == NULL && access(ROOT_ANCHOR, R_OK) == 0)
+		c.anchor_file = ROOT_ANCHOR;
+	switch (smimeadns_lookup(&c, addr, &f, why, sizeof(why))) {
+	case SMIMEADNS_UNAVAILABLE:
+		fprintf(stderr, "smimectl: smimea lookup: %s\n", why);
+		return smimeadns_available() ? EX_USAGE : EX_UNAVAILABLE;
+	case SMIMEADNS_DOWN:
+		fprintf(stderr, "smimectl: smimea lookup: %s: %s\n", f.owner,
+		    why);
+		return EX_TEMPFAIL;
+	case SMIMEADNS_BOGUS:
+	case SMIMEADNS_INSECURE:
+		printf("not used %s: %s\n", f.owner, why);
+		return EX_DATAERR;
+	case SMIMEADNS_NONE:
+		printf("none %s (%s)\n", addr, why);
+		return 1;
+	case SMIMEADNS_FOUND:
+		break;
+	}
+	memset(&o, 0, sizeof(o));
+	o.purpose = KS_P_ENCRYPT;
+	for (i = 0; i < f.n; i++) {
+		fingerprint(f.der[i], f.len[i], fpr);
+		usable = names(f.der[i], f.len[i], addr) && (f.usage[i] == 3 ||
+		    (f.usage[i] == 1 && chains(dir, f.der[i], f.len[i])));
+		printf("smimea %s %s usage %u%s (secure, %s)\n", addr, fpr,
+		    f.usage[i], usable ? "" : f.usage[i] == 1 || f.usage[i] ==
+		    3 ? " not usable" : " a trust anchor", f.owner);
+		if (!import || !usable)
+			continue;
+		if (ks_import(dir, f.der[i], f.len[i], &o, im, &n, &e) == -1) {
+			rc = fail(&e);
+			break;
+		}
+		for (k = 0; k < n; k++)
+			printf("imported %s %s external %s (from DNS)\n",
+			    im[k].account, im[k].fpr,
+			    purpose_name(im[k].purpose));
+	}
+	smimeadns_found_free(&f);
+	return rc;
+}
+
+static int
+cmd_smimea(const char *dir, int argc, char *argv[])
+{
+	if (argc >= 2 && strcmp(argv[1], "lookup") == 0)
+		return smimea_lookup(dir, argc - 1, argv + 1);
+	return verb_usage("smimea", EX_USAGE);
+}
+
 static int
 cmd_anchor(const char *dir, int argc, char *argv[])
 {
@@ -1287,6 +1433,9 @@ static const struct verb verbs[] = {
 	{ "directory", cmd_directory, "lookup --uri URI [--uri URI...] "
 	    "--base DN [--filter TEMPLATE] [--attribute NAME...] [--bind-dn DN "
 	    "--password-file F] [--timeout SECONDS] [--import] ADDRESS" },
+	{ "smimea", cmd_smimea, "lookup [--trust-anchor FILE] "
+	    "[--stub ZONE=ADDR[@PORT]...] [--forward ADDR[@PORT]] "
+	    "[--timeout SECONDS] [--import] ADDRESS" },
 	{ "verify", cmd_verify, "ACCOUNT" },
 };
 

@@ -86,7 +86,8 @@ python3-cryptography
 iproute2 util-linux procps
 time strace
 mandoc
-libldap-dev slapd ldap-utils"
+libldap-dev slapd ldap-utils
+libunbound-dev nsd bind9-utils"
 
 missing=""
 for p in $PKGS; do
@@ -129,7 +130,7 @@ apt-get install -y -qq --no-install-recommends $missing
 # or enabled.
 if command -v systemctl >/dev/null 2>&1; then
 	systemctl disable --now opensmtpd >/dev/null 2>&1 || true
-	systemctl disable --now slapd >/dev/null 2>&1 || true
+	systemctl disable --now slapd nsd >/dev/null 2>&1 || true
 fi
 echo "deps: installed$missing"
 prepare_exim
