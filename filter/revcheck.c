@@ -156,11 +156,34 @@ set_out(struct engine *g, const mbedtls_x509_crt *crt,
 	return q->n > 0 ? 0 : -1;
 }
 
+/* Where waiting is allowed: a recipient's certificate asked about now. */
+static void
+ask_now(struct engine *g, const struct ks_entry *en,
+    const mbedtls_x509_crt *crt, const struct rules_rev *rv,
+    struct revq_reply *r)
+{
+	struct cms_signer_result s;
+	const mbedtls_x509_crt *c;
+	mbedtls_x509_crt chain;
+
+	memset(&s, 0, sizeof(s));
+	s.cert = crt->raw.p;
+	s.certlen = crt->raw.len;
+	mbedtls_x509_crt_init(&chain);
+	(void)ks_load_chain(&g->store, en, &chain);
+	for (c = &chain; c != NULL && c->raw.len > 0 && s.nchain <
+	    CMS_MAX_CHAIN; c = c->next) {
+		s.chain[s.nchain] = c->raw.p;
+		s.chainlen[s.nchain++] = c->raw.len;
+	}
+	ask(g, &s, rv, r);
+	mbedtls_x509_crt_free(&chain);
+}
+
 enum revcheck_rcpt
 revcheck_recipient(struct engine *g, const struct ks_entry *en,
     const mbedtls_x509_crt *crt, int may_ask)
 {
-	const mbedtls_x509_crt *c;
 	mbedtls_x509_crt chain;
 	struct rules_rev rv;
 	struct revq_reply r;
@@ -186,22 +209,8 @@ revcheck_recipient(struct engine *g, const struct ks_entry *en,
 		mbedtls_x509_crt_free(&chain);
 		if (rc == REVCHECK_ASK)
 			return rc;
-	} else if (!g->revq_async) {
-		struct cms_signer_result s;
-
-		memset(&s, 0, sizeof(s));
-		s.cert = crt->raw.p;
-		s.certlen = crt->raw.len;
-		mbedtls_x509_crt_init(&chain);
-		(void)ks_load_chain(&g->store, en, &chain);
-		for (c = &chain; c != NULL && c->raw.len > 0 &&
-		    s.nchain < CMS_MAX_CHAIN; c = c->next) {
-			s.chain[s.nchain] = c->raw.p;
-			s.chainlen[s.nchain++] = c->raw.len;
-		}
-		ask(g, &s, &rv, &r);
-		mbedtls_x509_crt_free(&chain);
-	}
+	} else if (!g->revq_async)
+		ask_now(g, en, crt, &rv, &r);
 	if (r.status == REVQ_GOOD)
 		return REVCHECK_PASS;
 	if (r.status == REVQ_REVOKED) {

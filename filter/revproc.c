@@ -148,7 +148,6 @@ revproc_question(struct filter *f, size_t i, const uint8_t *pkt, size_t n)
 {
 	struct worker *w = &f->workers.w[i];
 	struct revq_question q;
-
 	uint64_t qid;
 
 	if (revq_decode(pkt, n, &q) == -1) {
