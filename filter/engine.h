@@ -68,6 +68,7 @@ struct engine {
 	 * the answer is in revq_local.
 	 */
 	int			 revq_async;
+	int			 revq_resumed;	/* asked already: no second */
 	struct engine_ask {
 		struct revq_question	 q;
 		uint8_t			 hash[32];

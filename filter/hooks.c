@@ -123,17 +123,17 @@ hook_rcpt_to(void *arg, struct session *s, const char *rcpt, char *reply,
 {
 	struct engine_result r;
 	const char *sender = s->sender ? s->sender : "";
+	struct engine *g = arg;
 	char q[128];
 	int mode, cls, rc = 0;
 
-	if (((struct engine *)arg)->action != ACTION_VERIFY &&
-	    (rc = engine_rcpt_check(arg, sender, rcpt, &r)) == 2) {
-		if (!s->rcpt_resumed)
-			return 2;	/* asked; proto_rcpt_resume() */
-		/* answered, yet not kept: as if nothing was learnt */
-		(void)strlcpy(reply, REPLY_REV_UNKNOWN, replysz);
-		return -1;
+	if (g->action != ACTION_VERIFY) {
+		g->revq_resumed = s->rcpt_resumed;
+		rc = engine_rcpt_check(g, sender, rcpt, &r);
+		g->revq_resumed = 0;
 	}
+	if (rc == 2)
+		return 2;	/* asked; proto_rcpt_resume() */
 	if (rc == -1) {
 		/* drop-to gone with a reload (checked at start only): refuse */
 		if (r.verdict == VERDICT_DROP && r.reply[0] == '\0') {

@@ -191,10 +191,10 @@ revcheck_recipient(struct engine *g, const struct ks_entry *en,
 	enum revcheck_rcpt rc = REVCHECK_PASS;
 	char q[128];
 
-	rules_revocation(g->rules, &rv);
 	if (!revcheck_asks_ocsp(g) ||
 	    revq_hash(crt->raw.p, crt->raw.len, hash) == -1)
 		return REVCHECK_PASS;
+	rules_revocation(g->rules, &rv);
 	memset(&r, 0, sizeof(r));
 	if (g->revq_async && (memory(g) == NULL ||
 	    revq_recall(g->revq_local, hash, time(NULL), &r) == -1)) {
@@ -204,7 +204,9 @@ revcheck_recipient(struct engine *g, const struct ks_entry *en,
 		(void)strlcpy(r.text, "cannot ask", sizeof(r.text));
 		mbedtls_x509_crt_init(&chain);
 		(void)ks_load_chain(&g->store, en, &chain);
-		if (set_out(g, crt, &chain, &rv, hash) == 0)
+		/* a RCPT asked again finds what was learnt, or nothing */
+		if (!g->revq_resumed && set_out(g, crt, &chain, &rv,
+		    hash) == 0)
 			rc = REVCHECK_ASK;
 		mbedtls_x509_crt_free(&chain);
 		if (rc == REVCHECK_ASK)

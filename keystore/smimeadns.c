@@ -154,8 +154,13 @@ answer(const uint8_t *m, size_t n, struct smimeadns_found *f, char *why,
 	uint32_t len;
 	size_t o = 1;
 
-	snprintf(why, whysz, "%.*s", n > 1 ? (int)(n - 1) : 0, m + 1);
-	switch (n > 0 ? m[0] : 'D') {
+	/* a child that ended without a word gave no output at all */
+	if (n == 0) {
+		snprintf(why, whysz, "no answer from the lookup");
+		return SMIMEADNS_DOWN;
+	}
+	snprintf(why, whysz, "%.*s", (int)(n - 1), m + 1);
+	switch (m[0]) {
 	case 'F':
 		break;
 	case 'N':
@@ -168,8 +173,6 @@ answer(const uint8_t *m, size_t n, struct smimeadns_found *f, char *why,
 	case 'U':
 		return SMIMEADNS_UNAVAILABLE;
 	default:
-		if (n == 0)
-			snprintf(why, whysz, "no answer from the lookup");
 		return SMIMEADNS_DOWN;
 	}
 	while (o + 5 <= n && f->n < SMIMEADNS_CERTS) {
