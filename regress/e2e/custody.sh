@@ -286,7 +286,7 @@ exec 8> "$W/in"
 	done
 } >&8
 i=0
-while [ "$(grep -c '|proceed$' "$W/mem.out")" -lt 4 ] && [ $i -lt 100 ]; do
+while [ "$(grep -c '|proceed$' "$W/mem.out")" -lt 4 ] && [ $i -lt 300 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
