@@ -20,6 +20,7 @@
 #include "author.h"
 #include "engine.h"
 #include "log.h"
+#include "lookrcpt.h"
 #include "revcheck.h"
 #include "mbedtls_compat.h"
 #include "smime.h"
@@ -100,6 +101,8 @@ engine_free(struct engine *g)
 	free(g->rules_path);
 	cms_rng_free(&g->rng);
 	free(g->revq_local);
+	lookmem_free(g->looked);
+	g->looked = NULL;
 	free(g->ask.buf);
 	memset(g, 0, sizeof(*g));
 }
@@ -127,6 +130,9 @@ engine_refresh(struct engine *g, int force)
 		else {
 			rules_free(g->rules);
 			g->rules = r;
+			/* the sources may be others now */
+			lookmem_free(g->looked);
+			g->looked = NULL;
 			log_info("rules reloaded from %s", g->rules_path);
 			changed = 1;
 		}
@@ -516,27 +522,48 @@ struct enc_plan {
 
 /*
  * The certificate to encrypt to a recipient: as the store chooses (a
- * certificate OCSP calls revoked is never chosen, lookup.c), and not
- * one that a CRL of the store lists, unless the policy leaves CRLs out,
- * nor one its OCSP responder calls revoked (revocation: ocsp...).
+ * certificate OCSP calls revoked is never chosen, lookup.c), else one
+ * the directory or SMIMEA gives (lookrcpt.h; *en is then NULL); and
+ * not one that a CRL of the store lists, unless the policy leaves CRLs
+ * out, nor one its OCSP responder calls revoked (revocation: ocsp...).
  * *rev tells the cases the store's answer cannot: REVCHECK_UNKNOWN
- * (hard-fail: KS_NONE) and, in the loop when may_ask, REVCHECK_ASK.
+ * (hard-fail), REVCHECK_LOOKUP_DOWN (no answer from the directory or
+ * DNS: KS_NONE) and, in the loop when may_ask, REVCHECK_ASK.
  */
 static enum ks_answer
 recipient_cert(struct engine *g, const char *rcpt, int harvested,
-    const struct ks_entry **en, int may_ask, enum revcheck_rcpt *rev)
+    const struct ks_entry **en, const mbedtls_x509_crt **crtp, int may_ask,
+    enum revcheck_rcpt *rev)
 {
-	const mbedtls_x509_crt *crt;
+	const mbedtls_x509_crt *crt = NULL;
+	const char *source;
 	enum ks_answer a;
 
 	*rev = REVCHECK_PASS;
+	*crtp = NULL;
 	a = ks_encrypt_cert(&g->store, rcpt, time(NULL), harvested, en);
-	if (a != KS_FOUND ||
-	    (crt = idcache_cert(&g->ids, &g->store, *en)) == NULL)
-		return a;
+	if (a == KS_FOUND) {
+		if ((crt = idcache_cert(&g->ids, &g->store, *en)) == NULL)
+			return a;
+	} else {
+		switch (lookrcpt_cert(g, rcpt, may_ask, &crt, &source)) {
+		case LOOKRCPT_FOUND:
+			*en = NULL;
+			break;
+		case LOOKRCPT_ASK:
+			*rev = REVCHECK_ASK;
+			return KS_NONE;
+		case LOOKRCPT_DOWN:
+			*rev = REVCHECK_LOOKUP_DOWN;
+			return KS_NONE;
+		case LOOKRCPT_NONE:
+			return a;
+		}
+	}
+	*crtp = crt;
 	if (revcheck_uses_crls(g) && idcache_revoked(&g->ids, &g->store, crt))
 		return KS_REVOKED;
-	switch ((*rev = revcheck_recipient(g, *en, crt, may_ask))) {
+	switch ((*rev = revcheck_recipient(g, rcpt, *en, crt, may_ask))) {
 	case REVCHECK_PASS:
 		return KS_FOUND;
 	case REVCHECK_REVOKED:
@@ -553,7 +580,10 @@ plan_free(struct enc_plan *pl)
 	pl->n = 0;
 }
 
-/* One certificate more in the plan; the sender's copy may be absent. */
+/*
+ * One certificate more in the plan; the sender's copy may be absent.
+ * 0, -1 none, -2 none because the directory or DNS gave no answer.
+ */
 static int
 plan_add(struct engine *g, struct enc_plan *pl, const char *addr, int oaep,
     int harvested)
@@ -563,14 +593,14 @@ plan_add(struct engine *g, struct enc_plan *pl, const char *addr, int oaep,
 	enum revcheck_rcpt rev;
 	size_t i;
 
-	if (pl->n == CMS_MAX_RECIPIENTS ||
-	    recipient_cert(g, addr, harvested, &en, 0, &rev) != KS_FOUND)
+	if (pl->n == CMS_MAX_RECIPIENTS)
 		return -1;
+	if (recipient_cert(g, addr, harvested, &en, &crt, 0, &rev) !=
+	    KS_FOUND || crt == NULL)
+		return rev == REVCHECK_LOOKUP_DOWN ? -2 : -1;
 	for (i = 0; i < pl->n; i++)
-		if (pl->ens[i] == en)
+		if (pl->rs[i].cert == crt)
 			return 0;
-	if ((crt = idcache_cert(&g->ids, &g->store, en)) == NULL)
-		return -1;
 	pl->ens[pl->n] = en;
 	pl->rs[pl->n].cert = crt;
 	pl->rs[pl->n].oaep = oaep;
@@ -588,11 +618,15 @@ plan_cipher(const struct enc_plan *pl, const struct rules_policy *p)
 	size_t i, j;
 
 	for (i = 0; i < p->nciphers; i++) {
-		for (j = 0; j < pl->n; j++)
+		for (j = 0; j < pl->n; j++) {
+			/* looked up: what its client reads is not known */
+			if (pl->ens[j] == NULL)
+				break;
 			if (pl->ens[j]->kind == KS_HARVESTED || pl->ens[j]->kind ==
 			    KS_EXTERNAL || pl->ens[j]->kind == KS_INTERNAL)
 				if (!advertises(pl->ens[j], map[p->ciphers[i]]))
 					break;
+		}
 		if (j == pl->n)
 			return map[p->ciphers[i]];
 	}
@@ -615,6 +649,7 @@ plan_encryption(struct engine *g, const char *sender, char *const *rcpts,
 	enum rules_key_missing km = RULES_KM_PLAIN;
 	const char *miss = NULL;
 	size_t i;
+	int rc, down = 0;
 
 	memset(pl, 0, sizeof(*pl));
 	if (g->action == ACTION_ENCRYPT || g->action == ACTION_SIGN_ENCRYPT)
@@ -633,11 +668,12 @@ plan_encryption(struct engine *g, const char *sender, char *const *rcpts,
 		return 0;
 	for (i = 0; i < nrcpts; i++) {
 		rules_recipient_policy(g->rules, sender, rcpts[i], &rp);
-		if (plan_add(g, pl, rcpts[i], rp.key_transport ==
-		    RULES_KT_OAEP, rp.harvested) == 0 || miss != NULL)
+		if ((rc = plan_add(g, pl, rcpts[i], rp.key_transport ==
+		    RULES_KT_OAEP, rp.harvested)) == 0 || miss != NULL)
 			continue;
 		/* the first recipient without one decides, by its policy */
 		miss = rcpts[i];
+		down = rc == -2;
 		if (rp.encrypt == RULES_ENCRYPT_REQUIRED ||
 		    g->action == ACTION_ENCRYPT ||
 		    g->action == ACTION_SIGN_ENCRYPT)
@@ -655,8 +691,12 @@ plan_encryption(struct engine *g, const char *sender, char *const *rcpts,
 	pl->want = 0;
 	if (km == RULES_KM_PLAIN || km == RULES_KM_SPLIT)
 		return 0;	/* opportunistic, plain, or split's plain class */
+	/* a directory that gave no answer may have one on a retry */
+	if (down)
+		engine_result_set(r, VERDICT_TEMPFAIL, REPLY_LOOKUP_DOWN, "no "
+		    "answer from the directory or DNS for %s", miss);
 	/* drop happens at RCPT: one that got this far is refused */
-	if (km == RULES_KM_BOUNCE || km == RULES_KM_DROP)
+	else if (km == RULES_KM_BOUNCE || km == RULES_KM_DROP)
 		engine_result_set(r, VERDICT_REJECT, REPLY_NO_CERT_BOUNCE, "no certificate "
 		    "for %s", miss);
 	else
@@ -680,7 +720,8 @@ int
 engine_rcpt_check(struct engine *g, const char *sender, const char *rcpt,
     struct engine_result *r)
 {
-	const struct ks_entry *en;
+	const struct ks_entry *en = NULL;
+	const mbedtls_x509_crt *crt;
 	struct rules_policy rp;
 	enum ks_answer a = KS_NONE;
 	enum revcheck_rcpt rev = REVCHECK_PASS;
@@ -696,12 +737,18 @@ engine_rcpt_check(struct engine *g, const char *sender, const char *rcpt,
 	if (!g->have_store || (rp.encrypt != RULES_ENCRYPT_REQUIRED &&
 	    g->action != ACTION_ENCRYPT && g->action != ACTION_SIGN_ENCRYPT) ||
 	    rules_destination_excepted(g->rules, rcpt) ||
-	    (a = recipient_cert(g, rcpt, rp.harvested, &en, 1, &rev)) ==
+	    (a = recipient_cert(g, rcpt, rp.harvested, &en, &crt, 1, &rev)) ==
 	    KS_FOUND || rp.key_missing == RULES_KM_PLAIN ||
 	    rp.key_missing == RULES_KM_SPLIT)
 		return 0;
 	if (rev == REVCHECK_ASK)
 		return 2;
+	if (rev == REVCHECK_LOOKUP_DOWN) {
+		/* logged once an outage where the lookup ran (lookfind.h) */
+		engine_result_set(r, VERDICT_TEMPFAIL, REPLY_LOOKUP_DOWN,
+		    "no answer from the directory or DNS for the recipient");
+		return -1;
+	}
 	if (rev == REVCHECK_UNKNOWN) {
 		/* a retry may learn it: never a bounce nor a drop */
 		engine_result_set(r, VERDICT_TEMPFAIL, REPLY_REV_UNKNOWN,
@@ -714,7 +761,8 @@ engine_rcpt_check(struct engine *g, const char *sender, const char *rcpt,
 	if (a == KS_REVOKED && rev == REVCHECK_PASS)
 		log_info("recipient %s: certificate %.16s is revoked (a CRL "
 		    "of the store lists it): not encrypted to", log_quote(q,
-		    sizeof(q), rcpt, strlen(rcpt)), en->fpr);
+		    sizeof(q), rcpt, strlen(rcpt)), en != NULL ? en->fpr :
+		    "(looked up)");
 	if (rp.key_missing == RULES_KM_DROP)
 		/* the reply field carries where filter mode sends it */
 		engine_result_set(r, VERDICT_DROP, rules_drop_to(g->rules),
@@ -769,6 +817,7 @@ int
 engine_rcpt_class(struct engine *g, const char *sender, const char *rcpt)
 {
 	const struct ks_entry *en;
+	const mbedtls_x509_crt *crt;
 	struct rules_policy rp;
 	enum revcheck_rcpt rev;
 
@@ -780,7 +829,7 @@ engine_rcpt_class(struct engine *g, const char *sender, const char *rcpt)
 	if ((rp.encrypt == RULES_ENCRYPT_NO && g->action != ACTION_ENCRYPT &&
 	    g->action != ACTION_SIGN_ENCRYPT) || !g->have_store)
 		return 0;
-	return recipient_cert(g, rcpt, rp.harvested, &en, 0, &rev) ==
+	return recipient_cert(g, rcpt, rp.harvested, &en, &crt, 0, &rev) ==
 	    KS_FOUND ? 1 : 0;
 }
 

@@ -14,6 +14,7 @@
 
 #include "cms.h"
 #include "harvestpkt.h"
+#include "lookmem.h"
 #include "revq.h"
 #include "idcache.h"
 #include "ks.h"
@@ -42,6 +43,9 @@ enum engine_verdict {
 };
 
 
+#define ENGINE_ASK_REVOCATION	1
+#define ENGINE_ASK_LOOKUP	2
+
 struct engine {
 	char			*rules_path;
 	struct rules		*rules;
@@ -61,6 +65,11 @@ struct engine {
 	/* revocation questions: where they go (NULL: answered here) */
 	void			(*revq_ask)(const struct revq_question *,
 				    struct revq_reply *);
+	/* lookup questions (lookq.h): where they go (NULL: answered here),
+	 * and the answers kept (lookmem.h) */
+	size_t			(*look_ask)(const struct lookq_question *,
+				    uint8_t *, size_t);
+	struct lookmem		*looked;
 	struct revq_server	*revq_local;	/* answering here: memory */
 	/*
 	 * In the loop, which never waits: a recipient's question is set
@@ -68,8 +77,10 @@ struct engine {
 	 * the answer is in revq_local.
 	 */
 	int			 revq_async;
-	int			 revq_resumed;	/* asked already: no second */
+	int			 rcpt_asked;	/* ENGINE_ASK_*: no second */
 	struct engine_ask {
+		int			 what;	/* ENGINE_ASK_* */
+		struct lookq_question	 lq;
 		struct revq_question	 q;
 		uint8_t			 hash[32];
 		uint8_t			*buf;	/* the certificates */

@@ -12,6 +12,8 @@
 #include "engine.h"
 #include "hooks.h"
 #include "log.h"
+#include "lookfind.h"
+#include "lookrcpt.h"
 #include "revcheck.h"
 
 static char	*fix_received_for(const char *, size_t, const char *, size_t *);
@@ -128,9 +130,12 @@ hook_rcpt_to(void *arg, struct session *s, const char *rcpt, char *reply,
 	int mode, cls, rc = 0;
 
 	if (g->action != ACTION_VERIFY) {
-		g->revq_resumed = s->rcpt_resumed;
+		/* a RCPT asked again asks no second question of a kind */
+		g->rcpt_asked = s->rcpt_asked;
+		g->ask.what = 0;
 		rc = engine_rcpt_check(g, sender, rcpt, &r);
-		g->revq_resumed = 0;
+		g->rcpt_asked = 0;
+		s->rcpt_asked = rc == 2 ? s->rcpt_asked | g->ask.what : 0;
 	}
 	if (rc == 2)
 		return 2;	/* asked; proto_rcpt_resume() */
@@ -235,6 +240,9 @@ hook_in_worker(void *arg)
 		fatalx("worker: the DRBG cannot be reseeded");
 	g->harvest_to = harvest_forward;
 	g->harvest_arg = NULL;
+	g->look_ask = workers_ask_lookup;
+	lookmem_free(g->looked);	/* the loop's: this one keeps its own */
+	g->looked = NULL;
 	g->revq_ask = workers_ask_revocation;
 	g->revq_async = 0;	/* a worker may wait for its answer */
 }
@@ -251,7 +259,51 @@ hook_revq_out(void *arg, const uint8_t **hash)
 	struct engine *g = arg;
 
 	*hash = g->ask.hash;
-	return g->ask.q.n > 0 ? &g->ask.q : NULL;
+	return g->ask.what == ENGINE_ASK_REVOCATION && g->ask.q.n > 0 ?
+	    &g->ask.q : NULL;
+}
+
+static size_t
+hook_look_out(void *arg, uint8_t *buf, size_t cap, int *timeout)
+{
+	struct engine *g = arg;
+
+	if (g->ask.what != ENGINE_ASK_LOOKUP || cap < sizeof(g->ask.lq))
+		return 0;
+	memcpy(buf, &g->ask.lq, sizeof(g->ask.lq));
+	*timeout = lookrcpt_deadline(g);
+	return sizeof(g->ask.lq);
+}
+
+static void
+hook_look_learnt(void *arg, const uint8_t *pkt, size_t len)
+{
+	struct engine *g = arg;
+
+	if (g->looked == NULL)
+		g->looked = lookmem_new();
+	(void)lookmem_put(g->looked, pkt, len);
+}
+
+static size_t
+hook_look_recall(void *arg, const struct lookq_question *q, uint8_t *buf,
+    size_t cap, int *timeout)
+{
+	struct engine *g = arg;
+
+	*timeout = lookrcpt_deadline(g);
+	return lookmem_recall(g->looked, q->addr, q->qid, buf, cap);
+}
+
+/* In the revocation process: asked with the network. */
+static size_t
+hook_look_answer(void *arg, const struct lookq_question *q, uint8_t *buf,
+    size_t cap)
+{
+	struct engine *g = arg;
+
+	(void)engine_refresh(g, 0);
+	return lookfind_answer(g, q, buf, cap);
 }
 
 static void
@@ -289,6 +341,10 @@ hooks_install(struct filter *f, struct engine *g)
 	f->hooks.revq_out = hook_revq_out;
 	f->hooks.revq_wanted = hook_revq_wanted;
 	f->hooks.revq_learnt = hook_revq_learnt;
+	f->hooks.look_out = hook_look_out;
+	f->hooks.look_learnt = hook_look_learnt;
+	f->hooks.look_recall = hook_look_recall;
+	f->hooks.look_answer = hook_look_answer;
 	g->revq_async = 1;	/* the loop: RCPT TO waits, the loop does not */
 	engine_preload(g);	/* before the workers start */
 	if (g->action == ACTION_VERIFY) {

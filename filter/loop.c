@@ -149,6 +149,8 @@ loop_run(struct filter *f, int infd, int outfd, volatile sig_atomic_t *hup)
 			log_info("SIGHUP received");
 			if (f->hooks.tick && f->hooks.tick(f->hooks.arg, 1) == 1)
 				workers_renew(f);
+			/* it asks with the rules it was forked with */
+			revproc_renew(f);
 		} else if (f->hooks.tick && f->hooks.tick(f->hooks.arg, 0) == 1)
 			workers_renew(f);
 		workers_check(f);

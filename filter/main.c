@@ -21,6 +21,7 @@
 #include "loop.h"
 #include "mbedtls_compat.h"
 #include "proto.h"
+#include "lookrcpt.h"
 #include "revcheck.h"
 #include "sandbox.h"
 #include "spool.h"
@@ -434,6 +435,7 @@ main(int argc, char *argv[])
 		    "per-recipient transactions)\n");
 		signers_print(rules_signers(g.rules), stderr);
 		revcheck_print(&g, stderr);
+		lookrcpt_print(&g, stderr);
 		engine_free(&g);
 		return EX_OK;
 	}

@@ -23,6 +23,7 @@
 #include "hooks.h"
 #include "keyproc.h"
 #include "log.h"
+#include "lookfind.h"
 #include "packet.h"
 #include "revcheck.h"
 #include "revproc.h"
@@ -161,6 +162,28 @@ revq_to_parent(const struct revq_question *q, struct revq_reply *r)
 	revproc_ask_from_worker(harvest_sock, q, r);
 }
 
+/* In pipe mode's child: a lookup question, for the parent. */
+static size_t
+look_to_parent(const struct lookq_question *q, uint8_t *buf, size_t cap)
+{
+	return revproc_look_from_worker(harvest_sock, q, buf, cap);
+}
+
+/* The parent: the child's lookup question, asked here. */
+static void
+look_for_child(struct engine *g, int sock, const struct lookq_question *q)
+{
+	uint8_t *ans;
+	size_t len;
+
+	if ((ans = malloc(LOOKQ_PKT_MAX)) == NULL)
+		return;		/* the child waits no answer, then goes on */
+	if ((len = lookfind_answer(g, q, ans, LOOKQ_PKT_MAX)) > 0 &&
+	    packet_send(sock, ans, len, -1) == -1)
+		log_warnx("a lookup answer: %s", strerror(errno));
+	free(ans);
+}
+
 /* The parent: the child's harvests, checked again and written. */
 static void
 harvests_from_child(struct engine *g, int sock)
@@ -171,13 +194,18 @@ harvests_from_child(struct engine *g, int sock)
 	ssize_t n;
 	int fd;
 
+	struct lookq_question lq;
 	struct revq_question q;
 	struct revq_reply r;
 
 	while ((n = packet_recv(sock, buf, sizeof(buf), &fd)) > 0) {
 		if (fd != -1)
 			(void)close(fd);
-		if (revq_decode((const uint8_t *)buf, (size_t)n, &q) == 0) {
+		if (lookq_question_check((const uint8_t *)buf, (size_t)n,
+		    &lq) == 0)
+			look_for_child(g, sock, &lq);
+		else if (revq_decode((const uint8_t *)buf, (size_t)n, &q) ==
+		    0) {
 			/* its question, asked here: it cannot reach out */
 			revcheck_answer(g, &q, &r);
 			if (packet_send(sock, &r, sizeof(r), -1) == -1)
@@ -224,6 +252,7 @@ pipe_run_sandboxed(struct engine *g, const struct signers_client *c,
 		harvest_sock = sv[1];
 		g->harvest_to = harvest_to_parent;
 		g->revq_ask = revq_to_parent;
+		g->look_ask = look_to_parent;
 		if (keyclient_fd() != -1)
 			ks_set_blob_opener(keyclient_open_blob, NULL);
 		engine_preload(g);

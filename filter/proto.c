@@ -704,7 +704,7 @@ rcpt_to(struct filter *f, struct session *s, const char *token,
 	reply[0] = '\0';
 	switch (f->hooks.rcpt_to(f->hooks.arg, s, rcpt, reply, sizeof(reply))) {
 	case 2:
-		/* a revocation question out: answered with its answer */
+		/* a question out (revocation, lookup): answered with it */
 		free(s->parked_rcpt);
 		if ((s->parked_rcpt = strdup(rcpt)) != NULL &&
 		    revproc_session_question(f, s->id) == 0) {
@@ -714,6 +714,7 @@ rcpt_to(struct filter *f, struct session *s, const char *token,
 		}
 		free(s->parked_rcpt);
 		s->parked_rcpt = NULL;
+		s->rcpt_asked = 0;
 		out_result(f, s->id, token, "reject", REPLY_TEMPFAIL);
 		break;
 	case -1:
@@ -752,9 +753,7 @@ proto_rcpt_resume(struct filter *f, uint64_t sid)
 	rcpt = s->parked_rcpt;
 	s->parked_rcpt = NULL;
 	(void)strlcpy(token, s->parked_token, sizeof(token));
-	s->rcpt_resumed = 1;	/* no second question */
-	rcpt_to(f, s, token, rcpt);
-	s->rcpt_resumed = 0;
+	rcpt_to(f, s, token, rcpt);	/* s->rcpt_asked: no second */
 	free(rcpt);
 }
 

@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "session.h"
 #include "spool.h"
+#include "lookq.h"
 #include "replies.h"
 #include "revq.h"
 #include "worker.h"
@@ -79,6 +80,19 @@ struct proto_hooks {
 	const struct revq_question *(*revq_out)(void *, const uint8_t **);
 	void	(*revq_learnt)(void *, const uint8_t *,
 		    const struct revq_reply *);
+	/*
+	 * Lookups (lookq.h).  In the loop: the question a parked RCPT TO
+	 * waits for, as a packet into buf (its length, 0: none) and its
+	 * deadline in seconds; an answer that came (kept); a worker's
+	 * question answered from what is kept (0: nothing kept).  In the
+	 * revocation process: a question answered with the network.
+	 */
+	size_t	(*look_out)(void *, uint8_t *, size_t, int *);
+	void	(*look_learnt)(void *, const uint8_t *, size_t);
+	size_t	(*look_recall)(void *, const struct lookq_question *,
+		    uint8_t *, size_t, int *);
+	size_t	(*look_answer)(void *, const struct lookq_question *,
+		    uint8_t *, size_t);
 };
 
 struct filter {

@@ -36,6 +36,9 @@
 			"recipient, and policy requires encryption"
 #define REPLY_NO_CERT_TEMP	"451 4.7.1 No S/MIME certificate for this " \
 			"recipient yet, try again later"
+/* RCPT TO and commit: the directory or DNS that may hold it is down */
+#define REPLY_LOOKUP_DOWN	"451 4.4.3 Directory lookup of the " \
+			"recipient's S/MIME certificate failed, try again later"
 
 /* RCPT TO: another transaction for this recipient (per-class, split) */
 #define REPLY_DEFER	"452 4.5.3 Too many recipients for one S/MIME " \

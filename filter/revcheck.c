@@ -140,6 +140,7 @@ set_out(struct engine *g, const mbedtls_x509_crt *crt,
 	memset(&g->ask, 0, sizeof(g->ask));
 	if ((g->ask.buf = malloc(REVQ_PKT_MAX)) == NULL)
 		return -1;
+	g->ask.what = ENGINE_ASK_REVOCATION;
 	memcpy(g->ask.hash, hash, 32);
 	q->qid = ++qid;
 	q->timeout = rv->timeout;
@@ -170,7 +171,8 @@ ask_now(struct engine *g, const struct ks_entry *en,
 	s.cert = crt->raw.p;
 	s.certlen = crt->raw.len;
 	mbedtls_x509_crt_init(&chain);
-	(void)ks_load_chain(&g->store, en, &chain);
+	if (en != NULL)
+		(void)ks_load_chain(&g->store, en, &chain);
 	for (c = &chain; c != NULL && c->raw.len > 0 && s.nchain <
 	    CMS_MAX_CHAIN; c = c->next) {
 		s.chain[s.nchain] = c->raw.p;
@@ -181,8 +183,8 @@ ask_now(struct engine *g, const struct ks_entry *en,
 }
 
 enum revcheck_rcpt
-revcheck_recipient(struct engine *g, const struct ks_entry *en,
-    const mbedtls_x509_crt *crt, int may_ask)
+revcheck_recipient(struct engine *g, const char *rcpt,
+    const struct ks_entry *en, const mbedtls_x509_crt *crt, int may_ask)
 {
 	mbedtls_x509_crt chain;
 	struct rules_rev rv;
@@ -203,10 +205,11 @@ revcheck_recipient(struct engine *g, const struct ks_entry *en,
 		r.status = REVQ_UNANSWERED;
 		(void)strlcpy(r.text, "cannot ask", sizeof(r.text));
 		mbedtls_x509_crt_init(&chain);
-		(void)ks_load_chain(&g->store, en, &chain);
+		if (en != NULL)
+			(void)ks_load_chain(&g->store, en, &chain);
 		/* a RCPT asked again finds what was learnt, or nothing */
-		if (!g->revq_resumed && set_out(g, crt, &chain, &rv,
-		    hash) == 0)
+		if (!(g->rcpt_asked & ENGINE_ASK_REVOCATION) &&
+		    set_out(g, crt, &chain, &rv, hash) == 0)
 			rc = REVCHECK_ASK;
 		mbedtls_x509_crt_free(&chain);
 		if (rc == REVCHECK_ASK)
@@ -218,14 +221,15 @@ revcheck_recipient(struct engine *g, const struct ks_entry *en,
 	if (r.status == REVQ_REVOKED) {
 		log_info("recipient %s: certificate %.16s revoked, says its "
 		    "OCSP responder: not encrypted to", log_quote(q, sizeof(q),
-		    en->account, strlen(en->account)), en->fpr);
+		    rcpt, strlen(rcpt)), en != NULL ? en->fpr : "(looked up)");
 		return REVCHECK_REVOKED;
 	}
 	if (rv.check == RULES_REV_OCSP_THEN_CRL && idcache_crl_current(&g->ids,
 	    &g->store, crt))
 		return REVCHECK_PASS;
 	log_info("recipient %s: certificate %.16s: OCSP %s (%s)%s",
-	    log_quote(q, sizeof(q), en->account, strlen(en->account)), en->fpr,
+	    log_quote(q, sizeof(q), rcpt, strlen(rcpt)), en != NULL ?
+	    en->fpr : "(looked up)",
 	    revq_status_str(r.status), r.text, rv.hard ? ": not encrypted "
 	    "to (revocation-fail: hard)" : "");
 	return rv.hard ? REVCHECK_UNKNOWN : REVCHECK_PASS;

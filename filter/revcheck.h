@@ -25,11 +25,13 @@ enum revcheck_rcpt {
 	REVCHECK_PASS,
 	REVCHECK_REVOKED,
 	REVCHECK_UNKNOWN,	/* revocation-fail: hard, nothing learnt */
-	REVCHECK_ASK		/* in the loop: g->ask set, ask and retry */
+	REVCHECK_ASK,		/* in the loop: g->ask set, ask and retry */
+	REVCHECK_LOOKUP_DOWN	/* (engine.c) no answer from a lookup */
 };
 /* A recipient's certificate before encrypting to it (OCSP policies). */
-enum revcheck_rcpt revcheck_recipient(struct engine *,
-	    const struct ks_entry *, const mbedtls_x509_crt *, int may_ask);
+/* en is NULL for a certificate looked up (lookrcpt.h). */
+enum revcheck_rcpt revcheck_recipient(struct engine *, const char *rcpt,
+	    const struct ks_entry *en, const mbedtls_x509_crt *, int may_ask);
 /* In the loop: what was learnt about the certificate of hash. */
 void	 revcheck_learnt(struct engine *, const uint8_t [32],
 	    const struct revq_reply *);

@@ -18,6 +18,7 @@
 
 #include "harvestpkt.h"
 #include "log.h"
+#include "lookq.h"
 #include "newproc.h"
 #include "packet.h"
 #include "proto.h"
@@ -26,11 +27,14 @@
 static pid_t	 rp_pid = -1;
 static int	 rp_fd = -1;
 static uint64_t	 rp_qid;
-static uint8_t	 rp_buf[REVQ_PKT_MAX];
+/* a packet of either kind */
+#define RP_BUF	(LOOKQ_PKT_MAX > REVQ_PKT_MAX ? LOOKQ_PKT_MAX : REVQ_PKT_MAX)
+static uint8_t	 rp_buf[RP_BUF];
 
 /* The loop's own questions, for RCPTs parked until their answer. */
 struct sessq {
 	uint64_t	 qid;		/* 0: a free slot */
+	uint32_t	 kind;		/* PKT_REVQ or PKT_LOOKQ */
 	uint64_t	 sid;
 	uint8_t		 hash[32];
 	time_t		 since;
@@ -47,9 +51,11 @@ revproc_fd(void)
 static void __attribute__((noreturn))
 revproc_main(struct filter *f, int sock)
 {
+	struct lookq_question lq;
 	struct revq_question q;
 	struct revq_reply r;
 	ssize_t n;
+	size_t len;
 	int fd;
 
 	no_dumps();
@@ -65,6 +71,14 @@ revproc_main(struct filter *f, int sock)
 		if (n == 0 || (n == -1 && errno != EINTR && errno != EMSGSIZE))
 			break;
 		/* the loop checked it: nonsense here is not answered */
+		if (n > 0 && lookq_question_check(rp_buf, (size_t)n, &lq) ==
+		    0 && f->hooks.look_answer != NULL) {
+			len = f->hooks.look_answer(f->hooks.arg, &lq, rp_buf,
+			    sizeof(rp_buf));
+			if (len > 0 && packet_send(sock, rp_buf, len, -1) == -1)
+				break;
+			continue;
+		}
 		if (n <= 0 || revq_decode(rp_buf, (size_t)n, &q) == -1)
 			continue;
 		f->hooks.revq_answer(f->hooks.arg, &q, &r);
@@ -103,44 +117,80 @@ revproc_start(struct filter *f)
 	return 0;
 }
 
-/* To the process, under a number of ours: 0, or -1 (no answer). */
+/*
+ * A question packet (either kind: its number at offset 8) to the
+ * process, under a number of ours: 0, or -1 (no answer).
+ */
+static int
+send_packet(struct filter *f, uint8_t *pkt, size_t len, uint64_t *qid)
+{
+	*qid = ++rp_qid;
+	if (len < 16)
+		return -1;
+	memcpy(pkt + 8, qid, sizeof(*qid));
+	if (rp_fd == -1 && revproc_start(f) == -1)
+		return -1;
+	return packet_send(rp_fd, pkt, len, -1) == -1 ? -1 : 0;
+}
+
 static int
 send_question(struct filter *f, struct revq_question *q, uint64_t *qid)
 {
 	size_t len;
 
-	q->qid = *qid = ++rp_qid;
-	if (rp_fd == -1 && revproc_start(f) == -1)
+	if ((len = revq_encode(q, rp_buf, sizeof(rp_buf))) == 0)
 		return -1;
-	if ((len = revq_encode(q, rp_buf, sizeof(rp_buf))) == 0 ||
-	    packet_send(rp_fd, rp_buf, len, -1) == -1)
-		return -1;
-	return 0;
+	return send_packet(f, rp_buf, len, qid);
 }
 
-/* To worker i, under its own question's number. */
+/* An answer packet to worker i, under its own question's number. */
 static void
-answer_worker(struct filter *f, size_t i, struct revq_reply *r)
+answer_worker(struct filter *f, size_t i, void *pkt, size_t len)
 {
 	struct worker *w = &f->workers.w[i];
 
-	r->qid = w->revq_own;
+	memcpy((uint8_t *)pkt + 8, &w->revq_own, sizeof(w->revq_own));
 	w->revq = 0;
-	if (w->fd != -1 && packet_send(w->fd, r, sizeof(*r), -1) == -1)
-		log_warnx("worker %ld: a revocation answer: %s", (long)w->pid,
+	if (w->fd != -1 && packet_send(w->fd, pkt, len, -1) == -1)
+		log_warnx("worker %ld: an answer: %s", (long)w->pid,
 		    strerror(errno));
+}
+
+/* A lookup answer with no certificate: DOWN (try later), or OFF. */
+static size_t
+look_status(uint8_t *buf, size_t cap, const char *addr, int status,
+    const char *why)
+{
+	struct lookq_answer a;
+
+	memset(&a, 0, sizeof(a));
+	a.kind = PKT_LOOKA;
+	a.status = status;
+	a.until = time(NULL) + 10;
+	(void)strlcpy(a.addr, addr, sizeof(a.addr));
+	(void)strlcpy(a.text, why, sizeof(a.text));
+	return lookq_answer_encode(&a, NULL, buf, cap);
 }
 
 static void
 unanswered(struct filter *f, size_t i, const char *why)
 {
+	struct worker *w = &f->workers.w[i];
 	struct revq_reply r;
+	uint8_t buf[sizeof(struct lookq_answer)];
+	size_t len;
 
+	if (w->revq_kind == PKT_LOOKQ) {
+		if ((len = look_status(buf, sizeof(buf), "?@?", LOOKQ_DOWN,
+		    why)) > 0)
+			answer_worker(f, i, buf, len);
+		return;
+	}
 	memset(&r, 0, sizeof(r));
 	r.kind = PKT_REVA;
 	r.status = REVQ_UNANSWERED;
 	(void)strlcpy(r.text, why, sizeof(r.text));
-	answer_worker(f, i, &r);
+	answer_worker(f, i, &r, sizeof(r));
 }
 
 void
@@ -150,6 +200,7 @@ revproc_question(struct filter *f, size_t i, const uint8_t *pkt, size_t n)
 	struct revq_question q;
 	uint64_t qid;
 
+	w->revq_kind = PKT_REVQ;
 	if (revq_decode(pkt, n, &q) == -1) {
 		w->revq_own = 0;
 		unanswered(f, i, "a malformed question");
@@ -171,6 +222,42 @@ revproc_question(struct filter *f, size_t i, const uint8_t *pkt, size_t n)
 	w->revq_timeout = q.timeout;
 }
 
+/*
+ * Worker i asks for a recipient's certificate: what the loop keeps
+ * (its RCPT TO asked already, as a rule), else the process is asked.
+ * The worker waits; the loop does not.
+ */
+void
+revproc_look_question(struct filter *f, size_t i, const uint8_t *pkt,
+    size_t n)
+{
+	struct worker *w = &f->workers.w[i];
+	struct lookq_question q;
+	size_t len;
+	int timeout = REVPROC_LOOK_WAIT;
+
+	w->revq_kind = PKT_LOOKQ;
+	w->revq_own = 0;
+	if (lookq_question_check(pkt, n, &q) == -1) {
+		unanswered(f, i, "a malformed question");
+		return;
+	}
+	w->revq_own = q.qid;
+	if (f->hooks.look_recall != NULL && (len = f->hooks.look_recall(
+	    f->hooks.arg, &q, rp_buf, sizeof(rp_buf), &timeout)) > 0) {
+		answer_worker(f, i, rp_buf, len);
+		return;
+	}
+	memcpy(rp_buf, &q, sizeof(q));
+	if (send_packet(f, rp_buf, sizeof(q), &w->revq) == -1) {
+		w->revq = 0;
+		unanswered(f, i, "the lookup process cannot be asked");
+		return;
+	}
+	w->revq_since = time(NULL);
+	w->revq_timeout = timeout;
+}
+
 int
 revproc_session_question(struct filter *f, uint64_t sid)
 {
@@ -180,38 +267,58 @@ revproc_session_question(struct filter *f, uint64_t sid)
 	struct sessq *sq = NULL;
 	size_t i;
 
-	if (f->hooks.revq_out == NULL ||
-	    (asked = f->hooks.revq_out(f->hooks.arg, &hash)) == NULL)
-		return -1;
+	size_t len = 0;
+	int timeout = 0, rc;
+
 	for (i = 0; i < REVPROC_SESSIONS && sq == NULL; i++)
 		if (rp_sessq[i].qid == 0)
 			sq = &rp_sessq[i];
 	if (sq == NULL) {
-		log_warnx("revocation: %d RCPTs wait for answers already",
+		log_warnx("%d RCPTs wait for answers already",
 		    REVPROC_SESSIONS);
 		return -1;
 	}
-	q = *asked;
-	if (send_question(f, &q, &sq->qid) == -1) {
+	if (f->hooks.look_out != NULL)
+		len = f->hooks.look_out(f->hooks.arg, rp_buf, sizeof(rp_buf),
+		    &timeout);
+	if (len > 0) {
+		sq->kind = PKT_LOOKQ;
+		rc = send_packet(f, rp_buf, len, &sq->qid);
+	} else {
+		if (f->hooks.revq_out == NULL || (asked =
+		    f->hooks.revq_out(f->hooks.arg, &hash)) == NULL)
+			return -1;
+		q = *asked;
+		sq->kind = PKT_REVQ;
+		memcpy(sq->hash, hash, sizeof(sq->hash));
+		timeout = q.timeout;
+		rc = send_question(f, &q, &sq->qid);
+	}
+	if (rc == -1) {
 		sq->qid = 0;
 		return -1;
 	}
 	sq->sid = sid;
-	memcpy(sq->hash, hash, sizeof(sq->hash));
 	sq->since = time(NULL);
-	sq->timeout = q.timeout;
+	sq->timeout = timeout;
 	return 0;
 }
 
-/* What came for a parked RCPT: kept by the engine, the RCPT answered. */
+/*
+ * What came for a parked RCPT (a revocation reply, or a lookup answer
+ * packet): kept by the engine, the RCPT answered.
+ */
 static void
-session_answer(struct filter *f, struct sessq *sq, const struct revq_reply *r)
+session_answer(struct filter *f, struct sessq *sq, const void *pkt,
+    size_t len)
 {
 	uint64_t sid = sq->sid;
 
 	sq->qid = 0;
-	if (f->hooks.revq_learnt != NULL)
-		f->hooks.revq_learnt(f->hooks.arg, sq->hash, r);
+	if (sq->kind == PKT_LOOKQ && f->hooks.look_learnt != NULL)
+		f->hooks.look_learnt(f->hooks.arg, pkt, len);
+	else if (sq->kind == PKT_REVQ && f->hooks.revq_learnt != NULL)
+		f->hooks.revq_learnt(f->hooks.arg, sq->hash, pkt);
 	proto_rcpt_resume(f, sid);
 }
 
@@ -219,18 +326,26 @@ static void
 session_unanswered(struct filter *f, struct sessq *sq, const char *why)
 {
 	struct revq_reply r;
+	uint8_t buf[sizeof(struct lookq_answer)];
+	size_t len;
 
+	if (sq->kind == PKT_LOOKQ) {
+		/* the address is not known here: the RCPT asks again */
+		len = look_status(buf, sizeof(buf), "?@?", LOOKQ_DOWN, why);
+		session_answer(f, sq, buf, len);
+		return;
+	}
 	memset(&r, 0, sizeof(r));
 	r.kind = PKT_REVA;
 	r.status = REVQ_UNANSWERED;
 	r.until = time(NULL) + REVQ_DOWN_FOR;
 	(void)strlcpy(r.text, why, sizeof(r.text));
-	session_answer(f, sq, &r);
+	session_answer(f, sq, &r, sizeof(r));
 }
 
 /* Its end: what it had is answered, it is forked again when asked. */
 static void
-revproc_gone(struct filter *f)
+revproc_gone(struct filter *f, int ended_here)
 {
 	size_t i;
 	int status;
@@ -238,11 +353,15 @@ revproc_gone(struct filter *f)
 	(void)close(rp_fd);
 	rp_fd = -1;
 	(void)kill(rp_pid, SIGKILL);
-	if (waitpid(rp_pid, &status, 0) == rp_pid && WIFSIGNALED(status))
+	if (waitpid(rp_pid, &status, 0) == rp_pid && WIFSIGNALED(status) &&
+	    !ended_here)
 		log_warnx("revocation process %ld ended (signal %d)",
 		    (long)rp_pid, WTERMSIG(status));
-	else
+	else if (!ended_here)
 		log_warnx("revocation process %ld ended", (long)rp_pid);
+	else
+		log_info("revocation process %ld ended for the new rules",
+		    (long)rp_pid);
 	rp_pid = -1;
 	for (i = 0; i < f->workers.n; i++)
 		if (f->workers.w[i].revq != 0)
@@ -253,10 +372,38 @@ revproc_gone(struct filter *f)
 			    "process ended");
 }
 
+/* One answer packet of the process, checked: its kind, or 0. */
+static uint32_t
+answer_kind(size_t n, uint64_t *qid)
+{
+	const uint8_t *der[LOOKQ_CERTS];
+	struct lookq_answer a;
+	struct revq_reply r;
+
+	if (revq_reply_check(rp_buf, n, &r) == 0) {
+		*qid = r.qid;
+		return PKT_REVQ;
+	}
+	if (lookq_answer_check(rp_buf, n, &a, der) == 0) {
+		*qid = a.qid;
+		return PKT_LOOKQ;
+	}
+	return 0;
+}
+
+void
+revproc_renew(struct filter *f)
+{
+	if (rp_fd != -1)
+		revproc_gone(f, 1);
+}
+
 void
 revproc_input(struct filter *f)
 {
-	struct revq_reply r;
+	struct worker *w;
+	uint64_t qid;
+	uint32_t kind;
 	ssize_t n;
 	size_t i;
 	int fd;
@@ -267,19 +414,26 @@ revproc_input(struct filter *f)
 			(void)close(fd);
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
 			return;
-		if (n <= 0 || revq_reply_check(rp_buf, (size_t)n, &r) == -1) {
-			revproc_gone(f);
+		if (n <= 0 || (kind = answer_kind((size_t)n, &qid)) == 0) {
+			revproc_gone(f, 0);
 			return;
 		}
 		/* an answer the loop gave up on is dropped */
-		for (i = 0; i < f->workers.n; i++)
-			if (f->workers.w[i].revq == r.qid && r.qid != 0) {
-				answer_worker(f, i, &r);
-				break;
-			}
-		for (i = 0; i < REVPROC_SESSIONS; i++)
-			if (rp_sessq[i].qid == r.qid && r.qid != 0) {
-				session_answer(f, &rp_sessq[i], &r);
+		for (i = 0; i < f->workers.n && qid != 0; i++) {
+			w = &f->workers.w[i];
+			if (w->revq != qid || w->revq_kind != kind)
+				continue;
+			/* what a worker learnt serves the next RCPT too */
+			if (kind == PKT_LOOKQ && f->hooks.look_learnt != NULL)
+				f->hooks.look_learnt(f->hooks.arg, rp_buf,
+				    (size_t)n);
+			answer_worker(f, i, rp_buf, (size_t)n);
+			break;
+		}
+		for (i = 0; i < REVPROC_SESSIONS && qid != 0; i++)
+			if (rp_sessq[i].qid == qid && rp_sessq[i].kind == kind) {
+				session_answer(f, &rp_sessq[i], rp_buf,
+				    (size_t)n);
 				break;
 			}
 	}
@@ -321,27 +475,22 @@ revproc_stop(void)
  * In a worker.  The loop answers every question, in time or not (its
  * own deadline is the question's timeout and a grace), so the wait here
  * is only against a loop gone wrong; an answer to an older question is
- * skipped.
+ * skipped.  The answer packet (of kind, to question qid) into buf: its
+ * length, or 0.
  */
-void
-revproc_ask_from_worker(int sock, const struct revq_question *q,
-    struct revq_reply *r)
+static size_t
+ask_loop(int sock, const void *pkt, size_t len, uint32_t kind, uint64_t qid,
+    int secs, uint8_t *buf, size_t cap)
 {
 	struct pollfd p;
-	uint8_t *buf;
-	size_t len;
+	uint64_t got;
+	uint32_t k;
 	ssize_t n;
-	time_t end = time(NULL) + q->timeout + 2 * REVPROC_GRACE;
+	time_t end = time(NULL) + secs + 2 * REVPROC_GRACE;
 	int fd;
 
-	memset(r, 0, sizeof(*r));
-	r->status = REVQ_UNANSWERED;
-	(void)strlcpy(r->text, "not asked", sizeof(r->text));
-	if ((buf = malloc(REVQ_PKT_MAX)) == NULL)
-		return;
-	if ((len = revq_encode(q, buf, REVQ_PKT_MAX)) == 0 ||
-	    packet_send(sock, buf, len, -1) == -1)
-		goto done;
+	if (packet_send(sock, pkt, len, -1) == -1)
+		return 0;
 	while (time(NULL) < end) {
 		p.fd = sock;
 		p.events = POLLIN;
@@ -350,18 +499,50 @@ revproc_ask_from_worker(int sock, const struct revq_question *q,
 			break;
 		if (p.revents == 0)
 			continue;
-		n = packet_recv(sock, buf, REVQ_PKT_MAX, &fd);
+		n = packet_recv(sock, buf, cap, &fd);
 		if (fd != -1)
 			(void)close(fd);
 		if (n <= 0)
 			break;
-		if (revq_reply_check(buf, (size_t)n, r) == 0 &&
-		    r->qid == q->qid)
-			goto done;
+		if (n < 16)
+			continue;
+		memcpy(&k, buf, sizeof(k));
+		memcpy(&got, buf + 8, sizeof(got));
+		if (k == kind && got == qid)
+			return (size_t)n;
 	}
+	return 0;
+}
+
+void
+revproc_ask_from_worker(int sock, const struct revq_question *q,
+    struct revq_reply *r)
+{
+	uint8_t *buf;
+	size_t len;
+
 	memset(r, 0, sizeof(*r));
 	r->status = REVQ_UNANSWERED;
-	(void)strlcpy(r->text, "no answer from the loop", sizeof(r->text));
+	(void)strlcpy(r->text, "not asked", sizeof(r->text));
+	if ((buf = malloc(REVQ_PKT_MAX)) == NULL)
+		return;
+	if ((len = revq_encode(q, buf, REVQ_PKT_MAX)) == 0)
+		goto done;
+	if ((len = ask_loop(sock, buf, len, PKT_REVA, q->qid, q->timeout, buf,
+	    REVQ_PKT_MAX)) == 0 || revq_reply_check(buf, len, r) == -1) {
+		memset(r, 0, sizeof(*r));
+		r->status = REVQ_UNANSWERED;
+		(void)strlcpy(r->text, "no answer from the loop",
+		    sizeof(r->text));
+	}
 done:
 	free(buf);
+}
+
+size_t
+revproc_look_from_worker(int sock, const struct lookq_question *q,
+    uint8_t *buf, size_t cap)
+{
+	return ask_loop(sock, q, sizeof(*q), PKT_LOOKA, q->qid,
+	    REVPROC_LOOK_WAIT, buf, cap);
 }

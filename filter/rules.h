@@ -199,6 +199,43 @@ struct rules_rev {
 };
 void	 rules_revocation(const struct rules *, struct rules_rev *);
 
+/*
+ * Where recipients' certificates the store lacks are looked for (the
+ * top-level directory: and smimea: sections): an LDAP directory, and
+ * DNSSEC-validated SMIMEA records (RFC 8162) for the domains listed.
+ * A section that is absent is off.  Strings are the rules' own.
+ */
+#define RULES_SRC_LIST		8
+#define RULES_LOOKUP_TIMEOUT	5	/* seconds, the default */
+#define RULES_CACHE_TTL		3600	/* a certificate found */
+#define RULES_NEGATIVE_TTL	300	/* none there */
+#define RULES_TTL_MAX		(7 * 86400)
+#define RULES_ROOT_ANCHOR	"/usr/share/dns/root.key"	/* dns-root-data */
+
+struct rules_source {
+	int	 on;
+	char	*domain[RULES_SRC_LIST];	/* directory: none is all */
+	size_t	 ndomain;
+	char	*uri[RULES_SRC_LIST];		/* smimea: its stubs */
+	size_t	 nuri;
+	char	*bind_dn;			/* directory only */
+	char	*password_file;
+	char	*base;
+	char	*filter;
+	char	*attr[RULES_SRC_LIST];
+	size_t	 nattr;
+	char	*trust_anchor;			/* smimea only */
+	char	*forward;
+	int	 timeout;
+	int	 cache_ttl;
+	int	 negative_ttl;
+};
+/* The section, or NULL when it is off. */
+const struct rules_source *rules_directory(const struct rules *);
+const struct rules_source *rules_smimea(const struct rules *);
+/* Whether src is asked about addr (its domains: list). */
+int	 rules_source_covers(const struct rules_source *, const char *);
+
 /* 1 when addr is ours (inbound: internal:); 0 when none are listed too */
 int	 rules_is_internal(const struct rules *, const char *);
 /* 1 when inbound: internal: lists anything (directions by address) */
@@ -290,6 +327,8 @@ struct rules {
 	char			*drop_to;
 	size_t			 drop_line;	/* of a key-missing: drop */
 	struct rules_rev	 rev;
+	struct rules_source	 dir;
+	struct rules_source	 dns;
 };
 
 void	 rules_policy_apply(struct rules_policy *, const struct rules_rule *);

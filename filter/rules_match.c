@@ -10,6 +10,7 @@
 #include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define RULES_PRIVATE
 #include "rules.h"
@@ -396,6 +397,42 @@ void
 rules_revocation(const struct rules *r, struct rules_rev *out)
 {
 	*out = r->rev;
+}
+
+const struct rules_source *
+rules_directory(const struct rules *r)
+{
+	return r->dir.on ? &r->dir : NULL;
+}
+
+const struct rules_source *
+rules_smimea(const struct rules *r)
+{
+	return r->dns.on ? &r->dns : NULL;
+}
+
+/* "*" is every domain; a domain covers its subdomains too. */
+int
+rules_source_covers(const struct rules_source *src, const char *addr)
+{
+	const char *dom = strrchr(addr, '@');
+	size_t i, dl, l;
+
+	if (src == NULL || !src->on || dom == NULL || dom[1] == '\0')
+		return 0;
+	if (src->ndomain == 0)
+		return 1;
+	dom++;
+	dl = strlen(dom);
+	for (i = 0; i < src->ndomain; i++) {
+		l = strlen(src->domain[i]);
+		if (strcmp(src->domain[i], "*") == 0 ||
+		    strcasecmp(dom, src->domain[i]) == 0 ||
+		    (dl > l && dom[dl - l - 1] == '.' &&
+		    strcasecmp(dom + dl - l, src->domain[i]) == 0))
+			return 1;
+	}
+	return 0;
 }
 
 int

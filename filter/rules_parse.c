@@ -25,6 +25,7 @@
 #define RULES_PRIVATE
 #include "rules.h"
 #include "signers.h"
+#include "ldapdir.h"
 
 #define RULES_MAX_FILE		(4 * 1024 * 1024)
 #define RULES_MAX_DEPTH		32
@@ -1397,13 +1398,255 @@ parse_revocation(struct ctx *c, int idx, const struct ynode *v,
 	return 0;
 }
 
+/* ---- directory: and smimea: (rules.h, struct rules_source) ---- */
+
+static int
+dup_into(struct ctx *c, const char *key, const struct ynode *v, char **out)
+{
+	if (want_string(c, key, v) == -1)
+		return -1;
+	free(*out);
+	if ((*out = strdup(v->str)) == NULL)
+		return fail(c, v, "out of memory");
+	return 0;
+}
+
+/* One value or a list of them, at most RULES_SRC_LIST. */
+static int
+dup_list(struct ctx *c, const char *key, const struct ynode *v, char **out,
+    size_t *n)
+{
+	size_t i, k = v->type == YN_SEQ ? v->nkid : 1;
+
+	if (v->type == YN_MAP)
+		return fail(c, v, "%s: expected a value or a list", key);
+	if (k == 0 || k > RULES_SRC_LIST)
+		return fail(c, v, "%s: from 1 to %d values", key,
+		    RULES_SRC_LIST);
+	for (i = 0; i < k; i++)
+		if (dup_into(c, key, v->type == YN_SEQ ? v->kid[i] : v,
+		    &out[i]) == -1)
+			return -1;
+	*n = k;
+	return 0;
+}
+
+static int
+want_seconds(struct ctx *c, const char *key, const struct ynode *v, long lo,
+    long hi, int *out)
+{
+	char *end;
+	long n;
+
+	if (want_scalar(c, key, v) == -1)
+		return -1;
+	errno = 0;
+	n = strtol(v->str, &end, 10);
+	if (errno != 0 || end == v->str || *end != '\0' || n < lo || n > hi)
+		return fail(c, v, "%s: seconds from %ld to %ld", key, lo, hi);
+	*out = (int)n;
+	return 0;
+}
+
+/* A DNS name: labels of letters, digits and hyphens, dot-separated. */
+static int
+domain_ok(const char *d)
+{
+	size_t label = 0;
+
+	if (*d == '\0' || strlen(d) > 253)
+		return 0;
+	for (; *d != '\0'; d++) {
+		if (*d == '.') {
+			if (label == 0)
+				return 0;
+			label = 0;
+		} else if (isalnum((unsigned char)*d) || *d == '-') {
+			if (++label > 63)
+				return 0;
+		} else
+			return 0;
+	}
+	return label > 0;
+}
+
+/* The keys both sections have: 1 parsed, 0 not one of them, -1 error. */
+static int
+source_common(struct ctx *c, const char *key, const struct ynode *v,
+    struct rules_source *src)
+{
+	size_t i;
+
+	if (strcmp(key, "domains") == 0) {
+		if (dup_list(c, key, v, src->domain, &src->ndomain) == -1)
+			return -1;
+		for (i = 0; i < src->ndomain; i++)
+			if (strcmp(src->domain[i], "*") != 0 &&
+			    !domain_ok(src->domain[i]))
+				return fail(c, v, "domains: \"%s\" is not a "
+				    "domain", src->domain[i]);
+		for (i = 0; i < src->ndomain; i++)
+			(void)lowercase(src->domain[i]);
+		return 1;
+	}
+	if (strcmp(key, "timeout") == 0)
+		return want_seconds(c, key, v, 1, 60, &src->timeout) == -1 ?
+		    -1 : 1;
+	if (strcmp(key, "cache-ttl") == 0)
+		return want_seconds(c, key, v, 0, RULES_TTL_MAX,
+		    &src->cache_ttl) == -1 ? -1 : 1;
+	if (strcmp(key, "negative-ttl") == 0)
+		return want_seconds(c, key, v, 0, RULES_TTL_MAX,
+		    &src->negative_ttl) == -1 ? -1 : 1;
+	return 0;
+}
+
+static int
+directory_key(struct ctx *c, const char *key, const struct ynode *v,
+    struct rules_source *d)
+{
+	size_t i;
+
+	if (strcmp(key, "uri") == 0) {
+		if (dup_list(c, key, v, d->uri, &d->nuri) == -1)
+			return -1;
+		for (i = 0; i < d->nuri; i++)
+			if (strncmp(d->uri[i], "ldap://", 7) != 0 &&
+			    strncmp(d->uri[i], "ldaps://", 8) != 0 &&
+			    strncmp(d->uri[i], "ldapi://", 8) != 0)
+				return fail(c, v, "uri: \"%s\" is not an "
+				    "ldap://, ldaps:// or ldapi:// URI",
+				    d->uri[i]);
+		return 0;
+	}
+	if (strcmp(key, "bind-dn") == 0)
+		return dup_into(c, key, v, &d->bind_dn);
+	if (strcmp(key, "password-file") == 0)
+		return dup_into(c, key, v, &d->password_file);
+	if (strcmp(key, "base") == 0)
+		return dup_into(c, key, v, &d->base);
+	if (strcmp(key, "filter") == 0)
+		return dup_into(c, key, v, &d->filter);
+	if (strcmp(key, "attributes") == 0)
+		return dup_list(c, key, v, d->attr, &d->nattr);
+	return 1;	/* not one */
+}
+
+static int
+smimea_key(struct ctx *c, const char *key, const struct ynode *v,
+    struct rules_source *d)
+{
+	if (strcmp(key, "trust-anchor") == 0)
+		return dup_into(c, key, v, &d->trust_anchor);
+	if (strcmp(key, "forward") == 0)
+		return dup_into(c, key, v, &d->forward);
+	if (strcmp(key, "stub") == 0)
+		return dup_list(c, key, v, d->uri, &d->nuri);
+	return 1;
+}
+
+static int
+directory_check(struct ctx *c, const struct ynode *n, struct rules_source *d)
+{
+	static const char *const attrs[] = { "userSMIMECertificate",
+	    "userCertificate;binary" };
+	char probe[LDAPDIR_FILTER_MAX];
+	size_t i;
+
+	if (d->nuri == 0 || d->base == NULL)
+		return fail(c, n, "directory: needs uri: and base:");
+	if ((d->password_file != NULL) != (d->bind_dn != NULL))
+		return fail(c, n, "directory: bind-dn: and password-file: go "
+		    "together");
+	if (d->filter == NULL && (d->filter = strdup("(mail=%s)")) == NULL)
+		return fail(c, n, "out of memory");
+	if (ldapdir_filter(d->filter, "a@b.example", probe, sizeof(probe)) ==
+	    -1)
+		return fail(c, n, "directory: filter: \"%s\" must hold one "
+		    "%%s (the address) and nothing else with %%", d->filter);
+	for (i = 0; d->nattr == 0 && i < 2; i++)
+		if ((d->attr[i] = strdup(attrs[i])) == NULL)
+			return fail(c, n, "out of memory");
+	if (d->nattr == 0)
+		d->nattr = 2;
+	return 0;
+}
+
+static int
+smimea_check(struct ctx *c, const struct ynode *n, struct rules_source *d)
+{
+	if (d->ndomain == 0)
+		return fail(c, n, "smimea: needs domains: (\"*\" for every "
+		    "domain)");
+	if (d->trust_anchor == NULL && (d->trust_anchor =
+	    strdup(RULES_ROOT_ANCHOR)) == NULL)
+		return fail(c, n, "out of memory");
+	return 0;
+}
+
+/* directory: (11) or smimea: (12). */
+static int
+parse_source(struct ctx *c, int idx, const struct ynode *n, struct rules *r)
+{
+	struct rules_source *d = idx == 11 ? &r->dir : &r->dns;
+	const char *where = idx == 11 ? "directory" : "smimea";
+	const struct ynode *k;
+	size_t i, j;
+	int rc;
+
+	if (n->type != YN_MAP)
+		return fail(c, n, "%s: expected a mapping", where);
+	d->on = 1;
+	d->timeout = RULES_LOOKUP_TIMEOUT;
+	d->cache_ttl = RULES_CACHE_TTL;
+	d->negative_ttl = RULES_NEGATIVE_TTL;
+	for (i = 0; i + 1 < n->nkid; i += 2) {
+		k = n->kid[i];
+		if (want_scalar(c, where, k) == -1)
+			return -1;
+		for (j = 0; j < i; j += 2)
+			if (strcmp(n->kid[j]->str, k->str) == 0)
+				return fail(c, k, "%s: duplicate key \"%s\"",
+				    where, k->str);
+		if ((rc = source_common(c, k->str, n->kid[i + 1], d)) == -1)
+			return -1;
+		if (rc == 1)
+			continue;
+		rc = idx == 11 ? directory_key(c, k->str, n->kid[i + 1], d) :
+		    smimea_key(c, k->str, n->kid[i + 1], d);
+		if (rc == -1)
+			return -1;
+		if (rc == 1)
+			return unknown_key(c, k, where);
+	}
+	return idx == 11 ? directory_check(c, n, d) : smimea_check(c, n, d);
+}
+
+static void
+source_free(struct rules_source *d)
+{
+	size_t i;
+
+	for (i = 0; i < RULES_SRC_LIST; i++) {
+		free(d->domain[i]);
+		free(d->uri[i]);
+		free(d->attr[i]);
+	}
+	free(d->bind_dn);
+	free(d->password_file);
+	free(d->base);
+	free(d->filter);
+	free(d->trust_anchor);
+	free(d->forward);
+}
+
 static int
 parse_top(struct ctx *c, const struct ynode *root, struct rules *r)
 {
 	static const char *const names[] = { "version", "authserv-id",
 	    "defaults", "rules", "exceptions", "inbound", "signers",
 	    "drop-to", "revocation", "revocation-fail", "ocsp-timeout",
-	    NULL };
+	    "directory", "smimea", NULL };
 	const struct ynode *k, *v;
 	unsigned seen = 0;
 	size_t i;
@@ -1466,6 +1709,10 @@ parse_top(struct ctx *c, const struct ynode *root, struct rules *r)
 		case 9:
 		case 10:
 			rc = parse_revocation(c, idx, v, r);
+			break;
+		case 11:
+		case 12:
+			rc = parse_source(c, idx, v, r);
 			break;
 		default:
 			return unknown_key(c, k, "the top level");
@@ -1536,6 +1783,8 @@ rules_free(struct rules *r)
 	free(r->hdrs);
 	free(r->authserv_id);
 	free(r->drop_to);
+	source_free(&r->dir);
+	source_free(&r->dns);
 	signers_free(r->signers);
 	free(r);
 }

@@ -59,7 +59,7 @@ struct session {
 	/* an RCPT TO waiting for a revocation answer (revproc.h) */
 	char		*parked_rcpt;
 	char		 parked_token[TOKEN_LEN + 1];
-	int		 rcpt_resumed;
+	int		 rcpt_asked;	/* ENGINE_ASK_*: asked, parked */
 
 	/* message, from data-line requests */
 	enum msg_state	 state;

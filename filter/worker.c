@@ -287,6 +287,12 @@ workers_ask_revocation(const struct revq_question *q, struct revq_reply *r)
 	revproc_ask_from_worker(worker_sock, q, r);
 }
 
+size_t
+workers_ask_lookup(const struct lookq_question *q, uint8_t *buf, size_t cap)
+{
+	return revproc_look_from_worker(worker_sock, q, buf, cap);
+}
+
 static void __attribute__((noreturn))
 worker_main(struct filter *f, int sock)
 {
@@ -818,10 +824,16 @@ workers_input(struct filter *f, size_t i)
 			f->hooks.harvest(f->hooks.arg, &h);
 		return;
 	}
-	/* a revocation question: one at a time, answered by the loop */
+	/* a revocation or lookup question: one at a time, by the loop */
 	if (n >= 4 && fd == -1 && w->busy && w->revq == 0 &&
 	    memcmp(f->workers.buf, &(uint32_t){ PKT_REVQ }, 4) == 0) {
 		revproc_question(f, i, (const uint8_t *)f->workers.buf,
+		    (size_t)n);
+		return;
+	}
+	if (n >= 4 && fd == -1 && w->busy && w->revq == 0 &&
+	    memcmp(f->workers.buf, &(uint32_t){ PKT_LOOKQ }, 4) == 0) {
+		revproc_look_question(f, i, (const uint8_t *)f->workers.buf,
 		    (size_t)n);
 		return;
 	}

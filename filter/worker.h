@@ -50,6 +50,7 @@ struct worker {
 	/* a revocation question out (revproc.c): ours, the worker's own */
 	uint64_t	 revq;
 	uint64_t	 revq_own;
+	uint32_t	 revq_kind;	/* PKT_REVQ or PKT_LOOKQ */
 	time_t		 revq_since;
 	int		 revq_timeout;
 };
@@ -95,6 +96,8 @@ struct revq_question;
 struct revq_reply;
 void	 workers_ask_revocation(const struct revq_question *,
 	    struct revq_reply *);
+struct lookq_question;
+size_t	 workers_ask_lookup(const struct lookq_question *, uint8_t *, size_t);
 size_t	 workers_default(void);
 int	 workers_grant(int, uint32_t, const struct session *);
 

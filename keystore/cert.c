@@ -8,11 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <mbedtls/oid.h>
 #include <mbedtls/md.h>
 
+#include "certid.h"
 #include "cms.h"
 #include "ks.h"
 #include "mbedtls_compat.h"
@@ -97,6 +99,21 @@ ks_cert_purpose(const mbedtls_x509_crt *crt)
 	    MBEDTLS_X509_KU_KEY_AGREEMENT) == 0)
 		p |= KS_P_ENCRYPT;
 	return p;
+}
+
+/* Does the certificate name addr (an rfc822Name or emailAddress, any case)? */
+int
+ks_cert_names(const uint8_t *der, size_t len, const char *addr)
+{
+	struct certid_addrs a;
+	size_t i;
+
+	if (certid_addrs(der, len, &a) == -1)
+		return 0;
+	for (i = 0; i < a.n; i++)
+		if (strcasecmp(a.addr[i], addr) == 0)
+			return 1;
+	return 0;
 }
 
 int64_t

@@ -125,6 +125,7 @@ void	 ks_hex(const uint8_t *, size_t, char *);
 int	 ks_idhash(const uint8_t *, size_t, const uint8_t *, size_t,
 	    char[33]);
 unsigned ks_cert_purpose(const mbedtls_x509_crt *);
+int	 ks_cert_names(const uint8_t *, size_t, const char *);
 int64_t	 ks_x509_time(const mbedtls_x509_time *);
 void	 ks_utc(char *, size_t, time_t);
 int	 ks_entry_from_cert(struct ks_entry *, const mbedtls_x509_crt *,

@@ -1012,21 +1012,6 @@ cmd_ocsp(const char *dir, int argc, char *argv[])
 
 /* ---- directory lookup ------------------------------------------------ */
 
-/* Does cert name addr (an rfc822Name or emailAddress, any case)? */
-static int
-names(const uint8_t *der, size_t len, const char *addr)
-{
-	struct certid_addrs a;
-	size_t i;
-
-	if (certid_addrs(der, len, &a) == -1)
-		return 0;
-	for (i = 0; i < a.n; i++)
-		if (strcasecmp(a.addr[i], addr) == 0)
-			return 1;
-	return 0;
-}
-
 /* The found certificates that name addr into the store, as imports. */
 static int
 directory_import(const char *dir, const struct ldapdir_found *f,
@@ -1040,7 +1025,7 @@ directory_import(const char *dir, const struct ldapdir_found *f,
 	memset(&o, 0, sizeof(o));
 	o.purpose = KS_P_ENCRYPT;
 	for (i = 0; i < f->n; i++) {
-		if (!names(f->der[i], f->len[i], addr))
+		if (!ks_cert_names(f->der[i], f->len[i], addr))
 			continue;
 		if (ks_import(dir, f->der[i], f->len[i], &o, im, &n, &e) == -1)
 			return fail(&e);
@@ -1142,7 +1127,7 @@ directory_lookup(const char *dir, int argc, char *argv[])
 			for (ch = 0; ch < 32; ch++)
 				snprintf(fpr + 2 * ch, 3, "%02x", h[ch]);
 			printf("directory %s %s %s(from %s)\n", argv[optind],
-			    fpr, names(f.der[i], f.len[i], argv[optind]) ? "" :
+			    fpr, ks_cert_names(f.der[i], f.len[i], argv[optind]) ? "" :
 			    "does not name the address ", f.uri);
 		}
 		if (import)
@@ -1164,7 +1149,7 @@ cmd_directory(const char *dir, int argc, char *argv[])
 
 /* ---- SMIMEA lookup ---------------------------------------------------- */
 
-#define ROOT_ANCHOR	"/usr/share/dns/root.key"	/* dns-root-data */
+#define ROOT_ANCHOR	"/usr/share/dns/root.key"	/* dns-root-data; rules.h too */
 
 /* Usage 1 (PKIX-EE): the certificate must chain to our anchors too. */
 static int
@@ -1279,8 +1264,9 @@ smimea_lookup(const char *dir, int argc, char *argv[])
 	o.purpose = KS_P_ENCRYPT;
 	for (i = 0; i < f.n; i++) {
 		fingerprint(f.der[i], f.len[i], fpr);
-		usable = names(f.der[i], f.len[i], addr) && (f.usage[i] == 3 ||
-		    (f.usage[i] == 1 && chains(dir, f.der[i], f.len[i])));
+		usable = ks_cert_names(f.der[i], f.len[i], addr) &&
+		    (f.usage[i] == 3 || (f.usage[i] == 1 && chains(dir,
+		    f.der[i], f.len[i])));
 		printf("smimea %s %s usage %u%s (secure, %s)\n", addr, fpr,
 		    f.usage[i], usable ? "" : f.usage[i] == 1 || f.usage[i] ==
 		    3 ? " not usable" : " a trust anchor", f.owner);

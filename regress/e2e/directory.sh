@@ -157,10 +157,103 @@ strace -f -e trace=prctl -o "$W/strace" "$C" -k "$S" directory lookup --uri "$U"
 grep -q 'PR_SET_SECCOMP' "$W/strace" && ok lookup-sandboxed ||
     fail lookup-sandboxed "no PR_SET_SECCOMP: $(head -c 300 "$W/strace")"
 
-# ---- the server stopped mid-test ----------------------------------------------
+# ---- the filter: RCPT TO through a real smtpd looks recipients up ------------
+FILTER=${FILTER:-obj/asan/filter-smime}
+[ -x "$FILTER" ] || FILTER=./filter-smime
+S4=$W/store-filter
+"$C" -k "$S4" init > /dev/null
+"$C" -k "$S4" anchor import "$P/ca.pem" > /dev/null
+"$C" -k "$S4" selfsign --ec P-256 --usage sign signer@example.net > /dev/null
+chown -R opensmtpd "$S4"
+chmod 644 "$W/reader.pw"
+cat > "$W/rules.yaml" <<YAML
+version: 1
+signers:
+  trusted: [127.0.0.1]
+directory:
+  uri: [$DOWN, $U]
+  base: dc=example,dc=org
+  bind-dn: cn=reader,dc=example,dc=org
+  password-file: $W/reader.pw
+  timeout: 2
+rules:
+  - recipient: "*@example.org"
+    encrypt: required
+    key-missing: bounce
+YAML
+chmod 644 "$W/rules.yaml"
+run f-rules 0 "^directory: $DOWN, $U" "$FILTER" -n -f "$W/rules.yaml" -k "$S4"
+out() {	# out TAG RCPT: sent; the reply in $W/TAG.reply
+	printf 'From: <signer@example.net>\nTo: <%s>\nSubject: %s\n\nsecret %s\n' \
+	    "$2" "$1" "$1" > "$W/$1.eml"
+	h_send --from signer@example.net --to "$2" --file "$W/$1.eml" \
+	    > "$W/$1.reply" 2>&1
+}
+got() {	# got TAG: the delivered message, or nothing
+	for f in $(h_delivered); do
+		grep -q "^Subject: $1\$" "$f" && { cat "$f"; return 0; }
+	done
+	return 1
+}
+opens() {	# opens TAG WHO: delivered encrypted, and WHO's key opens it
+	got "$1" > "$W/$1.got" || { fail "$1-delivered" "not delivered"; return; }
+	if grep -q 'application/pkcs7-mime' "$W/$1.got" &&
+	    openssl cms -decrypt -recip "$P/$2.pem" -inkey "$P/$2.key" \
+	    -in "$W/$1.got" 2>/dev/null | grep -q "secret $1"; then
+		ok "$1-encrypted-to-$2"
+	else
+		fail "$1-encrypted-to-$2" "$(head -c 300 "$W/$1.got")"
+	fi
+}
+h_start "$FILTER" -v -f "$W/rules.yaml" -k "$S4" || { fail f-start "$H_WHY"; exit 0; }
+n0=$(h_delivered | wc -l)
+out f-alice alice@example.org && ok f-alice-accepted ||
+    fail f-alice-accepted "$(tail -n 2 "$W/f-alice.reply")"
+out f-bob bob@example.org && ok f-bob-accepted ||
+    fail f-bob-accepted "$(tail -n 2 "$W/f-bob.reply")"
+out f-carol carol@example.org
+grep -q '550.*5.7.1 No S/MIME certificate' "$W/f-carol.reply" && ok f-none-refused ||
+    fail f-none-refused "$(tail -n 2 "$W/f-carol.reply")"
+out f-mallory mallory@example.org
+grep -q '550.*5.7.1' "$W/f-mallory.reply" && ok f-hostile-value-refused ||
+    fail f-hostile-value-refused "$(tail -n 2 "$W/f-mallory.reply")"
+h_wait_delivered $((n0 + 2)) 60 || fail f-delivered "$H_WHY"
+opens f-alice alice
+opens f-bob bob
+grep -q "recipient alice@example.org: certificate from $U (not in the store)" \
+    "$W/smtpd.log" && ok f-source-logged || fail f-source-logged "no log line"
+run f-store-untouched 1 "^none" "$C" -k "$S4" lookup encrypt alice@example.org
+# pipe mode (Exim): the parent looks up for its sandboxed child
+"$FILTER" -p -f "$W/rules.yaml" -k "$S4" -s signer@example.net -r bob@example.org \
+    < "$W/f-bob.eml" > "$W/p-bob.got" 2> "$W/p.err" || fail pipe-found "exit $?: $(head -c 300 "$W/p.err")"
+openssl cms -decrypt -recip "$P/bob.pem" -inkey "$P/bob.key" -in "$W/p-bob.got" \
+    2>/dev/null | grep -q "secret f-bob" && ok pipe-found-encrypted ||
+    fail pipe-found-encrypted "$(head -c 300 "$W/p-bob.got")"
+# ---- the server stopped: 4xx, logged once an outage; what is kept still serves
 kill "$slapd_pid" 2>/dev/null; wait "$slapd_pid" 2>/dev/null; slapd_pid=""
+out f-dave dave@example.org
+out f-erin erin@example.org
+for t in f-dave f-erin; do
+	grep -q '451.*4.4.3 Directory lookup' "$W/$t.reply" && ok "$t-down-451" ||
+	    fail "$t-down-451" "$(tail -n 2 "$W/$t.reply")"
+done
+n=$(grep -c "directory lookups: no answer" "$W/smtpd.log")
+[ "$n" = 1 ] && ok f-down-logged-once || fail f-down-logged-once "$n lines"
+out f-alice2 alice@example.org && ok f-kept-while-down ||
+    fail f-kept-while-down "$(tail -n 2 "$W/f-alice2.reply")"
+h_wait_delivered $((n0 + 3)) 60 || fail f-delivered2 "$H_WHY"
+opens f-alice2 alice
+h_health || fail f-health "$H_WHY"
+h_stop
+
+# ---- the server stopped mid-test ----------------------------------------------
 t0=$(date +%s)
 run server-down 75 "Can't contact LDAP server" L --timeout 2 bob@example.org
 t1=$(date +%s)
 [ $((t1 - t0)) -lt 8 ] && ok server-down-quickly || fail server-down-quickly "$((t1 - t0)) s"
+# pipe mode (Exim): down is 75, a retry may find it
+"$FILTER" -p -f "$W/rules.yaml" -k "$S4" -s signer@example.net -r bob@example.org \
+    < "$W/f-bob.eml" > "$W/p.out" 2> "$W/p.err"
+rc=$?
+[ $rc = 75 ] && ok pipe-down-75 || fail pipe-down-75 "exit $rc: $(head -c 300 "$W/p.err")"
 exit 0
