@@ -269,8 +269,10 @@ ask_source(struct engine *g, const struct rules_source *d, int dns,
 	time_t now = time(NULL);
 	char why[200] = "";
 
-	if (!rules_source_covers(d, addr))
+	if (!rules_source_covers(d, addr)) {
+		answer_set(a, LOOKQ_OFF, "no source covers it");
 		return LOOKQ_OFF;
+	}
 	if (o->until > now) {
 		answer_set(a, LOOKQ_DOWN, "%s: no answer for %lld seconds",
 		    o->name, (long long)(now - o->since));
@@ -302,6 +304,7 @@ lookfind_answer(struct engine *g, const struct lookq_question *q,
 	const uint8_t *der[LOOKQ_CERTS], *der2[LOOKQ_CERTS];
 	struct lookq_answer a, b;
 	struct found fd, fd2;
+	enum lookq_status st;
 	time_t now = time(NULL);
 	size_t len;
 
@@ -316,9 +319,9 @@ lookfind_answer(struct engine *g, const struct lookq_question *q,
 		 * gave no answer (a retry may find one there).
 		 */
 		memset(&b, 0, sizeof(b));
-		if (ask_source(g, dns, 1, q->addr, &fd2, &b, der2) ==
-		    LOOKQ_FOUND || a.status == LOOKQ_OFF ||
-		    (a.status == LOOKQ_NONE && b.status != LOOKQ_OFF)) {
+		st = ask_source(g, dns, 1, q->addr, &fd2, &b, der2);
+		if (st == LOOKQ_FOUND || a.status == LOOKQ_OFF ||
+		    (a.status == LOOKQ_NONE && st != LOOKQ_OFF)) {
 			a = b;
 			memcpy(der, der2, sizeof(der));
 			from = dns;
