@@ -107,6 +107,11 @@ void	 ks_set_blob_opener(int (*)(void *, const char *, const char *,
 int	 ks_add_entry(struct ks_store *, struct ks_entry *, struct ks_error *);
 int	 ks_remove_entry(struct ks_store *, const char *, const char *);
 int	 ks_rebuild(struct ks_store *, struct ks_error *);
+/* store.c: where a certificate came from (certs/FPR.from), or "" */
+int	 ks_origin_write(const char *, const char *, const char *,
+	    struct ks_error *);
+void	 ks_origin(const struct ks_store *, const struct ks_entry *, char *,
+	    size_t);
 char	*ks_path(const struct ks_store *, const char *, const char *,
 	    const char *);
 const char *ks_kind_str(enum ks_kind);

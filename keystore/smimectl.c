@@ -427,7 +427,7 @@ cmd_show(const char *dir, int argc, char *argv[])
 	mbedtls_x509_crt crt;
 	struct ks_store s;
 	struct ks_error e;
-	char buf[4096];
+	char buf[4096], origin[400];
 	int rc, by_fpr;
 
 	if (argc != 2)
@@ -442,6 +442,9 @@ cmd_show(const char *dir, int argc, char *argv[])
 	}
 	for (; en; en = by_fpr ? NULL : en->next_in_account) {
 		print_entry(en, time(NULL), 0, 1);
+		ks_origin(&s, en, origin, sizeof(origin));
+		if (origin[0] != '\0')
+			printf("  from: %s\n", origin);
 		mbedtls_x509_crt_init(&crt);
 		if (ks_load_cert(&s, en, &crt, &e) == -1) {
 			printf("  certificate: %s\n", e.msg);
@@ -1020,6 +1023,7 @@ directory_import(const char *dir, const struct ldapdir_found *f,
 	struct ks_import_opts o;
 	struct ks_imported im[KS_IMPORT_MAX];
 	struct ks_error e;
+	char origin[400];
 	size_t i, n, j;
 
 	memset(&o, 0, sizeof(o));
@@ -1029,10 +1033,14 @@ directory_import(const char *dir, const struct ldapdir_found *f,
 			continue;
 		if (ks_import(dir, f->der[i], f->len[i], &o, im, &n, &e) == -1)
 			return fail(&e);
-		for (j = 0; j < n; j++)
+		snprintf(origin, sizeof(origin), "directory %s", f->uri);
+		for (j = 0; j < n; j++) {
 			printf("imported %s %s external %s (from %s)\n",
 			    im[j].account, im[j].fpr,
 			    purpose_name(im[j].purpose), f->uri);
+			if (ks_origin_write(dir, im[j].fpr, origin, &e) == -1)
+				return fail(&e);
+		}
 	}
 	return EX_OK;
 }
@@ -1211,7 +1219,7 @@ smimea_lookup(const char *dir, int argc, char *argv[])
 	struct ks_import_opts o;
 	struct ks_imported im[KS_IMPORT_MAX];
 	struct ks_error e;
-	char why[256], fpr[2 * 32 + 1];
+	char why[256], fpr[2 * 32 + 1], origin[450];
 	const char *err = NULL, *addr;
 	size_t i, n, k;
 	int ch, import = 0, rc = EX_OK, usable;
@@ -1276,10 +1284,16 @@ smimea_lookup(const char *dir, int argc, char *argv[])
 			rc = fail(&e);
 			break;
 		}
-		for (k = 0; k < n; k++)
+		snprintf(origin, sizeof(origin), "SMIMEA %s", f.owner);
+		for (k = 0; k < n; k++) {
 			printf("imported %s %s external %s (from DNS)\n",
 			    im[k].account, im[k].fpr,
 			    purpose_name(im[k].purpose));
+			if (ks_origin_write(dir, im[k].fpr, origin, &e) == -1) {
+				rc = fail(&e);
+				break;
+			}
+		}
 	}
 	smimeadns_found_free(&f);
 	return rc;
@@ -1376,6 +1390,7 @@ cmd_lookup(const char *dir, int argc, char *argv[])
 	const struct ks_entry *en = NULL;
 	enum ks_answer a;
 	struct ks_store s;
+	char origin[400] = "";
 	int rc;
 
 	if (argc != 3 || (strcmp(argv[1], "sign") != 0 &&
@@ -1387,8 +1402,13 @@ cmd_lookup(const char *dir, int argc, char *argv[])
 		a = ks_sign_identity(&s, argv[2], time(NULL), &en);
 	else
 		a = ks_encrypt_cert(&s, argv[2], time(NULL), 1, &en);
-	printf("%s%s%s%s%s\n", names[a], en ? " " : "", en ? en->account : "",
-	    en ? " " : "", en ? en->fpr : "");
+	if (en != NULL)
+		ks_origin(&s, en, origin, sizeof(origin));
+	/* what it is, and where it came from when that is known */
+	printf("%s%s%s%s%s%s%s%s%s\n", names[a], en ? " " : "",
+	    en ? en->account : "", en ? " " : "", en ? en->fpr : "",
+	    en ? " " : "", en ? ks_kind_str(en->kind) : "",
+	    origin[0] ? " from " : "", origin);
 	ks_close(&s);
 	return (int)a;
 }

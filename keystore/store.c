@@ -715,3 +715,47 @@ ks_unlock(int fd)
 	if (fd != -1)
 		close(fd);
 }
+
+/*
+ * Where a certificate came from, when not a file an admin imported: a
+ * line in certs/FPR.from ("directory ldap://...", "SMIMEA NAME"), for
+ * smimectl lookup and show.  Best effort: the certificate is what
+ * counts.
+ */
+int
+ks_origin_write(const char *dir, const char *fpr, const char *origin,
+    struct ks_error *e)
+{
+	char *path;
+	int rc;
+
+	if (asprintf(&path, "%s/certs/%s.from", dir, fpr) == -1) {
+		ks_error_set(e, EX_OSERR, "out of memory");
+		return -1;
+	}
+	rc = ks_write_file(path, "origin", origin, strlen(origin), e);
+	free(path);
+	return rc;
+}
+
+void
+ks_origin(const struct ks_store *s, const struct ks_entry *en, char *buf,
+    size_t bufsz)
+{
+	uint8_t *p;
+	size_t len;
+	char *path;
+
+	buf[0] = '\0';
+	if ((path = ks_path(s, "certs", en->fpr, "from")) == NULL)
+		return;
+	if (ks_read_file(path, &p, &len, 512) == 0) {
+		len = strcspn((const char *)p, "\r\n");
+		if (len >= bufsz)
+			len = bufsz - 1;
+		memcpy(buf, p, len);
+		buf[len] = '\0';
+		free(p);
+	}
+	free(path);
+}

@@ -141,7 +141,8 @@ run bad-filter 64 "filter cannot be made" L --filter '(mail=x)' alice@example.or
 run import 0 "^imported alice@example.org $afpr external sign+encrypt (from $U)" L --import alice@example.org
 grep -c '^imported' "$W/run.out" | grep -qx 1 && ok import-only-the-address ||
     fail import-only-the-address "$(cat "$W/run.out")"
-run kept-after-import 0 "^found alice@example.org" "$C" -k "$S" lookup encrypt alice@example.org
+run kept-after-import 0 "^found alice@example.org $afpr external from directory $U\$" "$C" -k "$S" lookup encrypt alice@example.org
+run show-origin 0 "^  from: directory $U\$" "$C" -k "$S" show "$afpr"
 
 # ---- binding, failover, the sandbox -------------------------------------------
 run bind-password 0 "^directory bob@example.org" L --bind-dn cn=reader,dc=example,dc=org \

@@ -135,7 +135,8 @@ run valid 0 "^smimea alice@example.org $afpr usage 3 (secure, $(owner alice)._sm
     L alice@example.org
 run not-kept-without-import 1 "^none" "$C" -k "$S" lookup encrypt alice@example.org
 run import 0 "^imported alice@example.org $afpr external .* (from DNS)" L --import alice@example.org
-run kept-after-import 0 "^found alice@example.org" "$C" -k "$S" lookup encrypt alice@example.org
+run kept-after-import 0 "^found alice@example.org $afpr external from SMIMEA $(owner alice)._smimecert.example.org\$" \
+    "$C" -k "$S" lookup encrypt alice@example.org
 run pkix-ee-unchained 0 "^smimea bob@example.org [0-9a-f]\{64\} usage 1 not usable" L bob@example.org
 "$C" -k "$S" anchor import "$P/ca.pem" > /dev/null
 run pkix-ee-chained 0 "^smimea bob@example.org [0-9a-f]\{64\} usage 1 (secure" L bob@example.org
