@@ -1277,6 +1277,88 @@ test_drop(void)
 	    "drop-to: \"@localhost\" is not an address (of at most 100 octets)");
 }
 
+/* directory: and smimea: (rules.h, struct rules_source) */
+static void
+test_sources(void)
+{
+	const struct rules_source *d, *m;
+	struct rules *r;
+
+	r = load("version: 1\n");
+	UNIT_OK("sources.off-by-default", r != NULL &&
+	    rules_directory(r) == NULL && rules_smimea(r) == NULL);
+	rules_free(r);
+	r = load("version: 1\ndirectory:\n  uri: [ldap://a:389, ldaps://b]\n"
+	    "  base: dc=example,dc=org\n  bind-dn: cn=r\n"
+	    "  password-file: /etc/pw\n  timeout: 3\n  cache-ttl: 60\n"
+	    "  negative-ttl: 20\n  domains: [Example.org]\n"
+	    "smimea:\n  domains: \"*\"\n  stub: x.example=127.0.0.1@53\n"
+	    "  forward: 127.0.0.1\n");
+	d = r ? rules_directory(r) : NULL;
+	m = r ? rules_smimea(r) : NULL;
+	UNIT_OK("sources.directory", d != NULL && d->nuri == 2 &&
+	    strcmp(d->uri[1], "ldaps://b") == 0 && d->timeout == 3 &&
+	    d->cache_ttl == 60 && d->negative_ttl == 20 &&
+	    strcmp(d->filter, "(mail=%s)") == 0 && d->nattr == 2 &&
+	    strcmp(d->attr[1], "userCertificate;binary") == 0 &&
+	    strcmp(d->bind_dn, "cn=r") == 0);
+	UNIT_OK("sources.smimea", m != NULL && m->ndomain == 1 && m->nuri == 1 &&
+	    strcmp(m->trust_anchor, RULES_ROOT_ANCHOR) == 0 &&
+	    m->timeout == RULES_LOOKUP_TIMEOUT &&
+	    m->cache_ttl == RULES_CACHE_TTL && strcmp(m->forward,
+	    "127.0.0.1") == 0);
+	UNIT_OK("sources.covers", d != NULL &&
+	    rules_source_covers(d, "a@example.org") &&
+	    rules_source_covers(d, "a@mail.EXAMPLE.org") &&
+	    !rules_source_covers(d, "a@badexample.org") &&
+	    !rules_source_covers(d, "a@example.org.evil") &&
+	    !rules_source_covers(d, "no-at-sign") &&
+	    !rules_source_covers(d, "a@") &&
+	    rules_source_covers(m, "x@anything.example"));
+	rules_free(r);
+	expect_error("err.directory-no-base",
+	    "version: 1\ndirectory:\n  uri: ldap://a\n", 3, 3,
+	    "directory: needs uri: and base:");
+	expect_error("err.directory-scheme",
+	    "version: 1\ndirectory:\n  uri: http://a\n  base: x\n", 3, 8,
+	    "uri: \"http://a\" is not an ldap://, ldaps:// or ldapi:// URI");
+	expect_error("err.directory-filter",
+	    "version: 1\ndirectory:\n  uri: ldap://a\n  base: x\n"
+	    "  filter: (mail=x)\n", 3, 3,
+	    "directory: filter: \"(mail=x)\" must hold one %s (the address) "
+	    "and nothing else with %");
+	expect_error("err.directory-bind-alone",
+	    "version: 1\ndirectory:\n  uri: ldap://a\n  base: x\n"
+	    "  bind-dn: cn=r\n", 3, 3,
+	    "directory: bind-dn: and password-file: go together");
+	expect_error("err.directory-unknown",
+	    "version: 1\ndirectory:\n  uri: ldap://a\n  base: x\n"
+	    "  trust-anchor: /x\n", 5, 3,
+	    "unknown key \"trust-anchor\" in directory");
+	expect_error("err.directory-duplicate",
+	    "version: 1\ndirectory:\n  uri: ldap://a\n  uri: ldap://b\n", 4,
+	    3, "directory: duplicate key \"uri\"");
+	expect_error("err.directory-ttl",
+	    "version: 1\ndirectory:\n  uri: ldap://a\n  base: x\n"
+	    "  cache-ttl: -1\n", 5, 14,
+	    "cache-ttl: seconds from 0 to 604800");
+	expect_error("err.directory-too-many",
+	    "version: 1\ndirectory:\n  uri: [ldap://1, ldap://2, ldap://3, "
+	    "ldap://4, ldap://5, ldap://6, ldap://7, ldap://8, ldap://9]\n"
+	    "  base: x\n", 3, 8, "uri: from 1 to 8 values");
+	expect_error("err.smimea-no-domains",
+	    "version: 1\nsmimea:\n  timeout: 5\n", 3, 3,
+	    "smimea: needs domains: (\"*\" for every domain)");
+	expect_error("err.smimea-domain",
+	    "version: 1\nsmimea:\n  domains: [\"a b\"]\n", 3, 12,
+	    "domains: \"a b\" is not a domain");
+	expect_error("err.smimea-timeout",
+	    "version: 1\nsmimea:\n  domains: x.example\n  timeout: 61\n", 4,
+	    12, "timeout: seconds from 1 to 60");
+	expect_error("err.smimea-map",
+	    "version: 1\nsmimea: [x]\n", 2, 9, "smimea: expected a mapping");
+}
+
 int
 main(void)
 {
@@ -1301,6 +1383,7 @@ main(void)
 	test_triple();
 	test_drop();
 	test_signers_yaml();
+	test_sources();
 
 	unlink(path);
 	rmdir(dir);
