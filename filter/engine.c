@@ -601,6 +601,8 @@ plan_add(struct engine *g, struct enc_plan *pl, const char *addr, int oaep,
 	for (i = 0; i < pl->n; i++)
 		if (pl->rs[i].cert == crt)
 			return 0;
+	if (en == NULL)
+		lookrcpt_log(g, addr);
 	pl->ens[pl->n] = en;
 	pl->rs[pl->n].cert = crt;
 	pl->rs[pl->n].oaep = oaep;

@@ -56,7 +56,6 @@ lookrcpt_cert(struct engine *g, const char *rcpt, int may_ask,
 	static uint64_t qid;
 	const struct lookmem_entry *e;
 	struct lookq_question q;
-	char l[128];
 
 	if (!lookrcpt_covers(g, rcpt) || lookq_question_set(&q, rcpt) == -1)
 		return LOOKRCPT_NONE;
@@ -76,10 +75,6 @@ lookrcpt_cert(struct engine *g, const char *rcpt, int may_ask,
 		}
 		if ((e = ask_now(g, &q)) == NULL)
 			return LOOKRCPT_DOWN;
-		if (e->status == LOOKQ_FOUND)
-			log_info("recipient %s: certificate from %s (not in "
-			    "the store)", log_quote(l, sizeof(l), rcpt,
-			    strlen(rcpt)), e->source);
 	}
 	switch (e->status) {
 	case LOOKQ_FOUND:
@@ -128,4 +123,16 @@ lookrcpt_print(const struct engine *g, FILE *fp)
 		    s->forward ? s->forward : "", s->timeout, s->cache_ttl,
 		    s->negative_ttl);
 	}
+}
+
+void
+lookrcpt_log(struct engine *g, const char *rcpt)
+{
+	const struct lookmem_entry *e;
+	char l[128];
+
+	if ((e = lookmem_get(g->looked, rcpt, time(NULL))) != NULL)
+		log_info("recipient %s: certificate from %s (not in the "
+		    "store)", log_quote(l, sizeof(l), rcpt, strlen(rcpt)),
+		    e->source);
 }

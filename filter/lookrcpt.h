@@ -28,6 +28,8 @@ enum lookrcpt {
 
 enum lookrcpt lookrcpt_cert(struct engine *, const char *, int may_ask,
 	    const mbedtls_x509_crt **, const char **source);
+/* Log where the certificate encrypted to comes from. */
+void	 lookrcpt_log(struct engine *, const char *);
 /* Whether any source is asked about the address. */
 int	 lookrcpt_covers(const struct engine *, const char *);
 /* The sources, lines for filter-smime -n. */

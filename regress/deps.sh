@@ -87,7 +87,7 @@ iproute2 util-linux procps
 time strace
 mandoc
 libldap-dev slapd ldap-utils
-libunbound-dev nsd bind9-utils"
+libunbound-dev nsd bind9-utils dns-root-data"
 
 missing=""
 for p in $PKGS; do
