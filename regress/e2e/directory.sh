@@ -43,6 +43,11 @@ leaf() {	# leaf NAME: NAME@example.org, under the CA; DER too
 }
 leaf alice
 leaf bob
+# frank: a certificate of its own making, under no CA we trust
+printf 'subjectAltName=email:frank@example.org\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=emailProtection\n' > "$P/frank.ext"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$P/frank.key" -subj "/CN=frank" \
+    -days 30 -addext "subjectAltName=email:frank@example.org" \
+    -addext "keyUsage=critical,keyEncipherment" -outform DER -out "$P/frank.der" 2>/dev/null
 openssl crl2pkcs7 -nocrl -certfile "$P/alice.pem" -certfile "$P/ca.pem" \
     -outform DER -out "$P/alice.p7b"
 b64() { base64 -w0 "$1"; }
@@ -107,6 +112,13 @@ cn: mallory
 sn: mallory
 mail: mallory@example.org
 userSMIMECertificate:: $(head -c 300 /dev/urandom | base64 -w0)
+
+dn: cn=frank,dc=example,dc=org
+objectClass: inetOrgPerson
+cn: frank
+sn: frank
+mail: frank@example.org
+userCertificate;binary:: $(b64 "$P/frank.der")
 
 dn: cn=reader,dc=example,dc=org
 objectClass: inetOrgPerson
@@ -218,6 +230,11 @@ grep -q '550.*5.7.1 No S/MIME certificate' "$W/f-carol.reply" && ok f-none-refus
 out f-mallory mallory@example.org
 grep -q '550.*5.7.1' "$W/f-mallory.reply" && ok f-hostile-value-refused ||
     fail f-hostile-value-refused "$(tail -n 2 "$W/f-mallory.reply")"
+out f-frank frank@example.org
+grep -q '550.*5.7.1' "$W/f-frank.reply" && ok f-unchained-refused ||
+    fail f-unchained-refused "$(tail -n 2 "$W/f-frank.reply")"
+grep -q "lookup frank@example.org: a certificate from $U does not chain to a trust anchor: not used" \
+    "$W/smtpd.log" && ok f-unchained-logged || fail f-unchained-logged "no log line"
 h_wait_delivered $((n0 + 2)) 60 || fail f-delivered "$H_WHY"
 opens f-alice alice
 opens f-bob bob
@@ -254,6 +271,21 @@ h_wait_delivered $((n1 + 1)) 60 || fail f-delivered2 "$H_WHY"
 opens f-bob2 bob
 h_health || fail f-health "$H_WHY"
 h_stop
+# opportunistic: RCPT TO asks nothing; the worker asks the loop, which
+# asks the lookup process, and encrypts to what comes back
+start_slapd
+sed 's/encrypt: required/encrypt: opportunistic/' "$W/rules.yaml" > "$W/opp.yaml"
+chmod 644 "$W/opp.yaml"
+h_start "$FILTER" -v -f "$W/opp.yaml" -k "$S4" || { fail f-start-opp "$H_WHY"; exit 0; }
+n0=$(h_delivered | wc -l)
+out f-opp-alice alice@example.org || fail f-opp-accepted "$(tail -n 2 "$W/f-opp-alice.reply")"
+out f-opp-carol carol@example.org || fail f-opp-carol-accepted "$(tail -n 2 "$W/f-opp-carol.reply")"
+h_wait_delivered $((n0 + 2)) 60 || fail f-delivered-opp "$H_WHY"
+opens f-opp-alice alice
+got f-opp-carol | grep -q "^secret f-opp-carol" && ok f-opp-none-plain ||
+    fail f-opp-none-plain "$(got f-opp-carol | head -c 300)"
+h_stop
+kill "$slapd_pid" 2>/dev/null; wait "$slapd_pid" 2>/dev/null; slapd_pid=""
 
 # ---- the server stopped mid-test ----------------------------------------------
 t0=$(date +%s)
