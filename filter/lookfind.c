@@ -19,13 +19,27 @@
 
 #define PASS_MAX	1024
 
+#define FOUND_MAX	(LDAPDIR_ENTRIES * 2 + SMIMEADNS_CERTS)
+
 /* What one source gave: certificates to choose from, as found. */
 struct found {
-	uint8_t		*der[LDAPDIR_ENTRIES * 2 + SMIMEADNS_CERTS];
-	size_t		 len[LDAPDIR_ENTRIES * 2 + SMIMEADNS_CERTS];
-	int		 pkix[LDAPDIR_ENTRIES * 2 + SMIMEADNS_CERTS];
+	uint8_t		*der[FOUND_MAX];
+	size_t		 len[FOUND_MAX];
+	int		 pkix[FOUND_MAX];	/* must chain to the anchors */
 	size_t		 n;
 };
+
+/* One certificate more to choose from (ours now), when there is room. */
+static void
+take(struct found *fd, uint8_t **der, size_t len, int pkix)
+{
+	if (fd->n == FOUND_MAX)
+		return;
+	fd->der[fd->n] = *der;
+	fd->len[fd->n] = len;
+	fd->pkix[fd->n++] = pkix;
+	*der = NULL;
+}
 
 /* A source's outage, logged once. */
 struct outage {
@@ -125,12 +139,8 @@ ask_directory(const struct rules_source *d, const char *addr,
 	if (rc != LDAPDIR_FOUND)
 		return rc == LDAPDIR_NONE ? LOOKQ_NONE : LOOKQ_OFF;
 	(void)snprintf(src, srcsz, "%.150s", f.uri);
-	for (i = 0; i < f.n && fd->n < LDAPDIR_ENTRIES * 2; i++) {
-		fd->der[fd->n] = f.der[i];
-		fd->len[fd->n] = f.len[i];
-		fd->pkix[fd->n++] = 1;
-		f.der[i] = NULL;
-	}
+	for (i = 0; i < f.n; i++)
+		take(fd, &f.der[i], f.len[i], 1);
 	ldapdir_found_free(&f);
 	return LOOKQ_FOUND;
 }
@@ -171,12 +181,8 @@ ask_dns(const struct rules_source *d, const char *addr, struct found *fd,
 	}
 	for (i = 0; i < f.n; i++) {
 		/* usage 3 (DANE-EE) stands on DNSSEC; 1 (PKIX-EE) needs both */
-		if (f.usage[i] != 3 && f.usage[i] != 1)
-			continue;
-		fd->der[fd->n] = f.der[i];
-		fd->len[fd->n] = f.len[i];
-		fd->pkix[fd->n++] = f.usage[i] == 1;
-		f.der[i] = NULL;
+		if (f.usage[i] == 3 || f.usage[i] == 1)
+			take(fd, &f.der[i], f.len[i], f.usage[i] == 1);
 	}
 	smimeadns_found_free(&f);
 	return fd->n > 0 ? LOOKQ_FOUND : LOOKQ_NONE;

@@ -173,11 +173,9 @@ grep -q 'PR_SET_SECCOMP' "$W/strace" && ok lookup-sandboxed ||
 # ---- the filter: RCPT TO through a real smtpd looks recipients up ------------
 FILTER=${FILTER:-obj/asan/filter-smime}
 [ -x "$FILTER" ] || FILTER=./filter-smime
+. regress/lib/lookout.sh
 S4=$W/store-filter
-"$C" -k "$S4" init > /dev/null
-"$C" -k "$S4" anchor import "$P/ca.pem" > /dev/null
-"$C" -k "$S4" selfsign --ec P-256 --usage sign signer@example.net > /dev/null
-chown -R opensmtpd "$S4"
+lookout_store "$S4" "$P/ca.pem"
 chmod 644 "$W/reader.pw"
 cat > "$W/rules.yaml" <<YAML
 version: 1
@@ -196,28 +194,6 @@ rules:
 YAML
 chmod 644 "$W/rules.yaml"
 run f-rules 0 "^directory: $DOWN, $U" "$FILTER" -n -f "$W/rules.yaml" -k "$S4"
-out() {	# out TAG RCPT: sent; the reply in $W/TAG.reply
-	printf 'From: <signer@example.net>\nTo: <%s>\nSubject: %s\n\nsecret %s\n' \
-	    "$2" "$1" "$1" > "$W/$1.eml"
-	h_send --from signer@example.net --to "$2" --file "$W/$1.eml" \
-	    > "$W/$1.reply" 2>&1
-}
-got() {	# got TAG: the delivered message, or nothing
-	for f in $(h_delivered); do
-		grep -q "^Subject: $1\$" "$f" && { cat "$f"; return 0; }
-	done
-	return 1
-}
-opens() {	# opens TAG WHO: delivered encrypted, and WHO's key opens it
-	got "$1" > "$W/$1.got" || { fail "$1-delivered" "not delivered"; return; }
-	if grep -q 'application/pkcs7-mime' "$W/$1.got" &&
-	    openssl cms -decrypt -recip "$P/$2.pem" -inkey "$P/$2.key" \
-	    -in "$W/$1.got" 2>/dev/null | grep -q "secret $1"; then
-		ok "$1-encrypted-to-$2"
-	else
-		fail "$1-encrypted-to-$2" "$(head -c 300 "$W/$1.got")"
-	fi
-}
 h_start "$FILTER" -v -f "$W/rules.yaml" -k "$S4" || { fail f-start "$H_WHY"; exit 0; }
 n0=$(h_delivered | wc -l)
 out f-alice alice@example.org && ok f-alice-accepted ||
@@ -236,8 +212,8 @@ grep -q '550.*5.7.1' "$W/f-frank.reply" && ok f-unchained-refused ||
 grep -q "lookup frank@example.org: a certificate from $U does not chain to a trust anchor: not used" \
     "$W/smtpd.log" && ok f-unchained-logged || fail f-unchained-logged "no log line"
 h_wait_delivered $((n0 + 2)) 60 || fail f-delivered "$H_WHY"
-opens f-alice alice
-opens f-bob bob
+opens f-alice "$P/alice.pem" "$P/alice.key" encrypted-to-alice
+opens f-bob "$P/bob.pem" "$P/bob.key" encrypted-to-bob
 grep -q "recipient alice@example.org: certificate from $U (not in the store)" \
     "$W/smtpd.log" && ok f-source-logged || fail f-source-logged "no log line"
 run f-store-untouched 1 "^none" "$C" -k "$S4" lookup encrypt alice@example.org
@@ -247,7 +223,7 @@ h_start "$FILTER" -v -j 0 -f "$W/rules.yaml" -k "$S4" || { fail f-start-j0 "$H_W
 n0=$(h_delivered | wc -l)
 out f-bob-j0 bob@example.org || fail f-bob-j0-accepted "$(tail -n 2 "$W/f-bob-j0.reply")"
 h_wait_delivered $((n0 + 1)) 60 || fail f-delivered-j0 "$H_WHY"
-opens f-bob-j0 bob
+opens f-bob-j0 "$P/bob.pem" "$P/bob.key" encrypted-to-bob
 # pipe mode (Exim): the parent looks up for its sandboxed child
 "$FILTER" -p -f "$W/rules.yaml" -k "$S4" -s signer@example.net -r bob@example.org \
     < "$W/f-bob.eml" > "$W/p-bob.got" 2> "$W/p.err" || fail pipe-found "exit $?: $(head -c 300 "$W/p.err")"
@@ -268,7 +244,7 @@ n1=$(h_delivered | wc -l)
 out f-bob2 bob@example.org && ok f-kept-while-down ||
     fail f-kept-while-down "$(tail -n 2 "$W/f-bob2.reply")"
 h_wait_delivered $((n1 + 1)) 60 || fail f-delivered2 "$H_WHY"
-opens f-bob2 bob
+opens f-bob2 "$P/bob.pem" "$P/bob.key" encrypted-to-bob
 h_health || fail f-health "$H_WHY"
 h_stop
 # opportunistic: RCPT TO asks nothing; the worker asks the loop, which
@@ -281,7 +257,7 @@ n0=$(h_delivered | wc -l)
 out f-opp-alice alice@example.org || fail f-opp-accepted "$(tail -n 2 "$W/f-opp-alice.reply")"
 out f-opp-carol carol@example.org || fail f-opp-carol-accepted "$(tail -n 2 "$W/f-opp-carol.reply")"
 h_wait_delivered $((n0 + 2)) 60 || fail f-delivered-opp "$H_WHY"
-opens f-opp-alice alice
+opens f-opp-alice "$P/alice.pem" "$P/alice.key" encrypted-to-alice
 got f-opp-carol | grep -q "^secret f-opp-carol" && ok f-opp-none-plain ||
     fail f-opp-none-plain "$(got f-opp-carol | head -c 300)"
 h_stop

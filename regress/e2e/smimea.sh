@@ -154,11 +154,9 @@ grep -q 'PR_SET_SECCOMP' "$W/strace" && ok lookup-sandboxed ||
 # ---- the filter: RCPT TO through a real smtpd, smimea: in rules.yaml ---------
 FILTER=${FILTER:-obj/asan/filter-smime}
 [ -x "$FILTER" ] || FILTER=./filter-smime
+. regress/lib/lookout.sh
 S4=$W/store-filter
-"$C" -k "$S4" init > /dev/null
-"$C" -k "$S4" anchor import "$P/ca.pem" > /dev/null
-"$C" -k "$S4" selfsign --ec P-256 --usage sign signer@example.net > /dev/null
-chown -R opensmtpd "$S4"
+lookout_store "$S4" "$P/ca.pem"
 chmod 644 "$Z/anchors"
 cat > "$W/rules.yaml" <<YAML
 version: 1
@@ -176,29 +174,6 @@ rules:
     key-missing: bounce
 YAML
 chmod 644 "$W/rules.yaml"
-out() {	# out TAG RCPT: sent; the reply in $W/TAG.reply
-	printf 'From: <signer@example.net>\nTo: <%s>\nSubject: %s\n\nsecret %s\n' \
-	    "$2" "$1" "$1" > "$W/$1.eml"
-	h_send --from signer@example.net --to "$2" --file "$W/$1.eml" \
-	    > "$W/$1.reply" 2>&1
-}
-got() {	# got TAG: the delivered message, or nothing
-	for f in $(h_delivered); do
-		grep -q "^Subject: $1\$" "$f" && { cat "$f"; return 0; }
-	done
-	return 1
-}
-opens() {	# opens TAG ADDR: delivered encrypted, and ADDR's key opens it
-	got "$1" > "$W/$1.got" || { fail "$1-delivered" "not delivered"; return; }
-	openssl x509 -inform DER -in "$P/$2.der" -out "$P/$2.pem"
-	if grep -q 'application/pkcs7-mime' "$W/$1.got" &&
-	    openssl cms -decrypt -recip "$P/$2.pem" -inkey "$P/$2.key" \
-	    -in "$W/$1.got" 2>/dev/null | grep -q "secret $1"; then
-		ok "$1-encrypted"
-	else
-		fail "$1-encrypted" "$(head -c 300 "$W/$1.got")"
-	fi
-}
 refused() {	# refused TAG CODE
 	grep -q "$2" "$W/$1.reply" && ok "$1-refused" ||
 	    fail "$1-refused" "$(tail -n 2 "$W/$1.reply")"
@@ -214,8 +189,10 @@ refused f-dave '550.*5.7.1 No S/MIME certificate'
 out f-nobody nobody@example.org
 refused f-nobody '550.*5.7.1 No S/MIME certificate'
 h_wait_delivered $((n0 + 2)) 60 || fail f-delivered "$H_WHY"
-opens f-alice alice@example.org
-opens f-bob bob@example.org
+for a in alice bob; do
+	openssl x509 -inform DER -in "$P/$a@example.org.der" -out "$P/$a.pem"
+	opens "f-$a" "$P/$a.pem" "$P/$a@example.org.key" encrypted
+done
 grep -q "SMIMEA for carol@bogus.example: bogus" "$W/smtpd.log" &&
     ok f-bogus-logged || fail f-bogus-logged "no log line"
 grep -q "SMIMEA for dave@insecure.example: insecure" "$W/smtpd.log" &&
