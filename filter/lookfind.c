@@ -27,6 +27,7 @@ struct found {
 	size_t		 len[FOUND_MAX];
 	int		 pkix[FOUND_MAX];	/* must chain to the anchors */
 	size_t		 n;
+	uint32_t	 ttl;		/* DNS: the answer's, else 0 */
 };
 
 /* One certificate more to choose from (ours now), when there is room. */
@@ -179,6 +180,7 @@ ask_dns(const struct rules_source *d, const char *addr, struct found *fd,
 	case SMIMEADNS_FOUND:
 		break;
 	}
+	fd->ttl = f.ttl;
 	for (i = 0; i < f.n; i++) {
 		/* usage 3 (DANE-EE) stands on DNSSEC; 1 (PKIX-EE) needs both */
 		if (f.usage[i] == 3 || f.usage[i] == 1)
@@ -338,9 +340,17 @@ lookfind_answer(struct engine *g, const struct lookq_question *q,
 	(void)strlcpy(a.addr, q->addr, sizeof(a.addr));
 	a.until = now + LOOKFIND_DOWN_FOR;
 	if (from != NULL && a.status == LOOKQ_FOUND)
-		a.until = now + from->cache_ttl;
+		/* a record is kept no longer than DNS says it holds */
+		a.until = now + (from == dns && fd2.ttl > 0 &&
+		    fd2.ttl < (uint32_t)from->cache_ttl ? (int)fd2.ttl :
+		    from->cache_ttl);
 	else if (from != NULL && a.status == LOOKQ_NONE)
 		a.until = now + from->negative_ttl;
+	if (a.status != LOOKQ_OFF)
+		log_info("lookup %s: %s%s%s (%s); kept %lld s", q->addr,
+		    lookq_status_str((enum lookq_status)a.status),
+		    a.source[0] ? " from " : "", a.source, a.text,
+		    (long long)(a.until - now));
 	len = lookq_answer_encode(&a, der, buf, cap);
 	found_free(&fd);
 	found_free(&fd2);

@@ -305,20 +305,19 @@ revproc_session_question(struct filter *f, uint64_t sid)
 }
 
 /*
- * What came for a parked RCPT (a revocation reply, or a lookup answer
- * packet): kept by the engine, the RCPT answered.
+ * What came for a parked RCPT (a revocation reply; a lookup answer was
+ * kept as it came, revproc_input): kept by the engine, the RCPT
+ * answered.
  */
 static void
-session_answer(struct filter *f, struct sessq *sq, const void *pkt,
-    size_t len)
+session_answer(struct filter *f, struct sessq *sq,
+    const struct revq_reply *r)
 {
 	uint64_t sid = sq->sid;
 
 	sq->qid = 0;
-	if (sq->kind == PKT_LOOKQ && f->hooks.look_learnt != NULL)
-		f->hooks.look_learnt(f->hooks.arg, pkt, len);
-	else if (sq->kind == PKT_REVQ && f->hooks.revq_learnt != NULL)
-		f->hooks.revq_learnt(f->hooks.arg, sq->hash, pkt);
+	if (r != NULL && f->hooks.revq_learnt != NULL)
+		f->hooks.revq_learnt(f->hooks.arg, sq->hash, r);
 	proto_rcpt_resume(f, sid);
 }
 
@@ -326,13 +325,11 @@ static void
 session_unanswered(struct filter *f, struct sessq *sq, const char *why)
 {
 	struct revq_reply r;
-	uint8_t buf[sizeof(struct lookq_answer)];
-	size_t len;
 
 	if (sq->kind == PKT_LOOKQ) {
-		/* the address is not known here: the RCPT asks again */
-		len = look_status(buf, sizeof(buf), "?@?", LOOKQ_DOWN, why);
-		session_answer(f, sq, buf, len);
+		/* nothing kept: the RCPT asked again gets 451 4.4.3 */
+		log_info("a lookup: %s", why);
+		session_answer(f, sq, NULL);
 		return;
 	}
 	memset(&r, 0, sizeof(r));
@@ -340,7 +337,7 @@ session_unanswered(struct filter *f, struct sessq *sq, const char *why)
 	r.status = REVQ_UNANSWERED;
 	r.until = time(NULL) + REVQ_DOWN_FOR;
 	(void)strlcpy(r.text, why, sizeof(r.text));
-	session_answer(f, sq, &r, sizeof(r));
+	session_answer(f, sq, &r);
 }
 
 /* Its end: what it had is answered, it is forked again when asked. */
@@ -374,14 +371,13 @@ revproc_gone(struct filter *f, int ended_here)
 
 /* One answer packet of the process, checked: its kind, or 0. */
 static uint32_t
-answer_kind(size_t n, uint64_t *qid)
+answer_kind(size_t n, uint64_t *qid, struct revq_reply *r)
 {
 	const uint8_t *der[LOOKQ_CERTS];
 	struct lookq_answer a;
-	struct revq_reply r;
 
-	if (revq_reply_check(rp_buf, n, &r) == 0) {
-		*qid = r.qid;
+	if (revq_reply_check(rp_buf, n, r) == 0) {
+		*qid = r->qid;
 		return PKT_REVQ;
 	}
 	if (lookq_answer_check(rp_buf, n, &a, der) == 0) {
@@ -401,6 +397,7 @@ revproc_renew(struct filter *f)
 void
 revproc_input(struct filter *f)
 {
+	struct revq_reply reply;
 	struct worker *w;
 	uint64_t qid;
 	uint32_t kind;
@@ -414,26 +411,29 @@ revproc_input(struct filter *f)
 			(void)close(fd);
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
 			return;
-		if (n <= 0 || (kind = answer_kind((size_t)n, &qid)) == 0) {
+		if (n <= 0 || (kind = answer_kind((size_t)n, &qid, &reply)) ==
+		    0) {
 			revproc_gone(f, 0);
 			return;
 		}
-		/* an answer the loop gave up on is dropped */
+		/*
+		 * A lookup answer is kept whoever asked, even one the loop
+		 * gave up waiting for: the next RCPT or worker finds it.
+		 * Otherwise an answer the loop gave up on is dropped.
+		 */
+		if (kind == PKT_LOOKQ && f->hooks.look_learnt != NULL)
+			f->hooks.look_learnt(f->hooks.arg, rp_buf, (size_t)n);
 		for (i = 0; i < f->workers.n && qid != 0; i++) {
 			w = &f->workers.w[i];
 			if (w->revq != qid || w->revq_kind != kind)
 				continue;
-			/* what a worker learnt serves the next RCPT too */
-			if (kind == PKT_LOOKQ && f->hooks.look_learnt != NULL)
-				f->hooks.look_learnt(f->hooks.arg, rp_buf,
-				    (size_t)n);
 			answer_worker(f, i, rp_buf, (size_t)n);
 			break;
 		}
 		for (i = 0; i < REVPROC_SESSIONS && qid != 0; i++)
 			if (rp_sessq[i].qid == qid && rp_sessq[i].kind == kind) {
-				session_answer(f, &rp_sessq[i], rp_buf,
-				    (size_t)n);
+				session_answer(f, &rp_sessq[i], kind ==
+				    PKT_REVQ ? &reply : NULL);
 				break;
 			}
 	}

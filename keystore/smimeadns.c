@@ -104,8 +104,8 @@ context(const struct smimeadns_conf *c, int fd)
 }
 
 /*
- * 'F' and, for each record that holds a certificate, its usage, a
- * 4-octet length and the certificate; 'N' (secure, nothing), 'I', 'B'
+ * 'F', the answer's TTL (4 octets) and, for each record that holds a
+ * certificate, its usage, a 4-octet length and the certificate; 'N' (secure, nothing), 'I', 'B'
  * and why, 'D' and why, 'U' and why (the configuration).
  */
 static void
@@ -115,7 +115,7 @@ job_run(void *arg, int fd)
 	struct ub_result *r = NULL;
 	struct ub_ctx *ctx = context(j->c, fd);
 	struct smimea s;
-	uint32_t len;
+	uint32_t len, ttl;
 	char why[256];
 	int i, rc;
 
@@ -133,6 +133,8 @@ job_run(void *arg, int fd)
 	if (!r->havedata)
 		say(fd, 'N', NULL);
 	lookup_put(fd, "F", 1);
+	ttl = r->ttl > 0 ? (uint32_t)r->ttl : 0;
+	lookup_put(fd, &ttl, 4);
 	for (i = 0; r->data[i] != NULL; i++) {
 		if (smimea_rdata_read((const uint8_t *)r->data[i],
 		    (size_t)r->len[i], &s) == -1 || !smimea_has_cert(&s) ||
@@ -152,7 +154,7 @@ answer(const uint8_t *m, size_t n, struct smimeadns_found *f, char *why,
     size_t whysz)
 {
 	uint32_t len;
-	size_t o = 1;
+	size_t o = 5;
 
 	/* a child that ended without a word gave no output at all */
 	if (n == 0) {
@@ -162,6 +164,11 @@ answer(const uint8_t *m, size_t n, struct smimeadns_found *f, char *why,
 	snprintf(why, whysz, "%.*s", (int)(n - 1), m + 1);
 	switch (m[0]) {
 	case 'F':
+		if (n < 5) {
+			snprintf(why, whysz, "a short answer from the lookup");
+			return SMIMEADNS_DOWN;
+		}
+		memcpy(&f->ttl, m + 1, 4);
 		break;
 	case 'N':
 		snprintf(why, whysz, "no SMIMEA record (secure)");

@@ -36,6 +36,7 @@ struct smimeadns_found {
 	uint8_t		 usage[SMIMEADNS_CERTS];
 	size_t		 n;
 	size_t		 records;	/* all SMIMEA records there */
+	uint32_t	 ttl;		/* of the answer, seconds */
 	char		 owner[400];	/* the name asked */
 };
 

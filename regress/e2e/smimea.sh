@@ -199,6 +199,9 @@ grep -q "SMIMEA for dave@insecure.example: insecure" "$W/smtpd.log" &&
     ok f-insecure-logged || fail f-insecure-logged "no log line"
 grep -q "recipient alice@example.org: certificate from SMIMEA $(owner alice)._smimecert.example.org" \
     "$W/smtpd.log" && ok f-source-logged || fail f-source-logged "no log line"
+# kept as long as DNS says (the zone's TTL, 300), not cache-ttl (3600)
+grep -q "lookup alice@example.org: found from SMIMEA .* kept 300 s" "$W/smtpd.log" &&
+    ok f-kept-for-dns-ttl || fail f-kept-for-dns-ttl "$(grep 'lookup alice' "$W/smtpd.log" | head -n 2)"
 kill "$nsd_pid" 2>/dev/null; wait "$nsd_pid" 2>/dev/null; nsd_pid=""
 out f-erin erin@example.org
 refused f-erin '451.*4.4.3 Directory lookup'
