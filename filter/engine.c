@@ -514,8 +514,11 @@ advertises(const struct ks_entry *en, enum cms_cipher c)
 struct enc_plan {
 	int			 want;		/* someone asks for encryption */
 	size_t			 n;
-	const struct ks_entry	*ens[CMS_MAX_RECIPIENTS];
+	const struct ks_entry	*ens[CMS_MAX_RECIPIENTS];	/* NULL: looked up */
 	struct cms_recipient	 rs[CMS_MAX_RECIPIENTS];
+	/* the plan's own copies of looked-up certificates: the memory they
+	 * came from (lookmem.h) may give their place to later answers */
+	mbedtls_x509_crt	 own[CMS_MAX_RECIPIENTS];
 	enum cms_cipher		 cipher;
 	char			 missing[128];
 };
@@ -573,10 +576,15 @@ recipient_cert(struct engine *g, const char *rcpt, int harvested,
 	}
 }
 
-/* The certificates belong to the engine's cache: nothing to free. */
+/* The store's certificates belong to the engine's cache; copies go. */
 static void
 plan_free(struct enc_plan *pl)
 {
+	size_t i;
+
+	for (i = 0; i < pl->n; i++)
+		if (pl->ens[i] == NULL)
+			mbedtls_x509_crt_free(&pl->own[i]);
 	pl->n = 0;
 }
 
@@ -599,10 +607,19 @@ plan_add(struct engine *g, struct enc_plan *pl, const char *addr, int oaep,
 	    KS_FOUND || crt == NULL)
 		return rev == REVCHECK_LOOKUP_DOWN ? -2 : -1;
 	for (i = 0; i < pl->n; i++)
-		if (pl->rs[i].cert == crt)
+		if (pl->rs[i].cert->raw.len == crt->raw.len &&
+		    memcmp(pl->rs[i].cert->raw.p, crt->raw.p, crt->raw.len) == 0)
 			return 0;
-	if (en == NULL)
+	if (en == NULL) {
+		mbedtls_x509_crt_init(&pl->own[pl->n]);
+		if (mbedtls_x509_crt_parse_der(&pl->own[pl->n], crt->raw.p,
+		    crt->raw.len) != 0) {
+			mbedtls_x509_crt_free(&pl->own[pl->n]);
+			return -1;
+		}
+		crt = &pl->own[pl->n];
 		lookrcpt_log(g, addr);
+	}
 	pl->ens[pl->n] = en;
 	pl->rs[pl->n].cert = crt;
 	pl->rs[pl->n].oaep = oaep;

@@ -290,9 +290,20 @@ hook_look_recall(void *arg, const struct lookq_question *q, uint8_t *buf,
     size_t cap, int *timeout)
 {
 	struct engine *g = arg;
+	struct lookq_answer a;
 
 	*timeout = lookrcpt_deadline(g);
-	return lookmem_recall(g->looked, q->addr, q->qid, buf, cap);
+	if (lookrcpt_covers(g, q->addr))
+		return lookmem_recall(g->looked, q->addr, q->qid, buf, cap);
+	/* nothing to ask: no process is started, no network reached */
+	memset(&a, 0, sizeof(a));
+	a.kind = PKT_LOOKA;
+	a.status = LOOKQ_OFF;
+	a.qid = q->qid;
+	a.until = time(NULL) + LOOKMEM_MIN;
+	(void)strlcpy(a.addr, q->addr, sizeof(a.addr));
+	(void)strlcpy(a.text, "no source covers it", sizeof(a.text));
+	return lookq_answer_encode(&a, NULL, buf, cap);
 }
 
 /* In the revocation process: asked with the network. */

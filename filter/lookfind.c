@@ -27,6 +27,10 @@ struct found {
 	size_t		 len[FOUND_MAX];
 	int		 pkix[FOUND_MAX];	/* must chain to the anchors */
 	size_t		 n;
+	/* SMIMEA usage 2 (DANE-TA): CAs the domain vouches for itself */
+	uint8_t		*ta[SMIMEADNS_CERTS];
+	size_t		 talen[SMIMEADNS_CERTS];
+	size_t		 nta;
 	uint32_t	 ttl;		/* DNS: the answer's, else 0 */
 };
 
@@ -182,9 +186,18 @@ ask_dns(const struct rules_source *d, const char *addr, struct found *fd,
 	}
 	fd->ttl = f.ttl;
 	for (i = 0; i < f.n; i++) {
-		/* usage 3 (DANE-EE) stands on DNSSEC; 1 (PKIX-EE) needs both */
+		/*
+		 * Usage 3 (DANE-EE) stands on DNSSEC; 1 (PKIX-EE) must
+		 * chain to our anchors, or to a CA of usage 2 (DANE-TA) of
+		 * the same answer, which DNSSEC vouches for as ours do.
+		 */
 		if (f.usage[i] == 3 || f.usage[i] == 1)
 			take(fd, &f.der[i], f.len[i], f.usage[i] == 1);
+		else if (f.usage[i] == 2 && fd->nta < SMIMEADNS_CERTS) {
+			fd->ta[fd->nta] = f.der[i];
+			fd->talen[fd->nta++] = f.len[i];
+			f.der[i] = NULL;
+		}
 	}
 	smimeadns_found_free(&f);
 	return fd->n > 0 ? LOOKQ_FOUND : LOOKQ_NONE;
@@ -197,7 +210,28 @@ found_free(struct found *fd)
 
 	for (i = 0; i < fd->n; i++)
 		free(fd->der[i]);
-	fd->n = 0;
+	for (i = 0; i < fd->nta; i++)
+		free(fd->ta[i]);
+	fd->n = fd->nta = 0;
+}
+
+/* Does chain (its first certificate, the rest its helpers) reach fd's
+ * DANE-TA certificates? */
+static int
+reaches_ta(mbedtls_x509_crt *chain, const struct found *fd)
+{
+	mbedtls_x509_crt tas;
+	uint32_t flags = 0;
+	size_t i;
+	int ok;
+
+	mbedtls_x509_crt_init(&tas);
+	for (i = 0; i < fd->nta; i++)
+		(void)mbedtls_x509_crt_parse_der(&tas, fd->ta[i], fd->talen[i]);
+	ok = tas.raw.p != NULL && mbedtls_x509_crt_verify(chain, &tas, NULL,
+	    NULL, &flags, NULL, NULL) == 0;
+	mbedtls_x509_crt_free(&tas);
+	return ok;
 }
 
 /* Why certificate k is not one to encrypt to, or NULL when it is. */
@@ -226,9 +260,9 @@ unfit(struct engine *g, const struct found *fd, size_t k, const char *addr)
 				(void)mbedtls_x509_crt_parse_der(&c, fd->der[i],
 				    fd->len[i]);
 		idcache_trust(&g->ids, g->have_store ? &g->store : NULL);
-		if (g->ids.anchors.raw.p == NULL ||
+		if ((g->ids.anchors.raw.p == NULL ||
 		    mbedtls_x509_crt_verify(&c, &g->ids.anchors, NULL, NULL,
-		    &flags, NULL, NULL) != 0)
+		    &flags, NULL, NULL) != 0) && !reaches_ta(&c, fd))
 			why = "does not chain to a trust anchor";
 	}
 	mbedtls_x509_crt_free(&c);

@@ -265,9 +265,7 @@ revproc_session_question(struct filter *f, uint64_t sid)
 	struct revq_question q;
 	const uint8_t *hash;
 	struct sessq *sq = NULL;
-	size_t i;
-
-	size_t len = 0;
+	size_t i, len = 0;
 	int timeout = 0, rc;
 
 	for (i = 0; i < REVPROC_SESSIONS && sq == NULL; i++)

@@ -1159,13 +1159,18 @@ cmd_directory(const char *dir, int argc, char *argv[])
 
 #define ROOT_ANCHOR	"/usr/share/dns/root.key"	/* dns-root-data; rules.h too */
 
-/* Usage 1 (PKIX-EE): the certificate must chain to our anchors too. */
+/*
+ * Usage 1 (PKIX-EE): the certificate must chain to our anchors too, or
+ * to a CA the same answer gives with usage 2 (DANE-TA).
+ */
 static int
-chains(const char *dir, const uint8_t *der, size_t len)
+chains(const char *dir, const uint8_t *der, size_t len,
+    const struct smimeadns_found *f)
 {
 	mbedtls_x509_crt c, anchors;
 	struct ks_store s;
 	uint32_t flags;
+	size_t i;
 	int rc;
 
 	mbedtls_x509_crt_init(&c);
@@ -1175,6 +1180,10 @@ chains(const char *dir, const uint8_t *der, size_t len)
 		(void)ks_trust_anchors(&s, &anchors);
 		ks_close(&s);
 	}
+	for (i = 0; i < f->n; i++)
+		if (f->usage[i] == 2)
+			(void)mbedtls_x509_crt_parse_der(&anchors, f->der[i],
+			    f->len[i]);
 	rc = mbedtls_x509_crt_parse_der(&c, der, len) == 0 &&
 	    anchors.raw.p != NULL && mbedtls_x509_crt_verify(&c, &anchors,
 	    NULL, NULL, &flags, NULL, NULL) == 0;
@@ -1274,7 +1283,7 @@ smimea_lookup(const char *dir, int argc, char *argv[])
 		fingerprint(f.der[i], f.len[i], fpr);
 		usable = ks_cert_names(f.der[i], f.len[i], addr) &&
 		    (f.usage[i] == 3 || (f.usage[i] == 1 && chains(dir,
-		    f.der[i], f.len[i])));
+		    f.der[i], f.len[i], &f)));
 		printf("smimea %s %s usage %u%s (secure, %s)\n", addr, fpr,
 		    f.usage[i], usable ? "" : f.usage[i] == 1 || f.usage[i] ==
 		    3 ? " not usable" : " a trust anchor", f.owner);

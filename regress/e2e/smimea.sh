@@ -67,11 +67,28 @@ sign() {	# sign NAME: $Z/NAME.zone.signed, its DS added to the anchors
 }
 leaf alice@example.org
 leaf bob@example.org
+# a CA of the domain's own, which no store trusts: gina publishes it
+# with usage 2 (DANE-TA) beside her usage 1 record; hank does not
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$P/ca2.key" -subj "/CN=Domain CA" -days 30 \
+    -addext "basicConstraints=critical,CA:true" \
+    -addext "keyUsage=critical,keyCertSign" -out "$P/ca2.pem" 2>/dev/null
+openssl x509 -in "$P/ca2.pem" -outform DER -out "$P/ca2.der"
+leaf2() {	# leaf2 ADDR: under the domain's CA
+	printf 'subjectAltName=email:%s\nkeyUsage=critical,keyEncipherment\nextendedKeyUsage=emailProtection\n' "$1" > "$P/$1.ext"
+	openssl req -new -newkey rsa:2048 -nodes -keyout "$P/$1.key" -subj "/CN=$1" 2>/dev/null |
+	    openssl x509 -req -CA "$P/ca2.pem" -CAkey "$P/ca2.key" -CAcreateserial \
+	    -days 30 -extfile "$P/$1.ext" -outform DER -out "$P/$1.der" 2>/dev/null
+}
+leaf2 gina@example.org
+leaf2 hank@example.org
 leaf carol@bogus.example
 leaf dave@insecure.example
 : > "$Z/anchors"
 zone example.org "$(rr alice 3 "$P/alice@example.org.der")" \
-    "$(rr bob 1 "$P/bob@example.org.der")"
+    "$(rr bob 1 "$P/bob@example.org.der")" \
+    "$(rr gina 1 "$P/gina@example.org.der")" "$(rr gina 2 "$P/ca2.der")" \
+    "$(rr hank 1 "$P/hank@example.org.der")"
 sign example.org || { fail zone-sign "dnssec-signzone"; exit 0; }
 zone bogus.example "$(rr carol 3 "$P/carol@bogus.example.der")"
 sign bogus.example || { fail zone-sign "dnssec-signzone"; exit 0; }
@@ -140,6 +157,8 @@ run kept-after-import 0 "^found alice@example.org $afpr external from SMIMEA $(o
 run pkix-ee-unchained 0 "^smimea bob@example.org [0-9a-f]\{64\} usage 1 not usable" L bob@example.org
 "$C" -k "$S" anchor import "$P/ca.pem" > /dev/null
 run pkix-ee-chained 0 "^smimea bob@example.org [0-9a-f]\{64\} usage 1 (secure" L bob@example.org
+run dane-ta-chained 0 "^smimea gina@example.org [0-9a-f]\{64\} usage 1 (secure" L gina@example.org
+run dane-ta-missing 0 "^smimea hank@example.org [0-9a-f]\{64\} usage 1 not usable" L hank@example.org
 run no-record 1 "^none nobody@example.org (no SMIMEA record (secure))" L nobody@example.org
 run bogus-not-used 65 "^not used $(owner carol)._smimecert.bogus.example: .*" L carol@bogus.example
 run insecure-not-used 65 "^not used .*insecure" L dave@insecure.example
@@ -188,8 +207,11 @@ out f-dave dave@insecure.example
 refused f-dave '550.*5.7.1 No S/MIME certificate'
 out f-nobody nobody@example.org
 refused f-nobody '550.*5.7.1 No S/MIME certificate'
-h_wait_delivered $((n0 + 2)) 60 || fail f-delivered "$H_WHY"
-for a in alice bob; do
+out f-gina gina@example.org || fail f-gina-accepted "$(tail -n 2 "$W/f-gina.reply")"
+out f-hank hank@example.org
+refused f-hank '550.*5.7.1 No S/MIME certificate'
+h_wait_delivered $((n0 + 3)) 60 || fail f-delivered "$H_WHY"
+for a in alice bob gina; do
 	openssl x509 -inform DER -in "$P/$a@example.org.der" -out "$P/$a.pem"
 	opens "f-$a" "$P/$a.pem" "$P/$a@example.org.key" encrypted
 done
