@@ -260,6 +260,20 @@ h_wait_delivered $((n0 + 2)) 60 || fail f-delivered-opp "$H_WHY"
 opens f-opp-alice "$P/alice.pem" "$P/alice.key" encrypted-to-alice
 got f-opp-carol | grep -q "^secret f-opp-carol" && ok f-opp-none-plain ||
     fail f-opp-none-plain "$(got f-opp-carol | head -c 300)"
+# SIGHUP with another filter template: what was kept is forgotten and
+# the lookups follow the new rules (alice's mail is no cn: plain now)
+sed 's/^  base: /  filter: "(cn=%s)"\n  base: /' "$W/opp.yaml" > "$W/opp2.yaml"
+cat "$W/opp2.yaml" > "$W/opp.yaml"
+kill -HUP "$(h_filter_pid)"
+for _i in 1 2 3 4 5 6 7 8 9 10; do
+	grep -q "rules reloaded" "$W/smtpd.log" && break
+	sleep 0.5
+done
+n0=$(h_delivered | wc -l)
+out f-opp-alice2 alice@example.org || fail f-opp-alice2-accepted "$(tail -n 2 "$W/f-opp-alice2.reply")"
+h_wait_delivered $((n0 + 1)) 60 || fail f-delivered-opp2 "$H_WHY"
+got f-opp-alice2 | grep -q "^secret f-opp-alice2" && ok f-reload-new-rules ||
+    fail f-reload-new-rules "$(got f-opp-alice2 | head -c 300)"
 h_stop
 kill "$slapd_pid" 2>/dev/null; wait "$slapd_pid" 2>/dev/null; slapd_pid=""
 
