@@ -480,12 +480,20 @@ static const char *
 regex_too_costly(const char *re)
 {
 	size_t stack[RULES_MAX_GROUPS], depth = 0, cur = 0, last = 0, f;
-	const char *p = re;
+	const char *p = re, *q;
 
 	if (strlen(re) > RULES_MAX_REGEX)
 		return "longer than 1024 characters";
 	while (*p != '\0') {
 		if ((f = repeat_factor(&p)) != 0) {
+			/*
+			 * "a?+++": POSIX leaves a repetition of a repetition
+			 * undefined, and glibc's regcomp takes seconds on a
+			 * few of them (found by fuzz_rules)
+			 */
+			q = p;
+			if (repeat_factor(&q) != 0)
+				return "repeats a repetition";
 			cur = sat_add(cur, sat_mul(last, f - 1));
 			last = sat_mul(last, f);
 		} else if (*p == '(') {
