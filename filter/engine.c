@@ -539,7 +539,6 @@ recipient_cert(struct engine *g, const char *rcpt, int harvested,
     enum revcheck_rcpt *rev)
 {
 	const mbedtls_x509_crt *crt = NULL;
-	const char *source;
 	enum ks_answer a;
 
 	*rev = REVCHECK_PASS;
@@ -549,7 +548,7 @@ recipient_cert(struct engine *g, const char *rcpt, int harvested,
 		if ((crt = idcache_cert(&g->ids, &g->store, *en)) == NULL)
 			return a;
 	} else {
-		switch (lookrcpt_cert(g, rcpt, may_ask, &crt, &source)) {
+		switch (lookrcpt_cert(g, rcpt, may_ask, &crt)) {
 		case LOOKRCPT_FOUND:
 			*en = NULL;
 			break;

@@ -97,16 +97,16 @@ static char *
 password(const char *file, char *buf, size_t bufsz)
 {
 	uint8_t *p;
-	size_t len;
+	size_t size, len;
 
-	if (ks_read_file(file, &p, &len, PASS_MAX) == -1)
+	if (ks_read_file(file, &p, &size, PASS_MAX) == -1)
 		return NULL;
 	len = strcspn((const char *)p, "\r\n");
 	if (len >= bufsz)
 		len = bufsz - 1;
 	memcpy(buf, p, len);
 	buf[len] = '\0';
-	mbedtls_platform_zeroize(p, PASS_MAX < len ? PASS_MAX : len);
+	mbedtls_platform_zeroize(p, size);	/* the whole file, not a line */
 	free(p);
 	return buf;
 }

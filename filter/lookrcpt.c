@@ -51,7 +51,7 @@ ask_now(struct engine *g, const struct lookq_question *q)
 
 enum lookrcpt
 lookrcpt_cert(struct engine *g, const char *rcpt, int may_ask,
-    const mbedtls_x509_crt **crt, const char **source)
+    const mbedtls_x509_crt **crt)
 {
 	static uint64_t qid;
 	const struct lookmem_entry *e;
@@ -79,7 +79,6 @@ lookrcpt_cert(struct engine *g, const char *rcpt, int may_ask,
 	switch (e->status) {
 	case LOOKQ_FOUND:
 		*crt = &e->crt;
-		*source = e->source;
 		return LOOKRCPT_FOUND;
 	case LOOKQ_DOWN:
 		return LOOKRCPT_DOWN;

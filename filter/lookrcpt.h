@@ -27,7 +27,7 @@ enum lookrcpt {
 };
 
 enum lookrcpt lookrcpt_cert(struct engine *, const char *, int may_ask,
-	    const mbedtls_x509_crt **, const char **source);
+	    const mbedtls_x509_crt **);
 /* Log where the certificate encrypted to comes from. */
 void	 lookrcpt_log(struct engine *, const char *);
 /* Whether any source is asked about the address. */

@@ -156,18 +156,17 @@ answer_worker(struct filter *f, size_t i, void *pkt, size_t len)
 		    strerror(errno));
 }
 
-/* A lookup answer with no certificate: DOWN (try later), or OFF. */
+/* A lookup answer for a worker that none came for: DOWN, try later. */
 static size_t
-look_status(uint8_t *buf, size_t cap, const char *addr, int status,
-    const char *why)
+look_down(uint8_t *buf, size_t cap, const char *why)
 {
 	struct lookq_answer a;
 
 	memset(&a, 0, sizeof(a));
 	a.kind = PKT_LOOKA;
-	a.status = status;
+	a.status = LOOKQ_DOWN;
 	a.until = time(NULL) + 10;
-	(void)strlcpy(a.addr, addr, sizeof(a.addr));
+	(void)strlcpy(a.addr, "?@?", sizeof(a.addr));	/* no recipient's */
 	(void)strlcpy(a.text, why, sizeof(a.text));
 	return lookq_answer_encode(&a, NULL, buf, cap);
 }
@@ -181,8 +180,7 @@ unanswered(struct filter *f, size_t i, const char *why)
 	size_t len;
 
 	if (w->revq_kind == PKT_LOOKQ) {
-		if ((len = look_status(buf, sizeof(buf), "?@?", LOOKQ_DOWN,
-		    why)) > 0)
+		if ((len = look_down(buf, sizeof(buf), why)) > 0)
 			answer_worker(f, i, buf, len);
 		return;
 	}
