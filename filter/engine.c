@@ -1159,14 +1159,11 @@ engine_apply(struct engine *g, const char *msg, size_t len,
 	struct cms_signer s;
 	struct cms_error ce;
 	struct spool_pool pool;
-	struct spool mid, env;
-	const char *smsg;
-	size_t slen;
+	struct spool env;
 	char sdetail[160] = "", pre[120] = "";
 	int rc, hp, triple = id != NULL && pl->want && p->triple_wrap;
 
 	spool_pool_tmp(&pool, ENGINE_MID_MEM);
-	spool_init(&mid, &pool);
 	spool_init(&env, &pool);
 	if (note != NULL || signed_ok)
 		snprintf(pre, sizeof(pre), "%s; ", note ? note : done_what(0,
@@ -1186,10 +1183,15 @@ engine_apply(struct engine *g, const char *msg, size_t len,
 		s.md = mds[p->digest];
 		s.rsa_pss = p->rsa_padding == RULES_PAD_PSS;
 		/* RFC 9788: protected headers go into the encrypted payload */
-		hp = pl->want && p->header_protection ? SMIME_HP : 0;
-		rc = smime_sign(msg, len, &s, (p->signature == RULES_SIG_OPAQUE ?
-		    SMIME_OPAQUE : 0) | hp, time(NULL), &g->rng, pl->want ?
-		    spool_write_cb : out, pl->want ? (void *)&mid : arg, &ce);
+		hp = pl->want && p->header_protection ? SMIME_HP |
+		    SMIME_OBSCURE : 0;
+		hp |= p->signature == RULES_SIG_OPAQUE ? SMIME_OPAQUE : 0;
+		/* signed and encrypted in one pass, the signed copy unstored */
+		rc = pl->want ? smime_sign_encrypt(msg, len, &s, pl->rs, pl->n,
+		    pl->cipher, hp, time(NULL), &g->rng, triple ?
+		    spool_write_cb : out, triple ? (void *)&env : arg, &ce) :
+		    smime_sign(msg, len, &s, hp, time(NULL), &g->rng, out, arg,
+		    &ce);
 		if (rc == -1)
 			goto failed;
 		snprintf(sdetail, sizeof(sdetail), "%s %s%s with %.16s (%s)",
@@ -1198,17 +1200,9 @@ engine_apply(struct engine *g, const char *msg, size_t len,
 		    how ? how : "");
 	}
 	if (pl->want) {
-		hp = p->header_protection ? SMIME_OBSCURE : 0;
-		if (id && spool_map(&mid, &smsg, &slen) == -1) {
-			engine_result_set(r, VERDICT_TEMPFAIL, REPLY_INTERNAL,
-			    "spool: %s", strerror(errno));
-			goto release;
-		}
-		rc = id ? smime_encrypt(smsg, slen, pl->rs,
-		    pl->n, pl->cipher, hp, &g->rng, triple ? spool_write_cb :
-		    out, triple ? (void *)&env : arg, &ce) :
-		    smime_encrypt(msg, len, pl->rs, pl->n, pl->cipher, hp ?
-		    SMIME_HP | SMIME_OBSCURE : 0, &g->rng, out, arg, &ce);
+		rc = id ? 0 : smime_encrypt(msg, len, pl->rs, pl->n,
+		    pl->cipher, p->header_protection ? SMIME_HP |
+		    SMIME_OBSCURE : 0, &g->rng, out, arg, &ce);
 		if (rc == -1)
 			goto failed;
 		if (triple && sign_again(g, &s, p, &env, out, arg, &ce) == -1)
@@ -1226,7 +1220,6 @@ failed:
 	    REPLY_BAD_MIME : REPLY_INTERNAL,
 	    "%s", ce.msg);
 release:
-	spool_clear(&mid);
 	spool_clear(&env);
 }
 

@@ -375,6 +375,7 @@ struct cms_env {
 	size_t			 npend;
 	uint64_t		 want;		/* content_len */
 	uint64_t		 seen;
+	int			 stream;	/* want is CMS_LEN_STREAM */
 	int			 failed;
 };
 
@@ -383,8 +384,11 @@ struct cms_env {
  * for content_len bytes of id-data content, encrypted to n recipients.
  * head receives the DER up to the encrypted content; the ciphertext
  * comes from cms_env_update() and cms_env_finish(), then the bytes in
- * tail (GCM: the mac).  All lengths are definite, computed up front.
+ * tail (GCM: the mac).  All lengths are definite, computed up front,
+ * unless content_len is CMS_LEN_STREAM: then they are indefinite (BER)
+ * and the content may be of any length.
  */
+#define CMS_LEN_STREAM	UINT64_MAX
 int	 cms_env_begin(struct cms_env *, const struct cms_recipient *,
 	    size_t, enum cms_cipher, uint64_t, struct cms_rng *,
 	    struct cms_frame *, struct cms_error *);

@@ -10,7 +10,12 @@
  *
  * The content streams: the head of the structure is written with
  * definite lengths computed from the content length, the ciphertext
- * follows chunk by chunk, and the tail (GCM: the mac) comes last.
+ * follows chunk by chunk, and the tail (GCM: the mac) comes last.  When
+ * the length is not known in advance (CMS_LEN_STREAM: content made as
+ * it is encrypted), the lengths are indefinite (BER, RFC 5652 §4 allows
+ * it, RFC 8551 §2.1 requires receivers to read it) and the ciphertext
+ * goes out as a constructed [0] of OCTET STRING chunks, as openssl cms
+ * -stream and NSS write it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -332,9 +337,43 @@ build_content_alg(const struct cipher_def *cd, const uint8_t *iv,
  * EncryptedContentInfo { id-data, alg, [0] IMPLICIT ciphertext }
  * [, mac] } } } up to the ciphertext, lengths computed in advance.
  */
+/* A header whose length is indefinite: the tag, then 0x80. */
+static size_t
+put_indef(uint8_t *h, uint8_t tag)
+{
+	h[0] = tag;
+	h[1] = 0x80;
+	return 2;
+}
+
+/* The same up to the chunks of an indefinite-length [0] ciphertext. */
+static size_t
+head_stream(uint8_t *h, const uint8_t *toid, size_t tlen, int version,
+    const uint8_t *ris, size_t rislen, const uint8_t *alg, size_t alglen)
+{
+	const uint8_t *doid;
+	size_t dlen, o;
+
+	doid = oid_bytes(OID_DATA, &dlen);
+	o = put_indef(h, DER_SEQUENCE);
+	o += der_put_hdr(h + o, DER_OID, tlen);
+	memcpy(h + o, toid, tlen), o += tlen;
+	o += put_indef(h + o, DER_CONTEXT_CONS(0));
+	o += put_indef(h + o, DER_SEQUENCE);
+	o += der_put_hdr(h + o, DER_INTEGER, 1);
+	h[o++] = (uint8_t)version;
+	memcpy(h + o, ris, rislen), o += rislen;
+	o += put_indef(h + o, DER_SEQUENCE);
+	o += der_put_hdr(h + o, DER_OID, dlen);
+	memcpy(h + o, doid, dlen), o += dlen;
+	memcpy(h + o, alg, alglen), o += alglen;
+	o += put_indef(h + o, DER_CONTEXT_CONS(0));
+	return o;
+}
+
 static int
 assemble_head(const struct cipher_def *cd, int version, const uint8_t *ris,
-    size_t rislen, const uint8_t *alg, size_t alglen, size_t ctlen,
+    size_t rislen, const uint8_t *alg, size_t alglen, uint64_t ctlen,
     struct cms_frame *f, struct cms_error *e)
 {
 	const uint8_t *doid, *toid;
@@ -344,6 +383,16 @@ assemble_head(const struct cipher_def *cd, int version, const uint8_t *ris,
 	doid = oid_bytes(OID_DATA, &dlen);
 	toid = oid_bytes(cd->gcm ? OID_AUTH_ENVELOPED_DATA :
 	    OID_ENVELOPED_DATA, &tlen);
+	if (ctlen == CMS_LEN_STREAM) {
+		if ((h = malloc(64 + tlen + rislen + dlen + alglen)) == NULL) {
+			cms_error_set(e, CMS_ERR_NOMEM, "out of memory");
+			return -1;
+		}
+		f->head = h;
+		f->headlen = head_stream(h, toid, tlen, version, ris, rislen,
+		    alg, alglen);
+		return 0;
+	}
 	eci = der_tlv_size(dlen) + alglen + der_tlv_size(ctlen);
 	body = der_tlv_size(1) + rislen + der_tlv_size(eci);
 	if (cd->gcm)
@@ -379,6 +428,8 @@ assemble_head(const struct cipher_def *cd, int version, const uint8_t *ris,
 uint64_t
 cms_env_ciphertext_len(enum cms_cipher c, uint64_t len)
 {
+	if (len == CMS_LEN_STREAM)
+		return len;
 	if (c == CMS_AES128_GCM || c == CMS_AES256_GCM)
 		return len;
 	return (len / 16 + 1) * 16;	/* PKCS#7 padding, always present */
@@ -423,13 +474,14 @@ cms_env_begin(struct cms_env *env, const struct cms_recipient *rs, size_t n,
 		cms_error_set(e, CMS_ERR_ARG, "bad cipher or recipient list");
 		return -1;
 	}
-	if (content_len > DER_MAX_LEN - 16) {
+	if (content_len > DER_MAX_LEN - 16 && content_len != CMS_LEN_STREAM) {
 		cms_error_set(e, CMS_ERR_ARG, "content too large");
 		return -1;
 	}
 	env->cipher = c;
 	env->gcm = ciphers[c].gcm;
 	env->want = content_len;
+	env->stream = content_len == CMS_LEN_STREAM;
 	b.cd = &ciphers[c];
 	b.cek = cek;
 	b.rng = rng;
@@ -448,8 +500,7 @@ cms_env_begin(struct cms_env *env, const struct cms_recipient *rs, size_t n,
 	}
 	/* RFC 5652 §6.1; AuthEnvelopedData is always version 0 */
 	if (assemble_head(b.cd, b.cd->gcm || b.all_v0 ? 0 : 2, ris, rislen,
-	    alg, alglen, (size_t)cms_env_ciphertext_len(c, content_len), f,
-	    e) == -1)
+	    alg, alglen, cms_env_ciphertext_len(c, content_len), f, e) == -1)
 		goto done;
 	env->failed = 0;
 	rc = 0;
@@ -462,10 +513,18 @@ done:
 	return rc;
 }
 
+/* Ciphertext out; streamed, each piece is an OCTET STRING of its own. */
 static int
-emit(cms_write_fn out, void *arg, const uint8_t *p, size_t n,
-    struct cms_error *e)
+emit(const struct cms_env *env, cms_write_fn out, void *arg, const uint8_t *p,
+    size_t n, struct cms_error *e)
 {
+	uint8_t h[8];
+
+	if (n > 0 && env->stream && out(arg, h, der_put_hdr(h,
+	    DER_OCTET_STRING, n)) != 0) {
+		cms_error_set(e, CMS_ERR_ARG, "output failed");
+		return -1;
+	}
 	if (n > 0 && out(arg, p, n) != 0) {
 		cms_error_set(e, CMS_ERR_ARG, "output failed");
 		return -1;
@@ -498,7 +557,7 @@ gcm_feed(struct cms_env *env, const uint8_t *in, size_t n, cms_write_fn out,
 			    buf) != 0)
 				goto fail;
 			env->npend = 0;
-			if (emit(out, arg, buf, 16, e) == -1)
+			if (emit(env, out, arg, buf, 16, e) == -1)
 				return -1;
 			continue;
 		}
@@ -507,7 +566,7 @@ gcm_feed(struct cms_env *env, const uint8_t *in, size_t n, cms_write_fn out,
 			take = CHUNK;
 		if (compat_gcm_update(&env->gcmctx, in, take, buf) != 0)
 			goto fail;
-		if (emit(out, arg, buf, take, e) == -1)
+		if (emit(env, out, arg, buf, take, e) == -1)
 			return -1;
 		in += take;
 		n -= take;
@@ -532,7 +591,7 @@ cbc_feed(struct cms_env *env, const uint8_t *in, size_t n, cms_write_fn out,
 			cms_error_set(e, CMS_ERR_CRYPTO, "AES-CBC failed");
 			return -1;
 		}
-		if (emit(out, arg, buf, got, e) == -1)
+		if (emit(env, out, arg, buf, got, e) == -1)
 			return -1;
 		in += take;
 		n -= take;
@@ -550,7 +609,7 @@ cms_env_update(struct cms_env *env, const uint8_t *in, size_t n,
 		cms_error_set(e, CMS_ERR_ARG, "encryption already failed");
 		return -1;
 	}
-	if (n > env->want - env->seen) {
+	if (!env->stream && n > env->want - env->seen) {
 		cms_error_set(e, CMS_ERR_ARG, "more content than announced");
 		env->failed = 1;
 		return -1;
@@ -574,7 +633,7 @@ gcm_finish(struct cms_env *env, cms_write_fn out, void *arg,
 		cms_error_set(e, CMS_ERR_CRYPTO, "AES-GCM failed");
 		return -1;
 	}
-	if (emit(out, arg, buf, env->npend, e) == -1)
+	if (emit(env, out, arg, buf, env->npend, e) == -1)
 		return -1;
 	env->npend = 0;
 	if ((t = malloc(2 + GCM_TAG_LEN)) == NULL) {
@@ -593,6 +652,28 @@ gcm_finish(struct cms_env *env, cms_write_fn out, void *arg,
 	return 0;
 }
 
+/*
+ * Streamed, the tail closes what the head left open: the [0] of chunks
+ * and EncryptedContentInfo, then (GCM) the mac, then the SEQUENCE, the
+ * [0] and the ContentInfo, each with end-of-contents octets.
+ */
+static int
+close_stream(struct cms_frame *f, struct cms_error *e)
+{
+	uint8_t *t;
+
+	if ((t = calloc(1, 10 + f->taillen)) == NULL) {
+		cms_error_set(e, CMS_ERR_NOMEM, "out of memory");
+		return -1;
+	}
+	if (f->taillen > 0)
+		memcpy(t + 4, f->tail, f->taillen);
+	free(f->tail);
+	f->tail = t;
+	f->taillen += 10;
+	return 0;
+}
+
 int
 cms_env_finish(struct cms_env *env, cms_write_fn out, void *arg,
     struct cms_frame *f, struct cms_error *e)
@@ -607,7 +688,7 @@ cms_env_finish(struct cms_env *env, cms_write_fn out, void *arg,
 		cms_error_set(e, CMS_ERR_ARG, "encryption already failed");
 		goto done;
 	}
-	if (env->seen != env->want) {
+	if (!env->stream && env->seen != env->want) {
 		cms_error_set(e, CMS_ERR_ARG, "less content than announced");
 		goto done;
 	}
@@ -619,9 +700,11 @@ cms_env_finish(struct cms_env *env, cms_write_fn out, void *arg,
 			cms_error_set(e, CMS_ERR_CRYPTO, "AES-CBC failed");
 			goto done;
 		}
-		if (emit(out, arg, buf, got, e) == -1)
+		if (emit(env, out, arg, buf, got, e) == -1)
 			goto done;
 	}
+	if (env->stream && close_stream(f, e) == -1)
+		goto done;
 	rc = 0;
 done:
 	cms_env_free(env);

@@ -346,6 +346,11 @@ int	mime_qp_encode(const void *, size_t, int flags, struct mime_buf *);
  * gives the same octets.
  */
 int	mime_canon(const char *, size_t, mime_write_fn, void *);
+/*
+ * p[0..n) to fn with each bare LF made CRLF; *lastcr carries "the last
+ * octet was a CR" from one call to the next (start it at 0).
+ */
+int	mime_crlf_write(mime_write_fn, void *, const char *, size_t, int *);
 int	mime_canon_entity(const struct mime_entity *, mime_write_fn, void *);
 int	mime_body_needs_encoding(const char *, size_t);
 

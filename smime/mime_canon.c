@@ -45,8 +45,9 @@ cws(struct canon *c, const char *s)
 }
 
 /* Copy with every bare LF turned into CRLF (memchr: a line at a time). */
-static int
-crlf_write(mime_write_fn fn, void *arg, const char *p, size_t n, int *lastcr)
+int
+mime_crlf_write(mime_write_fn fn, void *arg, const char *p, size_t n,
+    int *lastcr)
 {
 	const char *start = p, *scan = p, *end = p + n, *nl;
 
@@ -75,7 +76,7 @@ cw_crlf(struct canon *c, const char *p, size_t n)
 
 	while (c->err == MIME_OK && n > 0) {
 		k = n < MIME_CHUNK ? n : MIME_CHUNK;
-		if (crlf_write(c->fn, c->arg, p, k, &lastcr) != 0)
+		if (mime_crlf_write(c->fn, c->arg, p, k, &lastcr) != 0)
 			c->err = MIME_E_WRITE;
 		mime_consumed(k);
 		p += k;
@@ -224,7 +225,7 @@ enc_text_sink(void *arg, const void *p, size_t n)
 {
 	struct canon_enc	*ce = arg;
 
-	return crlf_write(enc_sink, ce, p, n, &ce->lastcr);
+	return mime_crlf_write(enc_sink, ce, p, n, &ce->lastcr);
 }
 
 /* Header fields with line ends made CRLF, Content-Transfer-Encoding

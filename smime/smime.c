@@ -19,7 +19,11 @@
 
 #define BOUNDARY_LEN	40
 
-/* Writes through, dropping the CR of each CRLF: our output is LF. */
+/*
+ * Writes through, dropping the CR of each CRLF: our output is LF.  With
+ * crlf set it goes the other way, for an entity that is encrypted as it
+ * is made: what goes in encrypted must be canonical.
+ */
 int
 smime_lf_write(void *a, const void *p, size_t n)
 {
@@ -30,6 +34,11 @@ smime_lf_write(void *a, const void *p, size_t n)
 		return -1;
 	if (n == 0)
 		return 0;
+	if (o->crlf) {
+		if (mime_crlf_write(o->fn, o->arg, p, n, &o->cr) != 0)
+			o->err = 1;
+		return o->err ? -1 : 0;
+	}
 	if (o->cr) {		/* the last call's final CR */
 		o->cr = 0;
 		if (*start != '\n' && o->fn(o->arg, "\r", 1) != 0)
@@ -60,7 +69,7 @@ smime_lf_flush(struct smime_lf *o)
 {
 	if (o->err)
 		return -1;
-	if (o->cr && o->fn(o->arg, "\r", 1) != 0)
+	if (o->cr && !o->crlf && o->fn(o->arg, "\r", 1) != 0)
 		o->err = 1;
 	o->cr = 0;
 	return o->err ? -1 : 0;
@@ -466,6 +475,46 @@ env_write(void *arg, const void *p, size_t n)
 }
 
 /*
+ * The routing headers, the enveloped entity's own, and the head of the
+ * (Auth)EnvelopedData in base64; f's head is released.
+ */
+static int
+env_open(const struct mime_entity *ent, struct smime_lf *o, int flags,
+    int gcm, struct b64_sink *b, struct cms_frame *f, struct cms_error *e)
+{
+	b->o = o;
+	mime_b64enc_init(&b->enc, 0);
+	if (outer_headers(ent, o, flags) == -1 || put(o, gcm ?
+	    "Content-Type: application/pkcs7-mime; "
+	    "smime-type=authEnveloped-data;\n\tname=\"smime.p7m\"\n" :
+	    "Content-Type: application/pkcs7-mime; "
+	    "smime-type=enveloped-data;\n\tname=\"smime.p7m\"\n") ||
+	    put(o, "Content-Transfer-Encoding: base64\nContent-Disposition: "
+	    "attachment; filename=\"smime.p7m\"\n\n") ||
+	    b64_write(b, f->head, f->headlen)) {
+		cms_error_set(e, CMS_ERR_ENCODING, "writing the message");
+		return -1;
+	}
+	cms_frame_free(f);
+	return 0;
+}
+
+/* The last of the ciphertext and the structure's tail, in base64. */
+static int
+env_close(struct cms_env *env, struct b64_sink *b, struct smime_lf *o,
+    struct cms_frame *f, struct cms_error *e)
+{
+	if (cms_env_finish(env, b64_sink_write, b, f, e) == -1)
+		return -1;
+	if ((f->taillen && b64_write(b, f->tail, f->taillen)) ||
+	    mime_b64enc_final(&b->enc, smime_lf_write, o)) {
+		cms_error_set(e, CMS_ERR_ENCODING, "writing the message");
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Encrypt msg to n recipients (RFC 8551 §3.3): the Content-* fields and
  * the body, in canonical form, become the enveloped entity; the routing
  * headers stay outside.  GCM makes AuthEnvelopedData (smime-type
@@ -510,20 +559,8 @@ smime_encrypt(const char *msg, size_t len, const struct cms_recipient *rs,
 	    (size_t)clen, rng, &f, e) == -1)
 		goto done;
 	begun = 1;
-	b.o = &o;
-	mime_b64enc_init(&b.enc, 0);
-	if (outer_headers(&ent, &o, flags) == -1 || put(&o, gcm ?
-	    "Content-Type: application/pkcs7-mime; "
-	    "smime-type=authEnveloped-data;\n\tname=\"smime.p7m\"\n" :
-	    "Content-Type: application/pkcs7-mime; "
-	    "smime-type=enveloped-data;\n\tname=\"smime.p7m\"\n") ||
-	    put(&o, "Content-Transfer-Encoding: base64\nContent-Disposition: "
-	    "attachment; filename=\"smime.p7m\"\n\n") ||
-	    b64_write(&b, f.head, f.headlen)) {
-		cms_error_set(e, CMS_ERR_ENCODING, "writing the message");
+	if (env_open(&ent, &o, flags, gcm, &b, &f, e) == -1)
 		goto done;
-	}
-	cms_frame_free(&f);
 	es.env = &env;
 	es.b = &b;
 	es.e = e;
@@ -534,14 +571,7 @@ smime_encrypt(const char *msg, size_t len, const struct cms_recipient *rs,
 			cms_error_set(e, CMS_ERR_ENCODING, "writing the message");
 		goto done;
 	}
-	if (cms_env_finish(&env, b64_sink_write, &b, &f, e) == -1)
-		goto done;
-	if ((f.taillen && b64_write(&b, f.tail, f.taillen)) ||
-	    mime_b64enc_final(&b.enc, smime_lf_write, &o)) {
-		cms_error_set(e, CMS_ERR_ENCODING, "writing the message");
-		goto done;
-	}
-	rc = 0;
+	rc = env_close(&env, &b, &o, &f, e);
 done:
 	output_failed(&o, rc, e);
 	if (begun)
@@ -593,6 +623,82 @@ smime_sign(const char *msg, size_t len, const struct cms_signer *s,
 	    e) : sign_detached(&o, s, &in, now, rng, ps, &md, e);
 done:
 	output_failed(&o, rc, e);
+	digest_free(&md);
+	mime_buf_clear(&hdr);
+	free(ps);
+	return rc;
+}
+
+/*
+ * The signed entity goes straight into the cipher, made canonical on
+ * the way (smime_lf's crlf), so the message is read once: no copy of
+ * the signed message is stored and read back, and nothing is counted
+ * in advance.  The result is what smime_sign then smime_encrypt make,
+ * but for the indefinite lengths of the EnvelopedData.
+ */
+int
+smime_sign_encrypt(const char *msg, size_t len, const struct cms_signer *s,
+    const struct cms_recipient *rs, size_t n, enum cms_cipher cipher,
+    int flags, time_t now, struct cms_rng *rng, mime_write_fn out, void *arg,
+    struct cms_error *e)
+{
+	struct digest md;
+	struct mime_buf hdr;
+	struct mime_entity ent, in;
+	struct cms_frame f;
+	struct cms_env env;
+	struct env_sink es;
+	struct b64_sink b;
+	struct smime_lf o, io;
+	struct pass *ps = NULL;
+	int gcm = cipher == CMS_AES128_GCM || cipher == CMS_AES256_GCM;
+	int rc = -1, begun = 0;
+
+	memset(&f, 0, sizeof(f));
+	memset(&o, 0, sizeof(o));
+	o.fn = out;
+	o.arg = arg;
+	memset(&io, 0, sizeof(io));
+	io.fn = env_write;
+	io.arg = &es;
+	io.crlf = 1;
+	es.env = &env;
+	es.b = &b;
+	es.e = e;
+	es.failed = 0;
+	mime_buf_init(&hdr, 0);
+	digest_init(&md);
+	if (mbedtls_md_info_from_type(s->md) == NULL ||
+	    digest_setup(&md, s->md) != 0 ||
+	    (ps = malloc(sizeof(*ps))) == NULL) {
+		cms_error_set(e, CMS_ERR_CRYPTO, "digest");
+		goto done;
+	}
+	if (inner_entity(msg, len, &hdr, &ent, &in, flags & SMIME_HP) == -1) {
+		cms_error_set(e, CMS_ERR_ENCODING, "the message cannot be "
+		    "parsed as MIME");
+		goto done;
+	}
+	if (cms_env_begin(&env, rs, n, cipher, CMS_LEN_STREAM, rng, &f,
+	    e) == -1)
+		goto done;
+	begun = 1;
+	if (env_open(&ent, &o, flags & SMIME_OBSCURE, gcm, &b, &f, e) == -1)
+		goto done;
+	rc = flags & SMIME_OPAQUE ? sign_opaque(&io, s, &in, now, rng, ps,
+	    &md, e) : sign_detached(&io, s, &in, now, rng, ps, &md, e);
+	if (rc == 0)
+		rc = smime_lf_flush(&io) == 0 ? env_close(&env, &b, &o, &f,
+		    e) : -1;
+	/* the cipher's failure, not the message's */
+	if (rc == -1 && es.failed && !o.err)
+		cms_error_set(e, CMS_ERR_CRYPTO, "encrypting the signed "
+		    "message");
+done:
+	output_failed(&o, rc, e);
+	if (begun)
+		cms_env_free(&env);
+	cms_frame_free(&f);
 	digest_free(&md);
 	mime_buf_clear(&hdr);
 	free(ps);

@@ -28,14 +28,25 @@ int	 smime_sign(const char *, size_t, const struct cms_signer *, int,
 int	 smime_encrypt(const char *, size_t, const struct cms_recipient *,
 	    size_t, enum cms_cipher, int, struct cms_rng *, mime_write_fn,
 	    void *, struct cms_error *);
+/*
+ * Sign, then encrypt the signed entity, in one pass over the message:
+ * the signed entity is encrypted as it is made, never stored, so the
+ * EnvelopedData has indefinite lengths (BER).  flags as for both:
+ * SMIME_OPAQUE and SMIME_HP for the signature, SMIME_OBSCURE outside.
+ */
+int	 smime_sign_encrypt(const char *, size_t, const struct cms_signer *,
+	    const struct cms_recipient *, size_t, enum cms_cipher, int,
+	    time_t, struct cms_rng *, mime_write_fn, void *,
+	    struct cms_error *);
 int	 smime_header_is_content(const char *, size_t);
 
 /* A mime_write_fn that turns CRLF into LF on the way to fn. */
 struct smime_lf {
 	mime_write_fn	 fn;
 	void		*arg;
-	int		 cr;		/* a CR is held back */
+	int		 cr;		/* a CR is held back (crlf: was last) */
 	int		 err;
+	int		 crlf;		/* canonical out: CRLF kept, LF made CRLF */
 };
 int	 smime_lf_write(void *, const void *, size_t);
 int	 smime_lf_flush(struct smime_lf *);
