@@ -195,18 +195,50 @@ ber_is_eoc(const struct ber_elem *e)
 }
 
 /*
+ * The nested indefinite elements a measure closes are remembered: the
+ * reader then enters each without walking to its end again, which for
+ * a streamed EnvelopedData (indefinite at five levels, the ciphertext
+ * in thousands of chunks) would be five walks over the whole content.
+ */
+static void
+ber_remember(struct ber_reader *r, size_t offset, size_t rawlen)
+{
+	struct ber_known *k = &r->known[r->nknown++ % BER_KNOWN];
+
+	k->offset = offset;
+	k->rawlen = rawlen;
+}
+
+static int
+ber_recall(const struct ber_reader *r, struct ber_elem *e)
+{
+	size_t i;
+
+	for (i = 0; i < BER_KNOWN; i++)
+		if (r->known[i].rawlen != 0 && r->known[i].offset == e->offset) {
+			e->rawlen = r->known[i].rawlen;
+			e->len = e->rawlen - e->hdrlen - 2;
+			return 1;
+		}
+	return 0;
+}
+
+/*
  * Find the end-of-contents of the indefinite element e, a child of
  * the current level.  Nested definite elements are skipped whole;
  * nested indefinite ones only bump a counter, so input depth never
- * turns into stack depth.
+ * turns into stack depth.  Each header read counts as the span it
+ * skips (mime_consumed): a walk over chunks touches every page.
  */
 static enum ber_err
 ber_measure(struct ber_reader *r, struct ber_elem *e, size_t *errpos)
 {
 	struct ber_elem	 h;
-	size_t		 pos, open = 0;
+	size_t		 pos, open = 0, opened[BER_MAX_DEPTH];
 	enum ber_err	 err;
 
+	if (ber_recall(r, e))
+		return BER_OK;
 	pos = e->offset + e->hdrlen;
 	for (;;) {
 		if (pos >= r->end) {
@@ -222,17 +254,19 @@ ber_measure(struct ber_reader *r, struct ber_elem *e, size_t *errpos)
 				break;
 			open--;
 			pos += h.rawlen;
+			ber_remember(r, opened[open], pos - opened[open]);
 			continue;
 		}
 		if (h.indefinite) {
-			open++;
-			if (open + r->depth + 1 > BER_MAX_DEPTH) {
+			if (open + r->depth + 2 > BER_MAX_DEPTH) {
 				*errpos = pos;
 				return BER_ERR_DEPTH;
 			}
+			opened[open++] = pos;
 			pos += h.hdrlen;
 			continue;
 		}
+		mime_consumed(h.rawlen);
 		pos += h.rawlen;
 	}
 	e->len = pos - (e->offset + e->hdrlen);

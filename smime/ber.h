@@ -134,6 +134,13 @@ struct ber_frame {
 	size_t		 end;
 };
 
+/* Ends of indefinite elements already found, so each is measured once. */
+#define BER_KNOWN	8
+struct ber_known {
+	size_t		 offset;
+	size_t		 rawlen;	/* 0: unused */
+};
+
 struct ber_reader {
 	const uint8_t	*buf;
 	size_t		 buflen;
@@ -146,6 +153,8 @@ struct ber_reader {
 	int		 have_last;
 	enum ber_err	 err;
 	size_t		 err_offset;	/* where the error was found */
+	struct ber_known known[BER_KNOWN];
+	unsigned int	 nknown;
 };
 
 /* Segment callback: return 0 to go on, anything else to stop. */

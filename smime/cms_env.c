@@ -31,7 +31,7 @@
 #include "mbedtls_compat.h"
 #include "oid.h"
 
-#define CHUNK		4096
+#define CHUNK		16384	/* streamed: the size of each OCTET STRING chunk */
 #define GCM_NONCE_LEN	12
 #define GCM_TAG_LEN	16
 

@@ -74,6 +74,28 @@ for a in aes256-cbc aes256-gcm; do
 	fi
 done
 
+# streamed (indefinite lengths, ciphertext in chunks), as sign+encrypt
+# writes it: openssl and we read it whole, GCM's mac after the chunks
+for a in aes256-cbc aes128-gcm; do
+	for k in rsa p256; do
+		ours "$W/stream-$k-$a.der" -S -r "$P/$k.pem" -a "$a" || continue
+		cell "interop-env-ours-streamed-$k-$a-openssl" odec \
+		    "$W/stream-$k-$a.der" "$k"
+		cell "interop-env-ours-streamed-$k-$a-ours" udec \
+		    "$W/stream-$k-$a.der" "$k"
+	done
+done
+if "$TOOL" encrypt -S -r "$P/p256.pem" -a aes256-cbc -i "$W/big.bin" \
+    -o "$W/big-stream.der" > "$W/enc.err" 2>&1; then
+	cell "interop-env-ours-streamed-big-openssl" sh -c "openssl cms \
+	    -decrypt -binary -inform DER -in '$W/big-stream.der' -recip \
+	    '$P/p256.pem' -inkey '$P/p256.key' | cmp -s - '$W/big.bin'"
+else
+	echo "FAIL interop-env-ours-streamed-big: $(cat "$W/enc.err")"
+fi
+ours "$W/stream-rsa-v15-cbc.der" -S -r "$P/rsa.pem" -a aes256-cbc &&
+    stream_ok=1 || stream_ok=0
+
 # ---- ours -> gpgsm (RSA v1.5, issuerAndSerialNumber, CBC) ---------------
 gdec() {	# gdec FILE: gpgsm decrypts FILE to exactly $M
 	echo test | gpgsm --batch --pinentry-mode loopback --passphrase-fd 0 \
@@ -83,6 +105,9 @@ for a in aes128-cbc aes256-cbc; do
 	rm -f "$W/gdec.out"
 	cell "interop-env-ours-rsa-v15-$a-ias-gpgsm" gdec "$W/rsa-v15-$a-ias.der"
 done
+[ $stream_ok = 1 ] &&
+    cell "interop-env-ours-streamed-rsa-v15-aes256-cbc-gpgsm" gdec \
+    "$W/stream-rsa-v15-cbc.der"
 
 # ---- ours -> NSS (RSA v1.5, CBC; both recipient identifiers) ------------
 p12_of bob
@@ -94,6 +119,9 @@ for a in aes128-cbc aes256-cbc; do
 		    -d '$NSSDB' -i '$W/rsa-v15-$a-$id.der' | cmp -s - '$M'"
 	done
 done
+[ $stream_ok = 1 ] &&
+    cell "interop-env-ours-streamed-rsa-v15-aes256-cbc-nss" sh -c "cmsutil \
+    -D -d '$NSSDB' -i '$W/stream-rsa-v15-cbc.der' | cmp -s - '$M'"
 
 # ---- theirs -> us: openssl ----------------------------------------------
 oenc() {	# oenc NAME RECIP [openssl cms options...]

@@ -13,10 +13,12 @@
  *       [-o content-out] in.der
  *	prints one line per signer: "signer N: STATUS email=... serial=..."
  *	exit 0 when every signer verified, 1 otherwise, 65 unreadable.
- *   smimetool encrypt -r cert [-r cert ...] [-R] [-s]
+ *   smimetool encrypt -r cert [-r cert ...] [-R] [-s] [-S]
  *       [-a aes128-cbc|aes256-cbc|aes128-gcm|aes256-gcm] -i in -o out.der
  *	-R: RSAES-OAEP SHA-256 for RSA recipients; -s: identify recipients
- *	by subjectKeyIdentifier.  The content is fed in odd-sized chunks.
+ *	by subjectKeyIdentifier; -S: streamed, its length not told in
+ *	advance (indefinite-length BER).  The content is fed in odd-sized
+ *	chunks.
  *   smimetool decrypt -c cert -k key -i in.der -o out
  *	prints "ok ALG" or "error: REASON"; exit 0 ok, 1 not decrypted,
  *	65 malformed.  out keeps whatever the engine wrote (nothing, with
@@ -43,7 +45,7 @@ usage(void)
 	    "[-m md] [-P] [-e enccert] [-O] -i in -o out\n"
 	    "       smimetool verify [-c content] [-A anchors] [-R crl] "
 	    "[-t time] [-o out] in\n"
-	    "       smimetool encrypt -r cert [-r cert ...] [-R] [-s] "
+	    "       smimetool encrypt -r cert [-r cert ...] [-R] [-s] [-S] "
 	    "[-a alg] -i in -o out\n"
 	    "       smimetool decrypt -c cert -k key -i in -o out\n");
 	exit(64);
@@ -312,11 +314,11 @@ cmd_encrypt(int argc, char *argv[])
 	struct cms_error e;
 	struct cms_rng rng;
 	size_t n = 0, i, clen;
-	int ch, oaep = 0, ski = 0, rc = 0;
+	int ch, oaep = 0, ski = 0, stream = 0, rc = 0;
 	FILE *fp;
 
 	memset(rs, 0, sizeof(rs));
-	while ((ch = getopt(argc, argv, "r:Rsa:i:o:")) != -1) {
+	while ((ch = getopt(argc, argv, "r:RsSa:i:o:")) != -1) {
 		switch (ch) {
 		case 'r':
 			if (n == CMS_MAX_RECIPIENTS)
@@ -328,6 +330,7 @@ cmd_encrypt(int argc, char *argv[])
 			break;
 		case 'R': oaep = 1; break;
 		case 's': ski = 1; break;
+		case 'S': stream = 1; break;
 		case 'a': c = cipher_by_name(optarg); break;
 		case 'i': in = optarg; break;
 		case 'o': out = optarg; break;
@@ -345,7 +348,8 @@ cmd_encrypt(int argc, char *argv[])
 	content = read_file(in, &clen);
 	if ((fp = fopen(out, "wb")) == NULL)
 		err(73, "%s", out);
-	if (cms_env_begin(&env, rs, n, c, clen, &rng, &f, &e) == -1) {
+	if (cms_env_begin(&env, rs, n, c, stream ? CMS_LEN_STREAM : clen,
+	    &rng, &f, &e) == -1) {
 		printf("error: %s\n", e.msg);
 		rc = 70;
 	} else {

@@ -171,6 +171,58 @@ test_indefinite(void)
 	    BER_ERR_INDEFINITE_DER && off == 1);
 }
 
+/*
+ * Five indefinite levels around many chunks, as a streamed EnvelopedData:
+ * the outermost is measured by a walk, the ones inside from what that
+ * walk found; each level must still get its own exact length.
+ */
+static void
+test_indefinite_levels(void)
+{
+	enum { LEVELS = 5, CHUNKS = 300, CHUNK = 200 };
+	struct ber_reader r;
+	struct ber_elem	 e;
+	uint8_t		*d;
+	size_t		 n = 0, i, inner = CHUNKS * (CHUNK + 3);
+	int		 ok = 1, lvl;
+
+	if ((d = malloc(4 * LEVELS + inner)) == NULL) {
+		UNIT_FAIL("ber_indef_levels", "out of memory");
+		return;
+	}
+	for (lvl = 0; lvl < LEVELS; lvl++) {
+		d[n++] = lvl == LEVELS - 1 ? 0xa0 : 0x30;
+		d[n++] = 0x80;
+	}
+	for (i = 0; i < CHUNKS; i++) {
+		d[n++] = 0x04;
+		d[n++] = 0x81;
+		d[n++] = CHUNK;
+		memset(d + n, (int)i, CHUNK);
+		n += CHUNK;
+	}
+	memset(d + n, 0, 2 * LEVELS);
+	n += 2 * LEVELS;
+	ber_reader_init(&r, d, n, 0);
+	for (lvl = 0; lvl < LEVELS && ok; lvl++) {
+		ok = ber_next(&r, &e) == BER_OK && e.indefinite &&
+		    e.offset == (size_t)lvl * 2 &&
+		    e.rawlen == n - 4 * (size_t)lvl &&
+		    e.len == e.rawlen - 4 && ber_enter(&r) == BER_OK;
+	}
+	UNIT_OK("ber_indef_levels_lengths", ok);
+	for (i = 0; ok && i < CHUNKS; i++)
+		ok = ber_next(&r, &e) == BER_OK && e.tag == BER_OCTET_STRING &&
+		    e.len == CHUNK && e.raw[e.hdrlen] == (uint8_t)i;
+	UNIT_OK("ber_indef_levels_chunks", ok && ber_next(&r, &e) == BER_END);
+	UNIT_OK("ber_indef_levels_validate", ber_validate(d, n, 0, NULL) ==
+	    BER_OK);
+	/* a missing end-of-contents deep inside is still found */
+	UNIT_OK("ber_indef_levels_truncated", ber_validate(d, n - 2, 0,
+	    NULL) != BER_OK);
+	free(d);
+}
+
 struct segs {
 	int		 count;
 	char		 text[64];
@@ -841,6 +893,7 @@ main(void)
 {
 	test_definite();
 	test_indefinite();
+	test_indefinite_levels();
 	test_octets();
 	test_lengths();
 	test_tags();

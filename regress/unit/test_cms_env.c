@@ -150,6 +150,9 @@ find_key(void *arg, const uint8_t *issuer, size_t ilen, const uint8_t *serial,
 	return -1;
 }
 
+/* Streamed: the length not told in advance (CMS_LEN_STREAM). */
+static int streamed;
+
 /* Encrypt in uneven pieces (GCM re-blocking, CBC carry). */
 static int
 encrypt_to(const struct cms_recipient *rs, size_t n, enum cms_cipher c,
@@ -162,7 +165,8 @@ encrypt_to(const struct cms_recipient *rs, size_t n, enum cms_cipher c,
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (cms_env_begin(&env, rs, n, c, len, &rng, &f, e) == -1)
+	if (cms_env_begin(&env, rs, n, c, streamed ? CMS_LEN_STREAM : len,
+	    &rng, &f, e) == -1)
 		return -1;
 	if (buf_write(out, f.head, f.headlen) != 0)
 		goto done;
@@ -222,8 +226,15 @@ roundtrip(struct ident *id, int oaep, int ski, enum cms_cipher c,
 		snprintf(why, whysz, "encrypt: %s", e.msg);
 		goto done;
 	}
-	if (ber_validate(enc.p, enc.len, BER_F_DER, &off) != BER_OK) {
+	if (!streamed && ber_validate(enc.p, enc.len, BER_F_DER, &off) !=
+	    BER_OK) {
 		snprintf(why, whysz, "not DER at offset %zu", off);
+		goto done;
+	}
+	/* streamed: valid BER, its outermost length indefinite */
+	if (streamed && (ber_validate(enc.p, enc.len, 0, &off) != BER_OK ||
+	    enc.len < 2 || enc.p[1] != 0x80)) {
+		snprintf(why, whysz, "not indefinite-length BER (%zu)", off);
 		goto done;
 	}
 	if ((st = decrypt_with(enc.p, enc.len, &s, &dec, &e)) != CMS_D_OK) {
@@ -269,30 +280,44 @@ test_matrix(const uint8_t *content, size_t len)
 			}
 }
 
+/* Every cipher over lengths around the block and chunk sizes. */
 static void
-test_lengths(void)
+lengths_to(struct ident *id, const char *kind, const uint8_t *in)
 {
 	static const size_t lens[] = { 0, 1, 15, 16, 17, 31, 32, 33, 4095,
 	    4096, 4097, 70001 };
 	char name[96], why[320];
-	uint8_t *in;
 	size_t i;
 	int c;
 
-	if ((in = malloc(70001)) == NULL)
-		return;
-	for (i = 0; i < 70001; i++)
-		in[i] = (uint8_t)rnd();
 	for (c = 0; c < 4; c++)
 		for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
-			snprintf(name, sizeof(name), "env-length-%s-%zu",
-			    cipher_names[c], lens[i]);
-			if (roundtrip(&p256, 0, 0, (enum cms_cipher)c, in,
+			snprintf(name, sizeof(name), "env-length-%s%s-%s-%zu",
+			    streamed ? "streamed-" : "", kind, cipher_names[c],
+			    lens[i]);
+			if (roundtrip(id, 0, 0, (enum cms_cipher)c, in,
 			    lens[i], why, sizeof(why)))
 				UNIT_PASS(name);
 			else
 				UNIT_FAIL(name, "%s", why);
 		}
+}
+
+static void
+test_lengths(void)
+{
+	uint8_t *in;
+	size_t i;
+
+	if ((in = malloc(70001)) == NULL)
+		return;
+	for (i = 0; i < 70001; i++)
+		in[i] = (uint8_t)rnd();
+	for (streamed = 0; streamed < 2; streamed++) {
+		lengths_to(&p256, "p256", in);
+		lengths_to(&rsa, "rsa", in);
+	}
+	streamed = 0;
 	free(in);
 }
 
