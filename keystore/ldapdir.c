@@ -12,6 +12,7 @@
 
 #include "ldapdir.h"
 #include "lookupchild.h"
+#include "optlib.h"
 #include "sandbox.h"
 
 #ifdef HAVE_LDAP
@@ -62,6 +63,40 @@ ldapdir_available(void)
 	return 1;
 }
 
+/* libldap's functions, found when the child opens it (optlib.h). */
+static struct {
+	__typeof__(ldap_err2string)	*err2string;
+	__typeof__(ldap_first_attribute)	*first_attribute;
+	__typeof__(ldap_next_attribute)	*next_attribute;
+	__typeof__(ldap_get_values_len)	*get_values_len;
+	__typeof__(ldap_value_free_len)	*value_free_len;
+	__typeof__(ldap_memfree)	*memfree;
+	__typeof__(ldap_initialize)	*initialize;
+	__typeof__(ldap_set_option)	*set_option;
+	__typeof__(ldap_sasl_bind_s)	*sasl_bind_s;
+	__typeof__(ldap_search_ext_s)	*search_ext_s;
+	__typeof__(ldap_first_entry)	*first_entry;
+	__typeof__(ldap_next_entry)	*next_entry;
+	__typeof__(ber_free)	*ber_free;
+} L;
+
+#define SYM(f, n)	{ f, (void **)&L.n }
+static const struct optsym ldap_syms[] = {
+	SYM("ldap_err2string", err2string),
+	SYM("ldap_first_attribute", first_attribute),
+	SYM("ldap_next_attribute", next_attribute),
+	SYM("ldap_get_values_len", get_values_len),
+	SYM("ldap_value_free_len", value_free_len),
+	SYM("ldap_memfree", memfree),
+	SYM("ldap_initialize", initialize),
+	SYM("ldap_set_option", set_option),
+	SYM("ldap_sasl_bind_s", sasl_bind_s),
+	SYM("ldap_search_ext_s", search_ext_s),
+	SYM("ldap_first_entry", first_entry),
+	SYM("ldap_next_entry", next_entry),
+	SYM("ber_free", ber_free),
+};
+
 /* One certificate, read as the child read it: 0 or -1. */
 static int
 cert_ok(const uint8_t *der, size_t len)
@@ -90,7 +125,7 @@ child_down(int fd, const char *what, int err)
 {
 	char why[200];
 
-	snprintf(why, sizeof(why), "D%s: %s", what, ldap_err2string(err));
+	snprintf(why, sizeof(why), "D%s: %s", what, L.err2string(err));
 	lookup_put(fd, why, strlen(why));
 	_exit(0);
 }
@@ -106,9 +141,9 @@ take_values(LDAP *ld, LDAPMessage *e, int fd, size_t left)
 	size_t i, j, n = 0;
 	uint32_t len;
 
-	for (a = ldap_first_attribute(ld, e, &ber); a != NULL && n < left;
-	    a = ldap_next_attribute(ld, e, ber)) {
-		vals = ldap_get_values_len(ld, e, a);
+	for (a = L.first_attribute(ld, e, &ber); a != NULL && n < left;
+	    a = L.next_attribute(ld, e, ber)) {
+		vals = L.get_values_len(ld, e, a);
 		for (i = 0; vals != NULL && vals[i] != NULL && n < left; i++) {
 			if (p7certs_read((const uint8_t *)vals[i]->bv_val,
 			    vals[i]->bv_len, &pc) == -1)
@@ -122,11 +157,11 @@ take_values(LDAP *ld, LDAPMessage *e, int fd, size_t left)
 				n++;
 			}
 		}
-		ldap_value_free_len(vals);
-		ldap_memfree(a);
+		L.value_free_len(vals);
+		L.memfree(a);
 	}
 	if (ber != NULL)
-		ber_free(ber, 0);
+		L.ber_free(ber, 0);
 	return n;
 }
 
@@ -138,36 +173,42 @@ child(const struct ldapdir_conf *c, const char *uri, const char *filter,
 	struct timeval tv;
 	LDAPMessage *res = NULL, *e;
 	LDAP *ld;
-	char *attrs[LDAPDIR_ATTRS + 1];
+	char *attrs[LDAPDIR_ATTRS + 1], why[200];
 	size_t i, n = 0;
 	int v = LDAP_VERSION3, rc;
 
+	if (optlib_open(LDAP_SONAME, ldap_syms, sizeof(ldap_syms) /
+	    sizeof(ldap_syms[0]), why, sizeof(why)) == -1) {
+		lookup_put(fd, "U", 1);
+		lookup_put(fd, why, strlen(why));
+		_exit(0);
+	}
 	tv.tv_sec = c->timeout;
 	tv.tv_usec = 0;
-	if ((rc = ldap_initialize(&ld, uri)) != LDAP_SUCCESS)
+	if ((rc = L.initialize(&ld, uri)) != LDAP_SUCCESS)
 		child_down(fd, "ldap_initialize", rc);
-	(void)ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &v);
-	(void)ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &tv);
-	(void)ldap_set_option(ld, LDAP_OPT_TIMEOUT, &tv);
-	(void)ldap_set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
+	(void)L.set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &v);
+	(void)L.set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &tv);
+	(void)L.set_option(ld, LDAP_OPT_TIMEOUT, &tv);
+	(void)L.set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
 	cred.bv_val = (char *)(uintptr_t)(c->password ? c->password : "");
 	cred.bv_len = strlen(cred.bv_val);
 	/* a bind, anonymous or not, connects: nothing is connected later */
-	if ((rc = ldap_sasl_bind_s(ld, c->bind_dn ? c->bind_dn : "",
+	if ((rc = L.sasl_bind_s(ld, c->bind_dn ? c->bind_dn : "",
 	    LDAP_SASL_SIMPLE, &cred, NULL, NULL, NULL)) != LDAP_SUCCESS)
 		child_down(fd, "bind", rc);
 	(void)sandbox_worker(sandbox_warn_stderr);
 	for (i = 0; i < c->nattr; i++)
 		attrs[i] = (char *)(uintptr_t)c->attr[i];
 	attrs[i] = NULL;
-	rc = ldap_search_ext_s(ld, c->base, LDAP_SCOPE_SUBTREE, filter, attrs,
+	rc = L.search_ext_s(ld, c->base, LDAP_SCOPE_SUBTREE, filter, attrs,
 	    0, NULL, NULL, &tv, LDAPDIR_ENTRIES, &res);
 	if (rc != LDAP_SUCCESS && rc != LDAP_SIZELIMIT_EXCEEDED &&
 	    rc != LDAP_NO_SUCH_OBJECT)
 		child_down(fd, "search", rc);
 	lookup_put(fd, "F", 1);
-	for (e = ldap_first_entry(ld, res); e != NULL && n < P7CERTS_MAX;
-	    e = ldap_next_entry(ld, e))
+	for (e = L.first_entry(ld, res); e != NULL && n < P7CERTS_MAX;
+	    e = L.next_entry(ld, e))
 		n += take_values(ld, e, fd, P7CERTS_MAX - n);
 	_exit(0);
 }
@@ -184,9 +225,9 @@ answer(const uint8_t *m, size_t n, struct ldapdir_found *f, char *why,
 		snprintf(why, whysz, "no answer from the lookup");
 		return LDAPDIR_DOWN;
 	}
-	if (m[0] == 'D') {
+	if (m[0] == 'D' || m[0] == 'U') {
 		snprintf(why, whysz, "%.*s", (int)(n - 1), m + 1);
-		return LDAPDIR_DOWN;
+		return m[0] == 'D' ? LDAPDIR_DOWN : LDAPDIR_UNAVAILABLE;
 	}
 	if (m[0] != 'F')
 		return LDAPDIR_DOWN;

@@ -10,6 +10,7 @@
 #include <mbedtls/x509_crt.h>
 
 #include "lookupchild.h"
+#include "optlib.h"
 #include "sandbox.h"
 #include "smimea.h"
 #include "smimeadns.h"
@@ -60,6 +61,28 @@ cert_ok(const uint8_t *der, size_t len)
 	return rc;
 }
 
+/* libunbound's functions, found when the child opens it (optlib.h). */
+static struct {
+	__typeof__(ub_ctx_create)	*ctx_create;
+	__typeof__(ub_ctx_set_option)	*ctx_set_option;
+	__typeof__(ub_ctx_add_ta_file)	*ctx_add_ta_file;
+	__typeof__(ub_ctx_set_stub)	*ctx_set_stub;
+	__typeof__(ub_ctx_set_fwd)	*ctx_set_fwd;
+	__typeof__(ub_resolve)	*resolve;
+	__typeof__(ub_strerror)	*strerror;
+} U;
+
+#define SYM(f, n)	{ f, (void **)&U.n }
+static const struct optsym ub_syms[] = {
+	SYM("ub_ctx_create", ctx_create),
+	SYM("ub_ctx_set_option", ctx_set_option),
+	SYM("ub_ctx_add_ta_file", ctx_add_ta_file),
+	SYM("ub_ctx_set_stub", ctx_set_stub),
+	SYM("ub_ctx_set_fwd", ctx_set_fwd),
+	SYM("ub_resolve", resolve),
+	SYM("ub_strerror", strerror),
+};
+
 struct job {
 	const struct smimeadns_conf	*c;
 	const char			*owner;
@@ -82,12 +105,15 @@ context(const struct smimeadns_conf *c, int fd)
 	const char *eq;
 	size_t i;
 
-	if ((ctx = ub_ctx_create()) == NULL)
+	if (optlib_open(UNBOUND_SONAME, ub_syms, sizeof(ub_syms) /
+	    sizeof(ub_syms[0]), zone, sizeof(zone)) == -1)
+		say(fd, 'U', zone);
+	if ((ctx = U.ctx_create()) == NULL)
 		say(fd, 'D', "no resolver context");
 	/* stubs on loopback are how a test (or a split setup) works */
-	(void)ub_ctx_set_option(ctx, "do-not-query-localhost:", "no");
+	(void)U.ctx_set_option(ctx, "do-not-query-localhost:", "no");
 	if (c->anchor_file != NULL &&
-	    ub_ctx_add_ta_file(ctx, c->anchor_file) != 0)
+	    U.ctx_add_ta_file(ctx, c->anchor_file) != 0)
 		say(fd, 'U', "the trust anchor file cannot be read");
 	for (i = 0; i < c->nstub; i++) {
 		if ((eq = strchr(c->stub[i], '=')) == NULL ||
@@ -95,10 +121,10 @@ context(const struct smimeadns_conf *c, int fd)
 			say(fd, 'U', "a stub is ZONE=ADDRESS[@PORT]");
 		memcpy(zone, c->stub[i], (size_t)(eq - c->stub[i]));
 		zone[eq - c->stub[i]] = '\0';
-		if (ub_ctx_set_stub(ctx, zone, eq + 1, 0) != 0)
+		if (U.ctx_set_stub(ctx, zone, eq + 1, 0) != 0)
 			say(fd, 'U', "a stub is ZONE=ADDRESS[@PORT]");
 	}
-	if (c->forward != NULL && ub_ctx_set_fwd(ctx, c->forward) != 0)
+	if (c->forward != NULL && U.ctx_set_fwd(ctx, c->forward) != 0)
 		say(fd, 'U', "the forwarder is not an address");
 	return ctx;
 }
@@ -119,8 +145,8 @@ job_run(void *arg, int fd)
 	char why[256];
 	int i, rc;
 
-	if ((rc = ub_resolve(ctx, j->owner, TYPE_SMIMEA, 1, &r)) != 0)
-		say(fd, 'D', ub_strerror(rc));
+	if ((rc = U.resolve(ctx, j->owner, TYPE_SMIMEA, 1, &r)) != 0)
+		say(fd, 'D', U.strerror(rc));
 	/* what came back is read in the sandbox */
 	(void)sandbox_worker(sandbox_warn_stderr);
 	if (r->bogus) {
