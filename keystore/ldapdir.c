@@ -60,7 +60,7 @@ ldapdir_found_free(struct ldapdir_found *f)
 int
 ldapdir_available(void)
 {
-	return 1;
+	return optlib_present(LDAP_SONAME);
 }
 
 /* libldap's functions, found when the child opens it (optlib.h). */

@@ -8,6 +8,12 @@
 #include "optlib.h"
 
 int
+optlib_present(const char *soname)
+{
+	return dlopen(soname, RTLD_LAZY | RTLD_LOCAL) != NULL;
+}
+
+int
 optlib_open(const char *soname, const struct optsym *syms, size_t n,
     char *why, size_t whysz)
 {

@@ -26,5 +26,7 @@ struct optsym {
  */
 int	 optlib_open(const char *soname, const struct optsym *, size_t,
 	    char *why, size_t whysz);
+/* Can soname be opened?  (It then stays open: ask only to explain.) */
+int	 optlib_present(const char *soname);
 
 #endif /* OPTLIB_H */

@@ -46,7 +46,7 @@ owner_of(const char *addr, char *out, size_t outsz)
 int
 smimeadns_available(void)
 {
-	return 1;
+	return optlib_present(UNBOUND_SONAME);
 }
 
 static int
