@@ -31,7 +31,14 @@
 #include "spool.h"
 
 
-#define PIPE_MEM	(4 * 1024 * 1024)
+/*
+ * In memory up to 64 KB, past that a file: fresh anonymous memory costs
+ * a page fault per 4 KB page (and a copy at each doubling), a file's
+ * pages are mapped sixteen at a time.  Measured here (a 10 MB message
+ * signed, perf stat): 4 MB in memory took 86 ms and 2755 page faults,
+ * 64 KB 58 ms and 846; 1 MB: 29 and 23 ms; 10 KB: the same.
+ */
+#define PIPE_MEM	(64 * 1024)
 
 /*
  * Syslog lines under -e name the Exim message id (from the Received:

@@ -205,12 +205,13 @@ $P -x > /dev/null 2>&1
 
 # The output cannot be written (TMPDIR full; here a file size limit, with
 # SIGXFSZ ignored so that write(2) fails with EFBIG): a temporary failure,
-# 75 with the reason, never 65 "not valid MIME".  The input stays in
-# memory (under 4 MB); the opaque result spills past 4 MB to TMPDIR.
+# 75 with the reason, never 65 "not valid MIME".  The input (3.5 MB)
+# fits under the 4 MB limit (512-octet blocks) in TMPDIR; the opaque
+# result (4.7 MB) does not.
 { cat "$W/m-rsa-pipe.eml"; head -c 2600000 /dev/urandom | base64 -w 76; } \
     > "$W/m-3m.eml"
 printf 'version: 1\ndefaults:\n  signature: opaque\n' > "$W/opaque.yaml"
-(trap '' XFSZ; ulimit -f 64; exec $P -s alice@example.org \
+(trap '' XFSZ; ulimit -f 8192; exec $P -s alice@example.org \
     -r bob@example.net -f "$W/opaque.yaml" < "$W/m-3m.eml" \
     > /dev/null 2> "$W/pipe.err")
 rc=$?
