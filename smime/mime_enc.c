@@ -19,7 +19,7 @@ struct mime_out {
 	void		*arg;
 	size_t		 n;
 	int		 err;
-	char		 buf[1024];
+	char		 buf[8192];
 };
 
 static void
@@ -201,33 +201,75 @@ b64_group(struct mime_b64enc *e, struct mime_out *o, const unsigned char *in,
 }
 
 /*
+ * The two characters of each 12-bit value: a group is two lookups.
+ * Built on first use (8 KB; a process has one thread).
+ */
+static char	b64_pair[4096][2];
+static int	b64_pair_built;
+
+static void
+b64_pairs(void)
+{
+	int i;
+
+	for (i = 0; i < 4096; i++) {
+		b64_pair[i][0] = b64_alpha[i >> 6];
+		b64_pair[i][1] = b64_alpha[i & 63];
+	}
+	b64_pair_built = 1;
+}
+
+static void
+b64_put(char *d, const unsigned char *p)
+{
+	uint32_t v = (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
+
+	memcpy(d, b64_pair[v >> 12], 2);
+	memcpy(d + 2, b64_pair[v & 0xfff], 2);
+}
+
+/* A whole line: 57 octets, 76 characters, no test inside. */
+static void
+b64_line(char *d, const unsigned char *p)
+{
+	int g;
+
+	for (g = 0; g < 19; g++)
+		b64_put(d + 4 * g, p + 3 * g);
+}
+
+/*
  * Every whole group of p, straight into the output buffer: the common
- * case, without a call an octet.  Returns the octets taken (a multiple
- * of 3); the same groups and line ends as b64_group.
+ * case, without a call an octet, and whole lines without a test a
+ * group.  Returns the octets taken (a multiple of 3); the same groups
+ * and line ends as b64_group.
  */
 static size_t
 b64_groups(struct mime_b64enc *e, struct mime_out *o, const unsigned char *p,
     size_t n)
 {
 	size_t i;
-	uint32_t v;
-	char *d;
 
-	for (i = 0; n - i >= 3; i += 3) {
-		if (sizeof(o->buf) - o->n < 6)	/* a line end and a group */
+	if (!b64_pair_built)
+		b64_pairs();
+	for (i = 0; n - i >= 3; ) {
+		if (sizeof(o->buf) - o->n < 80)	/* a line end and a line */
 			(void)out_flush(o);
 		if (e->col >= 76) {
 			out_eol(o, e->flags);
 			e->col = 0;
 		}
-		v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
-		d = o->buf + o->n;
-		d[0] = b64_alpha[v >> 18];
-		d[1] = b64_alpha[(v >> 12) & 63];
-		d[2] = b64_alpha[(v >> 6) & 63];
-		d[3] = b64_alpha[v & 63];
+		if (e->col == 0 && n - i >= 57) {
+			b64_line(o->buf + o->n, p + i);
+			o->n += 76;
+			e->col = 76;
+			i += 57;
+			continue;
+		}
+		b64_put(o->buf + o->n, p + i);
 		o->n += 4;
 		e->col += 4;
+		i += 3;
 	}
 	return i;
 }

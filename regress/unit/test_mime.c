@@ -901,7 +901,9 @@ chunked(int which, const char *p, size_t n, int flags, struct mime_buf *b)
 	mime_qpenc_init(&qe, flags);
 	mime_qpdec_init(&qd);
 	while (off < n && error == 0) {
-		k = rng() % 8 == 0 ? 0 : 1 + rng() % 9;
+		/* small pieces, and some past a base64 line (57) */
+		k = rng() % 8 == 0 ? 0 : rng() % 4 == 0 ? 1 + rng() % 300 :
+		    1 + rng() % 9;
 		if (k > n - off)
 			k = n - off;
 		switch (which) {
