@@ -40,12 +40,12 @@ for t in obj/asan/test_*; do
 	[ -x "$t" ] || continue
 	rungroup "unit/$(basename "$t")" "$t"
 done
-# SHA-256 again with the CPU's SHA instructions forced off, so that
-# both paths of smime/digest.c run on any CPU.
-if [ -x obj/asan/test_sha256 ]; then
-	rungroup "unit/test_sha256-no-hw" env FILTER_SMIME_NO_HW=1 \
-	    obj/asan/test_sha256
-fi
+# SHA-256 and AES-CBC again with the CPU's instructions forced off, so
+# that both paths of smime/digest.c and smime/cms_env.c run on any CPU.
+for t in test_sha256 test_cms_env test_aes_hw; do
+	[ -x obj/asan/$t ] || continue
+	rungroup "unit/$t-no-hw" env FILTER_SMIME_NO_HW=1 obj/asan/$t
+done
 for f in obj/fuzz/fuzz_*; do
 	[ -x "$f" ] || continue
 	rungroup "fuzz-replay/$(basename "$f")" sh regress/fuzz/replay.sh "$f"

@@ -341,6 +341,8 @@ int	 cms_probe_enveloped(const uint8_t *, size_t, cms_rid_fn, void *,
 #include <mbedtls/cipher.h>
 #include <mbedtls/gcm.h>
 
+#include "aes_hw.h"
+
 /* Where encrypted or decrypted bytes go: return 0 to go on. */
 typedef int (*cms_write_fn)(void *, const uint8_t *, size_t);
 
@@ -371,6 +373,9 @@ struct cms_env {
 	int			 gcm;
 	mbedtls_cipher_context_t cbc;
 	mbedtls_gcm_context	 gcmctx;
+	struct aes_hw		 hw;		/* CBC with AES-NI, when use_hw */
+	uint8_t			 iv[16];
+	int			 use_hw;
 	uint8_t			 pend[16];	/* GCM re-blocking */
 	size_t			 npend;
 	uint64_t		 want;		/* content_len */

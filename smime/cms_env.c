@@ -439,6 +439,11 @@ static int
 cipher_start(struct cms_env *env, const struct cipher_def *cd,
     const uint8_t *cek, const uint8_t *iv)
 {
+	if (!cd->gcm && aes_hw_available()) {
+		memcpy(env->iv, iv, sizeof(env->iv));
+		env->use_hw = 1;
+		return aes_hw_setkey(&env->hw, cek, cd->keylen);
+	}
 	if (cd->gcm)
 		return mbedtls_gcm_setkey(&env->gcmctx, MBEDTLS_CIPHER_ID_AES,
 		    cek, (unsigned)cd->keylen * 8) != 0 ||
@@ -532,13 +537,24 @@ emit(const struct cms_env *env, cms_write_fn out, void *arg, const uint8_t *p,
 	return 0;
 }
 
+/* Whole blocks through the cipher: GCM (mbedTLS) or CBC (AES-NI). */
+static int
+blocks(struct cms_env *env, const uint8_t *in, size_t n, uint8_t *out)
+{
+	if (env->gcm)
+		return compat_gcm_update(&env->gcmctx, in, n, out) != 0 ? -1 : 0;
+	aes_hw_cbc_encrypt(&env->hw, env->iv, in, out, n / 16);
+	return 0;
+}
+
 /*
  * mbedTLS 2.28's GCM goes wrong silently when an update that is not
- * the last has a length that is not a multiple of 16: re-block here,
- * keeping up to 15 bytes back for the next call or for finish.
+ * the last has a length that is not a multiple of 16, and AES-NI CBC
+ * takes whole blocks: re-block here, keeping up to 15 bytes back for
+ * the next call or for finish.
  */
 static int
-gcm_feed(struct cms_env *env, const uint8_t *in, size_t n, cms_write_fn out,
+block_feed(struct cms_env *env, const uint8_t *in, size_t n, cms_write_fn out,
     void *arg, struct cms_error *e)
 {
 	uint8_t buf[CHUNK];
@@ -553,8 +569,7 @@ gcm_feed(struct cms_env *env, const uint8_t *in, size_t n, cms_write_fn out,
 			n -= take;
 			if (env->npend < 16)
 				continue;
-			if (compat_gcm_update(&env->gcmctx, env->pend, 16,
-			    buf) != 0)
+			if (blocks(env, env->pend, 16, buf) != 0)
 				goto fail;
 			env->npend = 0;
 			if (emit(env, out, arg, buf, 16, e) == -1)
@@ -564,7 +579,7 @@ gcm_feed(struct cms_env *env, const uint8_t *in, size_t n, cms_write_fn out,
 		take = n - n % 16;
 		if (take > CHUNK)
 			take = CHUNK;
-		if (compat_gcm_update(&env->gcmctx, in, take, buf) != 0)
+		if (blocks(env, in, take, buf) != 0)
 			goto fail;
 		if (emit(env, out, arg, buf, take, e) == -1)
 			return -1;
@@ -615,7 +630,7 @@ cms_env_update(struct cms_env *env, const uint8_t *in, size_t n,
 		return -1;
 	}
 	env->seen += n;
-	rc = env->gcm ? gcm_feed(env, in, n, out, arg, e) :
+	rc = env->gcm || env->use_hw ? block_feed(env, in, n, out, arg, e) :
 	    cbc_feed(env, in, n, out, arg, e);
 	if (rc == -1)
 		env->failed = 1;
@@ -695,6 +710,14 @@ cms_env_finish(struct cms_env *env, cms_write_fn out, void *arg,
 	if (env->gcm) {
 		if (gcm_finish(env, out, arg, f, e) == -1)
 			goto done;
+	} else if (env->use_hw) {
+		/* PKCS#7 (RFC 5652 §6.3): 1 to 16 octets of their count */
+		memset(env->pend + env->npend, 16 - (int)env->npend,
+		    16 - env->npend);
+		aes_hw_cbc_encrypt(&env->hw, env->iv, env->pend, buf, 1);
+		env->npend = 0;
+		if (emit(env, out, arg, buf, 16, e) == -1)
+			goto done;
 	} else {
 		if (mbedtls_cipher_finish(&env->cbc, buf, &got) != 0) {
 			cms_error_set(e, CMS_ERR_CRYPTO, "AES-CBC failed");
@@ -718,6 +741,9 @@ cms_env_free(struct cms_env *env)
 	mbedtls_cipher_free(&env->cbc);
 	mbedtls_gcm_free(&env->gcmctx);
 	mbedtls_platform_zeroize(env->pend, sizeof(env->pend));
+	aes_hw_wipe(&env->hw);
+	mbedtls_platform_zeroize(env->iv, sizeof(env->iv));
+	env->use_hw = 0;
 	env->npend = 0;
 	env->failed = 1;
 }

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hwcap.h"
 #include "sha256_hw.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -194,11 +195,7 @@ sha256_hw_engine(void)
 int
 sha256_hw_available(void)
 {
-	const char *v = getenv("FILTER_SMIME_NO_HW");
-
-	if (v != NULL && *v != '\0' && strcmp(v, "0") != 0)
-		return 0;
-	return sha256_hw_engine() != NULL;
+	return !hwcap_off() && sha256_hw_engine() != NULL;
 }
 
 void

@@ -209,7 +209,7 @@ openssl_figures() {	# openssl_figures MB: $W/ossl.{sign,encrypt,verify,decrypt}
 
 echo "== pipe mode, large messages: ours beside openssl cms (sign; sign+encrypt; verify; decrypt+verify)"
 echo "   MB/s and peak RSS; openssl: the faster of -stream and not; ratio > 1: we are faster"
-echo "   sha256: $(obj/bench/cmsbench -engine); -mbedtls: FILTER_SMIME_NO_HW=1"
+echo "   $(obj/bench/cmsbench -engine); -mbedtls: both off (FILTER_SMIME_NO_HW=1)"
 printf 'version: 1\ndefaults:\n  encrypt: required\n' > "$W/enc.yaml"
 $C -k "$S" import "$W/rsa.pem" --account bob@example.net > /dev/null 2>&1 ||
     $C -k "$S" selfsign --rsa 2048 bob@example.net > /dev/null

@@ -20,6 +20,7 @@
 
 #include <mbedtls/platform_util.h>
 
+#include "aes_hw.h"
 #include "cms.h"
 #include "digest.h"
 #include "mbedtls_compat.h"
@@ -142,7 +143,8 @@ main(int argc, char *argv[])
 	int i, n = 0, bare_only = 0;
 
 	if (argc == 2 && strcmp(argv[1], "-engine") == 0) {
-		printf("%s\n", digest_sha256_engine());
+		printf("sha256: %s, aes-cbc: %s\n", digest_sha256_engine(),
+		    aes_hw_available() ? aes_hw_engine() : "mbedtls");
 		return 0;
 	}
 	/* -bare STORE ADDR: the bare signing rate of ADDR's key alone */
@@ -192,6 +194,8 @@ main(int argc, char *argv[])
 		    sg.pair_checked ? "at load" : "per message");
 	}
 	printf("sha256: %s\n", digest_sha256_engine());
+	printf("aes-cbc: %s\n", aes_hw_available() ? aes_hw_engine() :
+	    "mbedtls");
 	t0 = now_s();
 	mbedtls_md(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), buf, BIG,
 	    digest);
