@@ -105,6 +105,7 @@ pipe_run(struct engine *g, const struct signers_client *c, const char *sender,
 	spool_pool_init(&pool, 2 * PIPE_MEM, PIPE_MEM, tmp && *tmp ? tmp :
 	    "/tmp");
 	spool_init(&in, &pool);
+	spool_scan(&in);
 	spool_init(&out, &pool);
 	if (read_stdin(&in) == -1 || spool_map(&in, &msg, &len) == -1) {
 		log_warnx("reading the message: %s", strerror(errno));

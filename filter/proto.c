@@ -459,6 +459,7 @@ static void
 message_start(struct session *s, const char *token)
 {
 	session_msg_clear(s);
+	spool_scan(&s->spool);	/* its lines tested as they come */
 	s->state = MSG_DATA;
 	(void)strlcpy(s->token, token, sizeof(s->token));
 	(void)clock_gettime(CLOCK_MONOTONIC, &s->started);

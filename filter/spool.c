@@ -177,6 +177,8 @@ spool_write(struct spool *sp, const void *p, size_t n)
 		errno = EINVAL;
 		return -1;
 	}
+	if (sp->scan)
+		mime_clean_update(&sp->clean, p, n);
 	if (sp->fd == -1 && (n > SIZE_MAX - sp->memlen ||
 	    grow_mem(sp, sp->memlen + n) == -1) && spill(sp) == -1)
 		return -1;
@@ -288,6 +290,31 @@ spool_reclaim(void *unused)
 			(void)madvise(maps[i].p, maps[i].len, MADV_DONTNEED);
 }
 
+void
+spool_scan(struct spool *sp)
+{
+	if (sp->size > 0)
+		return;		/* from the first octet, or not at all */
+	sp->scan = 1;
+	mime_clean_init(&sp->clean);
+}
+
+int
+spool_clean(const struct spool *sp)
+{
+	return sp->scan && mime_clean_final(&sp->clean);
+}
+
+/* A clean message's range, for the canonicaliser (mime_set_clean). */
+static void
+hint(struct spool *sp, const char *p, size_t len)
+{
+	if (!spool_clean(sp))
+		return;
+	mime_set_clean(p, len);
+	sp->hinted = 1;
+}
+
 /*
  * The whole message as one byte range, for the S/MIME engine: the memory
  * copy, or the file mapped read-only (pages spool_reclaim can drop, so
@@ -303,6 +330,7 @@ spool_map(struct spool *sp, const char **p, size_t *len)
 	if (sp->fd == -1) {
 		*p = sp->mem ? sp->mem : "";
 		*len = sp->memlen;
+		hint(sp, *p, *len);
 		return 0;
 	}
 	if (sp->size == 0 || sp->size > SIZE_MAX) {
@@ -319,12 +347,16 @@ spool_map(struct spool *sp, const char **p, size_t *len)
 	maps_add(m, sp->maplen);
 	*p = m;
 	*len = sp->maplen;
+	hint(sp, *p, *len);
 	return 0;
 }
 
 void
 spool_unmap(struct spool *sp)
 {
+	if (sp->hinted)
+		mime_set_clean(NULL, 0);
+	sp->hinted = 0;
 	if (sp->map != NULL) {
 		maps_del(sp->map);
 		(void)munmap(sp->map, sp->maplen);

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "mime.h"
+
 /* Shared by all spools of one process: the global memory budget. */
 struct spool_pool {
 	size_t		 mem_used;
@@ -32,6 +34,9 @@ struct spool {
 	int		 reading;
 	void		*map;		/* spool_map of a file */
 	size_t		 maplen;
+	int		 scan;		/* test lines as they are written */
+	struct mime_clean clean;	/* the test, from the first write */
+	int		 hinted;	/* mime_set_clean() is our map */
 };
 
 #define SPOOL_FILEBUF	(64 * 1024)
@@ -51,9 +56,16 @@ int	 spool_copy_fd(struct spool *, int);
 int	 spool_file_fd(struct spool *);
 int	 spool_adopt(struct spool *, int);
 int	 spool_write_cb(void *, const void *, size_t);
+/*
+ * Test every line of the message as it is written (mime_clean); when
+ * all are clean, spool_map tells the canonicaliser (mime_set_clean).
+ * Only from the first octet; spool_clear turns it off.
+ */
+void	 spool_scan(struct spool *);
+/* Every line written so far was clean (and spool_scan was on). */
+int	 spool_clean(const struct spool *);
 void	 spool_clear(struct spool *);
 
-#include "mime.h"
 extern const struct mime_scratch_ops spool_scratch_ops;
 
 #endif

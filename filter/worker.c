@@ -49,6 +49,7 @@ struct job_hdr {
 	uint32_t	 len;		/* sender, first RCPT, login, client
 					   address, RCPTs; NUL ended */
 	uint32_t	 msglen;	/* the message after them, or 0: a fd */
+	uint32_t	 clean;		/* the loop found every line clean */
 };
 
 /* What a worker sends: a job's result, or a harvest (harvestpkt.h). */
@@ -129,7 +130,11 @@ run_job(struct filter *f, int sock, const char *buf, size_t n, int fd,
 	}
 	fd = -1;
 	memset(&res.o, 0, sizeof(res.o));
+	/* tested as it came (spool_scan): no body needs a pass to see */
+	if (h.clean)
+		mime_set_clean(msg, len);
 	f->hooks.message(f->hooks.arg, &s, msg, len, &out, &res.o);
+	mime_set_clean(NULL, 0);
 	(void)strlcpy(res.verdict, s.verdict, sizeof(res.verdict));
 	(void)strlcpy(res.detail, s.detail, sizeof(res.detail));
 	if (res.o.rc == 1 && !spool_in_file(&out) &&
@@ -612,6 +617,7 @@ job_build(const struct session *s, char *buf, size_t cap)
 	h.sid = s->id;
 	h.seq = s->job;
 	h.deferred = (uint32_t)s->deferred;
+	h.clean = (uint32_t)spool_clean(&s->spool);
 	for (i = 0; i <= s->nrcpts + 3; i++) {
 		if (i == 0)
 			str = s->sender ? s->sender : "";

@@ -355,6 +355,24 @@ int	mime_canon_entity(const struct mime_entity *, mime_write_fn, void *);
 int	mime_body_needs_encoding(const char *, size_t);
 
 /*
+ * A message tested as it is written, a piece at a time: clean when
+ * mime_body_needs_encoding() of the whole would be 0.  The test is one
+ * of lines, so then every body in it is clean too, and after
+ * mime_set_clean() (where the message lies; NULL: nowhere) the
+ * canonicaliser takes that for each body instead of reading it once
+ * more before it reads it for good.
+ */
+struct mime_clean {
+	int	 dirty;
+	size_t	 ncarry;
+	char	 carry[MIME_LINE_MAX + 3];	/* a line cut in two */
+};
+void	mime_clean_init(struct mime_clean *);
+void	mime_clean_update(struct mime_clean *, const char *, size_t);
+int	mime_clean_final(const struct mime_clean *);
+void	mime_set_clean(const char *, size_t);
+
+/*
  * Bounded memory over a mapped message.  The passes here read a message
  * front to back, a chunk of at most MIME_CHUNK octets at a time.  A
  * caller whose range is a file mapping registers a hook, called after

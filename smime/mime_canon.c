@@ -110,36 +110,132 @@ unsafe_octets(const unsigned char *p, size_t n)
 	return 0;
 }
 
+/*
+ * One line, its LF included when it has one (the last line of a body
+ * has none: a delimiter's CRLF follows it): may transport change it?
+ */
+static int
+line_needs_encoding(const char *p, size_t ll)
+{
+	size_t len = ll;
+
+	if (len > 0 && p[len - 1] == '\n') {
+		len--;
+		if (len > 0 && p[len - 1] == '\r')
+			len--;
+	}
+	if (len > MIME_LINE_MAX)
+		return 1;
+	if (len >= 5 && memcmp(p, "From ", 5) == 0)
+		return 1;
+	if (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+		return 1;
+	return unsafe_octets((const unsigned char *)p, len);
+}
+
+/* The range mime_set_clean() vouches for. */
+static uintptr_t	clean_at;
+static size_t		clean_len;
+
+void
+mime_set_clean(const char *p, size_t n)
+{
+	clean_at = (uintptr_t)p;
+	clean_len = p == NULL ? 0 : n;
+}
+
 /* Does a body have anything that transport may change? */
 int
 mime_body_needs_encoding(const char *p, size_t n)
 {
 	const char	*nl;
-	size_t		 off = 0, ll, len;
+	size_t		 off = 0, ll;
+	uintptr_t	 at = (uintptr_t)p;
 
+	/* inside a message whose every line was found clean as it came */
+	if (clean_len > 0 && at >= clean_at && at - clean_at <= clean_len &&
+	    n <= clean_len - (at - clean_at))
+		return 0;
 	while (off < n) {
 		nl = memchr(p + off, '\n', n - off);
 		ll = nl == NULL ? n - off : (size_t)(nl - (p + off)) + 1;
-		len = ll;
-		if (nl != NULL) {
-			len--;
-			if (len > 0 && p[off + len - 1] == '\r')
-				len--;
-		}
 		mime_consumed(ll);
-		if (len > MIME_LINE_MAX)
-			return 1;
-		if (len >= 5 && memcmp(p + off, "From ", 5) == 0)
-			return 1;
-		/* The last line too: a delimiter's CRLF follows it. */
-		if (len > 0 && (p[off + len - 1] == ' ' ||
-		    p[off + len - 1] == '\t'))
-			return 1;
-		if (unsafe_octets((const unsigned char *)p + off, len))
+		if (line_needs_encoding(p + off, ll))
 			return 1;
 		off += ll;
 	}
 	return 0;
+}
+
+/* The whole lines at the start of p[0..n): how long; *dirty if one is. */
+static size_t
+clean_lines(const char *p, size_t n, int *dirty)
+{
+	const char	*nl;
+	size_t		 off = 0, ll;
+
+	while (off < n && (nl = memchr(p + off, '\n', n - off)) != NULL) {
+		ll = (size_t)(nl - (p + off)) + 1;
+		if (line_needs_encoding(p + off, ll)) {
+			*dirty = 1;
+			return off;
+		}
+		off += ll;
+	}
+	return off;
+}
+
+void
+mime_clean_init(struct mime_clean *c)
+{
+	c->dirty = 0;
+	c->ncarry = 0;
+}
+
+/*
+ * The lines of each piece are tested where they lie; only a line cut
+ * between two pieces is put together, in carry (one too long for it
+ * needs encoding anyway).
+ */
+void
+mime_clean_update(struct mime_clean *c, const char *p, size_t n)
+{
+	const char	*nl;
+	size_t		 k;
+
+	if (c->dirty || n == 0)
+		return;
+	if (c->ncarry > 0) {
+		nl = memchr(p, '\n', n);
+		k = nl == NULL ? n : (size_t)(nl - p) + 1;
+		if (k > sizeof(c->carry) - c->ncarry) {
+			c->dirty = 1;
+			return;
+		}
+		memcpy(c->carry + c->ncarry, p, k);
+		c->ncarry += k;
+		if (nl == NULL)
+			return;
+		c->dirty = line_needs_encoding(c->carry, c->ncarry);
+		c->ncarry = 0;
+		p += k;
+		n -= k;
+	}
+	k = clean_lines(p, n, &c->dirty);
+	if (c->dirty)
+		return;
+	if (n - k > sizeof(c->carry)) {
+		c->dirty = 1;
+		return;
+	}
+	memcpy(c->carry, p + k, n - k);
+	c->ncarry = n - k;
+}
+
+int
+mime_clean_final(const struct mime_clean *c)
+{
+	return !c->dirty && !line_needs_encoding(c->carry, c->ncarry);
 }
 
 /*

@@ -11,7 +11,11 @@
  *	- coders give the same output whatever the chunking;
  *	- base64 and (CR-free) quoted-printable round-trip exactly;
  *	- the canonical form has CRLF line ends only and canonicalising
- *	  it again changes nothing.
+ *	  it again changes nothing;
+ *	- the test of lines made as the input is written (mime_clean, in
+ *	  pieces of 1..13 octets and in one) says clean exactly when
+ *	  mime_body_needs_encoding of the whole says no, and with the
+ *	  input vouched clean, canonicalising gives the same octets.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -21,6 +25,7 @@
 #include "mime.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+static void	fuzz_clean(const char *, size_t);
 
 #define LIMIT	(16 * 1024 * 1024)
 
@@ -225,5 +230,44 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)mime_walk(p, size, fuzz_node, &count);
 	fuzz_roundtrip(p, size);
 	fuzz_canon(p, size);
+	fuzz_clean(p, size);
 	return 0;
+}
+
+/* mime_clean in pieces and whole against the whole test; then the hint. */
+static void
+fuzz_clean(const char *p, size_t n)
+{
+	struct mime_clean	 pieces, whole;
+	struct mime_buf		 plain, hinted;
+	size_t			 off = 0, k;
+	int			 clean;
+
+	mime_clean_init(&pieces);
+	mime_clean_init(&whole);
+	while (off < n) {
+		k = 1 + (unsigned char)p[off] % 13;
+		if (k > n - off)
+			k = n - off;
+		mime_clean_update(&pieces, p + off, k);
+		off += k;
+	}
+	mime_clean_update(&whole, p, n);
+	clean = !mime_body_needs_encoding(p, n);
+	if (mime_clean_final(&pieces) != clean ||
+	    mime_clean_final(&whole) != clean)
+		abort();
+	if (!clean)
+		return;
+	mime_buf_init(&plain, LIMIT);
+	mime_buf_init(&hinted, LIMIT);
+	if (mime_canon(p, n, mime_buf_write, &plain) == MIME_OK) {
+		mime_set_clean(p, n);
+		if (mime_canon(p, n, mime_buf_write, &hinted) != MIME_OK)
+			abort();
+		mime_set_clean(NULL, 0);
+		same_or_die(&plain, &hinted);
+	}
+	mime_buf_clear(&plain);
+	mime_buf_clear(&hinted);
 }

@@ -964,6 +964,71 @@ lines_ok(const struct mime_buf *b, int crlf)
 	return 1;
 }
 
+/* mime_clean over p in pieces of at most max against the whole test. */
+static int
+clean_agrees(const char *p, size_t n, size_t max)
+{
+	struct mime_clean c;
+	size_t off = 0, k;
+
+	mime_clean_init(&c);
+	while (off < n) {
+		k = rng() % (max + 1);
+		if (k > n - off)
+			k = n - off;
+		mime_clean_update(&c, p + off, k);
+		off += k;
+	}
+	return mime_clean_final(&c) == !mime_body_needs_encoding(p, n);
+}
+
+/*
+ * The line test made as a message is written, against the test of the
+ * whole: lines cut at every place that matters, then random ones.
+ */
+static void
+test_clean(void)
+{
+	static const char *const cut[] = {
+		"a\nFrom me\nb\n", "a\nFrom\nb\n", "x \r\ny\n",
+		"x\t\ny", "a\rb\n", "a\r", "a\r\n", "tail ", "ok\r\nok",
+		"\n\n\n", "", "caf\xc3\xa9\n", "nul\0\n", ".\n..\n",
+	};
+	static char line[3000];
+	size_t i, k, len;
+	int bad = 0, round;
+
+	for (i = 0; i < sizeof(cut) / sizeof(cut[0]); i++)
+		for (k = 1; k < 8; k++)
+			bad += !clean_agrees(cut[i], strlen(cut[i]) +
+			    (strstr(cut[i], "nul") != NULL ? 2 : 0), k);
+	UNIT_OK("clean.cut-lines", bad == 0);
+	/* lines of 997..1001 octets, LF or CRLF, in pieces of any size */
+	bad = 0;
+	for (len = 996; len <= 1001; len++) {
+		memset(line, 'x', len);
+		memcpy(line + len, "\r\nok\n", 6);
+		for (k = 1; k < 1200; k += 37)
+			bad += !clean_agrees(line, len + 6, k) ||
+			    !clean_agrees(line + 1, len + 4, k);
+	}
+	UNIT_OK("clean.line-limit", bad == 0);
+	bad = 0;
+	for (round = 0; round < 3000; round++) {
+		len = rng() % sizeof(line);
+		for (i = 0; i < len; i++)
+			line[i] = rng() % 50 == 0 ? "\r \t\xe9\0F"[rng() % 6] :
+			    rng() % 40 == 0 ? '\n' : rng() % 700 == 0 ?
+			    "From "[0] : 'a' + (char)(rng() % 26);
+		if (round % 3 == 0)	/* long clean runs, long lines */
+			for (i = 0; i < len; i++)
+				if (line[i] != '\n')
+					line[i] = 'b';
+		bad += !clean_agrees(line, len, 1 + rng() % 2000);
+	}
+	UNIT_OK("clean.random", bad == 0);
+}
+
 /*
  * Our base64 against mbedTLS's, for every length to 400 and a few long
  * ones: the same characters, in lines of 76 (the last shorter).
@@ -1105,6 +1170,7 @@ test_roundtrip(void)
 	}
 	UNIT_OK("roundtrip.base64", bad_b64 == 0);
 	test_b64_reference();
+	test_clean();
 	test_lf_write();
 	UNIT_OK("roundtrip.qp", bad_qp == 0);
 	UNIT_OK("roundtrip.qp.chunking", bad_qpd == 0);
