@@ -130,6 +130,7 @@ spill(struct spool *sp)
 	size_t oldlen;
 	int fd;
 
+	spool_unmap(sp);	/* a hint (mime_set_clean) names mem */
 #ifdef O_TMPFILE
 	/*
 	 * A file without a name from the start (the only kind of open a
@@ -483,6 +484,7 @@ const struct mime_scratch_ops spool_scratch_ops = {
 void
 spool_wipe(struct spool *sp)
 {
+	spool_unmap(sp);
 	if (sp->mem != NULL)
 		explicit_bzero(sp->mem, sp->memcap);
 }
