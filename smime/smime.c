@@ -474,44 +474,81 @@ env_write(void *arg, const void *p, size_t n)
 	return es->failed ? -1 : 0;
 }
 
+/* An encryption from the head to the tail: cipher, base64, output. */
+struct env_run {
+	struct cms_frame	 f;
+	struct cms_env		 env;
+	struct env_sink		 es;
+	struct b64_sink		 b;
+	struct smime_lf		 o;
+	int			 begun;
+	int			 gcm;
+};
+
+static void
+env_run_init(struct env_run *r, enum cms_cipher c, mime_write_fn out,
+    void *arg, struct cms_error *e)
+{
+	memset(r, 0, sizeof(*r));
+	r->o.fn = out;
+	r->o.arg = arg;
+	r->es.env = &r->env;
+	r->es.b = &r->b;
+	r->es.e = e;
+	r->b.o = &r->o;
+	mime_b64enc_init(&r->b.enc, 0);
+	r->gcm = c == CMS_AES128_GCM || c == CMS_AES256_GCM;
+}
+
 /*
  * The routing headers, the enveloped entity's own, and the head of the
- * (Auth)EnvelopedData in base64; f's head is released.
+ * (Auth)EnvelopedData in base64, for clen octets (or CMS_LEN_STREAM).
  */
 static int
-env_open(const struct mime_entity *ent, struct smime_lf *o, int flags,
-    int gcm, struct b64_sink *b, struct cms_frame *f, struct cms_error *e)
+env_run_begin(struct env_run *r, const struct mime_entity *ent, int flags,
+    const struct cms_recipient *rs, size_t n, enum cms_cipher c,
+    uint64_t clen, struct cms_rng *rng, struct cms_error *e)
 {
-	b->o = o;
-	mime_b64enc_init(&b->enc, 0);
-	if (outer_headers(ent, o, flags) == -1 || put(o, gcm ?
+	if (cms_env_begin(&r->env, rs, n, c, clen, rng, &r->f, e) == -1)
+		return -1;
+	r->begun = 1;
+	if (outer_headers(ent, &r->o, flags) == -1 || put(&r->o, r->gcm ?
 	    "Content-Type: application/pkcs7-mime; "
 	    "smime-type=authEnveloped-data;\n\tname=\"smime.p7m\"\n" :
 	    "Content-Type: application/pkcs7-mime; "
 	    "smime-type=enveloped-data;\n\tname=\"smime.p7m\"\n") ||
-	    put(o, "Content-Transfer-Encoding: base64\nContent-Disposition: "
+	    put(&r->o, "Content-Transfer-Encoding: base64\nContent-Disposition: "
 	    "attachment; filename=\"smime.p7m\"\n\n") ||
-	    b64_write(b, f->head, f->headlen)) {
+	    b64_write(&r->b, r->f.head, r->f.headlen)) {
 		cms_error_set(e, CMS_ERR_ENCODING, "writing the message");
 		return -1;
 	}
-	cms_frame_free(f);
+	cms_frame_free(&r->f);
 	return 0;
 }
 
 /* The last of the ciphertext and the structure's tail, in base64. */
 static int
-env_close(struct cms_env *env, struct b64_sink *b, struct smime_lf *o,
-    struct cms_frame *f, struct cms_error *e)
+env_run_close(struct env_run *r, struct cms_error *e)
 {
-	if (cms_env_finish(env, b64_sink_write, b, f, e) == -1)
+	if (cms_env_finish(&r->env, b64_sink_write, &r->b, &r->f, e) == -1)
 		return -1;
-	if ((f->taillen && b64_write(b, f->tail, f->taillen)) ||
-	    mime_b64enc_final(&b->enc, smime_lf_write, o)) {
+	if ((r->f.taillen && b64_write(&r->b, r->f.tail, r->f.taillen)) ||
+	    mime_b64enc_final(&r->b.enc, smime_lf_write, &r->o)) {
 		cms_error_set(e, CMS_ERR_ENCODING, "writing the message");
 		return -1;
 	}
 	return 0;
+}
+
+/* Released whatever happened; a failure the writer's is said so. */
+static void
+env_run_free(struct env_run *r, int rc, struct cms_error *e)
+{
+	output_failed(&r->o, rc, e);
+	if (r->begun)
+		cms_env_free(&r->env);
+	cms_frame_free(&r->f);
 }
 
 /*
@@ -528,20 +565,12 @@ smime_encrypt(const char *msg, size_t len, const struct cms_recipient *rs,
 {
 	struct mime_buf hdr;
 	struct mime_entity ent, in;
-	struct cms_frame f;
-	struct cms_env env;
-	struct env_sink es;
-	struct b64_sink b;
-	struct smime_lf o;
+	struct env_run r;
 	struct pass *ps;
 	uint64_t clen;
-	int gcm = cipher == CMS_AES128_GCM || cipher == CMS_AES256_GCM;
-	int rc = -1, begun = 0;
+	int rc = -1;
 
-	memset(&f, 0, sizeof(f));
-	memset(&o, 0, sizeof(o));
-	o.fn = out;
-	o.arg = arg;
+	env_run_init(&r, cipher, out, arg, e);
 	mime_buf_init(&hdr, 0);
 	if ((ps = malloc(sizeof(*ps))) == NULL) {
 		cms_error_set(e, CMS_ERR_NOMEM, "out of memory");
@@ -555,28 +584,18 @@ smime_encrypt(const char *msg, size_t len, const struct cms_recipient *rs,
 		goto done;
 	}
 	clen = ps->len;
-	if (clen > SIZE_MAX || cms_env_begin(&env, rs, n, cipher,
-	    (size_t)clen, rng, &f, e) == -1)
+	if (clen > SIZE_MAX || env_run_begin(&r, &ent, flags, rs, n, cipher,
+	    clen, rng, e) == -1)
 		goto done;
-	begun = 1;
-	if (env_open(&ent, &o, flags, gcm, &b, &f, e) == -1)
-		goto done;
-	es.env = &env;
-	es.b = &b;
-	es.e = e;
-	es.failed = 0;
-	pass_init(ps, NULL, NULL, env_write, &es);
+	pass_init(ps, NULL, NULL, env_write, &r.es);
 	if (pass_run(ps, &in) == -1 || ps->len != clen) {
-		if (!es.failed)
+		if (!r.es.failed)
 			cms_error_set(e, CMS_ERR_ENCODING, "writing the message");
 		goto done;
 	}
-	rc = env_close(&env, &b, &o, &f, e);
+	rc = env_run_close(&r, e);
 done:
-	output_failed(&o, rc, e);
-	if (begun)
-		cms_env_free(&env);
-	cms_frame_free(&f);
+	env_run_free(&r, rc, e);
 	mime_buf_clear(&hdr);
 	free(ps);
 	return rc;
@@ -645,27 +664,16 @@ smime_sign_encrypt(const char *msg, size_t len, const struct cms_signer *s,
 	struct digest md;
 	struct mime_buf hdr;
 	struct mime_entity ent, in;
-	struct cms_frame f;
-	struct cms_env env;
-	struct env_sink es;
-	struct b64_sink b;
-	struct smime_lf o, io;
+	struct env_run r;
+	struct smime_lf io;
 	struct pass *ps = NULL;
-	int gcm = cipher == CMS_AES128_GCM || cipher == CMS_AES256_GCM;
-	int rc = -1, begun = 0;
+	int rc = -1;
 
-	memset(&f, 0, sizeof(f));
-	memset(&o, 0, sizeof(o));
-	o.fn = out;
-	o.arg = arg;
+	env_run_init(&r, cipher, out, arg, e);
 	memset(&io, 0, sizeof(io));
 	io.fn = env_write;
-	io.arg = &es;
+	io.arg = &r.es;
 	io.crlf = 1;
-	es.env = &env;
-	es.b = &b;
-	es.e = e;
-	es.failed = 0;
 	mime_buf_init(&hdr, 0);
 	digest_init(&md);
 	if (mbedtls_md_info_from_type(s->md) == NULL ||
@@ -679,26 +687,19 @@ smime_sign_encrypt(const char *msg, size_t len, const struct cms_signer *s,
 		    "parsed as MIME");
 		goto done;
 	}
-	if (cms_env_begin(&env, rs, n, cipher, CMS_LEN_STREAM, rng, &f,
-	    e) == -1)
-		goto done;
-	begun = 1;
-	if (env_open(&ent, &o, flags & SMIME_OBSCURE, gcm, &b, &f, e) == -1)
+	if (env_run_begin(&r, &ent, flags & SMIME_OBSCURE, rs, n, cipher,
+	    CMS_LEN_STREAM, rng, e) == -1)
 		goto done;
 	rc = flags & SMIME_OPAQUE ? sign_opaque(&io, s, &in, now, rng, ps,
 	    &md, e) : sign_detached(&io, s, &in, now, rng, ps, &md, e);
 	if (rc == 0)
-		rc = smime_lf_flush(&io) == 0 ? env_close(&env, &b, &o, &f,
-		    e) : -1;
+		rc = smime_lf_flush(&io) == 0 ? env_run_close(&r, e) : -1;
 	/* the cipher's failure, not the message's */
-	if (rc == -1 && es.failed && !o.err)
+	if (rc == -1 && r.es.failed && !r.o.err)
 		cms_error_set(e, CMS_ERR_CRYPTO, "encrypting the signed "
 		    "message");
 done:
-	output_failed(&o, rc, e);
-	if (begun)
-		cms_env_free(&env);
-	cms_frame_free(&f);
+	env_run_free(&r, rc, e);
 	digest_free(&md);
 	mime_buf_clear(&hdr);
 	free(ps);
