@@ -196,19 +196,43 @@ VER="openssl cms -verify -CAfile $W/o.pem"
 DEC="openssl cms -decrypt -recip $W/b.pem -inkey $W/b.key"
 openssl_figures() {	# openssl_figures MB: $W/ossl.{sign,encrypt,verify,decrypt}
 	rm -f "$W"/ossl.*
-	for st in "" "-stream"; do
+	# each form twice, as ours runs twice: the machine is noisy
+	for st in "" "-stream" "" "-stream"; do
 		l=${st:-plain}
 		ossl "$1" sign "$l" one "$W/big.eml" "$W/o.sig" "$SIGN $st"
 		ossl "$1" encrypt "$l" two "$W/big.eml" "$W/o.enc" "$SIGN $st" \
 		    "$ENC $st $W/b.pem"
 	done
 	$SIGN < "$W/big.eml" > "$W/o.sig" 2>/dev/null
-	ossl "$1" verify plain one "$W/o.sig" "$W/o.out" "$VER"
-	ossl "$1" decrypt plain two "$W/o.enc" "$W/o.out" "$DEC" "$VER"
+	for try in 1 2; do
+		ossl "$1" verify plain one "$W/o.sig" "$W/o.out" "$VER"
+		ossl "$1" decrypt plain two "$W/o.enc" "$W/o.out" "$DEC" "$VER"
+	done
+}
+
+# ours IN OUT CMD...: CMD < IN > OUT twice, the faster kept: its exit
+# status in rc, its start and end in t0 and t1, its peak RSS in $W/rss
+ours() {
+	_in=$1 _out=$2
+	shift 2
+	best=""
+	for try in 1 2; do
+		a=$(date +%s.%N)
+		/usr/bin/time -f '%M' -o "$W/rss.try" "$@" < "$_in" > "$_out" \
+		    2> "$W/err"
+		r=$?
+		b=$(date +%s.%N)
+		if [ -z "$best" ] || [ "$(echo "$a $b $best" | awk '{
+		    print ($2 - $1 < $3) }')" = 1 ]; then
+			best=$(echo "$a $b" | awk '{ print $2 - $1 }')
+			rc=$r t0=$a t1=$b
+			tail -n 1 "$W/rss.try" > "$W/rss"
+		fi
+	done
 }
 
 echo "== pipe mode, large messages: ours beside openssl cms (sign; sign+encrypt; verify; decrypt+verify)"
-echo "   MB/s and peak RSS; openssl: the faster of -stream and not; ratio > 1: we are faster"
+echo "   MB/s and peak RSS; each the best of two runs (openssl: of -stream and not); ratio > 1: we are faster"
 echo "   $(obj/bench/cmsbench -engine); -mbedtls: both off (FILTER_SMIME_NO_HW=1)"
 printf 'version: 1\ndefaults:\n  encrypt: required\n' > "$W/enc.yaml"
 $C -k "$S" import "$W/rsa.pem" --account bob@example.net > /dev/null 2>&1 ||
@@ -225,26 +249,18 @@ for mb in 1 10 100; do
 		[ $mode = encrypt ] && f="-f $W/enc.yaml"
 		nohw=""
 		[ $mode = sign-mbedtls ] && nohw=1
-		t0=$(date +%s.%N)
-		FILTER_SMIME_NO_HW=$nohw /usr/bin/time -f '%M' -o "$W/rss" \
-		    ./filter-smime -p $f -k "$S" \
-		    -s rsa@example.org -r bob@example.net < "$W/big.eml" \
-		    > "$W/big.$mode"
-		rc=$?
-		t1=$(date +%s.%N)
+		ours "$W/big.eml" "$W/big.$mode" env FILTER_SMIME_NO_HW=$nohw \
+		    ./filter-smime -p $f -k "$S" -s rsa@example.org \
+		    -r bob@example.net
 		figure "$rc" "$t0" "$t1" "$mb" "$mode"
 	done
 	# and back through the inbound path: verify, decrypt (+ verify)
 	for mode in sign sign-mbedtls encrypt; do
 		nohw=""
 		[ $mode = sign-mbedtls ] && nohw=1
-		t0=$(date +%s.%N)
-		FILTER_SMIME_NO_HW=$nohw /usr/bin/time -f '%M' -o "$W/rss" \
-		    ./filter-smime -p -a verify \
-		    -k "$S" -s rsa@example.org -r bob@example.net \
-		    < "$W/big.$mode" > /dev/null 2> "$W/err"
-		rc=$?
-		t1=$(date +%s.%N)
+		ours "$W/big.$mode" /dev/null env FILTER_SMIME_NO_HW=$nohw \
+		    ./filter-smime -p -a verify -k "$S" -s rsa@example.org \
+		    -r bob@example.net
 		case $mode in
 		sign) m=verify ;;
 		encrypt) m=decrypt ;;
