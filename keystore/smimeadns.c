@@ -101,13 +101,13 @@ static struct ub_ctx *
 context(const struct smimeadns_conf *c, int fd)
 {
 	struct ub_ctx *ctx;
-	char zone[256];
+	char zone[256], why[200];
 	const char *eq;
 	size_t i;
 
 	if (optlib_open(UNBOUND_SONAME, ub_syms, sizeof(ub_syms) /
-	    sizeof(ub_syms[0]), zone, sizeof(zone)) == -1)
-		say(fd, 'U', zone);
+	    sizeof(ub_syms[0]), why, sizeof(why)) == -1)
+		say(fd, 'U', why);
 	if ((ctx = U.ctx_create()) == NULL)
 		say(fd, 'D', "no resolver context");
 	/* stubs on loopback are how a test (or a split setup) works */

@@ -332,11 +332,6 @@ build_content_alg(const struct cipher_def *cd, const uint8_t *iv,
 	return 0;
 }
 
-/*
- * ContentInfo { type, [0] { SEQUENCE { version, recipientInfos,
- * EncryptedContentInfo { id-data, alg, [0] IMPLICIT ciphertext }
- * [, mac] } } } up to the ciphertext, lengths computed in advance.
- */
 /* A header whose length is indefinite: the tag, then 0x80. */
 static size_t
 put_indef(uint8_t *h, uint8_t tag)
@@ -346,7 +341,10 @@ put_indef(uint8_t *h, uint8_t tag)
 	return 2;
 }
 
-/* The same up to the chunks of an indefinite-length [0] ciphertext. */
+/*
+ * The head of a streamed ContentInfo: as assemble_head writes it, with
+ * indefinite lengths, up to the chunks of its [0] ciphertext.
+ */
 static size_t
 head_stream(uint8_t *h, const uint8_t *toid, size_t tlen, int version,
     const uint8_t *ris, size_t rislen, const uint8_t *alg, size_t alglen)
@@ -371,6 +369,11 @@ head_stream(uint8_t *h, const uint8_t *toid, size_t tlen, int version,
 	return o;
 }
 
+/*
+ * ContentInfo { type, [0] { SEQUENCE { version, recipientInfos,
+ * EncryptedContentInfo { id-data, alg, [0] IMPLICIT ciphertext }
+ * [, mac] } } } up to the ciphertext, lengths computed in advance.
+ */
 static int
 assemble_head(const struct cipher_def *cd, int version, const uint8_t *ris,
     size_t rislen, const uint8_t *alg, size_t alglen, uint64_t ctlen,
