@@ -91,6 +91,56 @@ log_set_context(const char *ctx)
 	}
 }
 
+/* All of p, unless fd fails. */
+static int
+write_whole(int fd, const char *p, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		if ((n = write(fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * One line, one write(2): lines of the loop, its workers and key
+ * processes share stderr and must not interleave (a pipe keeps a write
+ * of up to PIPE_BUF octets whole), and a line costs one system call,
+ * not three.  A longer line goes out through stdio as before.
+ */
+static void
+emit_stderr(const char *fmt, va_list ap)
+{
+	static const char prefix[] = "filter-smime: ";
+	char line[4096];
+	va_list copy;
+	size_t len = sizeof(prefix) - 1;
+	int n;
+
+	memcpy(line, prefix, len);
+	va_copy(copy, ap);
+	n = vsnprintf(line + len, sizeof(line) - len, fmt, copy);
+	va_end(copy);
+	if (n >= 0 && (size_t)n < sizeof(line) - len - 1) {
+		len += (size_t)n;
+		line[len++] = '\n';
+		fflush(stderr);		/* anything stdio still holds first */
+		(void)write_whole(STDERR_FILENO, line, len);
+		return;
+	}
+	fputs(prefix, stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	fflush(stderr);
+}
+
 static void
 vlog(const char *fmt, va_list ap)
 {
@@ -103,10 +153,7 @@ vlog(const char *fmt, va_list ap)
 		syslog(LOG_WARNING, "%s%s", log_ctx, line);
 		return;
 	}
-	fputs("filter-smime: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	fflush(stderr);
+	emit_stderr(fmt, ap);
 }
 
 void

@@ -932,7 +932,10 @@ proto_pump(struct filter *f, size_t room)
 		if (!emit_chunk(f, s))
 			continue;
 		emit_dequeue(f, s);
-		s->rlen = s->rseen = 0;
+		/* an open session between messages holds no buffer */
+		free(s->rbuf);
+		s->rbuf = NULL;
+		s->rcap = s->rlen = s->rseen = 0;
 		out_end(f, s);
 		s->state = MSG_COMMIT;
 		if (s->commit_pending)
