@@ -28,6 +28,7 @@
 
 #include <mbedtls/platform_util.h>
 
+#include "ecpool.h"
 #include "keyproc.h"
 #include "ks.h"
 #include "log.h"
@@ -36,6 +37,7 @@
 #include "packet.h"
 
 #define KP_KEYS		32
+#define KP_CURVES	3	/* curves with nonces made ahead */
 
 struct kp_key {
 	char			 fpr[KM_FPR_LEN + 1];
@@ -61,6 +63,9 @@ struct keyproc {
 	struct kp_chan		 ctl;
 	struct kp_chan		 chans[KM_CHANS];
 	struct cms_rng		 rng;
+	/* ECDSA nonces made while idle, per curve signed with */
+	struct ecpool		 pools[KP_CURVES];
+	int			 presign;	/* else mbedTLS makes each */
 	uint8_t			 buf[KM_MAX];
 	uint8_t			 out[KM_MAX];
 };
@@ -77,6 +82,104 @@ keys_clear(struct keyproc *k)
 			mbedtls_pk_free(&k->keys[i].pk);	/* wipes */
 			memset(&k->keys[i], 0, sizeof(k->keys[i]));
 		}
+}
+
+/* FILTER_SMIME_NO_PRESIGN unset, "" or "0". */
+static int
+presign_wanted(void)
+{
+	const char *v = getenv("FILTER_SMIME_NO_PRESIGN");
+
+	return v == NULL || strcmp(v, "") == 0 || strcmp(v, "0") == 0;
+}
+
+static void
+pools_clear(struct keyproc *k)
+{
+	size_t i;
+
+	for (i = 0; i < KP_CURVES; i++)
+		ecpool_free(&k->pools[i]);
+}
+
+static const char *
+curve_name(mbedtls_ecp_group_id id)
+{
+	const mbedtls_ecp_curve_info *ci = mbedtls_ecp_curve_info_from_grp_id(id);
+
+	return ci != NULL ? ci->name : "a curve";
+}
+
+/* The pool for key's curve, armed on first use; NULL when none. */
+static struct ecpool *
+pool_of(struct keyproc *k, const mbedtls_pk_context *key)
+{
+	mbedtls_ecp_group_id id = compat_ec_group_id(key);
+	struct ecpool *free_slot = NULL;
+	size_t i;
+
+	if (!k->presign || id == MBEDTLS_ECP_DP_NONE)
+		return NULL;
+	for (i = 0; i < KP_CURVES; i++) {
+		if (k->pools[i].id == id)
+			return &k->pools[i];
+		if (k->pools[i].id == MBEDTLS_ECP_DP_NONE && free_slot == NULL)
+			free_slot = &k->pools[i];
+	}
+	if (free_slot == NULL || ecpool_arm(free_slot, id) == -1)
+		return NULL;
+	log_debug("key process: ECDSA nonces for %s made ahead from now on",
+	    curve_name(id));
+	return free_slot;
+}
+
+/* 1 while a pool is short of nonces: then the process polls, not waits. */
+static int
+pools_want(const struct keyproc *k)
+{
+	size_t i;
+
+	for (i = 0; i < KP_CURVES; i++)
+		if (ecpool_wants(&k->pools[i]))
+			return 1;
+	return 0;
+}
+
+/* One nonce for the first pool short of them; a pool that fails stops. */
+static void
+pools_fill(struct keyproc *k)
+{
+	size_t i;
+
+	for (i = 0; i < KP_CURVES; i++)
+		if (ecpool_wants(&k->pools[i])) {
+			if (ecpool_fill(&k->pools[i], cms_rng_func,
+			    &k->rng) == -1) {
+				log_warnx("key process: no ECDSA nonce made "
+				    "ahead: signing without");
+				ecpool_free(&k->pools[i]);
+			}
+			return;
+		}
+}
+
+/*
+ * An ECDSA signature with a nonce made ahead: 0 signed, else 1 (the
+ * pool is empty, or this is no EC key: sign as usual).
+ */
+static int
+presign(struct keyproc *k, mbedtls_pk_context *pk, const struct km_msg *m,
+    uint8_t *res, size_t *n)
+{
+	struct ecpool *pool;
+
+	if (m->flag || (mbedtls_pk_get_type(pk) != MBEDTLS_PK_ECKEY &&
+	    mbedtls_pk_get_type(pk) != MBEDTLS_PK_ECDSA) ||
+	    (pool = pool_of(k, pk)) == NULL)
+		return 1;
+	return ecpool_sign(pool, pk, m->d1, m->l1, res,
+	    MBEDTLS_PK_SIGNATURE_MAX_SIZE, n, cms_rng_func, &k->rng) == 0 ?
+	    0 : 1;
 }
 
 /* A newer index: read it, and forget keys it may have retired. */
@@ -269,7 +372,9 @@ operate(struct keyproc *k, struct kp_chan *c, const struct km_msg *m)
 		return;
 	}
 	cms_keyop_local(&l, pk, &k->rng);
-	if (m->type == KM_SIGN)
+	if (m->type == KM_SIGN && presign(k, pk, m, res, &n) == 0)
+		rc = 0;
+	else if (m->type == KM_SIGN)
 		rc = l.op.sign(l.op.arg, m->md, m->flag, m->d1, m->l1, res,
 		    &n);
 	else if (m->type == KM_UNWRAP) {
@@ -374,6 +479,14 @@ spawn_child(struct keyproc *k)
 		if (cms_rng_reseed(&k->rng) == -1)
 			_exit(1);
 		keys_clear(k);
+		/* a nonce used here and in the parent gives the key away */
+		pools_clear(k);
+		/*
+		 * A worker's key process lives as long as the filter and
+		 * signs message after message: it makes nonces ahead.  Not
+		 * the loop's own, nor pipe mode's, which sign once and end.
+		 */
+		k->presign = presign_wanted();
 		(void)close(k->ctl.fd);
 		for (i = 0; i < KM_CHANS; i++)
 			if (k->chans[i].fd != -1)
@@ -457,6 +570,7 @@ keyproc_main(struct keyproc *k)
 {
 	struct pollfd p[KM_CHANS + 1];
 	size_t i;
+	int n;
 
 	for (;;) {
 		for (i = 0; i < KM_CHANS; i++) {
@@ -472,10 +586,15 @@ keyproc_main(struct keyproc *k)
 		 */
 		p[0].fd = k->ctl.fd;
 		p[0].events = POLLIN;
-		if (poll(p, KM_CHANS + 1, -1) == -1) {
+		/* short of nonces: make one whenever nothing is asked */
+		if ((n = poll(p, KM_CHANS + 1, pools_want(k) ? 0 : -1)) == -1) {
 			if (errno == EINTR)
 				continue;
 			break;
+		}
+		if (n == 0) {
+			pools_fill(k);
+			continue;
 		}
 		if (p[0].revents && drain_control(k) == -1)
 			break;		/* the loop is gone: so are we */
@@ -493,6 +612,7 @@ keyproc_main(struct keyproc *k)
 	}
 out:
 	keys_clear(k);
+	pools_clear(k);
 	if (k->have_store)
 		ks_close(&k->store);
 	_exit(0);
@@ -542,6 +662,9 @@ keyproc_start(const char *dir, int *ctl)
 	k.ctl.fd = sv[1];
 	for (i = 0; i < KM_CHANS; i++)
 		k.chans[i].fd = -1;
+	for (i = 0; i < KP_CURVES; i++)
+		ecpool_init(&k.pools[i]);
+	k.presign = 0;		/* see spawn_child */
 	if (cms_rng_init(&k.rng) != 0)
 		_exit(1);
 	refresh(&k);

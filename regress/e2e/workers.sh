@@ -279,4 +279,68 @@ for j in 1 0; do
 	[ $rc = 0 ] && [ "$n" = 600 ] && ok "keyless-600-answered-j$j" ||
 	    fail "keyless-600-answered-j$j" "exit $rc, $n of 600 answered: $(tail -n 1 "$W/plain.err")"
 done
+
+# ---- ECDSA with nonces made ahead (smime/ecpool.c) ---------------------
+# a P-256 key: the key processes make nonces while idle and sign with
+# them.  Every signature verifies, and no two share r (the nonce's
+# point): not within a key process, and not between the two workers'
+# key processes, forked from one parent.  With FILTER_SMIME_NO_PRESIGN
+# mbedTLS makes each nonce, and the filter says nothing of nonces.
+"$C" -k "$S" selfsign --ec P-256 dave@example.org > /dev/null
+"$C" -k "$S" export dave@example.org > "$W/dave.pem"
+ecsession() {
+	printf 'report|0.6|1|smtp-in|link-auth|%s|dave@example.org|pass\n' "$1"
+	printf 'report|0.6|1|smtp-in|tx-mail|%s|%s|ok|dave@example.org\n' "$1" "${1#????????}"
+	printf 'report|0.6|1|smtp-in|tx-rcpt|%s|%s|ok|bob@example.net\n' "$1" "${1#????????}"
+	for l in "From: dave@example.org" "To: bob@example.net" \
+	    "Subject: session $1" "" "body of session $1"; do
+		printf 'filter|0.6|1|smtp-in|data-line|%s|00000000000000aa|%s\n' "$1" "$l"
+	done
+	printf 'filter|0.6|1|smtp-in|data-line|%s|00000000000000aa|.\n' "$1"
+	printf 'filter|0.6|1|smtp-in|commit|%s|00000000000000bb|\n' "$1"
+}
+# sig_r MESSAGE: r of its one ECDSA signature, in hex (the signature is
+# the structure's last OCTET STRING: 30 len 02 rlen r 02 slen s)
+sig_r() {
+	openssl smime -pk7out -in "$1" 2>/dev/null | openssl asn1parse 2>/dev/null |
+	    sed -n 's/.*OCTET STRING *\[HEX DUMP\]://p' | tail -n 1 |
+	    awk '{ s = toupper($0); n = 0
+		for (i = 7; i <= 8; i++) n = n * 16 + index("0123456789ABCDEF", substr(s, i, 1)) - 1
+		print substr(s, 9, 2 * n) }'
+}
+{ head_lines; i=1; while [ $i -le 30 ]; do ecsession "$(printf '%016x' $i)"; i=$((i + 1)); done; } > "$W/ec.in"
+for run in j2 j0 off; do
+	case $run in
+	j2) env= ; jopt="-j 2" ;;
+	j0) env= ; jopt="-j 0" ;;
+	off) env=FILTER_SMIME_NO_PRESIGN=1 ; jopt="-j 2" ;;
+	esac
+	env $env "$F" -v $jopt -k "$S" < "$W/ec.in" > "$W/ec-$run.out" 2> "$W/ec-$run.err"
+	bad=0
+	: > "$W/ec-$run.r"
+	i=1
+	while [ $i -le 30 ]; do
+		sid=$(printf '%016x' $i)
+		message "$sid" "$W/ec-$run.out" > "$W/m.eml"
+		openssl smime -verify -in "$W/m.eml" -CAfile "$W/dave.pem" \
+		    -purpose smimesign 2>/dev/null | grep -q "^body of session $sid" ||
+		    bad=$((bad + 1))
+		sig_r "$W/m.eml" >> "$W/ec-$run.r"
+		i=$((i + 1))
+	done
+	[ $bad = 0 ] && [ "$(grep -c '|proceed$' "$W/ec-$run.out")" = 30 ] &&
+	    ok "ecdsa-$run-all-verify" || fail "ecdsa-$run-all-verify" "$bad of 30 do not verify"
+	n=$(grep -c '^[0-9A-F]\{60,\}$' "$W/ec-$run.r")
+	u=$(sort -u "$W/ec-$run.r" | grep -c '^[0-9A-F]\{60,\}$')
+	[ "$n" = 30 ] && [ "$u" = 30 ] && ok "ecdsa-$run-no-r-twice" ||
+	    fail "ecdsa-$run-no-r-twice" "$n values of r read, $u distinct"
+	m=$(grep -c 'ECDSA nonces for secp256r1 made ahead' "$W/ec-$run.err")
+	if [ $run = off ]; then
+		[ "$m" = 0 ] && ok ecdsa-off-none-made-ahead ||
+		    fail ecdsa-off-none-made-ahead "$m key processes made nonces"
+	else
+		[ "$m" -ge 1 ] && ok "ecdsa-$run-made-ahead" ||
+		    fail "ecdsa-$run-made-ahead" "no key process made nonces"
+	fi
+done
 exit 0
