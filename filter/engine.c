@@ -620,6 +620,7 @@ plan_add(struct engine *g, struct enc_plan *pl, const char *addr, int oaep,
 		lookrcpt_log(g, addr);
 	}
 	pl->ens[pl->n] = en;
+	memset(&pl->rs[pl->n], 0, sizeof(pl->rs[pl->n]));
 	pl->rs[pl->n].cert = crt;
 	pl->rs[pl->n].oaep = oaep;
 	pl->rs[pl->n].use_ski = 0;
@@ -669,7 +670,12 @@ plan_encryption(struct engine *g, const char *sender, char *const *rcpts,
 	size_t i;
 	int rc, down = 0;
 
-	memset(pl, 0, sizeof(*pl));
+	/* the arrays are written entry by entry as n grows (plan_add):
+	 * zeroing 50 KB for each signed-only message is not needed */
+	pl->want = 0;
+	pl->n = 0;
+	pl->cipher = (enum cms_cipher)0;
+	pl->missing[0] = '\0';
 	if (g->action == ACTION_ENCRYPT || g->action == ACTION_SIGN_ENCRYPT)
 		pl->want = 1;
 	/* a header rule asking for encryption makes it required */
@@ -1069,8 +1075,9 @@ already_smime(struct engine *g, const char *sender, char *const *rcpts,
 	*note = NULL;
 	if (!rules_already_smime(g->rules))
 		return 0;
-	if ((rs = calloc(1, sizeof(*rs))) == NULL)
+	if ((rs = malloc(sizeof(*rs))) == NULL)
 		return 0;	/* unproven: processed like any message */
+	rs->n = 0;		/* entries are written as they come */
 	(void)smime_probe(msg, len, rid_collect, rs, &pr);
 	switch (pr.proof) {
 	case SMIME_PROOF_NONE:
@@ -1289,7 +1296,7 @@ engine_process(struct engine *g, const struct signers_client *c,
 		spool_clear(&stripped);
 		return;
 	}
-	if ((pl = calloc(1, sizeof(*pl))) == NULL) {
+	if ((pl = malloc(sizeof(*pl))) == NULL) {
 		engine_result_set(r, VERDICT_TEMPFAIL, REPLY_INTERNAL, "out of memory");
 		spool_clear(&stripped);
 		return;

@@ -89,23 +89,53 @@ split(char *line, size_t len, struct field *fld, size_t max)
 	return n + 1;
 }
 
+/* One more than a lower-case hex digit's value, else 0 (ids on every line). */
+static const uint8_t hexval[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6,
+	['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12,
+	['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16
+};
+
+/*
+ * The last two ids read, as text and value: every data line repeats its
+ * session's id and token, so most lines are a comparison away.  Only
+ * ids that parsed are kept, and the same text always has the same value.
+ */
+static struct {
+	char		 text[16];
+	uint64_t	 val;
+	int		 have;
+} ids_seen[2];
+static unsigned int ids_next;
+
 static int
 parse_id(const struct field *fl, size_t want, uint64_t *out)
 {
 	uint64_t v = 0;
 	size_t i;
-	char c;
+	unsigned int d, bad = 0;
 
 	if (fl->len != want)
 		return -1;
+	if (want == sizeof(ids_seen[0].text))
+		for (i = 0; i < 2; i++)
+			if (ids_seen[i].have &&
+			    memcmp(ids_seen[i].text, fl->p, want) == 0) {
+				*out = ids_seen[i].val;
+				return 0;
+			}
 	for (i = 0; i < fl->len; i++) {
-		c = fl->p[i];
-		if (c >= '0' && c <= '9')
-			v = v << 4 | (uint64_t)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			v = v << 4 | (uint64_t)(c - 'a' + 10);
-		else
-			return -1;
+		d = hexval[(unsigned char)fl->p[i]];
+		bad |= d == 0;
+		v = v << 4 | (uint64_t)((d - 1) & 0xf);
+	}
+	if (bad)
+		return -1;
+	if (want == sizeof(ids_seen[0].text)) {
+		memcpy(ids_seen[ids_next].text, fl->p, want);
+		ids_seen[ids_next].val = v;
+		ids_seen[ids_next].have = 1;
+		ids_next ^= 1;
 	}
 	*out = v;
 	return 0;
@@ -173,15 +203,18 @@ dataline_prefix(const struct session *s, char *prefix, size_t sz)
 	return (int)n;
 }
 
-/* One data line back to smtpd, dot-stuffed; -1 if it cannot be sent. */
+/*
+ * One data line back to smtpd after its prefix (dataline_prefix; plen -1
+ * when there is none), dot-stuffed; -1 if it cannot be sent.
+ */
 static int
-out_dataline(struct filter *f, const struct session *s, const char *line,
-    size_t len)
+out_dataline(struct filter *f, const char *prefix, int plen,
+    const char *line, size_t len)
 {
-	char prefix[64];
-	int plen, stuff = len > 0 && line[0] == '.';
+	int stuff = len > 0 && line[0] == '.';
+	char *w;
 
-	if ((plen = dataline_prefix(s, prefix, sizeof(prefix))) == -1)
+	if (plen == -1)
 		return -1;
 	if (f->proto_minor == 6 &&
 	    (size_t)plen + (size_t)stuff + len > PROTO_06_RESPONSE_MAX)
@@ -190,11 +223,16 @@ out_dataline(struct filter *f, const struct session *s, const char *line,
 		return -1;
 	if (buf_reserve(&f->out, (size_t)plen + 2 + len) == -1)
 		return -1;
-	(void)buf_add(&f->out, prefix, (size_t)plen);
+	/* room reserved: one copy per piece */
+	w = f->out.data + f->out.len;
+	memcpy(w, prefix, (size_t)plen);
+	w += plen;
 	if (stuff)
-		(void)buf_add(&f->out, ".", 1);
-	(void)buf_add(&f->out, line, len);
-	(void)buf_add(&f->out, "\n", 1);
+		*w++ = '.';
+	memcpy(w, line, len);
+	w += len;
+	*w++ = '\n';
+	f->out.len = (size_t)(w - f->out.data);
 	return 0;
 }
 
@@ -860,10 +898,13 @@ proto_line(struct filter *f, char *line, size_t len, int truncated)
 static int
 emit_lines(struct filter *f, struct session *s, int eof)
 {
-	char *p = s->rbuf, *end = s->rbuf + s->rlen, *nl;
+	char *p = s->rbuf, *end = s->rbuf + s->rlen, *nl, prefix[64];
 	size_t left, max;
+	int plen;
 
 	max = f->proto_minor == 6 ? PROTO_06_RESPONSE_MAX : PROTO_07_LINE_MAX;
+	/* the same for every line of the message: made once per chunk */
+	plen = dataline_prefix(s, prefix, sizeof(prefix));
 	while (p < end) {
 		nl = memchr(p == s->rbuf ? p + s->rseen : p, '\n',
 		    (size_t)(end - (p == s->rbuf ? p + s->rseen : p)));
@@ -871,7 +912,7 @@ emit_lines(struct filter *f, struct session *s, int eof)
 			break;
 		if (nl == NULL)
 			nl = end;
-		if (out_dataline(f, s, p, (size_t)(nl - p)) == -1) {
+		if (out_dataline(f, prefix, plen, p, (size_t)(nl - p)) == -1) {
 			session_fail(s, REPLY_LONGLINE, "line of %zu octets "
 			    "exceeds the protocol limit", (size_t)(nl - p));
 			return -1;

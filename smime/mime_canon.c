@@ -21,6 +21,7 @@ struct canon {
 	mime_write_fn	 fn;
 	void		*arg;
 	int		 err;
+	unsigned int	 ready;	/* stack frames initialised so far */
 };
 
 struct canon_frame {
@@ -420,6 +421,11 @@ canon_parsed(struct canon *c, struct canon_frame *stack, unsigned int *depth,
 		return;
 	}
 	fr = &stack[*depth];
+	/* frames are made ready as the nesting first reaches them */
+	if (*depth == c->ready) {
+		mime_ctype_init(&fr->ct);
+		c->ready++;
+	}
 	if ((error = mime_entity_ctype(e, &fr->ct)) != MIME_OK) {
 		c->err = error;
 		return;
@@ -511,10 +517,9 @@ mime_canon_entity(const struct mime_entity *e, mime_write_fn fn, void *arg)
 	c.fn = fn;
 	c.arg = arg;
 	c.err = MIME_OK;
-	if ((stack = calloc(MIME_MAX_DEPTH, sizeof(*stack))) == NULL)
+	c.ready = 0;
+	if ((stack = malloc(MIME_MAX_DEPTH * sizeof(*stack))) == NULL)
 		return MIME_E_NOMEM;
-	for (i = 0; i < MIME_MAX_DEPTH; i++)
-		mime_ctype_init(&stack[i].ct);
 	canon_parsed(&c, stack, &depth, e);
 	while (c.err == MIME_OK && depth > 0) {
 		fr = &stack[depth - 1];
@@ -540,7 +545,7 @@ mime_canon_entity(const struct mime_entity *e, mime_write_fn fn, void *arg)
 		canon_close(&c, fr);
 		depth--;
 	}
-	for (i = 0; i < MIME_MAX_DEPTH; i++)
+	for (i = 0; i < c.ready; i++)
 		mime_ctype_clear(&stack[i].ct);
 	free(stack);
 	return c.err;

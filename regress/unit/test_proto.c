@@ -207,12 +207,56 @@ test_unregistered(void)
 	filter_free(&f);
 }
 
+/*
+ * An id is 16 lower-case hex digits: every other octet, first or last,
+ * makes the line malformed (the neighbours of the digit ranges too);
+ * each of the 16 digits in either place is taken.
+ */
+static void
+test_id_digits(void)
+{
+	static const char bad[] = "/:@G`g .x-\x80\xff";
+	static const char good[] = "0123456789abcdef";
+	struct filter f;
+	char line[128], *out;
+	size_t i, at, bad_taken = 0, good_lost = 0;
+
+	handshake(&f, "7.4.0");
+	for (at = 0; at < 16; at += 15) {
+		for (i = 0; i < sizeof(bad) - 1; i++) {
+			snprintf(line, sizeof(line), "filter|0.7|1|smtp-in|"
+			    "mail-from|%.*s%c%.*s|0123456789abcdef|a@b",
+			    (int)at, "1111111111111111", bad[i],
+			    (int)(15 - at), "1111111111111111");
+			feed(&f, line);
+			out = take(&f);
+			bad_taken += out[0] != '\0';
+			free(out);
+		}
+		for (i = 0; i < sizeof(good) - 1; i++) {
+			snprintf(line, sizeof(line), "filter|0.7|1|smtp-in|"
+			    "mail-from|%.*s%c%.*s|0123456789abcdef|a@b",
+			    (int)at, "1111111111111111", good[i],
+			    (int)(15 - at), "1111111111111111");
+			feed(&f, line);
+			out = take(&f);
+			good_lost += strstr(out, "proceed") == NULL;
+			free(out);
+		}
+	}
+	UNIT_OK("id-non-hex-refused", bad_taken == 0 &&
+	    f.nbadlines == 2 * (sizeof(bad) - 1));
+	UNIT_OK("id-hex-taken", good_lost == 0);
+	filter_free(&f);
+}
+
 int
 main(void)
 {
 	log_init(0);
 	test_versions();
 	test_handshake();
+	test_id_digits();
 	test_stuffing();
 	test_limit("6.8.0p2", 1997, 1, "limit-06-1997-passes");
 	test_limit("6.8.0p2", 1998, 0, "limit-06-1998-rejected");
