@@ -32,13 +32,15 @@ head_lines() {
 	echo 'config|ready'
 }
 
-# session SID: a whole transaction whose body names its session, sent
-# by alice, logged in as herself (the signer table's default)
+# session SID [SENDER]: a whole transaction whose body names its
+# session, sent by SENDER (alice), logged in as that sender (the signer
+# table's default)
 session() {
-	printf 'report|0.6|1|smtp-in|link-auth|%s|alice@example.org|pass\n' "$1"
-	printf 'report|0.6|1|smtp-in|tx-mail|%s|%s|ok|alice@example.org\n' "$1" "${1#????????}"
+	from=${2:-alice@example.org}
+	printf 'report|0.6|1|smtp-in|link-auth|%s|%s|pass\n' "$1" "$from"
+	printf 'report|0.6|1|smtp-in|tx-mail|%s|%s|ok|%s\n' "$1" "${1#????????}" "$from"
 	printf 'report|0.6|1|smtp-in|tx-rcpt|%s|%s|ok|bob@example.net\n' "$1" "${1#????????}"
-	for l in "From: alice@example.org" "To: bob@example.net" \
+	for l in "From: $from" "To: bob@example.net" \
 	    "Subject: session $1" "" "body of session $1"; do
 		printf 'filter|0.6|1|smtp-in|data-line|%s|00000000000000aa|%s\n' "$1" "$l"
 	done
@@ -288,17 +290,6 @@ done
 # mbedTLS makes each nonce, and the filter says nothing of nonces.
 "$C" -k "$S" selfsign --ec P-256 dave@example.org > /dev/null
 "$C" -k "$S" export dave@example.org > "$W/dave.pem"
-ecsession() {
-	printf 'report|0.6|1|smtp-in|link-auth|%s|dave@example.org|pass\n' "$1"
-	printf 'report|0.6|1|smtp-in|tx-mail|%s|%s|ok|dave@example.org\n' "$1" "${1#????????}"
-	printf 'report|0.6|1|smtp-in|tx-rcpt|%s|%s|ok|bob@example.net\n' "$1" "${1#????????}"
-	for l in "From: dave@example.org" "To: bob@example.net" \
-	    "Subject: session $1" "" "body of session $1"; do
-		printf 'filter|0.6|1|smtp-in|data-line|%s|00000000000000aa|%s\n' "$1" "$l"
-	done
-	printf 'filter|0.6|1|smtp-in|data-line|%s|00000000000000aa|.\n' "$1"
-	printf 'filter|0.6|1|smtp-in|commit|%s|00000000000000bb|\n' "$1"
-}
 # sig_r MESSAGE: r of its one ECDSA signature, in hex (the signature is
 # the structure's last OCTET STRING: 30 len 02 rlen r 02 slen s)
 sig_r() {
@@ -308,7 +299,7 @@ sig_r() {
 		for (i = 7; i <= 8; i++) n = n * 16 + index("0123456789ABCDEF", substr(s, i, 1)) - 1
 		print substr(s, 9, 2 * n) }'
 }
-{ head_lines; i=1; while [ $i -le 30 ]; do ecsession "$(printf '%016x' $i)"; i=$((i + 1)); done; } > "$W/ec.in"
+{ head_lines; i=1; while [ $i -le 30 ]; do session "$(printf '%016x' $i)" dave@example.org; i=$((i + 1)); done; } > "$W/ec.in"
 for run in j2 j0 off; do
 	case $run in
 	j2) env= ; jopt="-j 2" ;;

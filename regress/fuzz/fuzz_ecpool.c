@@ -16,9 +16,9 @@
 
 #include <mbedtls/asn1.h>
 #include <mbedtls/ecdsa.h>
-#include <mbedtls/hmac_drbg.h>
 #include <mbedtls/pk.h>
 
+#include "../unit/ecdet.h"
 #include "ecpool.h"
 #include "mbedtls_compat.h"
 
@@ -30,37 +30,6 @@ fixed_rng(void *arg, unsigned char *out, size_t len)
 	(void)arg;
 	memset(out, 0x5a, len);
 	return 0;
-}
-
-/* mbedTLS's RFC 6979 nonce: HMAC_DRBG(d || reduced hash), drawn. */
-static int
-det_nonce(const mbedtls_ecp_group *grp, const mbedtls_mpi *d,
-    const uint8_t *h, size_t hlen, mbedtls_mpi *k)
-{
-	unsigned char seed[2 * MBEDTLS_ECP_MAX_BYTES];
-	mbedtls_hmac_drbg_context drbg;
-	size_t glen = (grp->nbits + 7) / 8, use = hlen < glen ? hlen : glen;
-	mbedtls_mpi e;
-	int rc = -1;
-
-	mbedtls_mpi_init(&e);
-	mbedtls_hmac_drbg_init(&drbg);
-	if (mbedtls_mpi_write_binary(d, seed, glen) == 0 &&
-	    mbedtls_mpi_read_binary(&e, h, use) == 0 &&
-	    (use * 8 <= grp->nbits ||
-	    mbedtls_mpi_shift_r(&e, use * 8 - grp->nbits) == 0) &&
-	    (mbedtls_mpi_cmp_mpi(&e, &grp->N) < 0 ||
-	    mbedtls_mpi_sub_mpi(&e, &e, &grp->N) == 0) &&
-	    mbedtls_mpi_write_binary(&e, seed + glen, glen) == 0 &&
-	    mbedtls_hmac_drbg_seed_buf(&drbg,
-	    mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), seed,
-	    2 * glen) == 0 &&
-	    mbedtls_ecp_gen_privkey(grp, k, mbedtls_hmac_drbg_random,
-	    &drbg) == 0)
-		rc = 0;
-	mbedtls_hmac_drbg_free(&drbg);
-	mbedtls_mpi_free(&e);
-	return rc;
 }
 
 int
@@ -112,7 +81,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    mbedtls_mpi_write_binary(&d, sig, glen) != 0 ||
 	    mbedtls_ecp_read_key(pool.id, kp, sig, glen) != 0)
 		abort();
-	if (det_nonce(&pool.grp, &d, data + 2 + glen, hlen, &k) != 0 ||
+	if (ecdet_nonce(&pool.grp, &d, data + 2 + glen, hlen,
+	    MBEDTLS_MD_SHA256, &k) != 0 ||
 	    mbedtls_ecdsa_sign_det_ext(&pool.grp, &r, &s, &d, data + 2 + glen,
 	    hlen, MBEDTLS_MD_SHA256, fixed_rng, NULL) != 0 ||
 	    ecpool_add(&pool, &k, fixed_rng, NULL) != 0)

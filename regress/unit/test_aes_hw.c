@@ -41,20 +41,6 @@ static const struct kat kats[] = {
 	    "39f23369a9d9bacfa530e26304231461b2eb05e2c39be9fcda6c19078c6a9d1b" },
 };
 
-static size_t
-unhex(const char *h, uint8_t *out)
-{
-	size_t n = 0;
-	unsigned int v;
-
-	for (; h[0] && h[1]; h += 2) {
-		if (sscanf(h, "%2x", &v) != 1)
-			break;
-		out[n++] = (uint8_t)v;
-	}
-	return n;
-}
-
 static uint64_t rs = 0x2545f4914f6cdd1dULL;
 
 static uint32_t
@@ -74,17 +60,17 @@ test_kats(void)
 	size_t i, k, klen;
 	char name[96];
 
-	unhex(pt_hex, pt);
+	unit_unhex(pt_hex, pt);
 	for (i = 0; i < sizeof(kats) / sizeof(kats[0]); i++) {
-		klen = unhex(kats[i].key, key);
-		unhex(kats[i].ct, ct);
-		unhex(iv_hex, iv);
+		klen = unit_unhex(kats[i].key, key);
+		unit_unhex(kats[i].ct, ct);
+		unit_unhex(iv_hex, iv);
 		snprintf(name, sizeof(name), "aes-hw-%s", kats[i].name);
 		UNIT_OK(name, aes_hw_setkey(&a, key, klen) == 0 &&
 		    (aes_hw_cbc_encrypt(&a, iv, pt, got, 4), 1) &&
 		    memcmp(got, ct, 64) == 0 && memcmp(iv, ct + 48, 16) == 0);
 		/* a block at a time: the IV carries the chain */
-		unhex(iv_hex, iv);
+		unit_unhex(iv_hex, iv);
 		for (k = 0; k < 4; k++)
 			aes_hw_cbc_encrypt(&a, iv, pt + 16 * k, got + 16 * k, 1);
 		snprintf(name, sizeof(name), "aes-hw-%s-blockwise",

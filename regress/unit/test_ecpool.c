@@ -22,10 +22,10 @@
 
 #include <mbedtls/asn1.h>
 #include <mbedtls/ecdsa.h>
-#include <mbedtls/hmac_drbg.h>
 #include <mbedtls/md.h>
 #include <mbedtls/pk.h>
 
+#include "ecdet.h"
 #include "ecpool.h"
 #include "mbedtls_compat.h"
 #include "unit.h"
@@ -71,39 +71,6 @@ split_sig(const uint8_t *sig, size_t len, mbedtls_mpi *r, mbedtls_mpi *s)
 	return p == end ? 0 : -1;
 }
 
-/*
- * The nonce of RFC 6979 as mbedTLS draws it: HMAC_DRBG over the key and
- * the reduced hash, then mbedtls_ecp_gen_privkey from that generator.
- */
-static int
-det_nonce(const mbedtls_ecp_group *grp, const mbedtls_mpi *d,
-    const uint8_t *h, size_t hlen, mbedtls_md_type_t md, mbedtls_mpi *k)
-{
-	unsigned char seed[2 * MBEDTLS_ECP_MAX_BYTES];
-	mbedtls_hmac_drbg_context drbg;
-	size_t glen = (grp->nbits + 7) / 8, use = hlen < glen ? hlen : glen;
-	mbedtls_mpi e;
-	int rc = -1;
-
-	mbedtls_mpi_init(&e);
-	mbedtls_hmac_drbg_init(&drbg);
-	if (mbedtls_mpi_write_binary(d, seed, glen) == 0 &&
-	    mbedtls_mpi_read_binary(&e, h, use) == 0 &&
-	    (use * 8 <= grp->nbits ||
-	    mbedtls_mpi_shift_r(&e, use * 8 - grp->nbits) == 0) &&
-	    (mbedtls_mpi_cmp_mpi(&e, &grp->N) < 0 ||
-	    mbedtls_mpi_sub_mpi(&e, &e, &grp->N) == 0) &&
-	    mbedtls_mpi_write_binary(&e, seed + glen, glen) == 0 &&
-	    mbedtls_hmac_drbg_seed_buf(&drbg, mbedtls_md_info_from_type(md),
-	    seed, 2 * glen) == 0 &&
-	    mbedtls_ecp_gen_privkey(grp, k, mbedtls_hmac_drbg_random,
-	    &drbg) == 0)
-		rc = 0;
-	mbedtls_hmac_drbg_free(&drbg);
-	mbedtls_mpi_free(&e);
-	return rc;
-}
-
 static const mbedtls_ecp_group_id curves[] = {
 	MBEDTLS_ECP_DP_SECP256R1, MBEDTLS_ECP_DP_SECP384R1,
 	MBEDTLS_ECP_DP_SECP521R1
@@ -135,7 +102,7 @@ same_as_det(mbedtls_pk_context *pk, mbedtls_md_type_t md, const uint8_t *h,
 	mbedtls_mpi_init(&r2);
 	mbedtls_mpi_init(&s2);
 	if (compat_ec_export(pk, &grp, &d, &q) == 0 &&
-	    det_nonce(&grp, &d, h, hlen, md, &k) == 0 &&
+	    ecdet_nonce(&grp, &d, h, hlen, md, &k) == 0 &&
 	    mbedtls_ecdsa_sign_det_ext(&grp, &r, &s, &d, h, hlen, md,
 	    test_rng, NULL) == 0 &&
 	    ecpool_add(pool, &k, test_rng, NULL) == 0 &&
@@ -194,20 +161,6 @@ test_differential(void)
 	}
 }
 
-static size_t
-unhex(const char *hx, uint8_t *out)
-{
-	size_t n = 0;
-	unsigned int v;
-
-	for (; hx[0] && hx[1]; hx += 2) {
-		if (sscanf(hx, "%2x", &v) != 1)
-			break;
-		out[n++] = (uint8_t)v;
-	}
-	return n;
-}
-
 /* RFC 6979 A.2.5: P-256, SHA-256, message "sample". */
 static void
 test_rfc6979(void)
@@ -241,7 +194,7 @@ test_rfc6979(void)
 	if (ok) {
 		uint8_t d[32];
 
-		unhex(x, d);
+		unit_unhex(x, d);
 		ok = mbedtls_ecp_read_key(MBEDTLS_ECP_DP_SECP256R1, kp, d,
 		    sizeof(d)) == 0 &&
 		    mbedtls_md(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256),

@@ -40,6 +40,21 @@ static int unit_failed;
 
 #define UNIT_EXIT() return (unit_failed ? 1 : 0)
 
+/* Hex pairs into out until the first that is not one: octets written. */
+static inline size_t
+unit_unhex(const char *h, uint8_t *out)
+{
+	size_t n = 0;
+	unsigned int v;
+
+	for (; h[0] && h[1]; h += 2) {
+		if (sscanf(h, "%2x", &v) != 1)
+			break;
+		out[n++] = (uint8_t)v;
+	}
+	return n;
+}
+
 /* A whole file, malloc'd (test data under regress/unit/data/); NULL. */
 static inline uint8_t *
 unit_slurp(const char *path, size_t *len)
