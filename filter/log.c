@@ -22,6 +22,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "fdio.h"
 #include "log.h"
 
 /* Set once from the command line before the loop runs. */
@@ -91,24 +92,6 @@ log_set_context(const char *ctx)
 	}
 }
 
-/* All of p, unless fd fails. */
-static int
-write_whole(int fd, const char *p, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		if ((n = write(fd, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /*
  * One line, one write(2): lines of the loop, its workers and key
  * processes share stderr and must not interleave (a pipe keeps a write
@@ -132,7 +115,7 @@ emit_stderr(const char *fmt, va_list ap)
 		len += (size_t)n;
 		line[len++] = '\n';
 		fflush(stderr);		/* anything stdio still holds first */
-		(void)write_whole(STDERR_FILENO, line, len);
+		(void)fdio_write_all(STDERR_FILENO, line, len);
 		return;
 	}
 	fputs(prefix, stderr);

@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+#include "fdio.h"
 #include "spool.h"
 
 void
@@ -50,29 +51,11 @@ spool_in_file(const struct spool *sp)
 }
 
 static int
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int
 flush_mem(struct spool *sp)
 {
 	if (sp->memlen == 0)
 		return 0;
-	if (write_all(sp->fd, sp->mem, sp->memlen) == -1)
+	if (fdio_write_all(sp->fd, sp->mem, sp->memlen) == -1)
 		return -1;
 	sp->memlen = 0;
 	return 0;
@@ -156,7 +139,7 @@ spill(struct spool *sp)
 	sp->fd = fd;
 	old = sp->mem;
 	oldlen = sp->memlen;
-	if (write_all(fd, old, oldlen) == -1)
+	if (fdio_write_all(fd, old, oldlen) == -1)
 		return -1;
 	sp->mem = NULL;
 	sp->pool->mem_used -= sp->charged;
@@ -187,7 +170,7 @@ spool_write(struct spool *sp, const void *p, size_t n)
 		if (sp->memlen + n > sp->memcap && flush_mem(sp) == -1)
 			return -1;
 		if (n >= sp->memcap) {
-			if (write_all(sp->fd, p, n) == -1)
+			if (fdio_write_all(sp->fd, p, n) == -1)
 				return -1;
 			sp->size += n;
 			return 0;
@@ -404,7 +387,7 @@ spool_copy_fd(struct spool *sp, int fd)
 	if (spool_rewind(sp) == -1)
 		return -1;
 	while ((r = spool_read(sp, buf, sizeof(buf))) > 0)
-		if (write_all(fd, buf, (size_t)r) == -1)
+		if (fdio_write_all(fd, buf, (size_t)r) == -1)
 			return -1;
 	return r == 0 ? 0 : -1;
 }
