@@ -450,6 +450,7 @@ main(int argc, char *argv[])
 	}
 	/* passes over a spooled message keep little of it resident */
 	mime_set_reclaim(spool_reclaim, NULL);
+	mime_set_fetch(spool_fetch);
 	mime_set_scratch(&spool_scratch_ops);
 	if (o.rcpt_check)
 		rc = rcpt_check(&g, &o);

@@ -11,8 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <stdint.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#ifdef __linux__
+#include <sys/sendfile.h>
+#endif
 
 #include "fdio.h"
 #include "spool.h"
@@ -224,18 +228,20 @@ spool_read(struct spool *sp, void *p, size_t n)
 
 /*
  * Mappings made by spool_map, so that spool_reclaim can let their pages
- * go while the engine reads through them (see mime_set_reclaim).  A few
- * at once: the message, and the signed copy that is then encrypted.
+ * go while the engine reads through them (see mime_set_reclaim), and
+ * spool_fetch read their chunks from the file.  A few at once: the
+ * message, and the signed copy that is then encrypted.
  */
 #define SPOOL_MAPS	8
 
 static struct {
 	void	*p;
 	size_t	 len;
+	int	 fd;
 } maps[SPOOL_MAPS];
 
 static void
-maps_add(void *p, size_t len)
+maps_add(void *p, size_t len, int fd)
 {
 	size_t i;
 
@@ -243,6 +249,7 @@ maps_add(void *p, size_t len)
 		if (maps[i].p == NULL) {
 			maps[i].p = p;
 			maps[i].len = len;
+			maps[i].fd = fd;
 			return;
 		}
 	/* full: this mapping is simply not trimmed */
@@ -272,6 +279,39 @@ spool_reclaim(void *unused)
 	for (i = 0; i < SPOOL_MAPS; i++)
 		if (maps[i].p != NULL)
 			(void)madvise(maps[i].p, maps[i].len, MADV_DONTNEED);
+}
+
+/*
+ * A chunk of a mapped spool read from its file into buf (mime_fetch):
+ * the file is the mapping's and is not written while it is mapped, so
+ * the octets are the same.  Anything short of a whole read leaves the
+ * chunk to the mapping.
+ */
+const char *
+spool_fetch(const char *p, size_t n, char *buf)
+{
+	uintptr_t at = (uintptr_t)p, base;
+	size_t i, got = 0;
+	ssize_t r;
+
+	for (i = 0; i < SPOOL_MAPS; i++) {
+		base = (uintptr_t)maps[i].p;
+		if (maps[i].p != NULL && at >= base &&
+		    at - base <= maps[i].len && n <= maps[i].len - (at - base))
+			break;
+	}
+	if (i == SPOOL_MAPS)
+		return p;
+	while (got < n) {
+		r = pread(maps[i].fd, buf + got, n - got,
+		    (off_t)(at - base + got));
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return p;
+		got += (size_t)r;
+	}
+	return buf;
 }
 
 void
@@ -328,7 +368,7 @@ spool_map(struct spool *sp, const char **p, size_t *len)
 		return -1;
 	sp->map = m;
 	sp->maplen = (size_t)sp->size;
-	maps_add(m, sp->maplen);
+	maps_add(m, sp->maplen, sp->fd);
 	*p = m;
 	*len = sp->maplen;
 	hint(sp, *p, *len);
@@ -378,14 +418,47 @@ spool_adopt(struct spool *sp, int fd)
 }
 
 /* Copy the spool to fd with read(2), a buffer at a time. */
+/*
+ * A spool in a file to fd by sendfile(2), which copies in the kernel
+ * (to a pipe without copying at all): 0 done, -1 failed, 1 when fd is
+ * of a kind it does not take, before anything was written.
+ */
+static int
+copy_in_kernel(struct spool *sp, int fd)
+{
+#ifdef __linux__
+	off_t off = 0;
+	ssize_t r;
+
+	while ((uint64_t)off < sp->size) {
+		r = sendfile(fd, sp->fd, &off, 1 << 30);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1 && off == 0 && (errno == EINVAL ||
+		    errno == ENOSYS))
+			return 1;
+		if (r <= 0)
+			return -1;	/* 0: the file is shorter than it was */
+	}
+	return 0;
+#else
+	(void)sp;
+	(void)fd;
+	return 1;
+#endif
+}
+
 int
 spool_copy_fd(struct spool *sp, int fd)
 {
 	char buf[SPOOL_FILEBUF];
 	ssize_t r;
+	int k;
 
 	if (spool_rewind(sp) == -1)
 		return -1;
+	if (sp->fd != -1 && (k = copy_in_kernel(sp, fd)) != 1)
+		return k;
 	while ((r = spool_read(sp, buf, sizeof(buf))) > 0)
 		if (fdio_write_all(fd, buf, (size_t)r) == -1)
 			return -1;

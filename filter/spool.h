@@ -51,6 +51,7 @@ int	 spool_in_file(const struct spool *);
 int	 spool_map(struct spool *, const char **, size_t *);
 void	 spool_unmap(struct spool *);
 void	 spool_reclaim(void *);
+const char *spool_fetch(const char *, size_t, char *);
 void	 spool_wipe(struct spool *);
 int	 spool_copy_fd(struct spool *, int);
 int	 spool_file_fd(struct spool *);

@@ -60,6 +60,25 @@ mime_consumed(size_t n)
 	}
 }
 
+static mime_fetch_fn	fetch_fn;
+
+void
+mime_set_fetch(mime_fetch_fn fn)
+{
+	fetch_fn = fn;
+}
+
+/* One chunk at p, from where the hook says: its copy, or p itself. */
+const char *
+mime_fetch(const char *p, size_t n)
+{
+	static char	buf[MIME_CHUNK];
+
+	if (fetch_fn == NULL || n == 0 || n > sizeof(buf))
+		return p;
+	return fetch_fn(p, n, buf);
+}
+
 static const struct mime_scratch_ops *scratch_ops;
 
 void

@@ -390,6 +390,19 @@ void	mime_set_reclaim(void (*)(void *), void *);
 void	mime_consumed(size_t);
 
 /*
+ * The same passes take each chunk through mime_fetch(p, n), n at most
+ * MIME_CHUNK.  A caller whose range is also a file (the spool under a
+ * mapping) registers a hook that copies the chunk from the file into
+ * buf and returns buf, or returns p when it cannot: a read(2) into a
+ * buffer that stays in the cache costs less than faulting in the
+ * mapping's pages, which on some machines is most of a large message's
+ * time.  The octets are the same either way.
+ */
+typedef const char *(*mime_fetch_fn)(const char *p, size_t n, char *buf);
+void	 mime_set_fetch(mime_fetch_fn);
+const char *mime_fetch(const char *, size_t);
+
+/*
  * Scratch space for what must be held whole (a decoded signature or
  * envelope, which the BER reader walks in place): memory by default.  A
  * caller may provide storage that is not memory, such as a spool that

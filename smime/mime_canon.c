@@ -77,7 +77,8 @@ cw_crlf(struct canon *c, const char *p, size_t n)
 
 	while (c->err == MIME_OK && n > 0) {
 		k = n < MIME_CHUNK ? n : MIME_CHUNK;
-		if (mime_crlf_write(c->fn, c->arg, p, k, &lastcr) != 0)
+		if (mime_crlf_write(c->fn, c->arg, mime_fetch(p, k), k,
+		    &lastcr) != 0)
 			c->err = MIME_E_WRITE;
 		mime_consumed(k);
 		p += k;
@@ -249,6 +250,7 @@ canon_decode(enum mime_cte cte, const char *p, size_t n, mime_write_fn fn,
 {
 	struct mime_b64dec	bd;
 	struct mime_qpdec	qd;
+	const char		*q;
 	size_t			k;
 	int			error = MIME_OK;
 
@@ -256,11 +258,12 @@ canon_decode(enum mime_cte cte, const char *p, size_t n, mime_write_fn fn,
 	mime_qpdec_init(&qd);
 	for (; error == MIME_OK && n > 0; p += k, n -= k) {
 		k = n < MIME_CHUNK ? n : MIME_CHUNK;
+		q = mime_fetch(p, k);
 		if (cte == MIME_CTE_BASE64)
-			error = mime_b64dec_update(&bd, p, k, fn, arg);
+			error = mime_b64dec_update(&bd, q, k, fn, arg);
 		else if (cte == MIME_CTE_QP)
-			error = mime_qpdec_update(&qd, p, k, fn, arg);
-		else if (fn(arg, p, k) != 0)
+			error = mime_qpdec_update(&qd, q, k, fn, arg);
+		else if (fn(arg, q, k) != 0)
 			error = MIME_E_WRITE;
 		mime_consumed(k);
 	}

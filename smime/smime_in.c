@@ -209,25 +209,72 @@ part_number(const struct find *f, char *out, size_t outsz)
 	}
 }
 
+/* The verifier's hash update, fed in blocks rather than line by line. */
+struct feed {
+	int		(*up)(void *, const uint8_t *, size_t);
+	void		 *ctx;
+	int		  err;
+	size_t		  n;
+	uint8_t		  buf[16384];
+};
+
+static int
+feed_flush(struct feed *f)
+{
+	if (f->err == 0 && f->n > 0 && f->up(f->ctx, f->buf, f->n) != 0)
+		f->err = -1;
+	f->n = 0;
+	return f->err;
+}
+
+static int
+feed_write(void *arg, const void *vp, size_t n)
+{
+	struct feed *f = arg;
+	const uint8_t *p = vp;
+	size_t k;
+
+	while (n > 0 && f->err == 0) {
+		if (f->n == sizeof(f->buf))
+			(void)feed_flush(f);
+		k = sizeof(f->buf) - f->n < n ? sizeof(f->buf) - f->n : n;
+		memcpy(f->buf + f->n, p, k);
+		f->n += k;
+		p += k;
+		n -= k;
+	}
+	return f->err;
+}
+
 /*
  * The signed octets as they were on the wire (bare LF made CRLF), fed
- * to the verifier's hash: the content is never copied.
+ * to the verifier's hash a chunk at a time (mime_fetch: the content is
+ * not copied into memory whole).
  */
 static int
 feed_crlf(void *arg, int (*up)(void *, const uint8_t *, size_t), void *ctx)
 {
 	const struct mime_span *c = arg;
-	const uint8_t *p = (const uint8_t *)c->p;
-	size_t i, start = 0;
+	struct feed *f;
+	size_t off, k;
+	int lastcr = 0, rc = 0;
 
-	for (i = 0; i < c->len; i++)
-		if (p[i] == '\n' && (i == 0 || p[i - 1] != '\r')) {
-			if (up(ctx, p + start, i - start) ||
-			    up(ctx, (const uint8_t *)"\r\n", 2))
-				return -1;
-			start = i + 1;
-		}
-	return up(ctx, p + start, c->len - start) ? -1 : 0;
+	if ((f = malloc(sizeof(*f))) == NULL)
+		return -1;
+	f->up = up;
+	f->ctx = ctx;
+	f->err = 0;
+	f->n = 0;
+	for (off = 0; off < c->len && rc == 0; off += k) {
+		k = c->len - off < MIME_CHUNK ? c->len - off : MIME_CHUNK;
+		if (mime_crlf_write(feed_write, f, mime_fetch(c->p + off, k),
+		    k, &lastcr) != 0)
+			rc = -1;
+	}
+	if (rc == 0 && feed_flush(f) != 0)
+		rc = -1;
+	free(f);
+	return rc;
 }
 
 /* Large spans go out a chunk at a time, so a mapped input can be trimmed. */

@@ -2,7 +2,12 @@
 /* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
 
 /* spool: memory up to the bounds, then an unlinked file; exact read-back. */
+#ifdef __linux__
+#define _GNU_SOURCE		/* F_SETPIPE_SZ */
+#endif
 #include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -67,6 +72,117 @@ roundtrip(struct spool_pool *pool, size_t size, int *in_file)
 	return ok;
 }
 
+/* A spool of n pattern octets (spilled past the pool's limit). */
+static void
+pattern_spool(struct spool *sp, struct spool_pool *pool, char *want,
+    size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		want[i] = (char)('a' + (i * 7 + i / 251) % 26);
+	spool_init(sp, pool);
+	(void)spool_write(sp, want, n);
+}
+
+/* All of fd from its start: the same n octets as want? */
+static int
+fd_holds(int fd, const char *want, size_t n)
+{
+	char *got = malloc(n + 1);
+	size_t off = 0;
+	ssize_t r;
+	int ok;
+
+	if (got == NULL)
+		return 0;
+	while ((r = read(fd, got + off, n + 1 - off)) > 0)
+		off += (size_t)r;
+	ok = r == 0 && off == n && memcmp(got, want, n) == 0;
+	free(got);
+	return ok;
+}
+
+/*
+ * A mapped spool's chunks read from its file (spool_fetch): the same
+ * octets, in the buffer given; a range outside every mapping, or past
+ * the end of one, is left to the caller's pointer.
+ */
+static void
+test_fetch(struct spool_pool *pool)
+{
+	static char want[300 * 1000], buf[64 * 1024];
+	struct spool sp;
+	const char *p, *q;
+	size_t len;
+	char other[16];
+
+	pattern_spool(&sp, pool, want, sizeof(want));
+	UNIT_OK("fetch-spilled", spool_in_file(&sp));
+	if (spool_map(&sp, &p, &len) == -1 || len != sizeof(want)) {
+		UNIT_FAIL("fetch-map", "spool_map");
+		spool_clear(&sp);
+		return;
+	}
+	q = spool_fetch(p + 1001, sizeof(buf), buf);
+	UNIT_OK("fetch-from-file", q == buf &&
+	    memcmp(buf, want + 1001, sizeof(buf)) == 0);
+	q = spool_fetch(p + len - 100, 100, buf);
+	UNIT_OK("fetch-last-octets", q == buf &&
+	    memcmp(buf, want + len - 100, 100) == 0);
+	UNIT_OK("fetch-past-end", spool_fetch(p + len - 100, 101, buf) ==
+	    p + len - 100);
+	UNIT_OK("fetch-elsewhere", spool_fetch(other, sizeof(other), buf) ==
+	    other);
+	spool_unmap(&sp);
+	UNIT_OK("fetch-after-unmap", spool_fetch(p, 10, buf) == p);
+	spool_clear(&sp);
+}
+
+/*
+ * A spool to a descriptor, whole: from a file (sendfile on Linux) to a
+ * file and to a pipe, and from memory.
+ */
+static void
+test_copy_fd(struct spool_pool *pool)
+{
+	static char want[300 * 1000];
+	struct spool sp;
+	FILE *f;
+	int fds[2];
+
+	pattern_spool(&sp, pool, want, sizeof(want));
+	if ((f = tmpfile()) == NULL) {
+		UNIT_FAIL("copy-setup", "tmpfile");
+		return;
+	}
+	UNIT_OK("copy-file-to-file", spool_copy_fd(&sp, fileno(f)) == 0 &&
+	    lseek(fileno(f), 0, SEEK_SET) == 0 &&
+	    fd_holds(fileno(f), want, sizeof(want)));
+	fclose(f);
+#ifdef F_SETPIPE_SZ
+	/* a pipe that takes it all, so no reader is needed */
+	if (pipe(fds) == 0) {
+		UNIT_OK("copy-file-to-pipe", fcntl(fds[1], F_SETPIPE_SZ,
+		    1 << 20) >= (int)sizeof(want) &&
+		    spool_copy_fd(&sp, fds[1]) == 0 && close(fds[1]) == 0 &&
+		    fd_holds(fds[0], want, sizeof(want)));
+		close(fds[0]);
+	}
+#endif
+	spool_clear(&sp);
+	/* from memory */
+	pattern_spool(&sp, pool, want, 1000);
+	if ((f = tmpfile()) == NULL)
+		return;
+	UNIT_OK("copy-memory-to-file", !spool_in_file(&sp) &&
+	    spool_copy_fd(&sp, fileno(f)) == 0 &&
+	    lseek(fileno(f), 0, SEEK_SET) == 0 &&
+	    fd_holds(fileno(f), want, 1000));
+	fclose(f);
+	spool_clear(&sp);
+}
+
 int
 main(void)
 {
@@ -92,6 +208,10 @@ main(void)
 	    &in_file) && in_file);
 	UNIT_OK("spool-pool-released", pool.mem_used == 0);
 	UNIT_OK("spool-file-unlinked", dir_empty(dir));
+	test_fetch(&pool);
+	test_copy_fd(&pool);
+	UNIT_OK("spool-fetch-copy-released", pool.mem_used == 0 &&
+	    dir_empty(dir));
 
 	/* the global budget: a second message spills when the first holds it */
 	spool_pool_init(&pool, 100 * 1024, 80 * 1024, dir);
