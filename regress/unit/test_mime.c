@@ -1073,6 +1073,66 @@ test_b64_reference(void)
 	mime_buf_clear(&enc);
 }
 
+/* Decoded one octet per call: the state machine alone, no quanta. */
+static int
+b64_by_octet(const char *p, size_t n, struct mime_buf *b)
+{
+	struct mime_b64dec	d;
+	size_t			i;
+	int			error = MIME_OK;
+
+	mime_b64dec_init(&d);
+	for (i = 0; i < n && error == MIME_OK; i++)
+		error = mime_b64dec_update(&d, p + i, 1, mime_buf_write, b);
+	return error != MIME_OK ? error :
+	    mime_b64dec_final(&d, mime_buf_write, b);
+}
+
+/*
+ * The decoder's fast path (whole quanta at once) against its state
+ * machine, on text that is mostly base64 with white space, padding,
+ * 8-bit octets, NUL and other junk where a hostile sender puts them:
+ * the same octets and the same error, every time.
+ */
+static void
+test_b64_quanta(void)
+{
+	static const char junk[] = " \t\r\n=!*-.\xc3\xff";
+	static const char alpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	struct mime_buf	one, each;
+	char		in[600];
+	size_t		n, i;
+	int		round, e1, e2, differ = 0, errors = 0;
+
+	mime_buf_init(&one, 0);
+	mime_buf_init(&each, 0);
+	for (round = 0; round < 20000; round++) {
+		n = rng() % sizeof(in);
+		for (i = 0; i < n; i++) {
+			if (rng() % (round % 7 == 0 ? 4 : 80) != 0)
+				in[i] = alpha[rng() % (sizeof(alpha) - 1)];
+			else if (rng() % 11 == 0)
+				in[i] = '\0';
+			else
+				in[i] = junk[rng() % (sizeof(junk) - 1)];
+		}
+		one.len = each.len = 0;
+		e1 = mime_b64_decode(in, n, &one);
+		e2 = b64_by_octet(in, n, &each);
+		if (e1 != e2 || (e1 == MIME_OK && !same(&one, &each)))
+			differ++;
+		if (e1 != MIME_OK)
+			errors++;
+	}
+	UNIT_OK("base64.quanta-as-octets", differ == 0);
+	/* the inputs reached both outcomes */
+	UNIT_OK("base64.quanta-both-outcomes", errors > 100 &&
+	    errors < 19900);
+	mime_buf_clear(&one);
+	mime_buf_clear(&each);
+}
+
 /*
  * smime_lf_write, chunked at random, against the rule it keeps: the CR
  * of each CRLF dropped, every other octet (a lone CR too) kept.
