@@ -100,12 +100,15 @@ pipe_run(struct engine *g, const struct signers_client *c, const char *sender,
 	struct engine_result r;
 	const char *tmp = getenv("TMPDIR"), *msg;
 	size_t len;
-	int rc;
+	int rc, inbound;
 
+	inbound = engine_is_inbound(g, sender, rcpts, (size_t)nrcpts);
 	spool_pool_init(&pool, 2 * PIPE_MEM, PIPE_MEM, tmp && *tmp ? tmp :
 	    "/tmp");
 	spool_init(&in, &pool);
-	spool_scan(&in);
+	/* lines tested as they come, for the canonicaliser: outbound only */
+	if (!inbound)
+		spool_scan(&in);
 	spool_init(&out, &pool);
 	if (read_stdin(&in) == -1 || spool_map(&in, &msg, &len) == -1) {
 		log_warnx("reading the message: %s", strerror(errno));
@@ -113,7 +116,7 @@ pipe_run(struct engine *g, const struct signers_client *c, const char *sender,
 		return EX_TEMPFAIL;
 	}
 	pipe_log_context(msg, len, rcpts, nrcpts);
-	if (engine_is_inbound(g, sender, rcpts, (size_t)nrcpts))
+	if (inbound)
 		engine_inbound(g, rcpts, (size_t)nrcpts, msg, len,
 		    spool_write_cb, &out, &r);
 	else

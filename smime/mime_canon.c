@@ -14,6 +14,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "mime.h"
 
@@ -87,9 +90,10 @@ cw_crlf(struct canon *c, const char *p, size_t n)
 }
 
 /*
- * Any NUL, CR or 8-bit octet in p[0..n)?  Eight octets at a time: a
- * high bit set, or a zero octet in w or in w ^ CRs (the exact test of
- * "a word has a zero byte").
+ * Any NUL, CR or 8-bit octet in p[0..n)?  Sixteen octets at a time
+ * with SSE2 (every x86-64 has it): the high bits, and the octets equal
+ * to NUL or CR.  Then eight at a time: a high bit set, or a zero octet
+ * in w or in w ^ CRs (the exact test of "a word has a zero byte").
  */
 static int
 unsafe_octets(const unsigned char *p, size_t n)
@@ -98,7 +102,18 @@ unsafe_octets(const unsigned char *p, size_t n)
 	const uint64_t highs = 0x8080808080808080ULL;
 	uint64_t w, x;
 	size_t i = 0;
+#ifdef __SSE2__
+	const __m128i zero = _mm_setzero_si128(), crs = _mm_set1_epi8('\r');
+	__m128i v, bad;
 
+	for (; i + 16 <= n; i += 16) {
+		v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		bad = _mm_or_si128(_mm_cmpeq_epi8(v, zero),
+		    _mm_cmpeq_epi8(v, crs));
+		if (_mm_movemask_epi8(_mm_or_si128(bad, v)) != 0)
+			return 1;
+	}
+#endif
 	for (; i + 8 <= n; i += 8) {
 		memcpy(&w, p + i, 8);
 		x = w ^ (ones * '\r');

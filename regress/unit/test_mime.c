@@ -986,6 +986,40 @@ clean_agrees(const char *p, size_t n, size_t max)
  * The line test made as a message is written, against the test of the
  * whole: lines cut at every place that matters, then random ones.
  */
+/*
+ * Every octet value at every place of lines of 1..80 octets (the 16-
+ * and 8-octet steps of the test and their tails): NUL, CR and 8-bit
+ * octets need encoding, anything else does not, but a CR right before
+ * the LF, which is a CRLF.  The expectation is written out here, not
+ * taken from the code under test.
+ */
+static void
+test_clean_octets(void)
+{
+	char	line[82];
+	size_t	len, at;
+	int	c, want, bad = 0;
+
+	for (len = 1; len <= 80; len++)
+		for (at = 0; at < len; at++)
+			for (c = 0; c < 256; c++) {
+				if (c == '\n')
+					continue;
+				memset(line, 'a', len);
+				line[at] = (char)c;
+				line[len] = '\n';
+				want = c == 0 || c >= 0x80 || (c == '\r' &&
+				    at + 1 < len);
+				/* trailing white space needs encoding too */
+				if (at + 1 == len && (c == ' ' || c == '\t'))
+					want = 1;
+				if (mime_body_needs_encoding(line, len + 1) !=
+				    want)
+					bad++;
+			}
+	UNIT_OK("clean.every-octet-everywhere", bad == 0);
+}
+
 static void
 test_clean(void)
 {
@@ -1027,6 +1061,7 @@ test_clean(void)
 		bad += !clean_agrees(line, len, 1 + rng() % 2000);
 	}
 	UNIT_OK("clean.random", bad == 0);
+	test_clean_octets();
 }
 
 /*
@@ -1230,6 +1265,7 @@ test_roundtrip(void)
 	}
 	UNIT_OK("roundtrip.base64", bad_b64 == 0);
 	test_b64_reference();
+	test_b64_quanta();
 	test_clean();
 	test_lf_write();
 	UNIT_OK("roundtrip.qp", bad_qp == 0);
