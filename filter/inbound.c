@@ -728,6 +728,64 @@ format_result(struct engine *g, const struct cms_verify *v, int rc,
 }
 
 /*
+ * The first part of a multipart/signed body: is it enveloped?  Only its
+ * header is read, not the part to its end (which for a large message
+ * means the whole message).  Whatever the header alone cannot tell (no
+ * end of header, or a delimiter inside it) says yes: the verification
+ * then looks.
+ */
+static int
+first_part_enveloped(const struct mime_entity *ent, const struct mime_span *bnd)
+{
+	struct mime_entity part;
+	struct mime_mp mp;
+	const char *at;
+	size_t hlen;
+
+	mime_mp_init(&mp, ent->body, ent->bodylen, bnd->p, bnd->len);
+	if (mime_mp_start(&mp) != MIME_OK || mp.closed)
+		return 0;	/* no part: not a signature that verifies */
+	at = mp.p + mp.off;
+	if (mime_entity_parse(at, mp.len - mp.off, &part) != MIME_OK ||
+	    !part.has_sep)
+		return 1;
+	hlen = (size_t)(part.body - at);
+	if (memmem(at, hlen, bnd->p, bnd->len) != NULL)
+		return 1;
+	return is_enveloped(&part);
+}
+
+/*
+ * Could msg be encrypted, then signed?  Only if the message itself is
+ * signed: a multipart/signed whose first part is enveloped, or signed
+ * data, which only its verification looks into.  Anything else is
+ * verified once, by verify_and_write, and not here first for nothing
+ * (for a large signed message, that first time is half the work).
+ */
+static int
+may_be_wrapped(const char *msg, size_t len)
+{
+	struct mime_entity ent;
+	struct mime_ctype ct;
+	struct mime_span bnd;
+	int yes = 0;
+
+	if (mime_entity_parse(msg, len, &ent) != MIME_OK)
+		return 0;
+	mime_ctype_init(&ct);
+	if (mime_entity_ctype(&ent, &ct) != MIME_OK)
+		yes = 0;
+	else if (mime_ctype_is(&ct, "multipart", "signed")) {
+		if (mime_ctype_boundary(&ct, &bnd) == MIME_OK)
+			yes = first_part_enveloped(&ent, &bnd);
+	} else
+		yes = mime_ctype_is(&ct, "application", "pkcs7-mime") ||
+		    mime_ctype_is(&ct, "application", "x-pkcs7-mime");
+	mime_ctype_clear(&ct);
+	return yes;
+}
+
+/*
  * Encrypted, then signed (the outer layer of triple wrapping): a
  * signature over the whole message whose content is enveloped.  Verify
  * it, keep its verdict in ar, and give the routing headers plus the
@@ -752,6 +810,8 @@ unwrap_signed(struct engine *g, const char *msg, size_t len,
 	struct smime_scope sc;
 	int rc, done = 0;
 
+	if (!may_be_wrapped(msg, len))
+		return 0;
 	trust_set(g, &t);
 	memset(&v, 0, sizeof(v));
 	spool_pool_tmp(&pool, ENGINE_MID_MEM);
