@@ -26,8 +26,7 @@
 
 /* A properly seeded DRBG: every IV, nonce, key and blinding comes here. */
 struct cms_rng {
-	mbedtls_entropy_context	 entropy;
-	mbedtls_ctr_drbg_context drbg;
+	mbedtls_ctr_drbg_context drbg;	/* seeded by the kernel */
 };
 
 int	 cms_rng_init(struct cms_rng *);

@@ -12,14 +12,33 @@
 #include "der.h"
 #include "oid.h"
 
+/*
+ * The DRBG's seed, straight from the kernel's generator (getentropy(3):
+ * getrandom(2) on Linux).  mbedTLS's entropy collector would add
+ * nothing to it, and 2.28 as Debian builds it also runs HAVEGE, a
+ * timing loop that cost each process here about a millisecond.
+ */
+static int
+kernel_entropy(void *unused, unsigned char *out, size_t len)
+{
+	size_t k;
+
+	(void)unused;
+	for (; len > 0; out += k, len -= k) {
+		k = len < 256 ? len : 256;	/* getentropy's most */
+		if (getentropy(out, k) == -1)
+			return MBEDTLS_ERR_ENTROPY_SOURCE_FAILED;
+	}
+	return 0;
+}
+
 int
 cms_rng_init(struct cms_rng *r)
 {
 	static const unsigned char pers[] = "filter-smime cms";
 
-	mbedtls_entropy_init(&r->entropy);
 	mbedtls_ctr_drbg_init(&r->drbg);
-	if (mbedtls_ctr_drbg_seed(&r->drbg, mbedtls_entropy_func, &r->entropy,
+	if (mbedtls_ctr_drbg_seed(&r->drbg, kernel_entropy, NULL,
 	    pers, sizeof(pers) - 1) != 0) {
 		cms_rng_free(r);
 		return -1;
@@ -50,7 +69,6 @@ void
 cms_rng_free(struct cms_rng *r)
 {
 	mbedtls_ctr_drbg_free(&r->drbg);
-	mbedtls_entropy_free(&r->entropy);
 }
 
 int

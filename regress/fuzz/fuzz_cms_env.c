@@ -115,7 +115,6 @@ setup(void)
 	mbedtls_pk_init(&ec_key);
 	mbedtls_x509_crt_init(&rsa_crt);
 	mbedtls_x509_crt_init(&ec_crt);
-	mbedtls_entropy_init(&rng.entropy);
 	mbedtls_ctr_drbg_init(&rng.drbg);
 	if (compat_pk_parse_key(&rsa_key, (const unsigned char *)rsa_key_pem,
 	    sizeof(rsa_key_pem), NULL, 0) != 0 ||
