@@ -76,6 +76,18 @@ keyclient_check(void)
 	return 1;
 }
 
+/*
+ * The channel closed, once nothing will ask again: the key process ends
+ * meanwhile, and keyclient_stop only waits for it.
+ */
+void
+keyclient_release(void)
+{
+	if (key_fd != -1)
+		(void)close(key_fd);
+	key_fd = -1;
+}
+
 /* At exit: the key process sees its channel close and ends. */
 void
 keyclient_stop(void)

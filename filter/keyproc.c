@@ -211,9 +211,9 @@ refresh(struct keyproc *k)
 	keys_clear(k);
 }
 
-/* The unsealed key of en, from the cache or the store. */
+/* The unsealed key of en, from the cache or the store; warn: log why not. */
 static mbedtls_pk_context *
-key_of(struct keyproc *k, const struct ks_entry *en)
+key_of(struct keyproc *k, const struct ks_entry *en, int warn)
 {
 	uint8_t master[KS_MASTER_LEN];
 	struct kp_key *kk, *victim = &k->keys[0];
@@ -248,7 +248,8 @@ key_of(struct keyproc *k, const struct ks_entry *en)
 	}
 	mbedtls_x509_crt_free(&crt);
 	if (!ok) {
-		log_warnx("key process: %s", e.msg);
+		if (warn)
+			log_warnx("key process: %s", e.msg);
 		mbedtls_pk_free(&victim->pk);
 		memset(victim, 0, sizeof(*victim));
 		return NULL;
@@ -372,7 +373,7 @@ operate(struct keyproc *k, struct kp_chan *c, const struct km_msg *m)
 		reply(c, KM_REFUSED, NULL, 0, k->out);
 		return;
 	}
-	if ((pk = key_of(k, en)) == NULL) {
+	if ((pk = key_of(k, en, 1)) == NULL) {
 		reply(c, KM_NOKEY, NULL, 0, k->out);
 		return;
 	}
@@ -399,6 +400,26 @@ operate(struct keyproc *k, struct kp_chan *c, const struct km_msg *m)
 	mbedtls_platform_zeroize(res, sizeof(res));
 }
 
+/*
+ * Pipe mode's grant comes while its child starts and reads the message:
+ * the sender's signing key is unsealed and checked now, in parallel,
+ * not when the child asks.  Nothing is signed; a key that cannot be had
+ * is said so when it is asked for.
+ */
+static void
+warm(struct keyproc *k, const struct kp_chan *c)
+{
+	const struct ks_entry *en = NULL;
+	const char *sender;
+	size_t off = 0;
+
+	refresh(k);
+	if ((sender = grant_next(c, &off)) != NULL && *sender != '\0' &&
+	    k->have_store && ks_sign_identity(&k->store, sender, time(NULL),
+	    &en) == KS_FOUND && en->kind == KS_INTERNAL)
+		(void)key_of(k, en, 0);
+}
+
 /* What the loop says: a grant for a channel, or a new worker's socket. */
 static void
 control(struct keyproc *k, const struct km_msg *m, int fd)
@@ -419,6 +440,8 @@ control(struct keyproc *k, const struct km_msg *m, int fd)
 	memcpy(c->grant, m->d1, m->l1);
 	c->grantlen = m->l1;
 	c->any = m->flag;
+	if (m->chan == KM_SELF)
+		warm(k, c);
 }
 
 /*

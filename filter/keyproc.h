@@ -28,6 +28,7 @@ pid_t	 keyproc_start(const char *, int *);
 /* Start it (the loop, pipe mode); notice and replace it if it ended. */
 int	 keyclient_start(const char *);
 int	 keyclient_check(void);
+void	 keyclient_release(void);
 void	 keyclient_stop(void);
 /* This process's channel to the key process: the loop's, a worker's. */
 void	 keyclient_set_fd(int);

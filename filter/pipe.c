@@ -282,6 +282,8 @@ pipe_run_sandboxed(struct engine *g, const struct signers_client *c,
 		(void)alarm(left + 1);
 	harvests_from_child(g, sv[0]);
 	(void)close(sv[0]);
+	/* the child is done, and no other asks for a key: let it go */
+	keyclient_release();
 	while (waitpid(pid, &status, 0) == -1)
 		if (errno != EINTR) {
 			log_warnx("waitpid: %s", strerror(errno));
