@@ -91,11 +91,19 @@ gen() {	# gen SENDER [MESSAGE [RCPT]]
 		}
 	}' "${2:-$W/m.eml}"
 }
+# The machine's speed drifts by tens of percent from minute to minute
+# here: each figure is set against the bare rate measured just before
+# and just after it (their mean), not against the one at the top.
+bare_now() {	# bare_now WHO: the bare mbedTLS rate of WHO's key, now
+	obj/bench/cmsbench -bare "$S" "$1@example.org" |
+	    awk '/^bare mbedTLS/ { print $4 }'
+}
 # rsa, ec: RSA-2048 and P-256; then RSA-3072, RSA-4096 and P-384
 for who in rsa ec rsa3072 rsa4096 p384; do
 	sed "s/^From: [a-z0-9]*@/From: $who@/" "$W/m.eml" > "$W/m2.eml"
 	mv "$W/m2.eml" "$W/m.eml"
 	gen "$who@example.org" > "$W/t.in"
+	before=$(bare_now $who)
 	# -j 0: all in the loop; default: a worker per CPU ($(nproc))
 	for j in 0 default; do
 		jopt=""
@@ -103,17 +111,26 @@ for who in rsa ec rsa3072 rsa4096 p384; do
 		t0=$(date +%s.%N)
 		./filter-smime $jopt -k "$S" < "$W/t.in" > "$W/t.out" 2>"$W/t.err"
 		t1=$(date +%s.%N)
+		after=$(bare_now $who)
 		n=$(grep -c '|proceed$' "$W/t.out")
 		s=$(grep -c ' signed msgid=' "$W/t.err")
-		bare=$(awk '/^bare mbedTLS/ { print $4 }' "$W/engine.$who")
-		awk -v a="$t0" -v b="$t1" -v n="$n" -v s="$s" -v w="$who" -v j="$j" -v o="$(cat "$W/openssl.rate")" -v bare="$bare" 'BEGIN {
+		awk -v a="$t0" -v b="$t1" -v n="$n" -v s="$s" -v w="$who" -v j="$j" -v o="$(cat "$W/openssl.rate")" -v b0="$before" -v b1="$after" 'BEGIN {
 			r = n / (b - a)
+			bare = (b0 + b1) / 2
 			printf "filter mode %-7s -j %-7s %7.1f messages/s (%d signed)   vs openssl cms pipeline: %.2fx", w, j, r, s, r / o
-			if (bare > 0) printf "   vs bare signing %.0f/s: %.2f", bare, r / bare
+			if (bare > 0) printf "   vs bare signing %.0f/s (%.0f before, %.0f after): %.2f", bare, b0, b1, r / bare
 			printf "\n" }'
+		before=$after
 	done
 done
 echo "   (workers by default: $(nproc) online CPUs)"
+# what two CPUs give here at best: two bare signers at once
+obj/bench/cmsbench -bare "$S" rsa@example.org > "$W/two.1" &
+obj/bench/cmsbench -bare "$S" rsa@example.org > "$W/two.2" &
+wait
+one=$(bare_now rsa)
+cat "$W/two.1" "$W/two.2" | awk -v one="$one" '/^bare mbedTLS/ { t += $4 }
+    END { printf "   two bare RSA-2048 signers at once: %.0f/s, %.2f times one alone (%.0f/s): the ceiling of the default figures\n", t, t / one, one }'
 
 echo "== inbound, filter protocol loop (-a verify): 500 messages of 10 KB"
 # signed by rsa@, and signed then encrypted to rsa@ (whose key the store
@@ -141,17 +158,18 @@ for kind in signed enc; do
 	done
 done
 
-# figure RC T0 T1 MB MODE: one line, or why there is no figure; beside
-# it openssl's figure for the same job ($W/ossl.MODE: MB/s, RSS kB, form)
+# figure MB MODE: one line from $W/best.MODE, or why there is no figure;
+# beside it openssl's figure for the same job ($W/ossl.MODE: MB/s, RSS
+# kB, form)
 figure() {
-	if [ "$1" != 0 ]; then
-		printf "%3d MB %-14s failed (exit %s)\n" "$4" "$5" "$1"
+	set -- "$1" "$2" $(cat "$W/best.$2")
+	if [ "$4" != 0 ]; then
+		printf "%3d MB %-14s failed (exit %s)\n" "$1" "$2" "$4"
 		return
 	fi
-	o=$(cat "$W/ossl.${5%-mbedtls}" 2>/dev/null)
-	awk -v a="$2" -v b="$3" -v mb="$4" -v m="$5" -v r="$(tail -n 1 "$W/rss")" \
-	    -v o="$o" 'BEGIN {
-		ours = mb / (b - a)
+	o=$(cat "$W/ossl.${2%-mbedtls}" 2>/dev/null)
+	awk -v t="$3" -v mb="$1" -v m="$2" -v r="$5" -v o="$o" 'BEGIN {
+		ours = mb / t
 		printf "%3d MB %-14s %7.1f MB/s %6.1f MB", mb, m, ours, r / 1024
 		if (split(o, f, " ") == 3 && f[1] > 0)
 			printf "   openssl %7.1f MB/s %6.1f MB %-9s   ratio %5.2f", f[1], f[2] / 1024, "(" f[3] ")", ours / f[1]
@@ -194,45 +212,39 @@ SIGN="openssl cms -sign -signer $W/o.pem -inkey $W/o.key"
 ENC="openssl cms -encrypt -aes256"	# then [-stream] and the certificate
 VER="openssl cms -verify -CAfile $W/o.pem"
 DEC="openssl cms -decrypt -recip $W/b.pem -inkey $W/b.key"
-openssl_figures() {	# openssl_figures MB: $W/ossl.{sign,encrypt,verify,decrypt}
-	rm -f "$W"/ossl.*
-	# each form twice, as ours runs twice: the machine is noisy
-	for st in "" "-stream" "" "-stream"; do
+# openssl's run of each job: both forms where there are two
+openssl_round() {	# openssl_round MB: into $W/ossl.{sign,encrypt,verify,decrypt}
+	for st in "" "-stream"; do
 		l=${st:-plain}
 		ossl "$1" sign "$l" one "$W/big.eml" "$W/o.sig" "$SIGN $st"
 		ossl "$1" encrypt "$l" two "$W/big.eml" "$W/o.enc" "$SIGN $st" \
 		    "$ENC $st $W/b.pem"
 	done
 	$SIGN < "$W/big.eml" > "$W/o.sig" 2>/dev/null
-	for try in 1 2; do
-		ossl "$1" verify plain one "$W/o.sig" "$W/o.out" "$VER"
-		ossl "$1" decrypt plain two "$W/o.enc" "$W/o.out" "$DEC" "$VER"
-	done
+	ossl "$1" verify plain one "$W/o.sig" "$W/o.out" "$VER"
+	ossl "$1" decrypt plain two "$W/o.enc" "$W/o.out" "$DEC" "$VER"
 }
 
-# ours IN OUT CMD...: CMD < IN > OUT twice, the faster kept: its exit
-# status in rc, its start and end in t0 and t1, its peak RSS in $W/rss
+# ours MODE IN OUT CMD...: CMD < IN > OUT once; $W/best.MODE keeps the
+# fastest run so far: "seconds exit-status peak-RSS-kB"
 ours() {
-	_in=$1 _out=$2
-	shift 2
-	best=""
-	for try in 1 2; do
-		a=$(date +%s.%N)
-		/usr/bin/time -f '%M' -o "$W/rss.try" "$@" < "$_in" > "$_out" \
-		    2> "$W/err"
-		r=$?
-		b=$(date +%s.%N)
-		if [ -z "$best" ] || [ "$(echo "$a $b $best" | awk '{
-		    print ($2 - $1 < $3) }')" = 1 ]; then
-			best=$(echo "$a $b" | awk '{ print $2 - $1 }')
-			rc=$r t0=$a t1=$b
-			tail -n 1 "$W/rss.try" > "$W/rss"
-		fi
-	done
+	_mode=$1 _in=$2 _out=$3
+	shift 3
+	a=$(date +%s.%N)
+	/usr/bin/time -f '%M' -o "$W/rss.try" "$@" < "$_in" > "$_out" \
+	    2> "$W/err"
+	r=$?
+	b=$(date +%s.%N)
+	awk -v a="$a" -v b="$b" -v r="$r" -v m="$(tail -n 1 "$W/rss.try")" \
+	    -v old="$(cat "$W/best.$_mode" 2>/dev/null)" 'BEGIN {
+		t = b - a
+		if (split(old, f, " ") == 3 && f[1] <= t) print old
+		else print t, r, m }' > "$W/best.$_mode.new"
+	mv "$W/best.$_mode.new" "$W/best.$_mode"
 }
 
 echo "== pipe mode, large messages: ours beside openssl cms (sign; sign+encrypt; verify; decrypt+verify)"
-echo "   MB/s and peak RSS; each the best of two runs (openssl: of -stream and not); ratio > 1: we are faster"
+echo "   MB/s and peak RSS; each the best of two runs, ours and openssl's in turns (openssl: of -stream and not); ratio > 1: we are faster"
 echo "   $(obj/bench/cmsbench -engine); -mbedtls: both off (FILTER_SMIME_NO_HW=1)"
 printf 'version: 1\ndefaults:\n  encrypt: required\n' > "$W/enc.yaml"
 $C -k "$S" import "$W/rsa.pem" --account bob@example.net > /dev/null 2>&1 ||
@@ -242,30 +254,37 @@ for mb in 1 10 100; do
 		printf 'From: rsa@example.org\nTo: bob@example.net\nSubject: big\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n'
 		head -c $((mb * 1000000 * 3 / 4)) /dev/urandom | base64 -w 76
 	} > "$W/big.eml"
-	openssl_figures $mb
-	# sign-mbedtls: SHA-256 by mbedTLS, not the CPU's SHA instructions
-	for mode in sign sign-mbedtls encrypt; do
-		f=""
-		[ $mode = encrypt ] && f="-f $W/enc.yaml"
-		nohw=""
-		[ $mode = sign-mbedtls ] && nohw=1
-		ours "$W/big.eml" "$W/big.$mode" env FILTER_SMIME_NO_HW=$nohw \
-		    ./filter-smime -p $f -k "$S" -s rsa@example.org \
-		    -r bob@example.net
-		figure "$rc" "$t0" "$t1" "$mb" "$mode"
+	rm -f "$W"/ossl.* "$W"/best.*
+	# openssl's runs and ours in turns, twice: the machine's speed
+	# drifts, and a drift then weighs on both sides alike
+	for round in 1 2; do
+		openssl_round $mb
+		# sign-mbedtls: SHA-256 by mbedTLS, not the CPU's instructions
+		for mode in sign sign-mbedtls encrypt; do
+			f=""
+			[ $mode = encrypt ] && f="-f $W/enc.yaml"
+			nohw=""
+			[ $mode = sign-mbedtls ] && nohw=1
+			ours $mode "$W/big.eml" "$W/big.$mode" \
+			    env FILTER_SMIME_NO_HW=$nohw ./filter-smime -p $f \
+			    -k "$S" -s rsa@example.org -r bob@example.net
+		done
+		# and back through the inbound path: verify, decrypt (+ verify)
+		for mode in sign sign-mbedtls encrypt; do
+			nohw=""
+			[ $mode = sign-mbedtls ] && nohw=1
+			case $mode in
+			sign) m=verify ;;
+			encrypt) m=decrypt ;;
+			*) m=verify-mbedtls ;;
+			esac
+			ours $m "$W/big.$mode" /dev/null \
+			    env FILTER_SMIME_NO_HW=$nohw ./filter-smime -p \
+			    -a verify -k "$S" -s rsa@example.org \
+			    -r bob@example.net
+		done
 	done
-	# and back through the inbound path: verify, decrypt (+ verify)
-	for mode in sign sign-mbedtls encrypt; do
-		nohw=""
-		[ $mode = sign-mbedtls ] && nohw=1
-		ours "$W/big.$mode" /dev/null env FILTER_SMIME_NO_HW=$nohw \
-		    ./filter-smime -p -a verify -k "$S" -s rsa@example.org \
-		    -r bob@example.net
-		case $mode in
-		sign) m=verify ;;
-		encrypt) m=decrypt ;;
-		*) m=verify-mbedtls ;;
-		esac
-		figure "$rc" "$t0" "$t1" "$mb" "$m"
+	for m in sign sign-mbedtls encrypt verify verify-mbedtls decrypt; do
+		figure $mb $m
 	done
 done
