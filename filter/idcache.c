@@ -12,6 +12,7 @@
 
 #include "cms.h"
 #include "idcache.h"
+#include "pembundle.h"
 
 #ifndef SYSTEM_CA_BUNDLE
 #define SYSTEM_CA_BUNDLE	"/etc/ssl/certs/ca-certificates.crt"
@@ -137,7 +138,7 @@ idcache_trust(struct idcache *c, const struct ks_store *store)
 	if (c->trust_loaded)
 		return;
 	mbedtls_x509_crt_init(&c->anchors);
-	(void)mbedtls_x509_crt_parse_file(&c->anchors, SYSTEM_CA_BUNDLE);
+	(void)ks_pem_bundle(SYSTEM_CA_BUNDLE, &c->anchors);
 	if (store != NULL)
 		(void)ks_trust_anchors(store, &c->anchors);
 	c->trust_loaded = 1;

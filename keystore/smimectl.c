@@ -31,6 +31,7 @@
 #include "ldapdir.h"
 #include "smimeadns.h"
 #include "ocspfetch.h"
+#include "pembundle.h"
 #include "ks.h"
 #include "mbedtls_compat.h"
 
@@ -1175,7 +1176,7 @@ chains(const char *dir, const uint8_t *der, size_t len,
 
 	mbedtls_x509_crt_init(&c);
 	mbedtls_x509_crt_init(&anchors);
-	(void)mbedtls_x509_crt_parse_file(&anchors, SYSTEM_CA_BUNDLE);
+	(void)ks_pem_bundle(SYSTEM_CA_BUNDLE, &anchors);
 	if (open_store(dir, &s) == 0) {
 		(void)ks_trust_anchors(&s, &anchors);
 		ks_close(&s);
@@ -1348,7 +1349,7 @@ cmd_verify(const char *dir, int argc, char *argv[])
 	}
 	mbedtls_x509_crt_init(&anchors);
 	mbedtls_x509_crl_init(&crls);
-	(void)mbedtls_x509_crt_parse_file(&anchors, SYSTEM_CA_BUNDLE);
+	(void)ks_pem_bundle(SYSTEM_CA_BUNDLE, &anchors);
 	(void)ks_trust_anchors(&s, &anchors);
 	(void)ks_crls(&s, &crls);
 	for (; en; en = en->next_in_account) {
