@@ -14,13 +14,11 @@
  */
 #define _GNU_SOURCE	/* memmem(3) in glibc */
 
-#include <errno.h>
-#include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/stat.h>
 
+#include "ks.h"
 #include "mime.h"
 #include "pembundle.h"
 
@@ -69,31 +67,13 @@ ks_pem_certs(const char *text, size_t len, mbedtls_x509_crt *chain)
 int
 ks_pem_bundle(const char *path, mbedtls_x509_crt *chain)
 {
-	struct stat st;
-	char *text;
-	size_t got = 0;
-	ssize_t r;
-	int fd, n = -1;
+	uint8_t *text;
+	size_t len;
+	int n;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	if (ks_read_file(path, &text, &len, KS_PEM_BUNDLE_MAX) == -1)
 		return -1;
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    st.st_size > KS_PEM_BUNDLE_MAX ||
-	    (text = malloc((size_t)st.st_size + 1)) == NULL) {
-		(void)close(fd);
-		return -1;
-	}
-	while (got < (size_t)st.st_size) {
-		r = read(fd, text + got, (size_t)st.st_size - got);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
-	(void)close(fd);
-	if (got == (size_t)st.st_size)
-		n = ks_pem_certs(text, got, chain);
+	n = ks_pem_certs((const char *)text, len, chain);
 	free(text);
 	return n;
 }

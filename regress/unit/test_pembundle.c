@@ -202,8 +202,7 @@ test_der_and_files(void)
 	    1);
 	UNIT_OK("pembundle-no-file", ks_pem_bundle(DATA "no-such.pem", &b) ==
 	    -1);
-	UNIT_OK("pembundle-not-regular", ks_pem_bundle("/dev/null", &b) ==
-	    -1);
+	UNIT_OK("pembundle-empty-file", ks_pem_bundle("/dev/null", &b) == 0);
 	mbedtls_x509_crt_free(&a);
 	mbedtls_x509_crt_free(&b);
 	free(pem);
