@@ -401,10 +401,11 @@ operate(struct keyproc *k, struct kp_chan *c, const struct km_msg *m)
 }
 
 /*
- * Pipe mode's grant comes while its child starts and reads the message:
- * the sender's signing key is unsealed and checked now, in parallel,
- * not when the child asks.  Nothing is signed; a key that cannot be had
- * is said so when it is asked for.
+ * A grant on the control channel (pipe mode's, or the loop's for a
+ * message it signs itself) comes before the message is parsed: the
+ * sender's signing key is unsealed and checked now, in parallel, not
+ * when it is asked for (already cached, this is a lookup).  Nothing is
+ * signed; a key that cannot be had is said so when it is asked for.
  */
 static void
 warm(struct keyproc *k, const struct kp_chan *c)
