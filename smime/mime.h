@@ -351,6 +351,7 @@ int	mime_canon(const char *, size_t, mime_write_fn, void *);
  * octet was a CR" from one call to the next (start it at 0).
  */
 int	mime_crlf_write(mime_write_fn, void *, const char *, size_t, int *);
+int	mime_crlf_span(mime_write_fn, void *, const char *, size_t);
 int	mime_canon_entity(const struct mime_entity *, mime_write_fn, void *);
 int	mime_body_needs_encoding(const char *, size_t);
 

@@ -71,22 +71,27 @@ mime_crlf_write(mime_write_fn fn, void *arg, const char *p, size_t n,
 	return fn(arg, start, (size_t)(end - start));
 }
 
-/* A span of the input, LF made CRLF, a chunk at a time. */
-static void
-cw_crlf(struct canon *c, const char *p, size_t n)
+/* A span of the input, LF made CRLF, a chunk at a time (mime_fetch). */
+int
+mime_crlf_span(mime_write_fn fn, void *arg, const char *p, size_t n)
 {
 	size_t	k;
 	int	lastcr = 0;
 
-	while (c->err == MIME_OK && n > 0) {
+	for (; n > 0; p += k, n -= k) {
 		k = n < MIME_CHUNK ? n : MIME_CHUNK;
-		if (mime_crlf_write(c->fn, c->arg, mime_fetch(p, k), k,
-		    &lastcr) != 0)
-			c->err = MIME_E_WRITE;
+		if (mime_crlf_write(fn, arg, mime_fetch(p, k), k, &lastcr) != 0)
+			return -1;
 		mime_consumed(k);
-		p += k;
-		n -= k;
 	}
+	return 0;
+}
+
+static void
+cw_crlf(struct canon *c, const char *p, size_t n)
+{
+	if (c->err == MIME_OK && mime_crlf_span(c->fn, c->arg, p, n) != 0)
+		c->err = MIME_E_WRITE;
 }
 
 /*

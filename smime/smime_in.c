@@ -255,26 +255,14 @@ static int
 feed_crlf(void *arg, int (*up)(void *, const uint8_t *, size_t), void *ctx)
 {
 	const struct mime_span *c = arg;
-	struct feed *f;
-	size_t off, k;
-	int lastcr = 0, rc = 0;
+	struct feed f;		/* no allocation: nothing to fail but up */
 
-	if ((f = malloc(sizeof(*f))) == NULL)
-		return -1;
-	f->up = up;
-	f->ctx = ctx;
-	f->err = 0;
-	f->n = 0;
-	for (off = 0; off < c->len && rc == 0; off += k) {
-		k = c->len - off < MIME_CHUNK ? c->len - off : MIME_CHUNK;
-		if (mime_crlf_write(feed_write, f, mime_fetch(c->p + off, k),
-		    k, &lastcr) != 0)
-			rc = -1;
-	}
-	if (rc == 0 && feed_flush(f) != 0)
-		rc = -1;
-	free(f);
-	return rc;
+	f.up = up;
+	f.ctx = ctx;
+	f.err = 0;
+	f.n = 0;
+	return mime_crlf_span(feed_write, &f, c->p, c->len) != 0 ||
+	    feed_flush(&f) != 0 ? -1 : 0;
 }
 
 /* Large spans go out a chunk at a time, so a mapped input can be trimmed. */
