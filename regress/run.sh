@@ -40,9 +40,10 @@ for t in obj/asan/test_*; do
 	[ -x "$t" ] || continue
 	rungroup "unit/$(basename "$t")" "$t"
 done
-# SHA-256 and AES-CBC again with the CPU's instructions forced off, so
-# that both paths of smime/digest.c and smime/cms_env.c run on any CPU.
-for t in test_sha256 test_cms_env test_aes_hw; do
+# SHA-256, AES-CBC and base64 again with the CPU's instructions forced
+# off, so that both paths of smime/digest.c, smime/cms_env.c and
+# smime/mime_enc.c run on any CPU.
+for t in test_sha256 test_cms_env test_aes_hw test_b64_hw test_mime; do
 	[ -x obj/asan/$t ] || continue
 	rungroup "unit/$t-no-hw" env FILTER_SMIME_NO_HW=1 obj/asan/$t
 done

@@ -283,6 +283,7 @@ struct mime_b64enc {
 	unsigned int	 nrem;
 	unsigned int	 col;
 	int		 flags;
+	int		 hw;		/* whole lines by b64_hw.c */
 	int		 err;
 };
 

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "b64_hw.h"
 #include "mime.h"
 
 struct mime_out {
@@ -230,6 +231,7 @@ mime_b64enc_init(struct mime_b64enc *e, int flags)
 {
 	memset(e, 0, sizeof(*e));
 	e->flags = flags;
+	e->hw = b64_hw_available();
 }
 
 /* Emit one 4-character group, breaking lines at 76 columns. */
@@ -283,13 +285,20 @@ b64_put(char *d, const unsigned char *p)
 	memcpy(d + 2, b64_pair[v & 0xfff], 2);
 }
 
-/* A whole line: 57 octets, 76 characters, no test inside. */
+/*
+ * A whole line: 57 octets, 76 characters, no test inside; hw: its first
+ * 48 octets by b64_hw_48 (whose loads end within the 57).
+ */
 static void
-b64_line(char *d, const unsigned char *p)
+b64_line(char *d, const unsigned char *p, int hw)
 {
-	int g;
+	int g = 0;
 
-	for (g = 0; g < 19; g++)
+	if (hw) {
+		b64_hw_48(d, p);
+		g = B64_HW_IN / 3;
+	}
+	for (; g < 19; g++)
 		b64_put(d + 4 * g, p + 3 * g);
 }
 
@@ -315,7 +324,7 @@ b64_groups(struct mime_b64enc *e, struct mime_out *o, const unsigned char *p,
 			e->col = 0;
 		}
 		if (e->col == 0 && n - i >= 57) {
-			b64_line(o->buf + o->n, p + i);
+			b64_line(o->buf + o->n, p + i, e->hw);
 			o->n += 76;
 			e->col = 76;
 			i += 57;

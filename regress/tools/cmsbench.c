@@ -21,6 +21,7 @@
 #include <mbedtls/platform_util.h>
 
 #include "aes_hw.h"
+#include "b64_hw.h"
 #include "cms.h"
 #include "digest.h"
 #include "ecpool.h"
@@ -174,8 +175,10 @@ main(int argc, char *argv[])
 	int i, n = 0, bare_only = 0;
 
 	if (argc == 2 && strcmp(argv[1], "-engine") == 0) {
-		printf("sha256: %s, aes-cbc: %s\n", digest_sha256_engine(),
-		    aes_hw_available() ? aes_hw_engine() : "mbedtls");
+		printf("sha256: %s, aes-cbc: %s, base64: %s\n",
+		    digest_sha256_engine(),
+		    aes_hw_available() ? aes_hw_engine() : "mbedtls",
+		    b64_hw_available() ? b64_hw_engine() : "table");
 		return 0;
 	}
 	/* -bare STORE ADDR: the bare signing rate of ADDR's key alone */
