@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +54,14 @@ engine_init(struct engine *g, const char *rules, const char *store,
 {
 	struct ks_error e;
 
-	memset(g, 0, sizeof(*g));
+	/*
+	 * Not the caches (g->ids, most of g): the caller's storage has
+	 * them empty, zero as static or calloc'd storage is, or as
+	 * engine_free leaves them.  Zeroing them here would fault in
+	 * every page of them in each process (on a virtual machine about
+	 * 10 us a page), and a forked child would copy each page back.
+	 */
+	memset(g, 0, offsetof(struct engine, ids));
 	g->action = action;
 	if (action == ACTION_TRIPLE) {
 		/* everything sign-encrypt requires, and the outer signature */
@@ -104,7 +112,8 @@ engine_free(struct engine *g)
 	lookmem_free(g->looked);
 	g->looked = NULL;
 	free(g->ask.buf);
-	memset(g, 0, sizeof(*g));
+	/* the caches idcache_clear left empty: see engine_init */
+	memset(g, 0, offsetof(struct engine, ids));
 }
 
 /*

@@ -5,7 +5,9 @@
  * The engine's caches (see idcache.h).  Both are least-recently-used:
  * a message needs at most CMS_MAX_RECIPIENTS + 1 certificates and 8
  * decryption identities, fewer than each holds, and those are the most
- * recently used, so a message never loses one it took.
+ * recently used, so a message never loses one it took.  Slots are taken
+ * in order and only those taken are searched: a process that needs two
+ * entries never touches the pages of the other 158.
  */
 #include <string.h>
 #include <time.h>
@@ -33,9 +35,9 @@ idcache_clear(struct idcache *c)
 {
 	size_t i;
 
-	for (i = 0; i < IDCACHE_IDENTS; i++)
+	for (i = 0; i < c->nidents; i++)
 		ident_clear(&c->idents[i]);
-	for (i = 0; i < IDCACHE_CERTS; i++)
+	for (i = 0; i < c->ncerts; i++)
 		if (c->certs[i].fpr[0]) {
 			mbedtls_x509_crt_free(&c->certs[i].crt);
 			memset(&c->certs[i], 0, sizeof(c->certs[i]));
@@ -48,6 +50,8 @@ idcache_clear(struct idcache *c)
 		mbedtls_x509_crl_free(&c->crls);
 		c->crls_loaded = 0;
 	}
+	c->nidents = c->ncerts = 0;
+	c->tick = 0;	/* all zero again, as engine_free needs */
 }
 
 const mbedtls_x509_crt *
@@ -58,7 +62,7 @@ idcache_cert(struct idcache *c, const struct ks_store *store,
 	struct ks_error e;
 	size_t i;
 
-	for (i = 0; i < IDCACHE_CERTS; i++) {
+	for (i = 0; i < c->ncerts; i++) {
 		ec = &c->certs[i];
 		if (strcmp(ec->fpr, en->fpr) == 0) {
 			ec->used = ++c->tick;
@@ -67,6 +71,8 @@ idcache_cert(struct idcache *c, const struct ks_store *store,
 		if (ec->used < victim->used)
 			victim = ec;
 	}
+	if (c->ncerts < IDCACHE_CERTS)
+		victim = &c->certs[c->ncerts++];
 	if (victim->fpr[0])
 		mbedtls_x509_crt_free(&victim->crt);
 	memset(victim, 0, sizeof(*victim));
@@ -93,7 +99,7 @@ idcache_ident(struct idcache *c, const struct ks_store *store,
 	struct engine_ident *id, *victim = &c->idents[0];
 	size_t i;
 
-	for (i = 0; i < IDCACHE_IDENTS; i++) {
+	for (i = 0; i < c->nidents; i++) {
 		id = &c->idents[i];
 		if (strcmp(id->fpr, en->fpr) == 0) {
 			id->used = ++c->tick;
@@ -102,6 +108,8 @@ idcache_ident(struct idcache *c, const struct ks_store *store,
 		if (id->used < victim->used)
 			victim = id;
 	}
+	if (c->nidents < IDCACHE_IDENTS)
+		victim = &c->idents[c->nidents++];
 	ident_clear(victim);
 	mbedtls_x509_crt_init(&victim->crt);
 	mbedtls_x509_crt_init(&victim->chain);

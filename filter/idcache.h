@@ -45,6 +45,8 @@ struct idcache {
 	int			 trust_loaded;	/* anchors */
 	int			 crls_loaded;
 	unsigned long		 tick;
+	size_t			 nidents;	/* slots taken so far */
+	size_t			 ncerts;
 };
 
 /* Everything forgotten (a new keystore index): loaded again on use. */

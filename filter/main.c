@@ -290,7 +290,7 @@ int
 main(int argc, char *argv[])
 {
 	struct options o;
-	struct engine g;
+	static struct engine g;	/* zero: engine_init clears not its caches */
 	const char *errstr;
 	char err[256];
 	int ch, rc;
