@@ -384,7 +384,12 @@ void	mime_set_clean(const char *, size_t);
  * without one, mime_consumed() costs a test.
  */
 #ifndef MIME_CHUNK		/* the fuzz build makes it tiny: edges everywhere */
-#define MIME_CHUNK	(256 * 1024)
+/*
+ * 64 KB: mime_fetch's buffer is one chunk, and each of its pages costs
+ * a fault the first time (about 10 us on a virtual machine); 256 KB
+ * made a 1 MB message 0.7 ms slower and a 100 MB one no faster.
+ */
+#define MIME_CHUNK	(64 * 1024)
 #endif
 #define MIME_RECLAIM	(4 * 1024 * 1024)
 
