@@ -48,12 +48,19 @@ cws(struct canon *c, const char *s)
 	cw(c, s, strlen(s));
 }
 
-/* Copy with every bare LF turned into CRLF (memchr: a line at a time). */
+/*
+ * Copy with every bare LF turned into CRLF (memchr: a line at a time).
+ * The lines of LF text are gathered in buf and written a buffer at a
+ * time, not two writes a line; a run with no bare LF goes straight
+ * through.
+ */
 int
 mime_crlf_write(mime_write_fn fn, void *arg, const char *p, size_t n,
     int *lastcr)
 {
+	char buf[8192];
 	const char *start = p, *scan = p, *end = p + n, *nl;
+	size_t bn = 0, len;
 
 	if (n == 0)
 		return 0;
@@ -62,12 +69,25 @@ mime_crlf_write(mime_write_fn fn, void *arg, const char *p, size_t n,
 		scan = nl + 1;
 		if (nl > p ? nl[-1] == '\r' : *lastcr)
 			continue;	/* a CRLF already */
-		if (fn(arg, start, (size_t)(nl - start)) != 0 ||
-		    fn(arg, "\r\n", 2) != 0)
-			return -1;
+		len = (size_t)(nl - start);
+		if (bn + len + 2 > sizeof(buf)) {
+			if (bn > 0 && fn(arg, buf, bn) != 0)
+				return -1;
+			bn = 0;
+		}
+		if (len + 2 > sizeof(buf)) {
+			if (fn(arg, start, len) != 0 || fn(arg, "\r\n", 2) != 0)
+				return -1;
+		} else {
+			memcpy(buf + bn, start, len);
+			memcpy(buf + bn + len, "\r\n", 2);
+			bn += len + 2;
+		}
 		start = nl + 1;
 	}
 	*lastcr = p[n - 1] == '\r';
+	if (bn > 0 && fn(arg, buf, bn) != 0)
+		return -1;
 	return fn(arg, start, (size_t)(end - start));
 }
 
