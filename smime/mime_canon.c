@@ -209,13 +209,69 @@ mime_body_needs_encoding(const char *p, size_t n)
 	return 0;
 }
 
-/* The whole lines at the start of p[0..n): how long; *dirty if one is. */
+/* Where p[0..n) has an LF, as bits (n at most 16). */
+static unsigned int
+lf_bits(const char *p, size_t n)
+{
+	unsigned int m = 0;
+	size_t i;
+
+#ifdef __SSE2__
+	if (n >= 16)
+		return (unsigned int)_mm_movemask_epi8(_mm_cmpeq_epi8(
+		    _mm_loadu_si128((const __m128i *)(const void *)p),
+		    _mm_set1_epi8('\n')));
+#endif
+	for (i = 0; i < n && i < 16; i++)
+		if (p[i] == '\n')
+			m |= 1u << i;
+	return m;
+}
+
+/*
+ * Lines that hold no CR, NUL or 8-bit octet (the caller found none in
+ * them): only a line's length, start or end can need encoding.  Each
+ * LF is found by a 16-octet compare, not by a call a line.  The last
+ * octet, p[n - 1], is an LF.
+ */
+static int
+plain_lines_dirty(const char *p, size_t n)
+{
+	size_t		 i, start = 0, len;
+	unsigned int	 m;
+
+	for (i = 0; i < n; i += 16)
+		for (m = lf_bits(p + i, n - i); m != 0; m &= m - 1) {
+			len = i + (size_t)__builtin_ctz(m) - start;
+			if (len > MIME_LINE_MAX ||
+			    (len >= 5 && memcmp(p + start, "From ", 5) == 0) ||
+			    (len > 0 && (p[start + len - 1] == ' ' ||
+			    p[start + len - 1] == '\t')))
+				return 1;
+			start += len + 1;
+		}
+	return 0;
+}
+
+/*
+ * The whole lines at the start of p[0..n): how long; *dirty if one is.
+ * When they hold no CR, NUL or 8-bit octet (LF text: Exim's, and most
+ * of it), one pass finds that and plain_lines_dirty tests the rest;
+ * else line_needs_encoding tests each line.
+ */
 static size_t
 clean_lines(const char *p, size_t n, int *dirty)
 {
 	const char	*nl;
-	size_t		 off = 0, ll;
+	size_t		 off = 0, ll, whole = n;
 
+	while (whole > 0 && p[whole - 1] != '\n')
+		whole--;
+	if (whole > 0 && !unsafe_octets((const unsigned char *)p, whole)) {
+		if (plain_lines_dirty(p, whole))
+			*dirty = 1;
+		return whole;
+	}
 	while (off < n && (nl = memchr(p + off, '\n', n - off)) != NULL) {
 		ll = (size_t)(nl - (p + off)) + 1;
 		if (line_needs_encoding(p + off, ll)) {

@@ -1020,6 +1020,42 @@ test_clean_octets(void)
 	UNIT_OK("clean.every-octet-everywhere", bad == 0);
 }
 
+/*
+ * LF text with no CR, NUL or 8-bit octet, the kind the line test takes
+ * in one pass: only a line too long, "From " at a line's start or white
+ * space at its end makes it need encoding.  Both outcomes must occur.
+ */
+static void
+test_clean_lf_text(void)
+{
+	static char text[3000];
+	size_t len, ll, i;
+	int bad = 0, round, dirty = 0, clean = 0;
+
+	for (round = 0; round < 3000; round++) {
+		len = 0;
+		do {
+			ll = rng() % 40 == 0 ? 994 + rng() % 8 : rng() % 90;
+			for (i = 0; i < ll; i++)
+				text[len + i] = (char)('a' + rng() % 26);
+			if (ll >= 5 && rng() % 400 == 0)
+				memcpy(text + len, "From ", 5);
+			if (ll > 0 && rng() % 400 == 0)
+				text[len + ll - 1] = rng() % 2 ? ' ' : '\t';
+			len += ll;
+			text[len++] = '\n';
+		} while (len < sizeof(text) - 1100 && rng() % 25 != 0);
+		if (rng() % 4 == 0)	/* a last line without its LF */
+			len--;
+		bad += !clean_agrees(text, len, 1 + rng() % 2000);
+		if (mime_body_needs_encoding(text, len))
+			dirty++;
+		else
+			clean++;
+	}
+	UNIT_OK("clean.lf-text", bad == 0 && dirty > 300 && clean > 300);
+}
+
 static void
 test_clean(void)
 {
@@ -1061,6 +1097,7 @@ test_clean(void)
 		bad += !clean_agrees(line, len, 1 + rng() % 2000);
 	}
 	UNIT_OK("clean.random", bad == 0);
+	test_clean_lf_text();
 	test_clean_octets();
 }
 
