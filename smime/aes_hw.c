@@ -106,13 +106,14 @@ cbc_x86(const struct aes_hw *a, uint8_t iv[AES_HW_BLOCK], const uint8_t *in,
 const char *
 aes_hw_engine(void)
 {
+	static int have = -1;	/* CPUID once: in a VM it traps */
 	unsigned int a, b, c, d;
 
 	/* leaf 1: AES ECX 25, SSE2 EDX 26 */
-	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 25)) ||
-	    !(d & (1u << 26)))
-		return NULL;
-	return "aes-ni";
+	if (have == -1)
+		have = __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 25)) &&
+		    (d & (1u << 26));
+	return have ? "aes-ni" : NULL;
 }
 
 int
