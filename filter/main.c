@@ -290,7 +290,7 @@ int
 main(int argc, char *argv[])
 {
 	struct options o;
-	static struct engine g;	/* zero: engine_init clears not its caches */
+	static struct engine g;	/* zero, as engine_init needs */
 	const char *errstr;
 	char err[256];
 	int ch, rc;

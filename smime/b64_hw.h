@@ -15,7 +15,7 @@
 
 #define B64_HW_IN	48	/* octets a call encodes */
 #define B64_HW_OUT	64	/* characters it writes */
-#define B64_HW_READ	52	/* octets it reads: its loads are 16 wide */
+#define B64_HW_READ	52	/* octets it reads (16-octet loads) */
 
 /* "ssse3" when this build and this CPU can, else NULL. */
 const char	*b64_hw_engine(void);

@@ -46,7 +46,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	for (done = 0; done < size; done += k) {
 		k = piece < size - done ? piece : size - done;
-		if (mime_b64enc_update(&e, data + done, k, mime_buf_write, &a) != 0)
+		if (mime_b64enc_update(&e, data + done, k, mime_buf_write,
+		    &a) != 0)
 			goto out;
 	}
 	if (mime_b64enc_final(&e, mime_buf_write, &a) != 0)
