@@ -251,8 +251,14 @@ pass_scan(struct pass *ps, const char *p, size_t n)
 	memcpy(win, ps->carry, ps->ncarry);
 	memcpy(win + ps->ncarry, p, k);
 	w = ps->ncarry + k;
+	/*
+	 * No occurrence without the boundary's first octet ('-'), which
+	 * base64 content never has: one memchr, not memmem's hashing of
+	 * every octet.
+	 */
 	if (memmem(win, w, ps->bnd, BOUNDARY_LEN) != NULL ||
-	    memmem(p, n, ps->bnd, BOUNDARY_LEN) != NULL)
+	    (memchr(p, ps->bnd[0], n) != NULL &&
+	    memmem(p, n, ps->bnd, BOUNDARY_LEN) != NULL))
 		ps->found = 1;
 	if (n >= BOUNDARY_LEN - 1) {
 		memcpy(ps->carry, p + n - (BOUNDARY_LEN - 1), BOUNDARY_LEN - 1);

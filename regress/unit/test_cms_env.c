@@ -18,6 +18,8 @@
 #include "ber.h"
 #include "cms.h"
 #include "mbedtls_compat.h"
+#include "mime.h"
+#include "smime.h"
 #include "unit.h"
 
 #define DATA	"regress/unit/data/"
@@ -808,6 +810,130 @@ test_sign_pair(void)
 		cms_frame_free(&f);
 }
 
+/* Constant "entropy": a generator seeded with it repeats itself. */
+static int
+fixed_entropy(void *arg, unsigned char *out, size_t n)
+{
+	(void)arg;
+	memset(out, 0x5a, n);
+	return 0;
+}
+
+static void
+fixed_rng(struct cms_rng *r)
+{
+	mbedtls_ctr_drbg_init(&r->drbg);
+	if (mbedtls_ctr_drbg_seed(&r->drbg, fixed_entropy, NULL, NULL, 0) != 0)
+		abort();
+}
+
+/*
+ * The boundary a detached signature takes first from such a generator,
+ * by the rule of smime.c written out: "----smime-" and 30 characters of
+ * [0-9A-Za-z], each an octet of 40 drawn modulo 62.
+ */
+static void
+first_boundary(char out[41])
+{
+	static const char set[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz";
+	unsigned char o[40];
+	struct cms_rng r;
+	int i;
+
+	fixed_rng(&r);
+	if (cms_rng_func(&r, o, sizeof(o)) != 0)
+		abort();
+	cms_rng_free(&r);
+	memcpy(out, "----smime-", 10);
+	for (i = 10; i < 40; i++)
+		out[i] = set[o[i] % 62];
+	out[40] = '\0';
+}
+
+/* Does p[0..n) hold the 40 octets of b? */
+static int
+holds(const char *p, size_t n, const char *b)
+{
+	size_t i;
+
+	for (i = 0; i + 40 <= n; i++)
+		if (memcmp(p + i, b, 40) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+sign_fixed(const char *msg, size_t len, struct mime_buf *out,
+    struct cms_error *e)
+{
+	struct cms_signer s;
+	struct cms_rng r;
+	int rc;
+
+	memset(&s, 0, sizeof(s));
+	s.md = MBEDTLS_MD_SHA256;
+	s.cert = &rsa.crt;
+	s.key = &rsa.key;
+	fixed_rng(&r);
+	mime_buf_init(out, 0);
+	rc = smime_sign(msg, len, &s, 0, 0, &r, mime_buf_write, out, e);
+	cms_rng_free(&r);
+	return rc;
+}
+
+/*
+ * Content that holds a detached signature's random boundary is refused:
+ * a client would end the signed part there.  With a generator made to
+ * repeat itself the boundary is known, and it is put into base64 text
+ * (which has no '-' of its own) at the start, inside, at every place
+ * around the first 64 KB edge of the pass (where it lies across two
+ * buffers) and at the end.  Its fixed prefix alone is no match.
+ */
+static void
+test_sign_boundary(void)
+{
+	static char msg[160 * 1024], copy[sizeof(msg)];
+	static const char hdr[] = "Content-Type: application/octet-stream\n"
+	    "Content-Transfer-Encoding: base64\n\n";
+	struct mime_buf out;
+	struct cms_error e;
+	char b[41];
+	size_t n, i, at;
+	int rc, bad = 0;
+
+	first_boundary(b);
+	n = sizeof(hdr) - 1;
+	memcpy(msg, hdr, n);
+	while (n + 77 < sizeof(msg)) {
+		for (i = 0; i < 76; i++)
+			msg[n + i] = "QUJDREVGR0hJSktMTU5PUA"[(n + i) % 22];
+		msg[n + 76] = '\n';
+		n += 77;
+	}
+	rc = sign_fixed(msg, n, &out, &e);
+	UNIT_OK("sign-boundary-known", rc == 0 && holds(out.data, out.len, b));
+	mime_buf_clear(&out);
+	for (at = sizeof(hdr) - 1; at + 40 < n; at++) {
+		/* the edge: 65536 octets of CRLF text, about 64700 of LF */
+		if (at > 400 && (at < 64400 || at > 65000) && at + 41 < n)
+			continue;
+		memcpy(copy, msg, n);
+		memcpy(copy + at, b, 40);
+		rc = sign_fixed(copy, n, &out, &e);
+		mime_buf_clear(&out);
+		if (rc != -1 || e.code != CMS_ERR_CRYPTO ||
+		    strstr(e.msg, "boundary") == NULL)
+			bad++;
+	}
+	UNIT_OK("sign-boundary-in-content-refused", bad == 0);
+	memcpy(copy, msg, n);
+	memcpy(copy + 5000, b, 10);
+	rc = sign_fixed(copy, n, &out, &e);
+	mime_buf_clear(&out);
+	UNIT_OK("sign-boundary-prefix-alone-signed", rc == 0);
+}
+
 static int
 gen_ec_other(void)
 {
@@ -844,6 +970,7 @@ main(void)
 	test_encrypt_misuse(plain, plen);
 	test_padding_restored(plain, plen);
 	test_sign_pair();
+	test_sign_boundary();
 	free(plain);
 	free_ident(&rsa);
 	free_ident(&p256);
