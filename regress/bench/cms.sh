@@ -94,8 +94,10 @@ gen() {	# gen SENDER [MESSAGE [RCPT]]
 # The machine's speed drifts by tens of percent from minute to minute
 # here: each figure is set against the bare rate measured just before
 # and just after its runs, not against the one at the top.
-bare_now() {	# bare_now WHO: the bare mbedTLS rate of WHO's key, now
-	obj/bench/cmsbench -bare "$S" "$1@example.org" |
+bare_now() {	# bare_now WHO [PIN...]: the bare mbedTLS rate of WHO's key, now
+	_who=$1
+	shift
+	"$@" obj/bench/cmsbench -bare "$S" "$_who@example.org" |
 	    awk '/^bare mbedTLS/ { print $4 }'
 }
 # The first CPU this script may run on: the one-CPU figures' CPU.  On a
@@ -107,7 +109,6 @@ for who in rsa ec rsa3072 rsa4096 p384; do
 	sed "s/^From: [a-z0-9]*@/From: $who@/" "$W/m.eml" > "$W/m2.eml"
 	mv "$W/m2.eml" "$W/m.eml"
 	gen "$who@example.org" > "$W/t.in"
-	before=$(bare_now $who)
 	# -j 0: one message at a time (the loop, one worker, its key
 	# process), on one CPU as the bare rate is, and free to use any;
 	# default: a worker per CPU ($(nproc))
@@ -118,15 +119,17 @@ for who in rsa ec rsa3072 rsa4096 p384; do
 		0) jopt="-j 0" ;;
 		esac
 		# the best of two runs, and the best bare rate of the three
-		# measured around them: the machine's slow phases last
-		# seconds, and either side may fall into one
-		best=0 bare=$before
+		# measured around them (on the same CPU for the one-CPU
+		# figure): the machine's slow phases last seconds, and either
+		# side may fall into one
+		bare=$(bare_now $who $pin)
+		best=0
 		for round in 1 2; do
 			t0=$(date +%s.%N)
 			$pin ./filter-smime $jopt -k "$S" < "$W/t.in" \
 			    > "$W/t.out" 2>"$W/t.err"
 			t1=$(date +%s.%N)
-			after=$(bare_now $who)
+			after=$(bare_now $who $pin)
 			n=$(grep -c '|proceed$' "$W/t.out")
 			s=$(grep -c ' signed msgid=' "$W/t.err")
 			best=$(awk -v a="$t0" -v b="$t1" -v n="$n" -v m="$best" \
@@ -138,7 +141,6 @@ for who in rsa ec rsa3072 rsa4096 p384; do
 			printf "filter mode %-7s -j %-7s %7.1f messages/s (%d signed)   vs openssl cms pipeline: %.2fx", w, j, r, s, r / o
 			if (bare > 0) printf "   vs bare signing %.0f/s: %.2f", bare, r / bare
 			printf "\n" }'
-		before=$after
 	done
 done
 echo "   (workers by default: $(nproc) online CPUs)"
