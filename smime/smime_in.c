@@ -209,41 +209,19 @@ part_number(const struct find *f, char *out, size_t outsz)
 	}
 }
 
-/* The verifier's hash update, fed in blocks rather than line by line. */
+/* The verifier's hash update, as a mime_write_fn. */
 struct feed {
 	int		(*up)(void *, const uint8_t *, size_t);
 	void		 *ctx;
-	int		  err;
-	size_t		  n;
-	uint8_t		  buf[16384];
 };
 
+/* mime_crlf_write hands over a buffer of lines at a time: straight on. */
 static int
-feed_flush(struct feed *f)
+feed_write(void *arg, const void *p, size_t n)
 {
-	if (f->err == 0 && f->n > 0 && f->up(f->ctx, f->buf, f->n) != 0)
-		f->err = -1;
-	f->n = 0;
-	return f->err;
-}
+	const struct feed *f = arg;
 
-static int
-feed_write(void *arg, const void *vp, size_t n)
-{
-	struct feed *f = arg;
-	const uint8_t *p = vp;
-	size_t k;
-
-	while (n > 0 && f->err == 0) {
-		if (f->n == sizeof(f->buf))
-			(void)feed_flush(f);
-		k = sizeof(f->buf) - f->n < n ? sizeof(f->buf) - f->n : n;
-		memcpy(f->buf + f->n, p, k);
-		f->n += k;
-		p += k;
-		n -= k;
-	}
-	return f->err;
+	return n == 0 ? 0 : f->up(f->ctx, p, n);
 }
 
 /*
@@ -259,10 +237,7 @@ feed_crlf(void *arg, int (*up)(void *, const uint8_t *, size_t), void *ctx)
 
 	f.up = up;
 	f.ctx = ctx;
-	f.err = 0;
-	f.n = 0;
-	return mime_crlf_span(feed_write, &f, c->p, c->len) != 0 ||
-	    feed_flush(&f) != 0 ? -1 : 0;
+	return mime_crlf_span(feed_write, &f, c->p, c->len) != 0 ? -1 : 0;
 }
 
 /* Large spans go out a chunk at a time, so a mapped input can be trimmed. */
