@@ -175,6 +175,19 @@ unsafe_octets(const unsigned char *p, size_t n)
 }
 
 /*
+ * A line's text, its line end left off: too long, a "From " that mbox
+ * transport would quote, or white space at the end that transport may
+ * strip?
+ */
+static int
+line_form_dirty(const char *p, size_t len)
+{
+	return len > MIME_LINE_MAX ||
+	    (len >= 5 && memcmp(p, "From ", 5) == 0) ||
+	    (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'));
+}
+
+/*
  * One line, its LF included when it has one (the last line of a body
  * has none: a delimiter's CRLF follows it): may transport change it?
  */
@@ -188,13 +201,8 @@ line_needs_encoding(const char *p, size_t ll)
 		if (len > 0 && p[len - 1] == '\r')
 			len--;
 	}
-	if (len > MIME_LINE_MAX)
-		return 1;
-	if (len >= 5 && memcmp(p, "From ", 5) == 0)
-		return 1;
-	if (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
-		return 1;
-	return unsafe_octets((const unsigned char *)p, len);
+	return line_form_dirty(p, len) ||
+	    unsafe_octets((const unsigned char *)p, len);
 }
 
 /* The range mime_set_clean() vouches for. */
@@ -233,7 +241,7 @@ mime_body_needs_encoding(const char *p, size_t n)
 
 /*
  * Lines that hold no CR, NUL or 8-bit octet (the caller found none in
- * them): only a line's length, start or end can need encoding.  Each
+ * them): only a line's form can need encoding (line_form_dirty).  Each
  * LF is found by a 16-octet compare, not by a call a line.  The last
  * octet, p[n - 1], is an LF.
  */
@@ -246,10 +254,7 @@ plain_lines_dirty(const char *p, size_t n)
 	for (i = 0; i < n; i += 16)
 		for (m = lf_bits(p + i, n - i); m != 0; m &= m - 1) {
 			len = i + (size_t)__builtin_ctz(m) - start;
-			if (len > MIME_LINE_MAX ||
-			    (len >= 5 && memcmp(p + start, "From ", 5) == 0) ||
-			    (len > 0 && (p[start + len - 1] == ' ' ||
-			    p[start + len - 1] == '\t')))
+			if (line_form_dirty(p + start, len))
 				return 1;
 			start += len + 1;
 		}
