@@ -84,7 +84,7 @@ libmbedtls-dev libyaml-dev libbsd-dev
 opensmtpd swaks libnet-ssleay-perl openssl ca-certificates gpgsm gpg-agent libnss3-tools python3
 python3-cryptography
 iproute2 util-linux procps
-time strace
+time strace valgrind
 mandoc
 libldap-dev slapd ldap-utils
 libunbound-dev nsd bind9-utils dns-root-data"

@@ -40,10 +40,12 @@ for t in obj/asan/test_*; do
 	[ -x "$t" ] || continue
 	rungroup "unit/$(basename "$t")" "$t"
 done
-# SHA-256, AES-CBC and base64 again with the CPU's instructions forced
-# off, so that both paths of smime/digest.c, smime/cms_env.c and
-# smime/mime_enc.c run on any CPU.
-for t in test_sha256 test_cms_env test_aes_hw test_b64_hw test_mime; do
+# SHA-256, AES-CBC, base64 and ECDSA nonces again with the CPU's
+# instructions and our own arithmetic forced off, so that both paths of
+# smime/digest.c, smime/cms_env.c, smime/mime_enc.c and smime/ecpool.c
+# run on any CPU.
+for t in test_sha256 test_cms_env test_aes_hw test_b64_hw test_mime test_ecfix \
+    test_ecpool; do
 	[ -x obj/asan/$t ] || continue
 	rungroup "unit/$t-no-hw" env FILTER_SMIME_NO_HW=1 obj/asan/$t
 done
@@ -51,7 +53,7 @@ for f in obj/fuzz/fuzz_*; do
 	[ -x "$f" ] || continue
 	rungroup "fuzz-replay/$(basename "$f")" sh regress/fuzz/replay.sh "$f"
 done
-for t in regress/cli/run.sh regress/transcript/run.sh regress/keystore/*.sh regress/e2e/*.sh regress/interop/*.sh regress/package/*.sh; do
+for t in regress/cli/run.sh regress/transcript/run.sh regress/ct/ct.sh regress/keystore/*.sh regress/e2e/*.sh regress/interop/*.sh regress/package/*.sh; do
 	[ -f "$t" ] || continue
 	case "$t" in */lib.sh|*/pki.sh) continue ;; esac	# sourced helpers
 	rungroup "$t" sh "$t"

@@ -22,6 +22,8 @@
 #include <mbedtls/ecp.h>
 #include <mbedtls/pk.h>
 
+struct ecfix;
+
 #define ECPOOL_DEPTH	4	/* nonces kept for one curve */
 
 typedef int (*ecpool_rng_fn)(void *, unsigned char *, size_t);
@@ -29,6 +31,7 @@ typedef int (*ecpool_rng_fn)(void *, unsigned char *, size_t);
 struct ecpool {
 	mbedtls_ecp_group_id	 id;	/* MBEDTLS_ECP_DP_NONE: not armed */
 	mbedtls_ecp_group	 grp;
+	struct ecfix		*fix;	/* kG by table, or NULL: mbedTLS */
 	mbedtls_mpi		 k[ECPOOL_DEPTH];	/* the nonces */
 	mbedtls_mpi		 r[ECPOOL_DEPTH];	/* x(kG) mod n */
 	size_t			 n;	/* ready: entries [0, n) */

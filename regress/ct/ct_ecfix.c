@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
+/*
+ * Does ecfix_mul's time or memory access depend on the scalar?  Run
+ * under valgrind's memcheck: the scalar is marked undefined, so every
+ * branch and every address computed from it is reported as an error
+ * (the technique of Adam Langley's ctgrind).  The results are marked
+ * defined again before they are used.
+ *
+ * "ct_ecfix" multiplies random scalars on P-256 and P-384 and must give
+ * no error; "ct_ecfix control" branches on the marked scalar once, and
+ * must give one, so that a harness that sees nothing cannot pass.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <valgrind/memcheck.h>
+
+#include <mbedtls/ecp.h>
+
+#include "ecfix.h"
+
+static uint64_t rs = 0x9e3779b97f4a7c15ULL;
+
+static void
+fill_random(uint8_t *out, size_t len)
+{
+	while (len-- > 0) {
+		rs ^= rs >> 12;
+		rs ^= rs << 25;
+		rs ^= rs >> 27;
+		*out++ = (uint8_t)((rs * 0x2545f4914f6cdd1dULL) >> 56);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static const mbedtls_ecp_group_id ids[] = {
+		MBEDTLS_ECP_DP_SECP256R1, MBEDTLS_ECP_DP_SECP384R1
+	};
+	uint8_t k[ECFIX_MAX_BYTES], x[ECFIX_MAX_BYTES], y[ECFIX_MAX_BYTES];
+	mbedtls_ecp_group grp;
+	struct ecfix *fix;
+	size_t c, len;
+	int i, control = argc > 1 && strcmp(argv[1], "control") == 0;
+	volatile int sink = 0;
+
+	for (c = 0; c < sizeof(ids) / sizeof(ids[0]); c++) {
+		mbedtls_ecp_group_init(&grp);
+		if (mbedtls_ecp_group_load(&grp, ids[c]) != 0 ||
+		    (fix = ecfix_new(&grp)) == NULL) {
+			printf("no table for curve %d\n", (int)ids[c]);
+			return 2;
+		}
+		len = ecfix_len(fix);
+		for (i = 0; i < 4; i++) {
+			fill_random(k, len);
+			k[0] &= 0x7f;			/* below n */
+			if (i == 1)
+				memset(k + 4, 0, len - 8);	/* zero windows */
+			VALGRIND_MAKE_MEM_UNDEFINED(k, len);
+			if (control && (k[len - 1] & 1))
+				sink++;
+			ecfix_mul(fix, k, x, y);
+			VALGRIND_MAKE_MEM_DEFINED(x, len);
+			VALGRIND_MAKE_MEM_DEFINED(y, len);
+			VALGRIND_MAKE_MEM_DEFINED(k, len);
+		}
+		printf("curve %d: x ends %02x\n", (int)ids[c], x[len - 1]);
+		ecfix_free(fix);
+		mbedtls_ecp_group_free(&grp);
+	}
+	return 0;
+}
