@@ -46,7 +46,8 @@ struct jac {
 };
 
 struct ecfix {
-	struct field	 f;
+	struct field	 f;		/* coordinates: mod p */
+	struct field	 order;		/* scalars: mod n */
 	size_t		 len;		/* octets of p and of n */
 	size_t		 nwin;		/* windows over a scalar */
 	uint64_t	*tab;		/* window i, digit j: x, y at
@@ -425,48 +426,54 @@ fill_row(struct ecfix *e, size_t win)
 		memcpy(entry(e, win + 1, 1), xy[DIGITS], 2 * sz);
 }
 
-/* p, -p^-1 mod 2^64, R mod p and R^2 mod p from the group */
+/* m (below 2^(8 len)) as little-endian limbs */
 static int
-load_field(struct field *f, const mbedtls_ecp_group *grp, size_t len)
+limbs_of(const mbedtls_mpi *m, size_t len, uint64_t *out)
 {
-	uint8_t b[ECFIX_MAX_BYTES * 2];
-	mbedtls_mpi m;
-	uint64_t inv;
+	uint8_t b[ECFIX_MAX_BYTES];
 	size_t i;
+
+	if (mbedtls_mpi_write_binary(m, b, len) != 0)
+		return -1;
+	memset(out, 0, NMAX * sizeof(uint64_t));
+	for (i = 0; i < len; i++)
+		out[i / 8] |= (uint64_t)b[len - 1 - i] << (8 * (i % 8));
+	return 0;
+}
+
+/* 2^bits mod m as limbs */
+static int
+pow2_mod(size_t bits, const mbedtls_mpi *m, size_t len, uint64_t *out)
+{
+	mbedtls_mpi v;
 	int rc = -1;
 
+	mbedtls_mpi_init(&v);
+	if (mbedtls_mpi_lset(&v, 1) == 0 && mbedtls_mpi_shift_l(&v, bits) == 0 &&
+	    mbedtls_mpi_mod_mpi(&v, &v, m) == 0 && limbs_of(&v, len, out) == 0)
+		rc = 0;
+	mbedtls_mpi_free(&v);
+	return rc;
+}
+
+/* The odd modulus m (p or n), -m^-1 mod 2^64, R mod m and R^2 mod m */
+static int
+load_field(struct field *f, const mbedtls_mpi *m, size_t len)
+{
+	uint64_t inv;
+	size_t i;
+
 	f->n = len / 8;
-	mbedtls_mpi_init(&m);
-	if (mbedtls_mpi_write_binary(&grp->P, b, len) != 0)
-		goto out;
-	memset(f->p, 0, sizeof(f->p));
-	for (i = 0; i < len; i++)
-		f->p[i / 8] |= (uint64_t)b[len - 1 - i] << (8 * (i % 8));
+	if (limbs_of(m, len, f->p) == -1 || (f->p[0] & 1) == 0)
+		return -1;
 	inv = f->p[0];			/* Newton: 3, 6, 12, 24, 48, 96 bits */
 	for (i = 0; i < 5; i++)
 		inv *= 2 - f->p[0] * inv;
 	f->pinv = (uint64_t)0 - inv;
-	/* one = R mod p, rr = R^2 mod p, as plain integers */
-	memset(f->one, 0, sizeof(f->one));
-	memset(f->rr, 0, sizeof(f->rr));
-	if (mbedtls_mpi_lset(&m, 1) != 0 ||
-	    mbedtls_mpi_shift_l(&m, 64 * f->n) != 0 ||
-	    mbedtls_mpi_mod_mpi(&m, &m, &grp->P) != 0 ||
-	    mbedtls_mpi_write_binary(&m, b, len) != 0)
-		goto out;
-	for (i = 0; i < len; i++)
-		f->one[i / 8] |= (uint64_t)b[len - 1 - i] << (8 * (i % 8));
-	if (mbedtls_mpi_lset(&m, 1) != 0 ||
-	    mbedtls_mpi_shift_l(&m, 128 * f->n) != 0 ||
-	    mbedtls_mpi_mod_mpi(&m, &m, &grp->P) != 0 ||
-	    mbedtls_mpi_write_binary(&m, b, len) != 0)
-		goto out;
-	for (i = 0; i < len; i++)
-		f->rr[i / 8] |= (uint64_t)b[len - 1 - i] << (8 * (i % 8));
-	rc = 0;
-out:
-	mbedtls_mpi_free(&m);
-	return rc;
+	if (pow2_mod(64 * f->n, m, len, f->one) == -1 ||
+	    pow2_mod(128 * f->n, m, len, f->rr) == -1)
+		return -1;
+	return 0;
 }
 
 /* kG by mbedTLS and by the table agree for one scalar with every digit */
@@ -529,7 +536,8 @@ ecfix_new(const mbedtls_ecp_group *grp)
 		return NULL;
 	e->len = len;
 	e->nwin = len * 8 / WBITS;
-	if (load_field(&e->f, grp, len) == -1 ||
+	if (load_field(&e->f, &grp->P, len) == -1 ||
+	    load_field(&e->order, &grp->N, len) == -1 ||
 	    mbedtls_ecp_point_write_binary(grp, &grp->G,
 	    MBEDTLS_ECP_PF_UNCOMPRESSED, &olen, g, sizeof(g)) != 0 ||
 	    olen != 1 + 2 * len ||
@@ -621,6 +629,29 @@ ecfix_mul(const struct ecfix *e, const uint8_t *k, uint8_t *x, uint8_t *y)
 	mbedtls_platform_zeroize(ay, sizeof(ay));
 }
 
+void
+ecfix_ecdsa_s(const struct ecfix *e, const uint8_t *k, const uint8_t *r,
+    const uint8_t *d, const uint8_t *h, uint8_t *s)
+{
+	const struct field *o = &e->order;
+	uint64_t km[NMAX], rm[NMAX], dm[NMAX], hm[NMAX], t[NMAX];
+
+	fe_from_bytes(o, km, k, e->len);
+	fe_from_bytes(o, rm, r, e->len);
+	fe_from_bytes(o, dm, d, e->len);
+	fe_from_bytes(o, hm, h, e->len);
+	fe_mul(o, t, rm, dm);
+	fe_add(o, t, t, hm);
+	fe_inv(o, km, km);
+	fe_mul(o, t, t, km);
+	fe_to_bytes(o, s, e->len, t);
+	mbedtls_platform_zeroize(km, sizeof(km));
+	mbedtls_platform_zeroize(dm, sizeof(dm));
+	mbedtls_platform_zeroize(hm, sizeof(hm));
+	mbedtls_platform_zeroize(rm, sizeof(rm));
+	mbedtls_platform_zeroize(t, sizeof(t));
+}
+
 #else	/* no 128-bit integers: mbedTLS does it all */
 
 struct ecfix *
@@ -650,6 +681,18 @@ ecfix_mul(const struct ecfix *e, const uint8_t *k, uint8_t *x, uint8_t *y)
 	(void)k;
 	(void)x;
 	(void)y;
+}
+
+void
+ecfix_ecdsa_s(const struct ecfix *e, const uint8_t *k, const uint8_t *r,
+    const uint8_t *d, const uint8_t *h, uint8_t *s)
+{
+	(void)e;
+	(void)k;
+	(void)r;
+	(void)d;
+	(void)h;
+	(void)s;
 }
 
 #endif

@@ -4,7 +4,8 @@
 /*
  * R = kG for the base point G of P-256 and P-384, in constant time, at
  * several times mbedTLS's speed: the nonce of every ECDSA signature a
- * key process makes (ecpool.c) is such a product.
+ * key process makes (ecpool.c) is such a product.  And the rest of the
+ * signature, s = (h + rd) / k mod n, in the same arithmetic.
  *
  * A table holds j 2^(4i) G for every 4-bit window i of the scalar and
  * every digit j, so kG is one addition per window and no doubling.
@@ -44,6 +45,14 @@ size_t		 ecfix_len(const struct ecfix *);
  * the caller's to check: for k = 0 or k >= n the result is no point.
  */
 void		 ecfix_mul(const struct ecfix *, const uint8_t *, uint8_t *,
+		    uint8_t *);
+/*
+ * s = (h + r d) / k mod n, the second half of an ECDSA signature, in
+ * constant time; every value ecfix_len octets, big-endian, below n, and
+ * k not 0 (for k = 0, s is 0).
+ */
+void		 ecfix_ecdsa_s(const struct ecfix *, const uint8_t *,
+		    const uint8_t *, const uint8_t *, const uint8_t *,
 		    uint8_t *);
 
 #endif

@@ -9,7 +9,8 @@
  * random t, s = t(e + rd) / (tk), so that the variable-time inversion
  * learns nothing about k.  Only the time at which R is computed moves;
  * and for P-256 and P-384, R comes from a table in constant time
- * (ecfix.c), several times faster than mbedTLS's multiplication.
+ * (ecfix.c), several times faster than mbedTLS's multiplication, and s
+ * from the same constant-time arithmetic, which needs no blinding.
  */
 #include <string.h>
 
@@ -222,6 +223,32 @@ compute_s(const mbedtls_ecp_group *grp, mbedtls_mpi *k, const mbedtls_mpi *r,
 	return rc;
 }
 
+/* s = (e + rd) / k mod n in the table's constant-time arithmetic */
+static int
+table_s(const struct ecfix *fix, const mbedtls_mpi *k, const mbedtls_mpi *r,
+    const mbedtls_mpi *d, const mbedtls_mpi *e, mbedtls_mpi *s)
+{
+	uint8_t kb[ECFIX_MAX_BYTES], rb[ECFIX_MAX_BYTES], db[ECFIX_MAX_BYTES];
+	uint8_t eb[ECFIX_MAX_BYTES], sb[ECFIX_MAX_BYTES];
+	size_t len = ecfix_len(fix);
+	int rc = -1;
+
+	if (mbedtls_mpi_write_binary(k, kb, len) == 0 &&
+	    mbedtls_mpi_write_binary(r, rb, len) == 0 &&
+	    mbedtls_mpi_write_binary(d, db, len) == 0 &&
+	    mbedtls_mpi_write_binary(e, eb, len) == 0) {
+		ecfix_ecdsa_s(fix, kb, rb, db, eb, sb);
+		if (mbedtls_mpi_read_binary(s, sb, len) == 0 &&
+		    mbedtls_mpi_cmp_int(s, 0) != 0)
+			rc = 0;
+	}
+	mbedtls_platform_zeroize(kb, sizeof(kb));
+	mbedtls_platform_zeroize(db, sizeof(db));
+	mbedtls_platform_zeroize(eb, sizeof(eb));
+	mbedtls_platform_zeroize(sb, sizeof(sb));
+	return rc;
+}
+
 /* SEQUENCE { r INTEGER, s INTEGER } into sig. */
 static int
 write_sig(const mbedtls_mpi *r, const mbedtls_mpi *s, uint8_t *sig,
@@ -278,7 +305,8 @@ ecpool_sign(struct ecpool *p, const mbedtls_pk_context *key,
 	mbedtls_mpi_init(&s);
 	if (compat_ec_export(key, &grp, &d, &q) == 0 &&
 	    hash_to_e(&p->grp, hash, hlen, &e) == 0 &&
-	    compute_s(&p->grp, &k, &r, &d, &e, &s, rng, arg) == 0 &&
+	    (p->fix != NULL ? table_s(p->fix, &k, &r, &d, &e, &s) :
+	    compute_s(&p->grp, &k, &r, &d, &e, &s, rng, arg)) == 0 &&
 	    write_sig(&r, &s, sig, cap, siglen) == 0)
 		rc = 0;
 	/* wiped as they are freed: the nonce, the key's copy, the sums */

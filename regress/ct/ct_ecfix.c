@@ -2,14 +2,15 @@
 /* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
 
 /*
- * Does ecfix_mul's time or memory access depend on the scalar?  Run
- * under valgrind's memcheck: the scalar is marked undefined, so every
- * branch and every address computed from it is reported as an error
+ * Does the time or memory access of ecfix_mul depend on the scalar k,
+ * or that of ecfix_ecdsa_s on k or the private key d?  Run
+ * under valgrind's memcheck: the secrets are marked undefined, so every
+ * branch and every address computed from them is reported as an error
  * (the technique of Adam Langley's ctgrind).  The results are marked
  * defined again before they are used.
  *
- * "ct_ecfix" multiplies random scalars on P-256 and P-384 and must give
- * no error; "ct_ecfix control" branches on the marked scalar once, and
+ * "ct_ecfix" multiplies random scalars on P-256 and P-384, makes s
+ * from each with a random key, and must give no error; "ct_ecfix control" branches on the marked scalar once, and
  * must give one, so that a harness that sees nothing cannot pass.
  */
 #include <stdint.h>
@@ -42,6 +43,7 @@ main(int argc, char **argv)
 		MBEDTLS_ECP_DP_SECP256R1, MBEDTLS_ECP_DP_SECP384R1
 	};
 	uint8_t k[ECFIX_MAX_BYTES], x[ECFIX_MAX_BYTES], y[ECFIX_MAX_BYTES];
+	uint8_t d[ECFIX_MAX_BYTES], h[ECFIX_MAX_BYTES], s[ECFIX_MAX_BYTES];
 	mbedtls_ecp_group grp;
 	struct ecfix *fix;
 	size_t c, len;
@@ -67,9 +69,19 @@ main(int argc, char **argv)
 			ecfix_mul(fix, k, x, y);
 			VALGRIND_MAKE_MEM_DEFINED(x, len);
 			VALGRIND_MAKE_MEM_DEFINED(y, len);
+			/* s = (h + xd) / k: the key d secret too */
+			fill_random(d, len);
+			d[0] &= 0x7f;
+			fill_random(h, len);
+			h[0] &= 0x7f;
+			VALGRIND_MAKE_MEM_UNDEFINED(d, len);
+			ecfix_ecdsa_s(fix, k, x, d, h, s);
+			VALGRIND_MAKE_MEM_DEFINED(s, len);
+			VALGRIND_MAKE_MEM_DEFINED(d, len);
 			VALGRIND_MAKE_MEM_DEFINED(k, len);
 		}
-		printf("curve %d: x ends %02x\n", (int)ids[c], x[len - 1]);
+		printf("curve %d: x ends %02x, s ends %02x\n", (int)ids[c],
+		    x[len - 1], s[len - 1]);
 		ecfix_free(fix);
 		mbedtls_ecp_group_free(&grp);
 	}
