@@ -24,6 +24,7 @@
 #include "b64_hw.h"
 #include "cms.h"
 #include "digest.h"
+#include "ecfix.h"
 #include "ecpool.h"
 #include "mbedtls_compat.h"
 #include "ks.h"
@@ -158,6 +159,23 @@ bench_presign(mbedtls_pk_context *pk, const uint8_t *digest,
 	    "signed: the key process's whole cost)\n", n / (t1 - t0));
 }
 
+/* "table" when ecfix makes kG and s for P-256, else "mbedtls" */
+static const char *
+ecdsa_engine(void)
+{
+	mbedtls_ecp_group grp;
+	struct ecfix *fix = NULL;
+	int table;
+
+	mbedtls_ecp_group_init(&grp);
+	if (mbedtls_ecp_group_load(&grp, MBEDTLS_ECP_DP_SECP256R1) == 0)
+		fix = ecfix_new(&grp);
+	table = fix != NULL;
+	ecfix_free(fix);
+	mbedtls_ecp_group_free(&grp);
+	return table ? "table (P-256, P-384)" : "mbedtls";
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -175,10 +193,11 @@ main(int argc, char *argv[])
 	int i, n = 0, bare_only = 0;
 
 	if (argc == 2 && strcmp(argv[1], "-engine") == 0) {
-		printf("sha256: %s, aes-cbc: %s, base64: %s\n",
+		printf("sha256: %s, aes-cbc: %s, base64: %s, ecdsa: %s\n",
 		    digest_sha256_engine(),
 		    aes_hw_available() ? aes_hw_engine() : "mbedtls",
-		    b64_hw_available() ? b64_hw_engine() : "table");
+		    b64_hw_available() ? b64_hw_engine() : "table",
+		    ecdsa_engine());
 		return 0;
 	}
 	/* -bare STORE ADDR: the bare signing rate of ADDR's key alone */
