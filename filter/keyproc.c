@@ -166,9 +166,10 @@ pools_fill(struct keyproc *k)
 /*
  * An ECDSA signature through the curve's pool: 0 signed, else 1 (no
  * pool, or this is no EC key: sign as usual).  An empty pool (a busy
- * process has no idle time to fill it) makes its nonce now: the pool
- * keeps the curve's table of multiples of G between signatures, which
- * mbedTLS 2.28's pk_sign rebuilds for each, so this costs half as much.
+ * process has no idle time to fill it) makes its nonce now: for P-256
+ * and P-384 from its own table in a fraction of mbedTLS's time, for
+ * other curves with the curve's table of multiples of G kept between
+ * signatures, which mbedTLS 2.28's pk_sign rebuilds for each.
  */
 static int
 presign(struct keyproc *k, mbedtls_pk_context *pk, const struct km_msg *m,

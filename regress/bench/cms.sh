@@ -265,7 +265,7 @@ ours() {
 
 echo "== pipe mode, large messages: ours beside openssl cms (sign; sign+encrypt; verify; decrypt+verify)"
 echo "   MB/s and peak RSS; each the best of two runs, ours and openssl's in turns (openssl: of -stream and not); ratio > 1: we are faster"
-echo "   $(obj/bench/cmsbench -engine); -mbedtls: both off (FILTER_SMIME_NO_HW=1)"
+echo "   $(obj/bench/cmsbench -engine); -mbedtls: all off (FILTER_SMIME_NO_HW=1)"
 printf 'version: 1\ndefaults:\n  encrypt: required\n' > "$W/enc.yaml"
 $C -k "$S" import "$W/rsa.pem" --account bob@example.net > /dev/null 2>&1 ||
     $C -k "$S" selfsign --rsa 2048 bob@example.net > /dev/null
