@@ -231,6 +231,9 @@ fe_inv(const struct field *f, uint64_t *r, const uint64_t *a)
 			fe_mul(f, acc, acc, pow[d]);
 	}
 	memcpy(r, acc, f->n * sizeof(uint64_t));
+	/* powers of a secret (the nonce, for s) */
+	mbedtls_platform_zeroize(pow, sizeof(pow));
+	mbedtls_platform_zeroize(acc, sizeof(acc));
 }
 
 /* Montgomery form from len big-endian octets, and back */
