@@ -2,12 +2,14 @@
 /* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
 
 /*
- * Fixed-base scalar multiplication for P-256 and P-384 (see ecfix.h).
+ * Fixed-base scalar multiplication for P-256 and P-384, and the s of
+ * an ECDSA signature (see ecfix.h).
  *
  * Field elements are n little-endian 64-bit limbs (n = 4 or 6) in
  * Montgomery form, a R mod p with R = 2^(64n); products are reduced
  * word by word (CIOS), and every result below p is reached by one
- * subtraction kept or dropped by a mask.
+ * subtraction kept or dropped by a mask.  The same code works mod the
+ * group order n, for s: any odd modulus will do.
  *
  * Why no addition here meets its exceptional cases: before window i
  * the sum is aG with 0 <= a < 2^(4i), and window i adds b 2^(4i) G with

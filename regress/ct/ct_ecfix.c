@@ -22,18 +22,14 @@
 #include <mbedtls/ecp.h>
 
 #include "ecfix.h"
+#include "../unit/xorshift.h"
 
 static uint64_t rs = 0x9e3779b97f4a7c15ULL;
 
 static void
 fill_random(uint8_t *out, size_t len)
 {
-	while (len-- > 0) {
-		rs ^= rs >> 12;
-		rs ^= rs << 25;
-		rs ^= rs >> 27;
-		*out++ = (uint8_t)((rs * 0x2545f4914f6cdd1dULL) >> 56);
-	}
+	xorshift_fill(&rs, out, len);
 }
 
 int

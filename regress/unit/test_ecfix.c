@@ -20,18 +20,14 @@
 #include "ecfix.h"
 #include "hwcap.h"
 #include "unit.h"
+#include "xorshift.h"
 
 static uint64_t rs = 0x2545f4914f6cdd1dULL;
 
 static void
 fill_random(uint8_t *out, size_t len)
 {
-	while (len-- > 0) {
-		rs ^= rs >> 12;
-		rs ^= rs << 25;
-		rs ^= rs >> 27;
-		*out++ = (uint8_t)((rs * 0x2545f4914f6cdd1dULL) >> 56);
-	}
+	xorshift_fill(&rs, out, len);
 }
 
 struct curve {

@@ -32,6 +32,7 @@
 #include "hwcap.h"
 #include "mbedtls_compat.h"
 #include "unit.h"
+#include "xorshift.h"
 
 static uint64_t rs = 0x9e3779b97f4a7c15ULL;
 
@@ -39,12 +40,7 @@ static int
 test_rng(void *arg, unsigned char *out, size_t len)
 {
 	(void)arg;
-	while (len-- > 0) {
-		rs ^= rs >> 12;
-		rs ^= rs << 25;
-		rs ^= rs >> 27;
-		*out++ = (unsigned char)((rs * 0x2545f4914f6cdd1dULL) >> 56);
-	}
+	xorshift_fill(&rs, out, len);
 	return 0;
 }
 

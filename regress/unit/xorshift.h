@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The filter-smime authors.  See LICENSE. */
+
+/*
+ * Repeatable pseudo-random octets for tests (xorshift64*): the same run
+ * gives the same inputs, so a failure can be replayed.  Not for keys.
+ */
+#ifndef XORSHIFT_H
+#define XORSHIFT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+static inline void
+xorshift_fill(uint64_t *state, uint8_t *out, size_t len)
+{
+	uint64_t x = *state;
+
+	while (len-- > 0) {
+		x ^= x >> 12;
+		x ^= x << 25;
+		x ^= x >> 27;
+		*out++ = (uint8_t)((x * 0x2545f4914f6cdd1dULL) >> 56);
+	}
+	*state = x;
+}
+
+#endif
