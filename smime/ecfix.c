@@ -74,8 +74,8 @@ fe_select(size_t n, uint64_t *r, const uint64_t *a, uint64_t mask)
 
 /* r = t - p when hi:t >= p, else t; hi:t < 2p */
 static inline __attribute__((always_inline)) void
-fe_reduce_once_n(const struct field *f, size_t n, uint64_t *r, const uint64_t *t,
-    uint64_t hi)
+fe_reduce_once_n(const struct field *f, size_t n, uint64_t *r,
+    const uint64_t *t, uint64_t hi)
 {
 	uint64_t s[NMAX], borrow = 0, keep;
 	size_t i;
@@ -238,17 +238,25 @@ fe_inv(const struct field *f, uint64_t *r, const uint64_t *a)
 	mbedtls_platform_zeroize(acc, sizeof(acc));
 }
 
+/* len big-endian octets (len <= 8 NMAX) as NMAX little-endian limbs */
+static void
+be_limbs(const uint8_t *b, size_t len, uint64_t *v)
+{
+	size_t i;
+
+	memset(v, 0, NMAX * sizeof(uint64_t));
+	for (i = 0; i < len; i++)
+		v[i / 8] |= (uint64_t)b[len - 1 - i] << (8 * (i % 8));
+}
+
 /* Montgomery form from len big-endian octets, and back */
 static void
 fe_from_bytes(const struct field *f, uint64_t *r, const uint8_t *b,
     size_t len)
 {
 	uint64_t v[NMAX];
-	size_t i;
 
-	memset(v, 0, sizeof(v));
-	for (i = 0; i < len; i++)
-		v[i / 8] |= (uint64_t)b[len - 1 - i] << (8 * (i % 8));
+	be_limbs(b, len, v);
 	fe_mul(f, r, v, f->rr);
 }
 
@@ -436,13 +444,10 @@ static int
 limbs_of(const mbedtls_mpi *m, size_t len, uint64_t *out)
 {
 	uint8_t b[ECFIX_MAX_BYTES];
-	size_t i;
 
 	if (mbedtls_mpi_write_binary(m, b, len) != 0)
 		return -1;
-	memset(out, 0, NMAX * sizeof(uint64_t));
-	for (i = 0; i < len; i++)
-		out[i / 8] |= (uint64_t)b[len - 1 - i] << (8 * (i % 8));
+	be_limbs(b, len, out);
 	return 0;
 }
 
@@ -523,7 +528,7 @@ ecfix_new(const mbedtls_ecp_group *grp)
 {
 	uint8_t g[1 + 2 * ECFIX_MAX_BYTES];
 	struct ecfix *e;
-	size_t len, olen;
+	size_t len, olen, win;
 
 	if (hwcap_off())
 		return NULL;
@@ -551,8 +556,8 @@ ecfix_new(const mbedtls_ecp_group *grp)
 		goto fail;
 	fe_from_bytes(&e->f, entry(e, 0, 1), g + 1, len);
 	fe_from_bytes(&e->f, entry(e, 0, 1) + e->f.n, g + 1 + len, len);
-	for (olen = 0; olen < e->nwin; olen++)
-		fill_row(e, olen);
+	for (win = 0; win < e->nwin; win++)
+		fill_row(e, win);
 	if (self_check(e, grp) == 0)
 		return e;
 fail:

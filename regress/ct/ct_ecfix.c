@@ -10,8 +10,9 @@
  * defined again before they are used.
  *
  * "ct_ecfix" multiplies random scalars on P-256 and P-384, makes s
- * from each with a random key, and must give no error; "ct_ecfix control" branches on the marked scalar once, and
- * must give one, so that a harness that sees nothing cannot pass.
+ * from each with a random key, and must give no error; "ct_ecfix
+ * control" branches on the marked scalar once, and must give one, so
+ * that a harness that sees nothing cannot pass.
  */
 #include <stdint.h>
 #include <stdio.h>
