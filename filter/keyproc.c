@@ -35,6 +35,7 @@
 #include "mbedtls_compat.h"
 #include "newproc.h"
 #include "packet.h"
+#include "rsafix.h"
 
 #define KP_KEYS		32
 #define KP_CURVES	3	/* curves with nonces made ahead */
@@ -42,6 +43,7 @@
 struct kp_key {
 	char			 fpr[KM_FPR_LEN + 1];
 	mbedtls_pk_context	 pk;
+	struct rsafix		*fix;	/* an RSA key's CRT form, or NULL */
 	unsigned long		 used;
 };
 
@@ -72,16 +74,23 @@ struct keyproc {
 
 static void	keyproc_main(struct keyproc *) __attribute__((noreturn));
 
+/* Wipe a cached key and forget it. */
+static void
+key_drop(struct kp_key *kk)
+{
+	mbedtls_pk_free(&kk->pk);	/* wipes */
+	rsafix_free(kk->fix);		/* wipes */
+	memset(kk, 0, sizeof(*kk));
+}
+
 static void
 keys_clear(struct keyproc *k)
 {
 	size_t i;
 
 	for (i = 0; i < KP_KEYS; i++)
-		if (k->keys[i].fpr[0] != '\0') {
-			mbedtls_pk_free(&k->keys[i].pk);	/* wipes */
-			memset(&k->keys[i], 0, sizeof(k->keys[i]));
-		}
+		if (k->keys[i].fpr[0] != '\0')
+			key_drop(&k->keys[i]);
 }
 
 /* FILTER_SMIME_NO_PRESIGN unset, "" or "0". */
@@ -188,6 +197,20 @@ presign(struct keyproc *k, mbedtls_pk_context *pk, const struct km_msg *m,
 	    0 : 1;
 }
 
+/*
+ * A PKCS #1 v1.5 signature by the key's CRT form: 0 signed, else 1 (no
+ * such form, PSS, or a refusal: sign as usual).
+ */
+static int
+rsa_sign(struct kp_key *kk, const struct km_msg *m, uint8_t *res, size_t *n)
+{
+	if (kk->fix == NULL || m->flag ||
+	    rsafix_sign(kk->fix, m->md, m->d1, m->l1, res) == -1)
+		return 1;
+	*n = rsafix_len(kk->fix);
+	return 0;
+}
+
 /* A newer index: read it, and forget keys it may have retired. */
 static void
 refresh(struct keyproc *k)
@@ -213,7 +236,7 @@ refresh(struct keyproc *k)
 }
 
 /* The unsealed key of en, from the cache or the store; warn: log why not. */
-static mbedtls_pk_context *
+static struct kp_key *
 key_of(struct keyproc *k, const struct ks_entry *en, int warn)
 {
 	uint8_t master[KS_MASTER_LEN];
@@ -227,14 +250,13 @@ key_of(struct keyproc *k, const struct ks_entry *en, int warn)
 		kk = &k->keys[i];
 		if (strcmp(kk->fpr, en->fpr) == 0) {
 			kk->used = ++k->tick;
-			return &kk->pk;
+			return kk;
 		}
 		if (kk->used < victim->used)
 			victim = kk;
 	}
 	if (victim->fpr[0] != '\0')
-		mbedtls_pk_free(&victim->pk);
-	memset(victim, 0, sizeof(*victim));
+		key_drop(victim);
 	mbedtls_pk_init(&victim->pk);
 	mbedtls_x509_crt_init(&crt);
 	ok = ks_master_key(k->dir, master, &e) == 0 &&
@@ -255,9 +277,13 @@ key_of(struct keyproc *k, const struct ks_entry *en, int warn)
 		memset(victim, 0, sizeof(*victim));
 		return NULL;
 	}
+	/* NULL (another size, FILTER_SMIME_NO_HW): mbedTLS signs */
+	if (mbedtls_pk_get_type(&victim->pk) == MBEDTLS_PK_RSA)
+		victim->fix = rsafix_new(mbedtls_pk_rsa(victim->pk),
+		    cms_rng_func, &k->rng);
 	(void)strlcpy(victim->fpr, en->fpr, sizeof(victim->fpr));
 	victim->used = ++k->tick;
-	return &victim->pk;
+	return victim;
 }
 
 /* The grant's strings: sender first. */
@@ -351,6 +377,7 @@ operate(struct keyproc *k, struct kp_chan *c, const struct km_msg *m)
 {
 	struct cms_keyop_local l;
 	const struct ks_entry *en;
+	struct kp_key *kk;
 	mbedtls_pk_context *pk;
 	const char *why = NULL;
 	uint8_t res[MBEDTLS_PK_SIGNATURE_MAX_SIZE];
@@ -374,12 +401,14 @@ operate(struct keyproc *k, struct kp_chan *c, const struct km_msg *m)
 		reply(c, KM_REFUSED, NULL, 0, k->out);
 		return;
 	}
-	if ((pk = key_of(k, en, 1)) == NULL) {
+	if ((kk = key_of(k, en, 1)) == NULL) {
 		reply(c, KM_NOKEY, NULL, 0, k->out);
 		return;
 	}
+	pk = &kk->pk;
 	cms_keyop_local(&l, pk, &k->rng);
-	if (m->type == KM_SIGN && presign(k, pk, m, res, &n) == 0)
+	if (m->type == KM_SIGN && (presign(k, pk, m, res, &n) == 0 ||
+	    rsa_sign(kk, m, res, &n) == 0))
 		rc = 0;
 	else if (m->type == KM_SIGN)
 		rc = l.op.sign(l.op.arg, m->md, m->flag, m->d1, m->l1, res,
