@@ -40,12 +40,12 @@ for t in obj/asan/test_*; do
 	[ -x "$t" ] || continue
 	rungroup "unit/$(basename "$t")" "$t"
 done
-# SHA-256, AES-CBC, base64 and ECDSA nonces again with the CPU's
-# instructions and our own arithmetic forced off, so that both paths of
-# smime/digest.c, smime/cms_env.c, smime/mime_enc.c and smime/ecpool.c
-# run on any CPU.
+# SHA-256, AES-CBC, base64, ECDSA nonces and RSA signatures again with
+# the CPU's instructions and our own arithmetic forced off, so that both
+# paths of smime/digest.c, smime/cms_env.c, smime/mime_enc.c,
+# smime/ecpool.c and smime/rsafix.c run on any CPU.
 for t in test_sha256 test_cms_env test_aes_hw test_b64_hw test_mime test_ecfix \
-    test_ecpool; do
+    test_ecpool test_rsafix; do
 	[ -x obj/asan/$t ] || continue
 	rungroup "unit/$t-no-hw" env FILTER_SMIME_NO_HW=1 obj/asan/$t
 done

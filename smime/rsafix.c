@@ -45,7 +45,7 @@ struct mod {
 	uint64_t	 one[NMAX];	/* R mod m, 1 in Montgomery form */
 };
 
-/* Everything here is secret: one block, to wipe and (for tests) mark. */
+/* Everything here is secret but the limb counts (each_secret names it). */
 struct secret {
 	struct mod	 p, q;
 	uint64_t	 dp[PMAX + 1];	/* one more limb of 0: windows read */
@@ -600,31 +600,15 @@ out:
 	return rc;
 }
 
-/* one value through both, before f is used */
-static int
-self_check(struct rsafix *f, mbedtls_rsa_context *rsa,
-    int (*rng)(void *, unsigned char *, size_t), void *prng)
-{
-	uint8_t in[8 * NMAX], ours[8 * NMAX], theirs[8 * NMAX];
-	size_t i;
-
-	in[0] = 0;
-	for (i = 1; i < f->len; i++)
-		in[i] = (uint8_t)(i * 0x1d + 0x07);
-	return rsafix_private(f, in, ours) == 0 &&
-	    mbedtls_rsa_private(rsa, rng, prng, in, theirs) == 0 &&
-	    memcmp(ours, theirs, f->len) == 0 ? 0 : -1;
-}
-
 struct rsafix *
-rsafix_new(mbedtls_rsa_context *rsa,
+rsafix_new(const mbedtls_rsa_context *rsa,
     int (*rng)(void *, unsigned char *, size_t), void *prng)
 {
 	mbedtls_mpi nn, p, q, d, e, dp, dq, qp;
 	struct rsafix *f;
 	int ok;
 
-	if (hwcap_off() || (f = calloc(1, sizeof(*f))) == NULL)
+	if (!rsafix_available() || (f = calloc(1, sizeof(*f))) == NULL)
 		return NULL;
 	mbedtls_mpi_init(&nn);
 	mbedtls_mpi_init(&p);
@@ -638,8 +622,7 @@ rsafix_new(mbedtls_rsa_context *rsa,
 	    mbedtls_rsa_export_crt(rsa, &dp, &dq, &qp) == 0 &&
 	    load_key(f, &nn, &p, &q, &dp, &dq, &qp, &e) == 0 &&
 	    f->len == mbedtls_rsa_get_len(rsa) &&
-	    blinding(f, &nn, &e, rng, prng) == 0 &&
-	    self_check(f, rsa, rng, prng) == 0;
+	    blinding(f, &nn, &e, rng, prng) == 0;
 	mbedtls_mpi_free(&nn);
 	mbedtls_mpi_free(&p);		/* mbedtls_mpi_free wipes */
 	mbedtls_mpi_free(&q);
@@ -663,25 +646,52 @@ rsafix_free(struct rsafix *f)
 	free(f);
 }
 
+int
+rsafix_available(void)
+{
+	return !hwcap_off();
+}
+
 size_t
 rsafix_len(const struct rsafix *f)
 {
 	return f->len;
 }
 
+/* every secret value, to fn: the first prime's limbs first */
+static void
+each_secret(struct rsafix *f, void (*fn)(const void *, size_t))
+{
+	struct secret *k = &f->s;
+	struct mod *m[] = { &k->p, &k->q };
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		fn(m[i]->m, sizeof(m[i]->m));
+		fn(&m[i]->inv, sizeof(m[i]->inv));
+		fn(m[i]->rr, sizeof(m[i]->rr));
+		fn(m[i]->one, sizeof(m[i]->one));
+	}
+	fn(k->dp, sizeof(k->dp));
+	fn(k->dq, sizeof(k->dq));
+	fn(k->qinv, sizeof(k->qinv));
+	fn(k->vi, sizeof(k->vi));
+	fn(k->vf, sizeof(k->vf));
+}
+
 void
-rsafix_ct_hooks(struct rsafix *f, void **secret, size_t *len,
+rsafix_ct_hooks(struct rsafix *f, void (*secret)(const void *, size_t),
     void (*publish)(const void *, size_t))
 {
-	*secret = &f->s;
-	*len = sizeof(f->s);
+	if (secret != NULL)
+		each_secret(f, secret);
 	f->publish = publish;
 }
 
 #else	/* no 128-bit integers: mbedTLS signs */
 
 struct rsafix *
-rsafix_new(mbedtls_rsa_context *rsa,
+rsafix_new(const mbedtls_rsa_context *rsa,
     int (*rng)(void *, unsigned char *, size_t), void *prng)
 {
 	(void)rsa;
@@ -694,6 +704,12 @@ void
 rsafix_free(struct rsafix *f)
 {
 	(void)f;
+}
+
+int
+rsafix_available(void)
+{
+	return 0;
 }
 
 size_t
@@ -725,13 +741,12 @@ rsafix_sign(struct rsafix *f, mbedtls_md_type_t md, const uint8_t *hash,
 }
 
 void
-rsafix_ct_hooks(struct rsafix *f, void **secret, size_t *len,
+rsafix_ct_hooks(struct rsafix *f, void (*secret)(const void *, size_t),
     void (*publish)(const void *, size_t))
 {
 	(void)f;
+	(void)secret;
 	(void)publish;
-	*secret = NULL;
-	*len = 0;
 }
 
 #endif

@@ -32,14 +32,15 @@
 struct rsafix;
 
 /*
- * The key's precomputed form, checked against mbedTLS on one value
- * before it is used; rng seeds the blinding.  NULL for a key it does
- * not take, on a failed check, or without memory.  rsa is only read
- * (mbedTLS's own blinding state changes in the check).
+ * The key's precomputed form; rng seeds the blinding.  NULL for a key
+ * it does not take, or without memory.  No check against mbedTLS here:
+ * pipe mode makes this once per message, and every result is checked.
  */
-struct rsafix	*rsafix_new(mbedtls_rsa_context *,
+struct rsafix	*rsafix_new(const mbedtls_rsa_context *,
 		    int (*)(void *, unsigned char *, size_t), void *);
 void		 rsafix_free(struct rsafix *);
+/* 1 when rsafix_new may take a key: 128-bit integers, no FILTER_SMIME_NO_HW. */
+int		 rsafix_available(void);
 /* Octets of the modulus, of an input, and of a signature. */
 size_t		 rsafix_len(const struct rsafix *);
 /*
@@ -56,11 +57,12 @@ int		 rsafix_sign(struct rsafix *, mbedtls_md_type_t,
 		    const uint8_t *, size_t, uint8_t *);
 
 /*
- * For the constant-time check (regress/ct) only: where the secret
- * values are, to mark them, and a function to call on the signature
- * once made, which is public from then on.
+ * For the constant-time check (regress/ct) only: secret is called now
+ * on every secret value (the first prime's limbs first), to mark them;
+ * publish on each signature once made, which is public from then on.
  */
-void		 rsafix_ct_hooks(struct rsafix *, void **, size_t *,
+void		 rsafix_ct_hooks(struct rsafix *,
+		    void (*)(const void *, size_t),
 		    void (*)(const void *, size_t));
 
 #endif

@@ -97,7 +97,7 @@ gen() {	# gen SENDER [MESSAGE [RCPT]]
 bare_now() {	# bare_now WHO [PIN...]: the bare mbedTLS rate of WHO's key, now
 	_who=$1
 	shift
-	"$@" obj/bench/cmsbench -bare "$S" "$_who@example.org" |
+	"$@" obj/bench/cmsbench -rate "$S" "$_who@example.org" |
 	    awk '/^bare mbedTLS/ { print $4 }'
 }
 # The first CPU this script may run on: the one-CPU figures' CPU.  On a
@@ -145,8 +145,8 @@ for who in rsa ec rsa3072 rsa4096 p384; do
 done
 echo "   (workers by default: $(nproc) online CPUs)"
 # what two CPUs give here at best: two bare signers at once
-obj/bench/cmsbench -bare "$S" rsa@example.org > "$W/two.1" &
-obj/bench/cmsbench -bare "$S" rsa@example.org > "$W/two.2" &
+obj/bench/cmsbench -rate "$S" rsa@example.org > "$W/two.1" &
+obj/bench/cmsbench -rate "$S" rsa@example.org > "$W/two.2" &
 wait
 one=$(bare_now rsa)
 cat "$W/two.1" "$W/two.2" | awk -v one="$one" '/^bare mbedTLS/ { t += $4 }
