@@ -4,9 +4,9 @@
 /*
  * FILTER_SMIME_NO_HW=1 in the environment turns off every path that
  * stands in for mbedTLS's code for speed: the CPU's own instructions
- * (SHA-256, AES-CBC, base64) and the fixed-base EC multiplication
- * (ecfix.c), so that the tests run mbedTLS's code for the same jobs on
- * any CPU.
+ * (SHA-256, AES-CBC, base64), the fixed-base EC multiplication
+ * (ecfix.c) and RSA signing by CRT (rsafix.c), so that the tests run
+ * mbedTLS's code for the same jobs on any CPU.
  */
 #ifndef HWCAP_H
 #define HWCAP_H
