@@ -6,10 +6,8 @@
  * an ECDSA signature (see ecfix.h).
  *
  * Field elements are n little-endian 64-bit limbs (n = 4 or 6) in
- * Montgomery form, a R mod p with R = 2^(64n); products are reduced
- * word by word (CIOS), and every result below p is reached by one
- * subtraction kept or dropped by a mask.  The same code works mod the
- * group order n, for s: any odd modulus will do.
+ * Montgomery form (mont.h).  The same code works mod the group order n,
+ * for s: any odd modulus will do.
  *
  * Why no addition here meets its exceptional cases: before window i
  * the sum is aG with 0 <= a < 2^(4i), and window i adds b 2^(4i) G with
@@ -29,9 +27,11 @@
 
 #ifdef __SIZEOF_INT128__
 
-typedef unsigned __int128 u128;
-
 #define NMAX	6			/* limbs of P-384 */
+#define MONT_MAX NMAX
+#include "mont.h"
+
+typedef mont_u128 u128;
 #define WBITS	4			/* scalar bits per window */
 #define DIGITS	((1 << WBITS) - 1)	/* table entries per window, 1..15 */
 
@@ -56,13 +56,6 @@ struct ecfix {
 					   ((i * DIGITS) + j - 1) * 2n */
 };
 
-/* all ones when v != 0, else 0 */
-static uint64_t
-mask_nz(uint64_t v)
-{
-	return (uint64_t)0 - ((v | ((uint64_t)0 - v)) >> 63);
-}
-
 static void
 fe_select(size_t n, uint64_t *r, const uint64_t *a, uint64_t mask)
 {
@@ -72,105 +65,11 @@ fe_select(size_t n, uint64_t *r, const uint64_t *a, uint64_t mask)
 		r[i] = (r[i] & ~mask) | (a[i] & mask);
 }
 
-/* r = t - p when hi:t >= p, else t; hi:t < 2p */
-static inline __attribute__((always_inline)) void
-fe_reduce_once_n(const struct field *f, size_t n, uint64_t *r,
-    const uint64_t *t, uint64_t hi)
-{
-	uint64_t s[NMAX], borrow = 0, keep;
-	size_t i;
-	u128 d;
-
-#pragma GCC unroll 6
-	for (i = 0; i < n; i++) {
-		d = (u128)t[i] - f->p[i] - borrow;
-		s[i] = (uint64_t)d;
-		borrow = (uint64_t)(d >> 64) & 1;
-	}
-	keep = mask_nz(hi | (borrow ^ 1));
-#pragma GCC unroll 6
-	for (i = 0; i < n; i++)
-		r[i] = (s[i] & keep) | (t[i] & ~keep);
-}
-
-static inline __attribute__((always_inline)) void
-fe_add_n(const struct field *f, size_t n, uint64_t *r, const uint64_t *a,
-    const uint64_t *b)
-{
-	uint64_t t[NMAX] = { 0 }, carry = 0;
-	size_t i;
-	u128 s;
-
-#pragma GCC unroll 6
-	for (i = 0; i < n; i++) {
-		s = (u128)a[i] + b[i] + carry;
-		t[i] = (uint64_t)s;
-		carry = (uint64_t)(s >> 64);
-	}
-	fe_reduce_once_n(f, n, r, t, carry);
-}
-
-static inline __attribute__((always_inline)) void
-fe_sub_n(const struct field *f, size_t n, uint64_t *r, const uint64_t *a,
-    const uint64_t *b)
-{
-	uint64_t t[NMAX], borrow = 0, back, carry = 0;
-	size_t i;
-	u128 d;
-
-#pragma GCC unroll 6
-	for (i = 0; i < n; i++) {
-		d = (u128)a[i] - b[i] - borrow;
-		t[i] = (uint64_t)d;
-		borrow = (uint64_t)(d >> 64) & 1;
-	}
-	back = (uint64_t)0 - borrow;	/* went below 0: add p back */
-#pragma GCC unroll 6
-	for (i = 0; i < n; i++) {
-		d = (u128)t[i] + (f->p[i] & back) + carry;
-		r[i] = (uint64_t)d;
-		carry = (uint64_t)(d >> 64);
-	}
-}
-
-/* r = a b / R mod p */
-static inline __attribute__((always_inline)) void
-fe_mul_n(const struct field *f, size_t n, uint64_t *r, const uint64_t *a,
-    const uint64_t *b)
-{
-	uint64_t t[NMAX + 2], c, m;
-	size_t i, j;
-	u128 acc;
-
-	memset(t, 0, sizeof(t));
-#pragma GCC unroll 6
-	for (i = 0; i < n; i++) {
-		c = 0;
-#pragma GCC unroll 6
-		for (j = 0; j < n; j++) {
-			acc = (u128)a[j] * b[i] + t[j] + c;
-			t[j] = (uint64_t)acc;
-			c = (uint64_t)(acc >> 64);
-		}
-		acc = (u128)t[n] + c;
-		t[n] = (uint64_t)acc;
-		t[n + 1] = (uint64_t)(acc >> 64);
-
-		m = t[0] * f->pinv;
-		acc = (u128)m * f->p[0] + t[0];
-		c = (uint64_t)(acc >> 64);
-#pragma GCC unroll 6
-		for (j = 1; j < n; j++) {
-			acc = (u128)m * f->p[j] + t[j] + c;
-			t[j - 1] = (uint64_t)acc;
-			c = (uint64_t)(acc >> 64);
-		}
-		acc = (u128)t[n] + c;
-		t[n - 1] = (uint64_t)acc;
-		t[n] = t[n + 1] + (uint64_t)(acc >> 64);
-	}
-	fe_reduce_once_n(f, n, r, t, t[n]);
-}
+/* mont.h's operations on f's modulus */
+#define fe_add_n(f, n, r, a, b)	mont_add((f)->p, (n), (r), (a), (b))
+#define fe_sub_n(f, n, r, a, b)	mont_sub((f)->p, (n), (r), (a), (b))
+#define fe_mul_n(f, n, r, a, b)	mont_mul((f)->p, (f)->pinv, (n), (r), (a), \
+				    (b))
 
 /*
  * The limb count as a constant, so that the compiler unrolls each
@@ -238,17 +137,6 @@ fe_inv(const struct field *f, uint64_t *r, const uint64_t *a)
 	mbedtls_platform_zeroize(acc, sizeof(acc));
 }
 
-/* len big-endian octets (len <= 8 NMAX) as NMAX little-endian limbs */
-static void
-be_limbs(const uint8_t *b, size_t len, uint64_t *v)
-{
-	size_t i;
-
-	memset(v, 0, NMAX * sizeof(uint64_t));
-	for (i = 0; i < len; i++)
-		v[i / 8] |= (uint64_t)b[len - 1 - i] << (8 * (i % 8));
-}
-
 /* Montgomery form from len big-endian octets, and back */
 static void
 fe_from_bytes(const struct field *f, uint64_t *r, const uint8_t *b,
@@ -256,7 +144,7 @@ fe_from_bytes(const struct field *f, uint64_t *r, const uint8_t *b,
 {
 	uint64_t v[NMAX];
 
-	be_limbs(b, len, v);
+	mont_be_limbs(b, len, v, NMAX);
 	fe_mul(f, r, v, f->rr);
 }
 
@@ -447,7 +335,7 @@ limbs_of(const mbedtls_mpi *m, size_t len, uint64_t *out)
 
 	if (mbedtls_mpi_write_binary(m, b, len) != 0)
 		return -1;
-	be_limbs(b, len, out);
+	mont_be_limbs(b, len, out, NMAX);
 	return 0;
 }
 
@@ -470,16 +358,10 @@ pow2_mod(size_t bits, const mbedtls_mpi *m, size_t len, uint64_t *out)
 static int
 load_field(struct field *f, const mbedtls_mpi *m, size_t len)
 {
-	uint64_t inv;
-	size_t i;
-
 	f->n = len / 8;
 	if (limbs_of(m, len, f->p) == -1 || (f->p[0] & 1) == 0)
 		return -1;
-	inv = f->p[0];			/* Newton: 3, 6, 12, 24, 48, 96 bits */
-	for (i = 0; i < 5; i++)
-		inv *= 2 - f->p[0] * inv;
-	f->pinv = (uint64_t)0 - inv;
+	f->pinv = mont_inv64(f->p[0]);
 	if (pow2_mod(64 * f->n, m, len, f->one) == -1 ||
 	    pow2_mod(128 * f->n, m, len, f->rr) == -1)
 		return -1;
@@ -593,7 +475,7 @@ lookup(const struct ecfix *e, size_t win, unsigned int digit, uint64_t *x,
 	memset(x, 0, n * sizeof(uint64_t));
 	memset(y, 0, n * sizeof(uint64_t));
 	for (j = 1; j <= DIGITS; j++, row += 2 * n) {
-		take = ~mask_nz((uint64_t)(digit ^ j));
+		take = ~mont_mask_nz((uint64_t)(digit ^ j));
 		for (i = 0; i < n; i++) {
 			x[i] |= row[i] & take;
 			y[i] |= row[n + i] & take;
@@ -617,7 +499,7 @@ ecfix_mul(const struct ecfix *e, const uint8_t *k, uint8_t *x, uint8_t *y)
 		digit = (k[e->len - 1 - win / 2] >> (4 * (win % 2))) & 15;
 		lookup(e, win, digit, tx, ty);
 		pt_add_affine(f, &sum, &acc, tx, ty);
-		some = mask_nz(digit);
+		some = mont_mask_nz(digit);
 		first = some & none;
 		fe_select(f->n, acc.x, sum.x, some & ~none);
 		fe_select(f->n, acc.y, sum.y, some & ~none);

@@ -5,12 +5,10 @@
  * The RSA private key operation by CRT in constant time (see
  * rsafix.h).
  *
- * A number modulo m is n little-endian 64-bit limbs; in Montgomery
- * form it is a R mod m with R = 2^(64n).  Products are reduced word by
- * word (CIOS) and every result below m is reached by one subtraction
- * kept or dropped by a mask.  Only the public exponent e decides a
- * branch (in the check); the primes, their exponents and the blinding
- * values never do, nor the address of anything read.
+ * Numbers are 64-bit limbs, in Montgomery form for the products
+ * (mont.h).  Only the public exponent e decides a branch (in the
+ * check); the primes, their exponents and the blinding values never
+ * do, nor the address of anything read.
  *
  * The set-up (R^2 mod each modulus, the first blinding pair) uses
  * mbedTLS's bignums, once per key, as mbedTLS itself does for its own
@@ -30,10 +28,12 @@
 
 #ifdef __SIZEOF_INT128__
 
-typedef unsigned __int128 u128;
-
 #define PMAX	32		/* limbs of a prime of RSA-4096 */
 #define NMAX	(2 * PMAX)	/* limbs of its modulus */
+#define MONT_MAX NMAX
+#include "mont.h"
+
+typedef mont_u128 u128;
 #define WBITS	5		/* exponent bits per window */
 #define WSIZE	(1 << WBITS)	/* table entries */
 
@@ -64,66 +64,19 @@ struct rsafix {
 	struct secret	 s;
 };
 
-/* all ones for v != 0, else 0, without a branch */
-static inline uint64_t
-mask_nz(uint64_t v)
-{
-	return (uint64_t)0 - ((v | ((uint64_t)0 - v)) >> 63);
-}
-
-/* r = t - m if t (with carry hi, 0 or 1) is at least m, else t */
-static inline __attribute__((always_inline)) void
-reduce_once_n(const struct mod *m, size_t n, uint64_t *r, const uint64_t *t,
+/* mont.h's operations on md's modulus */
+MONT_INLINE void
+reduce_once_n(const struct mod *md, size_t n, uint64_t *r, const uint64_t *t,
     uint64_t hi)
 {
-	uint64_t d[NMAX], borrow = 0, keep;
-	size_t i;
-	u128 x;
-
-	for (i = 0; i < n; i++) {
-		x = (u128)t[i] - m->m[i] - borrow;
-		d[i] = (uint64_t)x;
-		borrow = (uint64_t)(x >> 64) & 1;
-	}
-	keep = (uint64_t)0 - ((hi | (borrow ^ 1)) & 1);	/* t >= m */
-	for (i = 0; i < n; i++)
-		r[i] = (d[i] & keep) | (t[i] & ~keep);
+	mont_reduce_once(md->m, n, r, t, hi);
 }
 
-/* r = a b / R mod m, for a, b < m */
-static inline __attribute__((always_inline)) void
-mont_n(const struct mod *m, size_t n, uint64_t *r, const uint64_t *a,
+MONT_INLINE void
+mont_n(const struct mod *md, size_t n, uint64_t *r, const uint64_t *a,
     const uint64_t *b)
 {
-	uint64_t t[NMAX + 2], c, q;
-	size_t i, j;
-	u128 acc;
-
-	memset(t, 0, (n + 2) * sizeof(uint64_t));
-	for (i = 0; i < n; i++) {
-		c = 0;
-		for (j = 0; j < n; j++) {
-			acc = (u128)a[j] * b[i] + t[j] + c;
-			t[j] = (uint64_t)acc;
-			c = (uint64_t)(acc >> 64);
-		}
-		acc = (u128)t[n] + c;
-		t[n] = (uint64_t)acc;
-		t[n + 1] = (uint64_t)(acc >> 64);
-
-		q = t[0] * m->inv;
-		acc = (u128)q * m->m[0] + t[0];
-		c = (uint64_t)(acc >> 64);
-		for (j = 1; j < n; j++) {
-			acc = (u128)q * m->m[j] + t[j] + c;
-			t[j - 1] = (uint64_t)acc;
-			c = (uint64_t)(acc >> 64);
-		}
-		acc = (u128)t[n] + c;
-		t[n - 1] = (uint64_t)acc;
-		t[n] = t[n + 1] + (uint64_t)(acc >> 64);
-	}
-	reduce_once_n(m, n, r, t, t[n]);
+	mont_mul(md->m, md->inv, n, r, a, b);
 }
 
 /* r = t / R mod m for t of 2n limbs below m R (t is overwritten) */
@@ -137,6 +90,7 @@ redc_n(const struct mod *m, size_t n, uint64_t *r, uint64_t *t)
 	for (i = 0; i < n; i++) {
 		q = t[i] * m->inv;
 		c = 0;
+#pragma GCC unroll 6
 		for (j = 0; j < n; j++) {
 			acc = (u128)q * m->m[j] + t[i + j] + c;
 			t[i + j] = (uint64_t)acc;
@@ -163,6 +117,7 @@ sqr_n(const struct mod *m, size_t n, uint64_t *r, const uint64_t *a)
 	memset(t, 0, 2 * n * sizeof(uint64_t));
 	for (i = 0; i < n; i++) {
 		c = 0;
+#pragma GCC unroll 6
 		for (j = i + 1; j < n; j++) {
 			acc = (u128)a[i] * a[j] + t[i + j] + c;
 			t[i + j] = (uint64_t)acc;
@@ -175,6 +130,7 @@ sqr_n(const struct mod *m, size_t n, uint64_t *r, const uint64_t *a)
 		t[i] = (t[i] << 1) | top;
 		top = c;
 	}
+#pragma GCC unroll 6
 	for (c = 0, i = 0; i < n; i++) {
 		acc = (u128)a[i] * a[i] + t[2 * i] + c;
 		t[2 * i] = (uint64_t)acc;
@@ -228,56 +184,6 @@ mont(const struct mod *m, uint64_t *r, const uint64_t *a, const uint64_t *b)
 	}
 }
 
-/* r = a + b mod m, for a, b < m */
-static void
-add_mod(const struct mod *m, uint64_t *r, const uint64_t *a,
-    const uint64_t *b)
-{
-	uint64_t t[NMAX], c = 0;
-	size_t i;
-	u128 x;
-
-	for (i = 0; i < m->n; i++) {
-		x = (u128)a[i] + b[i] + c;
-		t[i] = (uint64_t)x;
-		c = (uint64_t)(x >> 64);
-	}
-	reduce_once_n(m, m->n, r, t, c);
-}
-
-/* r = a - b mod m, for a, b < m */
-static void
-sub_mod(const struct mod *m, uint64_t *r, const uint64_t *a,
-    const uint64_t *b)
-{
-	uint64_t t[NMAX], borrow = 0, back, c = 0;
-	size_t i;
-	u128 x;
-
-	for (i = 0; i < m->n; i++) {
-		x = (u128)a[i] - b[i] - borrow;
-		t[i] = (uint64_t)x;
-		borrow = (uint64_t)(x >> 64) & 1;
-	}
-	back = (uint64_t)0 - borrow;	/* went below 0: add m back */
-	for (i = 0; i < m->n; i++) {
-		x = (u128)t[i] + (m->m[i] & back) + c;
-		r[i] = (uint64_t)x;
-		c = (uint64_t)(x >> 64);
-	}
-}
-
-/* len big-endian octets as n little-endian limbs (len <= 8 n) */
-static void
-be_limbs(const uint8_t *b, size_t len, uint64_t *v, size_t n)
-{
-	size_t i;
-
-	memset(v, 0, n * sizeof(uint64_t));
-	for (i = 0; i < len; i++)
-		v[i / 8] |= (uint64_t)b[len - 1 - i] << (8 * (i % 8));
-}
-
 /* n limbs as 8 n big-endian octets */
 static void
 limbs_be(const uint64_t *v, size_t n, uint8_t *b)
@@ -297,7 +203,7 @@ mpi_limbs(const mbedtls_mpi *x, uint64_t *v, size_t n)
 
 	rc = mbedtls_mpi_write_binary(x, b, 8 * n) == 0 ? 0 : -1;
 	if (rc == 0)
-		be_limbs(b, 8 * n, v, n);
+		mont_be_limbs(b, 8 * n, v, n);
 	mbedtls_platform_zeroize(b, sizeof(b));
 	return rc;
 }
@@ -307,8 +213,8 @@ static int
 load_mod(struct mod *m, const mbedtls_mpi *x, size_t n)
 {
 	mbedtls_mpi rr;
-	uint64_t unit[NMAX] = { 1 }, inv = 1;
-	int i, rc = -1;
+	uint64_t unit[NMAX] = { 1 };
+	int rc = -1;
 
 	m->n = n;
 	mbedtls_mpi_init(&rr);
@@ -318,10 +224,7 @@ load_mod(struct mod *m, const mbedtls_mpi *x, size_t n)
 	    mbedtls_mpi_mod_mpi(&rr, &rr, x) != 0 ||
 	    mpi_limbs(&rr, m->rr, n) == -1)
 		goto out;
-	/* Newton: each step doubles the correct low bits of 1/m */
-	for (i = 0; i < 6; i++)
-		inv *= 2 - m->m[0] * inv;
-	m->inv = (uint64_t)0 - inv;
+	m->inv = mont_inv64(m->m[0]);
 	mont(m, m->one, m->rr, unit);
 	rc = 0;
 out:
@@ -360,7 +263,7 @@ mod_exp(const struct mod *m, uint64_t *r, const uint64_t *x,
 				msqr(m, r, r);
 		memset(pick, 0, sizeof(pick));
 		for (j = 0; j < WSIZE; j++) {
-			take = ~mask_nz((uint64_t)(digit ^ j));
+			take = ~mont_mask_nz((uint64_t)(digit ^ j));
 			for (i = 0; i < n; i++)
 				pick[i] |= tab[j][i] & take;
 		}
@@ -382,7 +285,7 @@ reduce_wide(const struct mod *p, uint64_t *r, const uint64_t *c)
 	reduce_once_n(p, n, hi, c + n, 0);
 	reduce_once_n(p, n, lo, c, 0);
 	mont(p, hi, hi, p->rr);		/* hi R mod p */
-	add_mod(p, r, hi, lo);
+	mont_add(p->m, n, r, hi, lo);
 	mbedtls_platform_zeroize(hi, sizeof(hi));
 	mbedtls_platform_zeroize(lo, sizeof(lo));
 }
@@ -435,7 +338,7 @@ crt(const struct rsafix *f, const uint64_t *c, uint64_t *s)
 	half(&k->p, k->dp, m1, c);
 	half(&k->q, k->dq, m2, c);
 	reduce_once_n(&k->p, l, m2p, m2, 0);	/* q < 2^(64 l) <= 2p */
-	sub_mod(&k->p, h, m1, m2p);
+	mont_sub(k->p.m, l, h, m1, m2p);
 	mont(&k->p, h, h, k->qinv);		/* (m1 - m2) / q mod p */
 	mul_wide(s, h, k->q.m, l);
 	for (c2 = 0, i = 0; i < 2 * l; i++) {
@@ -476,7 +379,7 @@ rsafix_private(struct rsafix *f, const uint8_t *in, uint8_t *out)
 	size_t nl = n->n;
 	int rc = -1;
 
-	be_limbs(in, f->len, c, nl);
+	mont_be_limbs(in, f->len, c, nl);
 	/* c < n: the input is public, so is this comparison */
 	reduce_once_n(n, nl, b, c, 0);
 	if (memcmp(b, c, nl * sizeof(uint64_t)) != 0)
