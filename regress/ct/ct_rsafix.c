@@ -28,14 +28,6 @@
 
 static uint64_t rs = 0x2545f4914f6cdd1dULL;
 
-static int
-rng(void *arg, unsigned char *out, size_t len)
-{
-	(void)arg;
-	xorshift_fill(&rs, out, len);
-	return 0;
-}
-
 static const uint8_t *first;	/* the first secret: for the control run */
 
 static void
@@ -75,7 +67,7 @@ main(int argc, char **argv)
 		mbedtls_pk_init(&pk);
 		snprintf(path, sizeof(path), "regress/unit/data/%s", files[f]);
 		if (compat_pk_parse_keyfile(&pk, path, NULL) != 0 ||
-		    (fix = rsafix_new(mbedtls_pk_rsa(pk), rng, NULL)) ==
+		    (fix = rsafix_new(mbedtls_pk_rsa(pk), xorshift_rng, &rs)) ==
 		    NULL) {
 			printf("no CRT form for %s\n", files[f]);
 			return 2;
@@ -85,7 +77,7 @@ main(int argc, char **argv)
 		if (control && (first[8] & 1))
 			sink++;
 		for (i = 0; i < 2; i++) {
-			rng(NULL, hash, sizeof(hash));
+			xorshift_rng(&rs, hash, sizeof(hash));
 			rc |= rsafix_sign(fix, MBEDTLS_MD_SHA256, hash,
 			    sizeof(hash), sig);
 		}

@@ -37,20 +37,12 @@
 static uint64_t rs = 0x9e3779b97f4a7c15ULL;
 
 static int
-test_rng(void *arg, unsigned char *out, size_t len)
-{
-	(void)arg;
-	xorshift_fill(&rs, out, len);
-	return 0;
-}
-
-static int
 new_key(mbedtls_pk_context *pk, mbedtls_ecp_group_id id)
 {
 	mbedtls_pk_init(pk);
 	return mbedtls_pk_setup(pk,
 	    mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)) == 0 &&
-	    mbedtls_ecp_gen_key(id, mbedtls_pk_ec(*pk), test_rng, NULL) == 0 ?
+	    mbedtls_ecp_gen_key(id, mbedtls_pk_ec(*pk), xorshift_rng, &rs) == 0 ?
 	    0 : -1;
 }
 
@@ -103,10 +95,10 @@ same_as_det(mbedtls_pk_context *pk, mbedtls_md_type_t md, const uint8_t *h,
 	if (compat_ec_export(pk, &grp, &d, &q) == 0 &&
 	    ecdet_nonce(&grp, &d, h, hlen, md, &k) == 0 &&
 	    mbedtls_ecdsa_sign_det_ext(&grp, &r, &s, &d, h, hlen, md,
-	    test_rng, NULL) == 0 &&
-	    ecpool_add(pool, &k, test_rng, NULL) == 0 &&
+	    xorshift_rng, &rs) == 0 &&
+	    ecpool_add(pool, &k, xorshift_rng, &rs) == 0 &&
 	    ecpool_sign(pool, pk, h, hlen, sig, sizeof(sig), &siglen,
-	    test_rng, NULL) == 0 &&
+	    xorshift_rng, &rs) == 0 &&
 	    split_sig(sig, siglen, &r2, &s2) == 0 &&
 	    mbedtls_mpi_cmp_mpi(&r, &r2) == 0 &&
 	    mbedtls_mpi_cmp_mpi(&s, &s2) == 0)
@@ -149,7 +141,7 @@ test_differential(void)
 					bad++;
 					continue;
 				}
-				test_rng(NULL, h, sizeof(h));
+				xorshift_rng(&rs, h, sizeof(h));
 				if (i == 0)	/* the top bits set: e >= n */
 					memset(h, 0xff, sizeof(h));
 				bad += !same_as_det(&pk, mds[m], h,
@@ -207,9 +199,9 @@ test_rfc6979(void)
 		    mbedtls_mpi_read_string(&wr, 16, rx) == 0 &&
 		    mbedtls_mpi_read_string(&ws, 16, sx) == 0 &&
 		    ecpool_arm(&pool, MBEDTLS_ECP_DP_SECP256R1) == 0 &&
-		    ecpool_add(&pool, &k, test_rng, NULL) == 0 &&
+		    ecpool_add(&pool, &k, xorshift_rng, &rs) == 0 &&
 		    ecpool_sign(&pool, &pk, h, sizeof(h), sig, sizeof(sig),
-		    &siglen, test_rng, NULL) == 0 &&
+		    &siglen, xorshift_rng, &rs) == 0 &&
 		    split_sig(sig, siglen, &r, &s) == 0 &&
 		    mbedtls_mpi_cmp_mpi(&r, &wr) == 0 &&
 		    mbedtls_mpi_cmp_mpi(&s, &ws) == 0;
@@ -231,9 +223,9 @@ sign_verify(struct ecpool *pool, mbedtls_pk_context *pk, mbedtls_md_type_t md,
 	uint8_t h[64];
 	size_t hlen = mbedtls_md_get_size(mbedtls_md_info_from_type(md));
 
-	test_rng(NULL, h, hlen);
+	xorshift_rng(&rs, h, hlen);
 	if (ecpool_sign(pool, pk, h, hlen, sig, MBEDTLS_ECDSA_MAX_LEN, siglen,
-	    test_rng, NULL) != 0 ||
+	    xorshift_rng, &rs) != 0 ||
 	    mbedtls_pk_verify(pk, md, h, hlen, sig, *siglen) != 0)
 		return 0;
 	h[0] ^= 1;	/* another hash: refused */
@@ -259,12 +251,12 @@ test_random_nonces(void)
 		}
 		/* full: wants no more, and makes no more */
 		while (ecpool_wants(&pool))
-			if (ecpool_fill(&pool, test_rng, NULL) != 0)
+			if (ecpool_fill(&pool, xorshift_rng, &rs) != 0)
 				break;
 		snprintf(name, sizeof(name), "ecpool-full-%s",
 		    curve_names[c]);
 		UNIT_OK(name, pool.n == ECPOOL_DEPTH && !ecpool_wants(&pool) &&
-		    ecpool_fill(&pool, test_rng, NULL) == -1);
+		    ecpool_fill(&pool, xorshift_rng, &rs) == -1);
 		for (i = 0; i < ECPOOL_DEPTH; i++)
 			bad += !sign_verify(&pool, &pk, mds[i % 3], sig[i],
 			    &len[i]);
@@ -284,7 +276,7 @@ test_random_nonces(void)
 		    curve_names[c]);
 		UNIT_OK(name, pool.n == 0 && ecpool_wants(&pool) &&
 		    ecpool_sign(&pool, &pk, sig[0], 32, sig[1],
-		    sizeof(sig[1]), &len[1], test_rng, NULL) == 1);
+		    sizeof(sig[1]), &len[1], xorshift_rng, &rs) == 1);
 		mbedtls_pk_free(&pk);
 		ecpool_free(&pool);
 	}
@@ -310,38 +302,38 @@ test_refusals(void)
 		return;
 	}
 	UNIT_OK("ecpool-unarmed", !ecpool_wants(&pool) &&
-	    ecpool_fill(&pool, test_rng, NULL) == -1 &&
+	    ecpool_fill(&pool, xorshift_rng, &rs) == -1 &&
 	    ecpool_sign(&pool, &p256, h, sizeof(h), sig, sizeof(sig), &len,
-	    test_rng, NULL) == 1);
+	    xorshift_rng, &rs) == 1);
 	UNIT_OK("ecpool-unknown-curve",
 	    ecpool_arm(&pool, MBEDTLS_ECP_DP_NONE) == -1 &&
 	    pool.id == MBEDTLS_ECP_DP_NONE);
 	UNIT_OK("ecpool-arm", ecpool_arm(&pool, MBEDTLS_ECP_DP_SECP256R1) == 0 &&
 	    ecpool_wants(&pool));
 	UNIT_OK("ecpool-empty", ecpool_sign(&pool, &p256, h, sizeof(h), sig,
-	    sizeof(sig), &len, test_rng, NULL) == 1);
+	    sizeof(sig), &len, xorshift_rng, &rs) == 1);
 	(void)mbedtls_mpi_lset(&k, 0);
-	UNIT_OK("ecpool-nonce-zero", ecpool_add(&pool, &k, test_rng,
-	    NULL) == -1 && pool.n == 0);
+	UNIT_OK("ecpool-nonce-zero", ecpool_add(&pool, &k, xorshift_rng,
+	    &rs) == -1 && pool.n == 0);
 	(void)mbedtls_mpi_copy(&k, &pool.grp.N);
-	UNIT_OK("ecpool-nonce-n", ecpool_add(&pool, &k, test_rng,
-	    NULL) == -1 && pool.n == 0);
-	UNIT_OK("ecpool-fill", ecpool_fill(&pool, test_rng, NULL) == 0 &&
+	UNIT_OK("ecpool-nonce-n", ecpool_add(&pool, &k, xorshift_rng,
+	    &rs) == -1 && pool.n == 0);
+	UNIT_OK("ecpool-fill", ecpool_fill(&pool, xorshift_rng, &rs) == 0 &&
 	    pool.n == 1);
 	UNIT_OK("ecpool-other-curve", ecpool_sign(&pool, &p384, h, sizeof(h),
-	    sig, sizeof(sig), &len, test_rng, NULL) == 1 && pool.n == 1);
+	    sig, sizeof(sig), &len, xorshift_rng, &rs) == 1 && pool.n == 1);
 	UNIT_OK("ecpool-rsa-key", ecpool_sign(&pool, &rsa, h, sizeof(h), sig,
-	    sizeof(sig), &len, test_rng, NULL) == 1 && pool.n == 1);
+	    sizeof(sig), &len, xorshift_rng, &rs) == 1 && pool.n == 1);
 	UNIT_OK("ecpool-short-room", ecpool_sign(&pool, &p256, h, sizeof(h),
-	    sig, 8, &len, test_rng, NULL) == -1 && pool.n == 0);
+	    sig, 8, &len, xorshift_rng, &rs) == -1 && pool.n == 0);
 	/* re-armed for the same curve: kept; for another: emptied */
-	(void)ecpool_fill(&pool, test_rng, NULL);
+	(void)ecpool_fill(&pool, xorshift_rng, &rs);
 	UNIT_OK("ecpool-rearm-same", ecpool_arm(&pool,
 	    MBEDTLS_ECP_DP_SECP256R1) == 0 && pool.n == 1);
 	UNIT_OK("ecpool-rearm-other", ecpool_arm(&pool,
 	    MBEDTLS_ECP_DP_SECP384R1) == 0 && pool.n == 0 &&
 	    pool.id == MBEDTLS_ECP_DP_SECP384R1);
-	(void)ecpool_fill(&pool, test_rng, NULL);
+	(void)ecpool_fill(&pool, xorshift_rng, &rs);
 	ecpool_free(&pool);
 	UNIT_OK("ecpool-free", pool.n == 0 && pool.id == MBEDTLS_ECP_DP_NONE &&
 	    !ecpool_wants(&pool));

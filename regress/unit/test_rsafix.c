@@ -31,14 +31,6 @@
 
 static uint64_t rs = 0x9e3779b97f4a7c15ULL;
 
-static int
-rng(void *arg, unsigned char *out, size_t len)
-{
-	(void)arg;
-	xorshift_fill(&rs, out, len);
-	return 0;
-}
-
 struct key {
 	const char		*file;
 	mbedtls_pk_context	 pk;
@@ -59,7 +51,7 @@ load(struct key *k)
 		return -1;
 	k->rsa = mbedtls_pk_rsa(k->pk);
 	k->len = mbedtls_rsa_get_len(k->rsa);
-	k->fix = rsafix_new(k->rsa, rng, NULL);
+	k->fix = rsafix_new(k->rsa, xorshift_rng, &rs);
 	return 0;
 }
 
@@ -70,7 +62,7 @@ same_private(struct key *k, const uint8_t *in)
 	uint8_t ours[MAXLEN], theirs[MAXLEN];
 
 	return rsafix_private(k->fix, in, ours) == 0 &&
-	    mbedtls_rsa_private(k->rsa, rng, NULL, in, theirs) == 0 &&
+	    mbedtls_rsa_private(k->rsa, xorshift_rng, &rs, in, theirs) == 0 &&
 	    memcmp(ours, theirs, k->len) == 0;
 }
 
@@ -114,7 +106,7 @@ test_private(struct key *k, int randoms)
 		bad += !same_private(k, in), tried++;
 	}
 	for (i = 0; i < randoms; i++) {
-		rng(NULL, in, k->len);
+		xorshift_rng(&rs, in, k->len);
 		in[0] &= 0x7f;
 		if (i % 3 == 0)			/* short numbers too */
 			memset(in, 0, k->len / 2);
@@ -144,10 +136,10 @@ test_sign(struct key *k, int rounds)
 		for (i = 0; i < sizeof(mds) / sizeof(mds[0]); i++) {
 			info = mbedtls_md_info_from_type(mds[i]);
 			hlen = mbedtls_md_get_size(info);
-			rng(NULL, hash, hlen);
+			xorshift_rng(&rs, hash, hlen);
 			if (rsafix_sign(k->fix, mds[i], hash, hlen, ours) !=
 			    0 || compat_pk_sign(&k->pk, mds[i], hash, hlen,
-			    theirs, sizeof(theirs), &tlen, rng, NULL) != 0 ||
+			    theirs, sizeof(theirs), &tlen, xorshift_rng, &rs) != 0 ||
 			    tlen != k->len || memcmp(ours, theirs, tlen) != 0)
 				bad++;
 		}

@@ -25,4 +25,12 @@ xorshift_fill(uint64_t *state, uint8_t *out, size_t len)
 	*state = x;
 }
 
+/* xorshift_fill as an mbedTLS random source: arg is the state. */
+static inline int
+xorshift_rng(void *state, unsigned char *out, size_t len)
+{
+	xorshift_fill(state, out, len);
+	return 0;
+}
+
 #endif
