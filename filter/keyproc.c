@@ -43,7 +43,7 @@
 struct kp_key {
 	char			 fpr[KM_FPR_LEN + 1];
 	mbedtls_pk_context	 pk;
-	struct rsafix		*fix;	/* an RSA key's CRT form, or NULL */
+	struct rsafix		*fix;	/* RSA by CRT, or NULL */
 	unsigned long		 used;
 };
 

@@ -48,8 +48,9 @@ struct mod {
 /* Everything here is secret but the limb counts (each_secret names it). */
 struct secret {
 	struct mod	 p, q;
-	uint64_t	 dp[PMAX + 1];	/* one more limb of 0: windows read */
-	uint64_t	 dq[PMAX + 1];	/*   past the top */
+	/* one more limb of 0: the top window reads past the top */
+	uint64_t	 dp[PMAX + 1];
+	uint64_t	 dq[PMAX + 1];
 	uint64_t	 qinv[PMAX];	/* 1/q mod p, in Montgomery form */
 	uint64_t	 vi[NMAX];	/* blinding: vi = vf^-e mod n, both */
 	uint64_t	 vf[NMAX];	/*   in Montgomery form */

@@ -42,8 +42,8 @@ new_key(mbedtls_pk_context *pk, mbedtls_ecp_group_id id)
 	mbedtls_pk_init(pk);
 	return mbedtls_pk_setup(pk,
 	    mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)) == 0 &&
-	    mbedtls_ecp_gen_key(id, mbedtls_pk_ec(*pk), xorshift_rng, &rs) == 0 ?
-	    0 : -1;
+	    mbedtls_ecp_gen_key(id, mbedtls_pk_ec(*pk), xorshift_rng,
+	    &rs) == 0 ? 0 : -1;
 }
 
 /* r and s out of an Ecdsa-Sig-Value that must hold nothing else. */

@@ -139,8 +139,9 @@ test_sign(struct key *k, int rounds)
 			xorshift_rng(&rs, hash, hlen);
 			if (rsafix_sign(k->fix, mds[i], hash, hlen, ours) !=
 			    0 || compat_pk_sign(&k->pk, mds[i], hash, hlen,
-			    theirs, sizeof(theirs), &tlen, xorshift_rng, &rs) != 0 ||
-			    tlen != k->len || memcmp(ours, theirs, tlen) != 0)
+			    theirs, sizeof(theirs), &tlen, xorshift_rng,
+			    &rs) != 0 || tlen != k->len ||
+			    memcmp(ours, theirs, tlen) != 0)
 				bad++;
 		}
 	snprintf(name, sizeof(name), "rsafix-sign-pkcs1-%s", k->file);
