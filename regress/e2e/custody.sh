@@ -440,11 +440,13 @@ n=0
 for p in $fpid $workers; do
 	name=loop
 	[ "$p" = "$fpid" ] || { n=$((n + 1)); name=worker-$n; }
+	raw=$(python3 regress/lib/memscan.py "$p" "$mk")
+	text=$(python3 regress/lib/memscan.py "$p" "$mkascii")
 	if tr '\0' '\n' < "/proc/$p/environ" | grep -q "^FILTER_SMIME_MASTER_KEY=$mk"; then
 		fail "env-master-key-not-in-$name" "in its environment"
-	elif [ "$(python3 regress/lib/memscan.py "$p" "$mk")" != absent ] ||
-	    [ "$(python3 regress/lib/memscan.py "$p" "$mkascii")" != absent ]; then
-		fail "env-master-key-not-in-$name" "in its memory (pid $p)"
+	elif [ "$raw" != absent ] || [ "$text" != absent ]; then
+		# what was seen: the key, its hex text, or no process to read
+		fail "env-master-key-not-in-$name" "key: $raw, hex text: $text (pid $p: $(cat "/proc/$p/comm" 2>&1))"
 	else
 		ok "env-master-key-not-in-$name"
 	fi

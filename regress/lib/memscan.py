@@ -10,11 +10,22 @@ cannot be read."""
 import sys
 
 
+def octets(h):
+    """HEX as octets.  A number's leading zero octets (a DER sign octet)
+    are not in memory and are dropped; but never below 32 octets: a
+    random key (a master key) that starts with 00 keeps it, or the
+    search would be for a single octet and find it anywhere."""
+    num = bytes.fromhex(h if len(h) % 2 == 0 else "0" + h)
+    stripped = num.lstrip(b"\0")
+    return stripped if len(stripped) >= 32 else num
+
+
 def main():
-    pid, num = sys.argv[1], bytes.fromhex(sys.argv[2].lstrip("0") if len(sys.argv[2].lstrip("0")) % 2 == 0 else "0" + sys.argv[2].lstrip("0"))
+    pid, num = sys.argv[1], octets(sys.argv[2])
     mid = len(num) // 2
-    be = num[mid - 16:mid + 16]
-    le = num[::-1][mid - 16:mid + 16]
+    lo = max(mid - 16, 0)
+    be = num[lo:lo + 32]
+    le = num[::-1][lo:lo + 32]
     try:
         maps = open(f"/proc/{pid}/maps").read().splitlines()
         mem = open(f"/proc/{pid}/mem", "rb", 0)
